@@ -1,0 +1,24 @@
+/**
+ * Where a running virtual rig put its devices: written by the virtual rig process, read by the
+ * harness to fill in every `auto` in the rig file. This JSON is the only thing the two share.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface BoardEndpoints {
+  console: string;
+  power?: { port?: number | string; url?: string };
+}
+
+export interface RigEndpoints {
+  rig: string;
+  pid: number;
+  boards: Record<string, BoardEndpoints>;
+}
+
+export function readEndpoints(file: string): RigEndpoints {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as RigEndpoints;
+  if (typeof parsed.rig !== 'string' || typeof parsed.boards !== 'object') {
+    throw new Error(`${file} is not a virtual rig endpoints file`);
+  }
+  return parsed;
+}

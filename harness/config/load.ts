@@ -1,0 +1,119 @@
+/** Loading rig files and the board profiles they name, with every check done before any I/O. */
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { parseDuration } from './duration.ts';
+import { collectSecrets, Redactor } from './redact.ts';
+import { Profile, Rig, type BoardWiringConfig, type ProfileConfig, type RigConfig } from './schema.ts';
+import { validateYaml } from './validate.ts';
+
+export interface BootSpec {
+  banner: RegExp;
+  ready: RegExp;
+  version?: RegExp;
+  resetReason?: RegExp;
+  deadlineMs: number;
+  redFlags: RegExp[];
+  required: RegExp[];
+}
+
+export interface BoardProfile {
+  name: string;
+  file: string;
+  lineEnding: string;
+  baud?: number;
+  boot: BootSpec;
+  crash: RegExp[];
+  resetReasons: Partial<Record<'power-on' | 'brown-out' | 'software' | 'watchdog', number[]>>;
+  actions: Record<string, string>;
+}
+
+export interface LoadedRig {
+  file: string;
+  config: RigConfig;
+  profiles: Map<string, BoardProfile>;
+  redactor: Redactor;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${file}: cannot read: ${(error as Error).message}`]);
+  }
+}
+
+const pattern = (source: string) => new RegExp(source, 'm');
+
+export function loadProfile(file: string): BoardProfile {
+  const shown = displayPath(file);
+  const config = validateYaml<ProfileConfig>(shown, readText(file), Profile);
+  return {
+    name: config.name,
+    file: shown,
+    lineEnding: config.console?.['line-ending'] ?? '\r\n',
+    baud: config.console?.baud,
+    boot: {
+      banner: pattern(config.boot.banner),
+      ready: pattern(config.boot.ready),
+      version: config.boot.version ? pattern(config.boot.version) : undefined,
+      resetReason: config.boot['reset-reason'] ? pattern(config.boot['reset-reason']) : undefined,
+      deadlineMs: parseDuration(config.boot.deadline),
+      redFlags: (config.boot['red-flags'] ?? []).map(pattern),
+      required: (config.boot.required ?? []).map(pattern),
+    },
+    crash: (config.crash ?? []).map(pattern),
+    resetReasons: config['reset-reasons'] ?? {},
+    actions: config.actions ?? {},
+  };
+}
+
+/** Checks that need more than one key at a time, which a schema says badly. */
+function wiringProblems(file: string, rig: RigConfig, name: string, board: BoardWiringConfig): string[] {
+  const at = `${file}: boards.${name}`;
+  const problems: string[] = [];
+  if (!board.console.port && !board.console.usb) {
+    problems.push(`${at}.console: expected "port" or "usb" to say where the console is, found neither`);
+  }
+  const autos = [
+    board.console.port === 'auto' ? 'console.port' : undefined,
+    board.power && 'port' in board.power && board.power.port === 'auto' ? 'power.port' : undefined,
+    board.power && 'url' in board.power && board.power.url === 'auto' ? 'power.url' : undefined,
+  ].filter((x): x is string => x !== undefined);
+  if (!rig.virtual) {
+    for (const key of autos) problems.push(`${at}.${key}: "auto" needs a virtual rig (virtual: true); give a real address`);
+    if (board.flaws?.length) problems.push(`${at}.flaws: flaws are for virtual rigs only (virtual: true)`);
+    if (board.version) problems.push(`${at}.version: a firmware version is for virtual rigs only (virtual: true)`);
+  }
+  return problems;
+}
+
+export function loadRig(file: string, options: { profilesDir?: string } = {}): LoadedRig {
+  const shown = displayPath(file);
+  const config = validateYaml<RigConfig>(shown, readText(file), Rig);
+  const profilesDir = options.profilesDir ?? join(dirname(resolve(file)), '..', 'boards');
+  const problems: string[] = [];
+  const profiles = new Map<string, BoardProfile>();
+  for (const [name, board] of Object.entries(config.boards)) {
+    problems.push(...wiringProblems(shown, config, name, board));
+    if (profiles.has(board.profile)) continue;
+    const profileFile = join(profilesDir, `${board.profile}.yaml`);
+    try {
+      profiles.set(board.profile, loadProfile(profileFile));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems.map((p) => (p.includes('cannot read') ? `${shown}: boards.${name}.profile: no profile "${board.profile}" (${displayPath(profileFile)})` : p)));
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { file: shown, config, profiles, redactor: new Redactor(collectSecrets(Rig, config)) };
+}
+
+export function boardNames(rig: LoadedRig): string[] {
+  return Object.keys(rig.config.boards);
+}
+
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), resolve(file));
+  return rel.startsWith('..') ? resolve(file) : rel;
+}

@@ -1,0 +1,183 @@
+/**
+ * Rig and board-profile schemas. They are JSON Schema (TypeBox builds them), so the same objects
+ * validate files here (Ajv) and are exported for editors (`hil schemas`).
+ * A value marked `secret: true` is redacted from every log and report.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DURATION_PATTERN } from './duration.ts';
+
+const Duration = Type.Union(
+  [Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })],
+  { description: 'a duration: milliseconds, or a string like 500ms, 5s, 2m' },
+);
+const Regex = Type.String({ minLength: 1, format: 'regex', description: 'a JavaScript regular expression' });
+const Secret = (description: string) => Type.String({ secret: true, description });
+const Auto = Type.Literal('auto');
+const TcpPort = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Auto], {
+  description: 'a TCP port number, or "auto" on a virtual rig',
+});
+const Voltage = Type.Number({ minimum: 0, maximum: 60, description: 'volts' });
+const Strict = { additionalProperties: false } as const;
+
+export const UsbIdentity = Type.Object(
+  {
+    vendor: Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB vendor id, 4 hex digits' }),
+    product: Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB product id, 4 hex digits' }),
+    serial: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { ...Strict, description: 'a USB identity that survives re-enumeration' },
+);
+
+export const ConsoleWiring = Type.Object(
+  {
+    port: Type.Optional(Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' })),
+    usb: Type.Optional(UsbIdentity),
+    baud: Type.Optional(Type.Integer({ minimum: 50, maximum: 12_000_000 })),
+  },
+  Strict,
+);
+
+const Nominal = Type.Optional(Voltage);
+const OffTime = Type.Optional(Duration);
+const POWER_DRIVERS = [
+    Type.Object(
+      {
+        driver: Type.Literal('scpi-tcp'),
+        host: Type.String({ minLength: 1 }),
+        port: TcpPort,
+        channel: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+        nominal: Nominal,
+        'off-time': OffTime,
+      },
+      Strict,
+    ),
+    Type.Object(
+      {
+        driver: Type.Literal('scpi-serial'),
+        port: Type.String({ minLength: 1 }),
+        baud: Type.Optional(Type.Integer({ minimum: 50 })),
+        channel: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+        nominal: Nominal,
+        'off-time': OffTime,
+      },
+      Strict,
+    ),
+    Type.Object(
+      {
+        driver: Type.Literal('korad'),
+        port: Type.String({ minLength: 1 }),
+        baud: Type.Optional(Type.Integer({ minimum: 50 })),
+        nominal: Nominal,
+        'off-time': OffTime,
+      },
+      Strict,
+    ),
+    Type.Object(
+      {
+        driver: Type.Literal('tasmota'),
+        url: Type.String({ minLength: 1, description: 'http://host of the relay, or "auto" on a virtual rig' }),
+        relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+        user: Type.Optional(Type.String()),
+        password: Type.Optional(Secret('the relay web password')),
+        'off-time': OffTime,
+      },
+      Strict,
+    ),
+] as const;
+/** oneOf + discriminator, so Ajv checks only the branch that `driver` names and its errors stay precise. */
+export const PowerWiring = Type.Unsafe<Static<(typeof POWER_DRIVERS)[number]>>({
+  type: 'object',
+  oneOf: [...POWER_DRIVERS],
+  discriminator: { propertyName: 'driver' },
+  description: 'how the board is powered',
+});
+
+/** Flaws the virtual board can be built with; each one is caught by a named check. */
+export const VIRTUAL_FLAWS = ['jtag-open', 'secure-boot-off', 'boot-panic', 'crash-long-arg', 'no-version'] as const;
+export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
+
+export const BoardWiring = Type.Object(
+  {
+    profile: Type.String({ minLength: 1, description: 'the name of a file in boards/, without .yaml' }),
+    console: ConsoleWiring,
+    power: Type.Optional(PowerWiring),
+    'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
+    flaws: Type.Optional(
+      Type.Array(Type.Union(VIRTUAL_FLAWS.map((f) => Type.Literal(f))), {
+        uniqueItems: true,
+        description: 'virtual rigs only: flaws the simulated firmware is built with',
+      }),
+    ),
+    version: Type.Optional(Type.String({ description: 'virtual rigs only: the firmware version it reports' })),
+  },
+  Strict,
+);
+
+export const Rig = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }),
+    description: Type.Optional(Type.String()),
+    virtual: Type.Optional(Type.Boolean({ description: 'start the virtual rig process for this file' })),
+    'safe-state': Type.Optional(
+      Type.Union([Type.Literal('off'), Type.Literal('nominal')], {
+        description: 'what supplies go to when a run is interrupted (default off)',
+      }),
+    ),
+    boards: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), BoardWiring, {
+      minProperties: 1,
+      additionalProperties: false,
+    }),
+  },
+  Strict,
+);
+
+export const Profile = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    console: Type.Optional(
+      Type.Object(
+        {
+          baud: Type.Optional(Type.Integer({ minimum: 50 })),
+          'line-ending': Type.Optional(
+            Type.Union([Type.Literal('\n'), Type.Literal('\r'), Type.Literal('\r\n')], {
+              description: 'what ends a command sent to the board',
+            }),
+          ),
+        },
+        Strict,
+      ),
+    ),
+    boot: Type.Object(
+      {
+        banner: Regex,
+        ready: Regex,
+        version: Type.Optional(Regex),
+        'reset-reason': Type.Optional(Regex),
+        deadline: Duration,
+        'red-flags': Type.Optional(Type.Array(Regex)),
+        required: Type.Optional(Type.Array(Regex)),
+      },
+      Strict,
+    ),
+    crash: Type.Optional(Type.Array(Regex, { description: 'lines that mean the firmware crashed' })),
+    'reset-reasons': Type.Optional(
+      Type.Record(
+        Type.Union([Type.Literal('power-on'), Type.Literal('brown-out'), Type.Literal('software'), Type.Literal('watchdog')]),
+        Type.Array(Type.Integer({ minimum: 0 })),
+        { additionalProperties: false },
+      ),
+    ),
+    actions: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.String({ minLength: 1 }), { additionalProperties: false })),
+  },
+  Strict,
+);
+
+export type RigConfig = Static<typeof Rig>;
+export type BoardWiringConfig = Static<typeof BoardWiring>;
+export type PowerWiringConfig = Static<typeof PowerWiring>;
+export type ConsoleWiringConfig = Static<typeof ConsoleWiring>;
+export type ProfileConfig = Static<typeof Profile>;
+export type UsbIdentityConfig = Static<typeof UsbIdentity>;
+
+export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };

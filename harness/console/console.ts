@@ -1,0 +1,268 @@
+/**
+ * The console of one board: lines and raw bytes from any transport, `expect` with a deadline,
+ * crash signatures that fail the waiting step the moment they appear, and a continuous log.
+ * Matching is driven by arriving bytes; nothing here polls.
+ */
+import { EventEmitter } from 'node:events';
+import { HilError } from '../errors.ts';
+import { escapeBytes, matchableText } from './escape.ts';
+import { LineSplitter } from './lines.ts';
+import type { ConsoleLog } from './log.ts';
+import type { ByteTransport } from './transport.ts';
+
+export interface ConsoleOptions {
+  board: string;
+  transport: ByteTransport;
+  log: ConsoleLog;
+  /** Crash signatures: seeing one fails whatever step is waiting. */
+  crash?: RegExp[];
+  lineEnding?: string;
+  maxLine?: number;
+}
+
+export interface ExpectOptions {
+  timeout: number;
+  step: string;
+  /** Treat crash signatures as ordinary lines (for checks that provoke a crash on purpose). */
+  allowCrash?: boolean;
+}
+
+export interface LineMatch {
+  line: string;
+  match: RegExpExecArray;
+  /** The sequence number of the line (see mark()). */
+  index: number;
+}
+
+export interface CrashSeen {
+  line: string;
+  index: number;
+  signature: RegExp;
+  time: number;
+}
+
+interface Waiter {
+  pattern: RegExp;
+  options: ExpectOptions;
+  resolve: (m: LineMatch) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** History kept for matching and evidence: the newest lines, bounded by count and by bytes. */
+const HISTORY_LINES = 5000;
+const HISTORY_BYTES = 4 * 1024 * 1024;
+const RAW_TAIL_BYTES = 64 * 1024;
+
+export class Console extends EventEmitter<{ line: [string, number]; crash: [CrashSeen]; gone: [string]; back: [string] }> {
+  readonly board: string;
+  readonly crashes: CrashSeen[] = [];
+  private readonly transport: ByteTransport;
+  private readonly log: ConsoleLog;
+  private readonly crashSignatures: RegExp[];
+  private readonly lineEnding: string;
+  private readonly splitter: LineSplitter;
+  private history: { text: string; index: number }[] = [];
+  private historyBytes = 0;
+  private nextIndex = 0;
+  private cursor = 0;
+  private waiters = new Set<Waiter>();
+  private raw = Buffer.alloc(0);
+  private connected = false;
+
+  constructor(options: ConsoleOptions) {
+    super();
+    this.board = options.board;
+    this.transport = options.transport;
+    this.log = options.log;
+    this.crashSignatures = options.crash ?? [];
+    this.lineEnding = options.lineEnding ?? '\r\n';
+    this.splitter = new LineSplitter(options.maxLine);
+    this.transport.on('data', (chunk) => this.onData(chunk));
+    this.transport.on('gone', (why) => {
+      this.connected = false;
+      this.log.event(why);
+      this.emit('gone', why);
+    });
+    this.transport.on('back', (why) => {
+      this.connected = true;
+      this.log.event(why);
+      this.emit('back', why);
+    });
+  }
+
+  get logPath(): string {
+    return this.log.logPath;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async open(): Promise<void> {
+    await this.transport.open();
+    this.connected = true;
+    this.log.event(`opened ${this.transport.description}`);
+  }
+
+  async close(): Promise<void> {
+    for (const waiter of this.waiters) this.settle(waiter, new Error(`[${this.board}] console closed while waiting: ${waiter.options.step}`));
+    await this.transport.close();
+    this.log.event(`closed ${this.transport.description}`);
+    await this.log.close();
+  }
+
+  /** Send one command line (the profile's line ending is added). */
+  async send(text: string): Promise<void> {
+    await this.write(Buffer.from(text + this.lineEnding, 'latin1'));
+  }
+
+  async write(bytes: Buffer): Promise<void> {
+    this.log.bytes('>', bytes);
+    await this.transport.write(bytes);
+  }
+
+  /** A position in the line stream: expect() only looks at lines after the newest mark or match. */
+  mark(): number {
+    this.cursor = this.nextIndex;
+    return this.cursor;
+  }
+
+  linesSince(mark: number): string[] {
+    return this.history.filter((l) => l.index >= mark).map((l) => l.text);
+  }
+
+  tail(count = 10): string[] {
+    return this.history.slice(-count).map((l) => l.text);
+  }
+
+  /** The newest raw bytes received, for checks that work below the line level. */
+  rawTail(): Buffer {
+    return this.raw;
+  }
+
+  /** Wait for a line (or the unfinished last line, e.g. a prompt) matching `pattern`. */
+  expect(pattern: RegExp, options: ExpectOptions): Promise<LineMatch> {
+    for (const line of this.history) {
+      if (line.index < this.cursor) continue;
+      const outcome = this.judge(line.text, line.index, pattern, options);
+      if (outcome instanceof Error) return Promise.reject(outcome);
+      if (outcome) return Promise.resolve(outcome);
+    }
+    const partial = this.matchPartial(pattern);
+    if (partial) return Promise.resolve(partial);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        pattern,
+        options,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.settle(waiter, this.failure(options.step, `a line matching ${pattern} within ${options.timeout} ms`, this.seenSummary()));
+        }, options.timeout),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Succeeds when no line matching `pattern` arrives within `window` ms; fails on the first one. */
+  async expectNot(pattern: RegExp, options: { window: number; step: string }): Promise<void> {
+    try {
+      const seen = await this.expect(pattern, { timeout: options.window, step: options.step, allowCrash: true });
+      throw this.failure(options.step, `no line matching ${pattern} for ${options.window} ms`, `line ${seen.index}: ${escapeBytes(Buffer.from(seen.line, 'latin1'))}`);
+    } catch (error) {
+      if (error instanceof HilError && error.detail.expected.startsWith('a line matching')) return;
+      throw error;
+    }
+  }
+
+  failure(step: string, expected: string, seen: string): HilError {
+    return new HilError({ board: this.board, step, expected, seen, log: this.log.logPath });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (!this.log.bytes('<', chunk)) {
+      this.transport.pause();
+      void this.log.drained().then(() => this.transport.resume());
+    }
+    this.raw = this.raw.length + chunk.length <= RAW_TAIL_BYTES
+      ? Buffer.concat([this.raw, chunk])
+      : Buffer.concat([this.raw, chunk]).subarray(-RAW_TAIL_BYTES);
+    for (const line of this.splitter.push(chunk)) this.onLine(line.text);
+    if (this.waiters.size > 0) {
+      for (const waiter of [...this.waiters]) {
+        const partial = this.matchPartial(waiter.pattern);
+        if (partial) this.settle(waiter, partial);
+      }
+    }
+  }
+
+  private onLine(text: string): void {
+    const index = this.nextIndex++;
+    this.history.push({ text, index });
+    this.historyBytes += text.length;
+    while (this.history.length > HISTORY_LINES || this.historyBytes > HISTORY_BYTES) {
+      this.historyBytes -= this.history.shift()!.text.length;
+    }
+    const signature = this.crashSignatures.find((s) => s.test(matchableText(text)));
+    if (signature) {
+      const crash = { line: text, index, signature, time: Date.now() };
+      this.crashes.push(crash);
+      this.emit('crash', crash);
+    }
+    this.emit('line', text, index);
+    if (index < this.cursor) return;
+    for (const waiter of [...this.waiters]) {
+      const outcome = this.judge(text, index, waiter.pattern, waiter.options);
+      if (outcome) this.settle(waiter, outcome);
+    }
+  }
+
+  /** A match, a crash-signature failure, or undefined when the line is neither. */
+  private judge(text: string, index: number, pattern: RegExp, options: ExpectOptions): LineMatch | HilError | undefined {
+    const visible = matchableText(text);
+    const match = pattern.exec(visible);
+    if (match) {
+      this.cursor = index + 1;
+      return { line: visible, match, index };
+    }
+    if (!options.allowCrash) {
+      const signature = this.crashSignatures.find((s) => s.test(visible));
+      if (signature) {
+        this.cursor = index + 1;
+        return this.failure(
+          options.step,
+          `a line matching ${pattern}`,
+          `crash signature ${signature} in line ${index}: ${escapeBytes(Buffer.from(text, 'latin1'))}`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  private matchPartial(pattern: RegExp): LineMatch | undefined {
+    const partial = matchableText(this.splitter.partial);
+    if (!partial) return undefined;
+    const match = pattern.exec(partial);
+    if (!match) return undefined;
+    // The unfinished line gets index nextIndex when it ends; it has been consumed.
+    this.cursor = this.nextIndex + 1;
+    return { line: partial, match, index: this.nextIndex };
+  }
+
+  private settle(waiter: Waiter, outcome: LineMatch | Error): void {
+    if (!this.waiters.delete(waiter)) return;
+    clearTimeout(waiter.timer);
+    if (outcome instanceof Error) waiter.reject(outcome);
+    else waiter.resolve(outcome);
+  }
+
+  private seenSummary(): string {
+    const recent = this.history.filter((l) => l.index >= this.cursor).slice(-5);
+    const partial = this.splitter.partial;
+    const shown = recent.map((l) => escapeBytes(Buffer.from(l.text, 'latin1')));
+    if (partial) shown.push(`${escapeBytes(Buffer.from(partial.slice(-200), 'latin1'))} (unfinished line)`);
+    if (shown.length === 0) return this.connected ? 'nothing since the last match' : 'nothing: the port is gone';
+    return `last lines:\n    ${shown.join('\n    ')}`;
+  }
+}

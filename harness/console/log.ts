@@ -1,0 +1,100 @@
+/**
+ * The console log of one board: `<name>.bin` (every byte both ways, see records.ts) and `<name>.log`
+ * (readable: one timestamped line per line of traffic, every byte escaped, secrets redacted).
+ * Both are written as bytes arrive; `writable()` tells the reader when to pause so a flood from
+ * the board cannot grow memory faster than the disk takes it.
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { Redactor } from '../config/redact.ts';
+import { escapeBytes } from './escape.ts';
+import { encodeRecord, type Direction } from './records.ts';
+
+/** A readable log line longer than this is broken, so a flood with no newline stays viewable. */
+const MAX_LOG_LINE = 4096;
+
+export class ConsoleLog {
+  readonly binPath: string;
+  readonly logPath: string;
+  private readonly bin: WriteStream;
+  private readonly text: WriteStream;
+  private openLine: { direction: Direction; length: number } | undefined;
+
+  constructor(dir: string, name: string, private readonly redactor?: Redactor) {
+    mkdirSync(dir, { recursive: true });
+    this.binPath = join(dir, `${name}.bin`);
+    this.logPath = join(dir, `${name}.log`);
+    this.bin = createWriteStream(this.binPath, { flags: 'a' });
+    this.text = createWriteStream(this.logPath, { flags: 'a' });
+  }
+
+  /** Bytes that crossed the wire. Returns false when the caller should wait for `drained()`. */
+  bytes(direction: '<' | '>', data: Uint8Array, time = Date.now()): boolean {
+    const binOk = this.bin.write(encodeRecord(direction, time, data));
+    let start = 0;
+    let textOk = true;
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] !== 0x0a) continue;
+      // "\r\n" ends a line as "\n" does; the CR carries no information in the readable log.
+      const end = i > start && data[i - 1] === 0x0d ? i - 1 : i;
+      textOk = this.appendText(direction, data.subarray(start, end), time) && textOk;
+      textOk = this.endLine() && textOk;
+      start = i + 1;
+    }
+    if (start < data.length) textOk = this.appendText(direction, data.subarray(start), time) && textOk;
+    return binOk && textOk;
+  }
+
+  /** Something the harness itself did or saw (port gone, reopened, power cut). */
+  event(message: string, time = Date.now()): void {
+    this.bin.write(encodeRecord('!', time, Buffer.from(message)));
+    if (this.openLine) this.endLine();
+    this.text.write(`${stamp(time)} ! ${escapeBytes(Buffer.from(this.redact(message)))}\n`);
+  }
+
+  async drained(): Promise<void> {
+    await Promise.all(
+      [this.bin, this.text].filter((s) => s.writableNeedDrain).map((s) => once(s, 'drain')),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.openLine) this.endLine();
+    await Promise.all([this.bin, this.text].map((s) => new Promise<void>((resolve) => s.end(resolve))));
+  }
+
+  private appendText(direction: Direction, data: Uint8Array, time: number): boolean {
+    let ok = true;
+    if (this.openLine && this.openLine.direction !== direction) ok = this.endLine();
+    let rest = this.redact(escapeBytes(data));
+    while (rest.length > 0 || !this.openLine) {
+      if (!this.openLine) {
+        ok = this.text.write(`${stamp(time)} ${direction} `) && ok;
+        this.openLine = { direction, length: 0 };
+      }
+      const room = MAX_LOG_LINE - this.openLine.length;
+      const piece = rest.slice(0, room);
+      ok = this.text.write(piece) && ok;
+      this.openLine.length += piece.length;
+      rest = rest.slice(piece.length);
+      if (rest.length === 0) break;
+      ok = this.text.write(' [line continues]\n') && ok;
+      this.openLine = undefined;
+    }
+    return ok;
+  }
+
+  private endLine(): boolean {
+    this.openLine = undefined;
+    return this.text.write('\n');
+  }
+
+  private redact(text: string): string {
+    return this.redactor ? this.redactor.redact(text) : text;
+  }
+}
+
+function stamp(time: number): string {
+  return new Date(time).toISOString();
+}

@@ -1,0 +1,164 @@
+/**
+ * A serial port (a real TTY, a USB adapter, a PTY) through `serialport`. When the port disappears
+ * it says so, watches for it to come back (by path, or by USB identity through `locate`), and
+ * reopens it; the console above keeps one continuous log across the gap.
+ */
+import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { SerialPort } from 'serialport';
+import type { ByteTransport, TransportEvents } from './transport.ts';
+
+export interface SerialOptions {
+  /** Where the port is now; undefined while it is absent (a USB identity not enumerated). */
+  locate: () => string | undefined;
+  baud: number;
+  description: string;
+  /** How long open() waits for the port to appear. */
+  openDeadlineMs?: number;
+}
+
+/** Reopen attempts also run on a timer, because a directory watch can miss a re-created link. */
+const REOPEN_RETRY_MS = 200;
+
+export class SerialTransport extends EventEmitter<TransportEvents> implements ByteTransport {
+  readonly description: string;
+  private port: SerialPort | undefined;
+  private closing = false;
+  private paused = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private reopening = false;
+  private lastPath: string | undefined;
+  private watcher: FSWatcher | undefined;
+
+  constructor(private readonly options: SerialOptions) {
+    super();
+    this.description = options.description;
+  }
+
+  async open(): Promise<void> {
+    const deadline = Date.now() + (this.options.openDeadlineMs ?? 5000);
+    let lastError = 'not found';
+    for (;;) {
+      const path = this.options.locate();
+      if (path) {
+        try {
+          await this.openAt(path);
+          return;
+        } catch (error) {
+          lastError = (error as Error).message;
+        }
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(`cannot open ${this.description}: ${lastError}`);
+      }
+      await this.waitForChange(path, deadline - Date.now());
+    }
+  }
+
+  async write(data: Buffer): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) throw new Error(`${this.description} is not open (port gone)`);
+    await new Promise<void>((resolve, reject) => {
+      port.write(data, (error) => (error ? reject(error) : resolve()));
+    });
+    await new Promise<void>((resolve, reject) => port.drain((error) => (error ? reject(error) : resolve())));
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.port?.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.port?.resume();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.stopWatching();
+    const port = this.port;
+    this.port = undefined;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  private async openAt(path: string): Promise<void> {
+    const port = new SerialPort({ path, baudRate: this.options.baud, autoOpen: false, hupcl: false });
+    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+    if (this.closing) {
+      port.close(() => undefined);
+      return;
+    }
+    this.port = port;
+    this.lastPath = path;
+    port.on('data', (chunk: Buffer) => this.emit('data', chunk));
+    port.on('error', (error: Error) => this.lost(port, error.message));
+    port.on('close', () => this.lost(port, 'port closed'));
+    if (this.paused) port.pause();
+  }
+
+  private lost(port: SerialPort, why: string): void {
+    if (this.closing || this.port !== port) return;
+    this.port = undefined;
+    if (port.isOpen) port.close(() => undefined);
+    this.emit('gone', `${this.description} gone: ${why}`);
+    this.scheduleReopen();
+  }
+
+  private scheduleReopen(): void {
+    if (this.closing) return;
+    this.retryTimer ??= setInterval(() => void this.tryReopen(), REOPEN_RETRY_MS);
+    if (!this.watcher && this.lastPath) {
+      const wanted = basename(this.lastPath);
+      try {
+        this.watcher = watch(dirname(this.lastPath), (_event, file) => {
+          if (file === wanted) void this.tryReopen();
+        });
+      } catch {
+        // The directory itself is gone; the retry timer carries on.
+      }
+    }
+    void this.tryReopen();
+  }
+
+  private async tryReopen(): Promise<void> {
+    if (this.closing || this.port || this.reopening) return;
+    const path = this.options.locate();
+    if (!path) return;
+    this.reopening = true;
+    try {
+      await this.openAt(path);
+      this.stopWatching();
+      this.emit('back', `${this.description} reopened at ${path}`);
+    } catch {
+      // Not back yet (the link exists before its PTY accepts opens); the next event or tick retries.
+    } finally {
+      this.reopening = false;
+    }
+  }
+
+  private stopWatching(): void {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  private waitForChange(path: string | undefined, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.min(REOPEN_RETRY_MS, Math.max(ms, 0)));
+      let watcher: FSWatcher | undefined;
+      try {
+        if (path) watcher = watch(dirname(path), done);
+      } catch {
+        watcher = undefined;
+      }
+      function done() {
+        clearTimeout(timer);
+        watcher?.close();
+        resolve();
+      }
+    });
+  }
+}

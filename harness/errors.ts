@@ -1,0 +1,35 @@
+/**
+ * Errors that explain themselves: every failure the harness reports names the board, the step,
+ * what was expected and what was seen, and where the full log is.
+ */
+
+export interface StepFailure {
+  board: string;
+  step: string;
+  expected: string;
+  seen: string;
+  log?: string;
+}
+
+export class HilError extends Error {
+  readonly detail: StepFailure;
+  constructor(detail: StepFailure) {
+    super(formatFailure(detail));
+    this.name = 'HilError';
+    this.detail = detail;
+  }
+}
+
+export function formatFailure(f: StepFailure): string {
+  const lines = [`[${f.board}] ${f.step}: expected ${f.expected}`, `  seen: ${f.seen}`];
+  if (f.log) lines.push(`  log: ${f.log}`);
+  return lines.join('\n');
+}
+
+/** A problem with a rig or profile file. The run cannot start: exit code 2, no stack trace. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The simulated firmware of a virtual board: an ESP-IDF-style boot log, a console with a real
+ * line editor and parser, crash output in ESP-IDF's format, and a supply-voltage model
+ * (below BROWN_OUT_VOLTS the brown-out detector holds it in reset; below OFF_VOLTS it is off).
+ * Flaw switches make it insecure in one named way each.
+ */
+import type { VirtualFlaw } from '../config/schema.ts';
+import { parseCommandLine } from './shell-line.ts';
+import { PacedOutput } from './paced-output.ts';
+
+export const OFF_VOLTS = 1.8;
+/** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */
+export const BROWN_OUT_VOLTS = 2.43;
+const MAX_LINE = 256;
+const MAX_ARG = 32;
+const PROMPT = 'esp32> ';
+
+/** ESP32 ROM reset codes and names (esp-idf components/esp_rom/include/esp32/rom/rtc.h). */
+const RESET_NAMES: Record<number, string> = {
+  0x1: 'POWERON_RESET',
+  0xc: 'SW_CPU_RESET',
+  0xf: 'RTCWDT_BROWN_OUT_RESET',
+};
+
+/** `busy`: running a command; input is dropped, as on a UART with no flow control. */
+type State = 'off' | 'reset' | 'booting' | 'running' | 'busy';
+
+class PowerLost extends Error {}
+
+export interface FirmwareOptions {
+  flaws: readonly VirtualFlaw[];
+  version: string;
+  baud: number;
+}
+
+export class VirtualFirmware {
+  private state: State = 'off';
+  private volts = 0;
+  private generation = 0;
+  private readonly output: PacedOutput;
+  private line = '';
+  private lastWasCr = false;
+  private bootsSincePowerOn = 0;
+  private uptimeBase = 0;
+  private readonly settings = new Map<string, string>();
+
+  constructor(
+    readonly name: string,
+    private readonly options: FirmwareOptions,
+    sink: (bytes: Buffer) => void,
+  ) {
+    this.output = new PacedOutput(options.baud / 10, sink);
+  }
+
+  get status(): { state: State; volts: number } {
+    return { state: this.state, volts: this.volts };
+  }
+
+  has(flaw: VirtualFlaw): boolean {
+    return this.options.flaws.includes(flaw);
+  }
+
+  /** The voltage at the board's supply pin changed. */
+  supply(volts: number): void {
+    const before = this.volts;
+    this.volts = volts;
+    if (volts < OFF_VOLTS) {
+      if (this.state !== 'off') this.stop('off');
+    } else if (volts < BROWN_OUT_VOLTS) {
+      if (this.state !== 'off' && this.state !== 'reset') {
+        const generation = this.stop('reset');
+        // The detector's ISR prints as the rail falls; on a fast sag only part of it gets out.
+        void this.output.send(Buffer.from('\r\nBrownout detector was triggered\r\n\r\n')).then(() => {
+          if (generation === this.generation && this.state === 'reset') this.output.drop();
+        });
+      } else if (this.state === 'off') {
+        this.state = 'reset';
+      }
+    } else if (this.state === 'off' || (this.state === 'reset' && before < OFF_VOLTS)) {
+      this.bootsSincePowerOn = 0;
+      this.boot(0x1);
+    } else if (this.state === 'reset') {
+      this.boot(0xf);
+    }
+  }
+
+  /** Bytes typed at the console. */
+  input(bytes: Buffer): void {
+    if (this.state !== 'running') return; // a board in reset or booting reads nothing
+    for (const byte of bytes) this.key(byte);
+  }
+
+  private stop(next: State): number {
+    this.generation++;
+    this.output.drop();
+    this.state = next;
+    this.line = '';
+    return this.generation;
+  }
+
+  private boot(resetCode: number): void {
+    const generation = ++this.generation;
+    this.state = 'booting';
+    this.line = '';
+    this.uptimeBase = Date.now();
+    this.bootsSincePowerOn++;
+    this.run(generation, () => this.bootSequence(generation, resetCode));
+  }
+
+  private run(generation: number, program: () => Promise<void>): void {
+    program().catch((error: unknown) => {
+      if (error instanceof PowerLost || generation !== this.generation) return;
+      throw error;
+    });
+  }
+
+  private async print(generation: number, text: string): Promise<void> {
+    if (generation !== this.generation) throw new PowerLost();
+    await this.output.send(Buffer.from(text, 'latin1'));
+    if (generation !== this.generation) throw new PowerLost();
+  }
+
+  private async sleep(generation: number, ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (generation !== this.generation) throw new PowerLost();
+  }
+
+  /** An ESP_LOGx line, with the colour codes ESP-IDF prints by default (CONFIG_LOG_COLORS). */
+  private log(level: 'I' | 'W' | 'E', tag: string, message: string): string {
+    const colour = level === 'E' ? '31' : level === 'W' ? '33' : '32';
+    return `\x1b[0;${colour}m${level} (${Date.now() - this.uptimeBase}) ${tag}: ${message}\x1b[0m\r\n`;
+  }
+
+  private async bootSequence(g: number, resetCode: number): Promise<void> {
+    await this.sleep(g, 20);
+    await this.print(
+      g,
+      `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n` +
+        'configsip: 0, SPIWP:0xee\r\nclk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\r\n' +
+        'mode:DIO, clock div:2\r\nload:0x3fff0030,len:7112\r\nentry 0x40080698\r\n',
+    );
+    await this.sleep(g, 30);
+    await this.print(g, this.log('I', 'boot', 'ESP-IDF v5.1.2 2nd stage bootloader'));
+    await this.print(g, this.log('I', 'boot', 'compile time Nov 20 2026 10:12:01'));
+    if (!this.has('secure-boot-off')) {
+      await this.print(g, this.log('I', 'secure_boot_v2', 'Verifying with RSA-PSS...'));
+      await this.sleep(g, 40);
+      await this.print(g, this.log('I', 'secure_boot_v2', 'Signature verified successfully!'));
+    }
+    if (this.has('jtag-open')) {
+      await this.print(g, this.log('W', 'secure_boot', 'Not disabling JTAG - SECURITY COMPROMISED'));
+    }
+    await this.print(g, this.log('I', 'boot', 'Loaded app from partition at offset 0x10000'));
+    await this.sleep(g, 30);
+    await this.print(g, this.log('I', 'app_init', 'Application information:'));
+    await this.print(g, this.log('I', 'app_init', 'Project name:     hil-virtual'));
+    if (!this.has('no-version')) {
+      await this.print(g, this.log('I', 'app_init', `App version:      ${this.options.version}`));
+    }
+    await this.print(g, this.log('I', 'app_init', 'ESP-IDF:          v5.1.2'));
+    if (this.has('boot-panic') && resetCode === 0x1) {
+      // The flaw: first boot after power-on reads uninitialised RTC memory and faults.
+      await this.panic(g, 'LoadProhibited', '0x400d3a2c');
+      return;
+    }
+    await this.sleep(g, 20);
+    await this.print(g, this.log('I', 'main_task', 'Calling app_main()'));
+    await this.print(g, 'ready\r\n');
+    this.state = 'running';
+    await this.print(g, PROMPT);
+  }
+
+  private async panic(g: number, cause: string, pc: string): Promise<void> {
+    this.state = 'busy';
+    await this.print(
+      g,
+      `Guru Meditation Error: Core  0 panic'ed (${cause}). Exception was unhandled.\r\n\r\n` +
+        `Core  0 register dump:\r\nPC      : ${pc}  PS      : 0x00060830  A0      : 0x800d0f4e  A1      : 0x3ffb5580\r\n\r\n` +
+        `Backtrace: ${pc}:0x3ffb5580 0x400d0f4b:0x3ffb55a0 0x4008a1c2:0x3ffb55c0\r\n\r\n\r\nRebooting...\r\n`,
+    );
+    await this.sleep(g, 50);
+    this.boot(0xc);
+  }
+
+  private key(byte: number): void {
+    const g = this.generation;
+    if (byte === 0x0d || (byte === 0x0a && !this.lastWasCr)) {
+      this.lastWasCr = byte === 0x0d;
+      const line = this.line;
+      this.line = '';
+      this.state = 'busy';
+      this.run(g, async () => {
+        await this.print(g, '\r\n');
+        await this.execute(g, line);
+        if (this.state === 'busy' && g === this.generation) {
+          this.state = 'running';
+          await this.print(g, PROMPT);
+        }
+      });
+      return;
+    }
+    this.lastWasCr = false;
+    if (byte === 0x0a) return;
+    if (byte === 0x08 || byte === 0x7f) {
+      if (this.line.length > 0) {
+        this.line = this.line.slice(0, -1);
+        void this.output.send(Buffer.from('\b \b'));
+      }
+      return;
+    }
+    if (byte < 0x20 || byte > 0x7e) return; // the line editor ignores other control and non-ASCII bytes
+    if (this.line.length >= MAX_LINE) return;
+    this.line += String.fromCharCode(byte);
+    void this.output.send(Buffer.from([byte]));
+  }
+
+  private async execute(g: number, line: string): Promise<void> {
+    const parsed = parseCommandLine(line);
+    if (!parsed.ok) return this.print(g, `error: ${parsed.error}\r\n`);
+    const [command, ...args] = parsed.argv;
+    if (command === undefined) return;
+    const longArg = args.find((a) => a.length > MAX_ARG);
+    if (longArg !== undefined) {
+      if (this.has('crash-long-arg')) return this.panic(g, 'StoreProhibited', '0x400d1f7e');
+      return this.print(g, `error: argument too long (${longArg.length} > ${MAX_ARG} characters)\r\n`);
+    }
+    switch (command) {
+      case 'help':
+        return this.print(g, 'help\r\nversion\r\nreboot\r\necho <words>\r\ncfg get <key>\r\ncfg set <key> <value>\r\n');
+      case 'version':
+        return this.print(g, `App version: ${this.options.version}\r\n`);
+      case 'echo':
+        return this.print(g, `${args.join(' ')}\r\n`);
+      case 'reboot':
+        await this.print(g, 'Rebooting...\r\n');
+        this.boot(0xc);
+        return;
+      case 'cfg':
+        return this.config(g, args);
+      default:
+        return this.print(g, 'Unrecognized command\r\n');
+    }
+  }
+
+  private async config(g: number, args: string[]): Promise<void> {
+    const [verb, key, value] = args;
+    if (verb === 'get' && key !== undefined && args.length === 2) {
+      const stored = this.settings.get(key);
+      return this.print(g, stored === undefined ? `error: no such key: ${key}\r\n` : `${key}=${stored}\r\n`);
+    }
+    if (verb === 'set' && key !== undefined && value !== undefined && args.length === 3) {
+      this.settings.set(key, value);
+      return this.print(g, 'OK\r\n');
+    }
+    return this.print(g, 'usage: cfg get <key> | cfg set <key> <value>\r\n');
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * `hil virtual --rig FILE`: the virtual rig as a process of its own. Prints one JSON line with the
+ * endpoints when every device is ready, writes the same to `<state>/endpoints.json`, and runs until
+ * SIGINT/SIGTERM or until its standard input closes (the harness that started it has gone).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRig } from '../config/load.ts';
+import { VirtualRig } from './rig.ts';
+
+export async function runVirtualRig(options: { rig: string; state?: string; watchStdin: boolean }): Promise<void> {
+  const rig = loadRig(options.rig);
+  if (!rig.config.virtual) throw new Error(`${rig.file} is not a virtual rig (virtual: true)`);
+  const stateDir = options.state ?? mkdtempSync(join(tmpdir(), `hil-virtual-${rig.config.name}-`));
+  mkdirSync(stateDir, { recursive: true });
+  const { rig: running, endpoints } = await VirtualRig.start(rig, stateDir);
+  const endpointsFile = join(stateDir, 'endpoints.json');
+  writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2));
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await running.close();
+    rmSync(endpointsFile, { force: true });
+    if (!options.state) rmSync(stateDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  if (options.watchStdin) {
+    process.stdin.on('end', () => void stop());
+    process.stdin.on('error', () => void stop());
+    process.stdin.resume();
+  }
+  process.stdout.write(`${JSON.stringify({ ready: true, endpointsFile, ...endpoints })}\n`);
+}

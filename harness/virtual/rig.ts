@@ -1,0 +1,129 @@
+/** The virtual rig: every board of a virtual rig file, with its console PTY and power endpoint. */
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { LoadedRig } from '../config/load.ts';
+import type { BoardWiringConfig } from '../config/schema.ts';
+import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
+import { VirtualFirmware } from './firmware.ts';
+import { ptyBridge } from './pty-bridge.ts';
+import { lineReader, VirtualScpiSupply } from './scpi-supply.ts';
+import { VirtualKorad } from './korad-supply.ts';
+import { VirtualTasmota } from './tasmota-relay.ts';
+
+const DEFAULT_VERSION = '1.4.2';
+const DEFAULT_NOMINAL = 3.3;
+
+export class VirtualRig {
+  readonly boards = new Map<string, VirtualFirmware>();
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  private constructor(readonly rig: LoadedRig, readonly stateDir: string) {}
+
+  static async start(rig: LoadedRig, stateDir: string): Promise<{ rig: VirtualRig; endpoints: RigEndpoints }> {
+    const virtualRig = new VirtualRig(rig, stateDir);
+    const endpoints: RigEndpoints = { rig: rig.config.name, pid: process.pid, boards: {} };
+    try {
+      for (const [name, wiring] of Object.entries(rig.config.boards)) {
+        endpoints.boards[name] = await virtualRig.startBoard(name, wiring);
+      }
+    } catch (error) {
+      await virtualRig.close();
+      throw error;
+    }
+    return { rig: virtualRig, endpoints };
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) await close().catch(() => undefined);
+  }
+
+  private async startBoard(name: string, wiring: BoardWiringConfig): Promise<BoardEndpoints> {
+    const profile = this.rig.profiles.get(wiring.profile);
+    let socket: Socket | undefined;
+    const firmware = new VirtualFirmware(
+      name,
+      { flaws: wiring.flaws ?? [], version: wiring.version ?? DEFAULT_VERSION, baud: wiring.console.baud ?? profile?.baud ?? 115200 },
+      (bytes) => socket?.write(bytes),
+    );
+    this.boards.set(name, firmware);
+    this.closers.push(async () => firmware.supply(0));
+    const consoleBridge = await ptyBridge(join(this.stateDir, `${name}.tty`), (s) => {
+      socket = s;
+      s.on('data', (bytes: Buffer) => firmware.input(bytes));
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        if (socket === s) socket = undefined;
+      });
+    });
+    this.closers.push(consoleBridge.close);
+    return { console: consoleBridge.path, power: await this.startPower(name, wiring, firmware) };
+  }
+
+  private async startPower(name: string, wiring: BoardWiringConfig, firmware: VirtualFirmware): Promise<BoardEndpoints['power']> {
+    const power = wiring.power;
+    if (!power) {
+      firmware.supply(DEFAULT_NOMINAL); // no power control wired: the board is simply on
+      return undefined;
+    }
+    switch (power.driver) {
+      case 'scpi-tcp':
+      case 'scpi-serial': {
+        const channel = power.channel ?? 1;
+        const supply = new VirtualScpiSupply(Math.max(channel, 2), (ch, volts) => {
+          if (ch === channel) firmware.supply(volts);
+        });
+        const serve = (s: Socket) => {
+          s.on('data', lineReader((line) => {
+            for (const reply of supply.handle(line)) s.write(`${reply}\n`);
+          }));
+          s.on('error', () => undefined);
+        };
+        if (power.driver === 'scpi-serial') {
+          const bridge = await ptyBridge(join(this.stateDir, `${name}.supply.tty`), serve);
+          this.closers.push(bridge.close);
+          return { port: bridge.path };
+        }
+        return { port: await this.listen(serve) };
+      }
+      case 'korad': {
+        const korad = new VirtualKorad((volts) => firmware.supply(volts));
+        const bridge = await ptyBridge(join(this.stateDir, `${name}.korad.tty`), (s) => {
+          s.on('data', (chunk: Buffer) => {
+            const reply = korad.handle(chunk);
+            if (reply) s.write(Buffer.from(reply, 'latin1'));
+          });
+          s.on('error', () => undefined);
+        });
+        this.closers.push(bridge.close);
+        return { port: bridge.path };
+      }
+      case 'tasmota': {
+        const relayIndex = power.relay ?? 1;
+        const credentials = power.password !== undefined ? { user: power.user ?? 'admin', password: power.password } : undefined;
+        const relay = new VirtualTasmota(Math.max(relayIndex, 1), (index, closed) => {
+          if (index === relayIndex) firmware.supply(closed ? DEFAULT_NOMINAL : 0);
+        }, credentials);
+        const port = await relay.listen();
+        this.closers.push(() => relay.close());
+        return { url: `http://127.0.0.1:${port}` };
+      }
+    }
+  }
+
+  private async listen(serve: (s: Socket) => void): Promise<number> {
+    const sockets = new Set<Socket>();
+    const server: Server = createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      serve(s);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.closers.push(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('supply server has no TCP address');
+    return address.port;
+  }
+}
