@@ -1,0 +1,169 @@
+/**
+ * A Board: a profile and its rig wiring in one handle — console, power, and the boot sequence
+ * the profile describes. Suites talk to boards only through this.
+ */
+import { join } from 'node:path';
+import type { BoardProfile, LoadedRig } from './config/load.ts';
+import type { BoardEndpoints } from './config/endpoints.ts';
+import type { BoardWiringConfig, PowerWiringConfig } from './config/schema.ts';
+import { Console, type CrashSeen } from './console/console.ts';
+import { matchableText as visible } from './console/escape.ts';
+import { ConsoleLog } from './console/log.ts';
+import { SerialTransport } from './console/serial-transport.ts';
+import { resolveUsbTty } from './console/usb-identity.ts';
+import { HilError } from './errors.ts';
+import { openPower } from './power/open.ts';
+import type { Power } from './power/power.ts';
+
+export interface BootRecord {
+  /** Every line from the power cycle (or reset) to the ready line or the deadline. */
+  lines: string[];
+  bannerSeen: boolean;
+  ready: boolean;
+  /** Milliseconds from power-on to the ready line. */
+  readyAfterMs?: number;
+  /** The reset code of the last boot before ready (a crash-reboot shows here, not the power-on). */
+  resetCode?: number;
+  resetKind?: string;
+  version?: string;
+  crashes: CrashSeen[];
+  deadlineMs: number;
+  failure?: HilError;
+}
+
+export interface BoardSetup {
+  rig: LoadedRig;
+  name: string;
+  /** Where this board's console logs go. */
+  logDir: string;
+  /** The log files' base name (the suite name, so each suite's console is its own file). */
+  logName: string;
+  endpoints?: BoardEndpoints;
+}
+
+export class Board {
+  private constructor(
+    readonly name: string,
+    readonly profile: BoardProfile,
+    readonly wiring: BoardWiringConfig,
+    readonly console: Console,
+    readonly power: Power | undefined,
+  ) {}
+
+  static async open(setup: BoardSetup): Promise<Board> {
+    const wiring = setup.rig.config.boards[setup.name];
+    if (!wiring) throw new Error(`rig ${setup.rig.file} has no board "${setup.name}"`);
+    const profile = setup.rig.profiles.get(wiring.profile)!;
+    const consolePath = resolveAuto(wiring.console.port, setup.endpoints?.console, `${setup.name} console.port`);
+    const usb = wiring.console.usb;
+    const transport = new SerialTransport({
+      locate: () => (usb ? resolveUsbTty(usb) : consolePath),
+      baud: wiring.console.baud ?? profile.baud ?? 115200,
+      description: usb ? `USB ${usb.vendor}:${usb.product}${usb.serial ? ` (${usb.serial})` : ''}` : consolePath!,
+    });
+    const log = new ConsoleLog(setup.logDir, setup.logName, setup.rig.redactor);
+    const console = new Console({ board: setup.name, transport, log, crash: profile.crash, lineEnding: profile.lineEnding });
+    let power: Power | undefined;
+    try {
+      await console.open();
+      if (wiring.power) power = await openPower(resolvePowerWiring(wiring.power, setup.endpoints, setup.name));
+    } catch (error) {
+      await console.close().catch(() => undefined);
+      throw new HilError({
+        board: setup.name,
+        step: 'connect',
+        expected: 'console and power to open',
+        seen: (error as Error).message,
+        log: join(setup.logDir, `${setup.logName}.log`),
+      });
+    }
+    return new Board(setup.name, profile, wiring, console, power);
+  }
+
+  /** Power off, wait the rig's off-time, power on, and record the boot. */
+  async powerCycle(step = 'power cycle'): Promise<BootRecord> {
+    if (!this.power) {
+      throw new HilError({ board: this.name, step, expected: 'power control in the rig file', seen: 'no power driver wired' });
+    }
+    await this.power.off();
+    await new Promise((resolve) => setTimeout(resolve, this.power!.offMs));
+    // Lines still in flight from before the cut must not count as this boot's.
+    const from = { mark: this.console.mark(), started: Date.now() };
+    await this.power.on();
+    return this.recordBoot(step, from);
+  }
+
+  /**
+   * Follow a boot from the banner to the ready line within the profile's deadline, surviving a
+   * crash and reboot on the way (it is recorded, and the later boot's reset reason is the one kept).
+   */
+  async recordBoot(step: string, from = { mark: this.console.mark(), started: Date.now() }): Promise<BootRecord> {
+    const boot = this.profile.boot;
+    const { mark, started } = from;
+    const record: BootRecord = { lines: [], bannerSeen: false, ready: false, crashes: [], deadlineMs: boot.deadlineMs };
+    const remaining = () => Math.max(1, boot.deadlineMs - (Date.now() - started));
+    const crashesBefore = this.console.crashes.length;
+    try {
+      await this.console.expect(boot.banner, { timeout: remaining(), step: `${step}: boot banner`, allowCrash: true });
+      record.bannerSeen = true;
+      await this.console.expect(boot.ready, { timeout: remaining(), step: `${step}: ready line`, allowCrash: true });
+      record.ready = true;
+      record.readyAfterMs = Date.now() - started;
+    } catch (error) {
+      if (!(error instanceof HilError)) throw error;
+      record.failure = error;
+    }
+    record.lines = this.console.linesSince(mark).map(visible);
+    record.crashes = this.console.crashes.slice(crashesBefore);
+    this.readIdentity(record);
+    return record;
+  }
+
+  async close(): Promise<void> {
+    await this.power?.close().catch(() => undefined);
+    await this.console.close();
+  }
+
+  failure(step: string, expected: string, seen: string): HilError {
+    return this.console.failure(step, expected, seen);
+  }
+
+  private readIdentity(record: BootRecord): void {
+    const boot = this.profile.boot;
+    for (const line of record.lines) {
+      const reset = boot.resetReason?.exec(line);
+      // The profile's reset-reason group 1 is the code in hexadecimal, as ROMs print it.
+      if (reset?.[1]) record.resetCode = parseInt(reset[1].replace(/^0x/i, ''), 16);
+      const version = boot.version?.exec(line);
+      if (version) record.version = version[1] ?? version[0];
+    }
+    if (record.resetCode !== undefined) {
+      const kinds = Object.entries(this.profile.resetReasons);
+      record.resetKind = kinds.find(([, codes]) => codes?.includes(record.resetCode!))?.[0] ?? 'unknown';
+    }
+  }
+}
+
+function resolveAuto(value: string | undefined, endpoint: string | undefined, what: string): string | undefined {
+  if (value !== 'auto') return value;
+  if (!endpoint) throw new Error(`${what} is "auto" but no virtual rig is running for it`);
+  return endpoint;
+}
+
+export function resolvePowerWiring(wiring: PowerWiringConfig, endpoints: BoardEndpoints | undefined, board: string): PowerWiringConfig {
+  const power = endpoints?.power;
+  switch (wiring.driver) {
+    case 'scpi-tcp':
+      return wiring.port === 'auto' ? { ...wiring, port: requireEndpoint(power?.port, board) as number } : wiring;
+    case 'scpi-serial':
+    case 'korad':
+      return wiring.port === 'auto' ? { ...wiring, port: String(requireEndpoint(power?.port, board)) } : wiring;
+    case 'tasmota':
+      return wiring.url === 'auto' ? { ...wiring, url: String(requireEndpoint(power?.url, board)) } : wiring;
+  }
+}
+
+function requireEndpoint<T>(value: T | undefined, board: string): T {
+  if (value === undefined) throw new Error(`${board}: power is "auto" but the virtual rig gave no power endpoint`);
+  return value;
+}

@@ -1,0 +1,112 @@
+/** The `hil` command: run | list | virtual | schemas. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadRig } from '../config/load.ts';
+import { SCHEMAS } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
+import { consoleProgress } from '../runner/progress.ts';
+import { EXIT, listSuites, run } from '../runner/run.ts';
+import { runVirtualRig } from '../virtual/main.ts';
+
+const USAGE = `usage:
+  hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
+      run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 the run could not be done
+  hil list [--rig FILE]          the suites, and the boards of a rig
+  hil virtual --rig FILE [--state DIR]
+      run a virtual rig in the foreground (hil run starts it by itself)
+  hil schemas --out DIR          write the JSON Schemas of rig and profile files, for editors
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest);
+      case 'list':
+        return listCommand(rest);
+      case 'virtual':
+        return await virtualCommand(rest);
+      case 'schemas':
+        return schemasCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? EXIT.cannotRun : EXIT.passed;
+      default:
+        process.stderr.write(`hil: unknown command "${command}"\n${USAGE}`);
+        return EXIT.cannotRun;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hil: invalid configuration:\n  ${error.problems.join('\n  ')}\n`);
+    } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`hil: ${(error as Error).message}\n${USAGE}`);
+    } else {
+      process.stderr.write(`hil: ${(error as Error).stack ?? String(error)}\n`);
+    }
+    return EXIT.cannotRun;
+  }
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rig: { type: 'string' },
+      board: { type: 'string', multiple: true },
+      suite: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      'suite-deadline': { type: 'string' },
+    },
+  });
+  if (!values.rig) throw Object.assign(new Error('hil run needs --rig FILE'), { code: 'ERR_PARSE_ARGS_MISSING' });
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw Object.assign(new Error(`--seed must be an integer, not ${values.seed}`), { code: 'ERR_PARSE_ARGS_SEED' });
+  const deadline = values['suite-deadline'] === undefined ? undefined : Number(values['suite-deadline']) * 1000;
+  return run({
+    rig: values.rig,
+    boards: values.board,
+    suites: values.suite,
+    out: values.out,
+    seed,
+    suiteDeadlineMs: deadline,
+    progress: consoleProgress(),
+  });
+}
+
+function listCommand(args: string[]): number {
+  const { values } = parseArgs({ args, options: { rig: { type: 'string' } } });
+  process.stdout.write(`suites:\n${listSuites().map((s) => `  ${s}\n`).join('')}`);
+  if (values.rig) {
+    const rig = loadRig(values.rig);
+    process.stdout.write(`boards of ${rig.config.name}:\n`);
+    for (const [name, board] of Object.entries(rig.config.boards)) {
+      process.stdout.write(`  ${name} (profile ${board.profile}${board.flaws?.length ? `, flaws: ${board.flaws.join(', ')}` : ''})\n`);
+    }
+  }
+  return EXIT.passed;
+}
+
+async function virtualCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { rig: { type: 'string' }, state: { type: 'string' } } });
+  if (!values.rig) throw Object.assign(new Error('hil virtual needs --rig FILE'), { code: 'ERR_PARSE_ARGS_MISSING' });
+  await runVirtualRig({ rig: values.rig, state: values.state, watchStdin: !process.stdin.isTTY });
+  return new Promise(() => undefined); // runs until a signal or the end of standard input
+}
+
+function schemasCommand(args: string[]): number {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' } } });
+  const out = values.out ?? 'schemas';
+  mkdirSync(out, { recursive: true });
+  for (const [name, schema] of Object.entries(SCHEMAS)) {
+    const file = join(out, `${name}.schema.json`);
+    writeFileSync(file, `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', title: `hil ${name} file`, ...schema }, null, 2)}\n`);
+    process.stdout.write(`${file}\n`);
+  }
+  return EXIT.passed;
+}

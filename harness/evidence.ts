@@ -1,0 +1,29 @@
+/**
+ * Evidence for reports: what came from a board is escaped (no terminal escapes or raw binary reach
+ * a report), secrets are redacted, and sizes are bounded so a flood cannot bloat a report.
+ */
+import type { Redactor } from './config/redact.ts';
+import { escapeBytes } from './console/escape.ts';
+
+const MAX_STRING = 2000;
+const MAX_ITEMS = 60;
+const MAX_DEPTH = 6;
+
+export type Evidence = { [key: string]: unknown };
+
+export function cleanEvidence(value: unknown, redactor?: Redactor, depth = 0): unknown {
+  if (typeof value === 'string') {
+    const escaped = escapeBytes(Buffer.from(value, 'latin1'));
+    const redacted = redactor ? redactor.redact(escaped) : escaped;
+    return redacted.length > MAX_STRING ? `${redacted.slice(0, MAX_STRING)}... [${redacted.length - MAX_STRING} more characters]` : redacted;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[nested too deep]';
+  if (value instanceof RegExp) return String(value);
+  if (Buffer.isBuffer(value)) return cleanEvidence(value.toString('latin1'), redactor, depth);
+  if (Array.isArray(value)) {
+    const items = value.slice(-MAX_ITEMS).map((v) => cleanEvidence(v, redactor, depth + 1));
+    return value.length > MAX_ITEMS ? [`[${value.length - MAX_ITEMS} earlier items left out]`, ...items] : items;
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanEvidence(v, redactor, depth + 1)]));
+}

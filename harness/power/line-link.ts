@@ -1,0 +1,147 @@
+/**
+ * Request/response over a byte stream to an instrument: write a command, read a reply that ends
+ * with a terminator (SCPI) or, for instruments with no terminator (Korad), a fixed length or a
+ * quiet gap. Every read has a deadline; replies are bounded.
+ */
+import { Socket } from 'node:net';
+import { SerialPort } from 'serialport';
+
+const MAX_REPLY = 4096;
+
+export interface ReplyRule {
+  /** A reply ends at this byte sequence (removed from the result)... */
+  terminator?: string;
+  /** ...or after this many bytes... */
+  length?: number;
+  /** ...or when the instrument has been quiet this long after the first byte. */
+  quietMs?: number;
+  timeoutMs: number;
+}
+
+export interface ByteStream {
+  write(data: Buffer): Promise<void>;
+  onData(listener: (chunk: Buffer) => void): void;
+  close(): Promise<void>;
+}
+
+export class LineLink {
+  private buffer = '';
+  private waiting: (() => void) | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly stream: ByteStream, readonly description: string) {
+    stream.onData((chunk) => {
+      this.buffer = (this.buffer + chunk.toString('latin1')).slice(-MAX_REPLY);
+      this.waiting?.();
+    });
+  }
+
+  /** Send a command that has no reply. */
+  send(command: string): Promise<void> {
+    return this.serial(() => this.stream.write(Buffer.from(command, 'latin1')));
+  }
+
+  /** Send a query and read its reply. */
+  query(command: string, rule: ReplyRule): Promise<string> {
+    return this.serial(async () => {
+      this.buffer = '';
+      await this.stream.write(Buffer.from(command, 'latin1'));
+      return this.readReply(command, rule);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.stream.close();
+  }
+
+  /** One exchange at a time: an instrument answers queries in order. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private readReply(command: string, rule: ReplyRule): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let quietTimer: NodeJS.Timeout | undefined;
+      const finish = (outcome: string | Error) => {
+        clearTimeout(deadline);
+        clearTimeout(quietTimer);
+        this.waiting = undefined;
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const deadline = setTimeout(() => {
+        finish(new Error(`${this.description}: no reply to ${JSON.stringify(command.trim())} within ${rule.timeoutMs} ms (got ${JSON.stringify(this.buffer)})`));
+      }, rule.timeoutMs);
+      const check = () => {
+        if (rule.terminator) {
+          const end = this.buffer.indexOf(rule.terminator);
+          if (end !== -1) {
+            const reply = this.buffer.slice(0, end);
+            this.buffer = this.buffer.slice(end + rule.terminator.length);
+            return finish(reply.replace(/\r$/, ''));
+          }
+        }
+        if (rule.length !== undefined && this.buffer.length >= rule.length) {
+          const reply = this.buffer.slice(0, rule.length);
+          this.buffer = this.buffer.slice(rule.length);
+          return finish(reply);
+        }
+        if (rule.quietMs !== undefined && this.buffer.length > 0) {
+          clearTimeout(quietTimer);
+          quietTimer = setTimeout(() => {
+            const reply = this.buffer;
+            this.buffer = '';
+            finish(reply);
+          }, rule.quietMs);
+        }
+      };
+      this.waiting = check;
+      check();
+    });
+  }
+}
+
+export async function tcpStream(host: string, port: number, timeoutMs = 3000): Promise<ByteStream> {
+  const socket = new Socket();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`cannot connect to ${host}:${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot connect to ${host}:${port}: ${error.message}`));
+    });
+    socket.connect(port, host, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  socket.setNoDelay(true);
+  socket.on('error', () => undefined); // a later failure surfaces as a missing reply with its deadline
+  return {
+    write: (data) => new Promise((resolve, reject) => socket.write(data, (e) => (e ? reject(e) : resolve()))),
+    onData: (listener) => socket.on('data', listener),
+    close: async () => {
+      socket.destroy();
+    },
+  };
+}
+
+export async function serialStream(path: string, baudRate: number): Promise<ByteStream> {
+  const port = new SerialPort({ path, baudRate, autoOpen: false });
+  await new Promise<void>((resolve, reject) =>
+    port.open((error) => (error ? reject(new Error(`cannot open ${path}: ${error.message}`)) : resolve())),
+  );
+  port.on('error', () => undefined);
+  return {
+    write: (data) =>
+      new Promise((resolve, reject) =>
+        port.write(data, (e) => (e ? reject(e) : port.drain((d) => (d ? reject(d) : resolve())))),
+      ),
+    onData: (listener) => port.on('data', listener),
+    close: () => new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+  };
+}

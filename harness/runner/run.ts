@@ -1,0 +1,267 @@
+/**
+ * `hil run`: every (board, suite) of a rig, each suite as its own process (node + tsx) with
+ * HIL_RIG, HIL_BOARD, HIL_RUN_DIR set. TAP streams to `<out>/<board>/<suite>.tap` as it arrives;
+ * summary.json is rewritten after every suite. Exit 0: all passed; 1: a check failed; 2: the run
+ * could not be done. On SIGINT/SIGTERM: suites stopped, supplies to the rig's safe state, summary
+ * written with complete: false.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolvePowerWiring } from '../board.ts';
+import type { RigEndpoints } from '../config/endpoints.ts';
+import { loadRig, type LoadedRig } from '../config/load.ts';
+import { ConfigError } from '../errors.ts';
+import { openPower } from '../power/open.ts';
+import { lockBoard, type BoardLock } from './lock.ts';
+import type { Progress } from './progress.ts';
+import { writeSummary, totals, type RunSummary, type SuiteResult } from './summary.ts';
+import { tapResults } from './tap-results.ts';
+import { startVirtualRig, type VirtualRigProcess } from './virtual-process.ts';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SUITES_DIR = join(PROJECT_ROOT, 'suites');
+const DEFAULT_SUITE_DEADLINE_MS = 15 * 60_000;
+
+export interface RunOptions {
+  rig: string;
+  boards?: string[];
+  suites?: string[];
+  out?: string;
+  seed?: number;
+  suiteDeadlineMs?: number;
+  progress: Progress;
+}
+
+export const EXIT = { passed: 0, failed: 1, cannotRun: 2 } as const;
+
+export function listSuites(): string[] {
+  return readdirSync(SUITES_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => basename(f, '.ts'))
+    .sort();
+}
+
+function runId(rig: string, now = new Date()): string {
+  return `${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}-${rig}`;
+}
+
+export async function run(options: RunOptions): Promise<number> {
+  const { progress } = options;
+  let rig: LoadedRig;
+  try {
+    rig = loadRig(options.rig);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      progress.info(`cannot run: the rig or a profile is invalid:\n  ${error.problems.join('\n  ')}`);
+      return EXIT.cannotRun;
+    }
+    throw error;
+  }
+  const allBoards = Object.keys(rig.config.boards);
+  const boards = options.boards?.length ? options.boards : allBoards;
+  const unknownBoards = boards.filter((b) => !allBoards.includes(b));
+  const available = listSuites();
+  const suites = options.suites?.length ? options.suites : available;
+  const unknownSuites = suites.filter((s) => !available.includes(s));
+  if (unknownBoards.length || unknownSuites.length) {
+    if (unknownBoards.length) progress.info(`cannot run: no board ${unknownBoards.join(', ')} in ${rig.file} (boards: ${allBoards.join(', ')})`);
+    if (unknownSuites.length) progress.info(`cannot run: no suite ${unknownSuites.join(', ')} (suites: ${available.join(', ')})`);
+    return EXIT.cannotRun;
+  }
+
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const started = new Date();
+  const id = runId(rig.config.name, started);
+  const outDir = resolve(options.out ?? join(PROJECT_ROOT, 'reports', id));
+  mkdirSync(outDir, { recursive: true });
+  if (!options.out) pointLatestAt(outDir);
+  const summary: RunSummary = {
+    run: { id, rig: rig.config.name, seed, started: started.toISOString(), complete: false },
+    results: [],
+  };
+  writeSummary(outDir, summary);
+  progress.info(`run ${id}: ${boards.length} board(s) x ${suites.length} suite(s), seed ${seed}\nreport: ${outDir}`);
+
+  const locks: BoardLock[] = [];
+  let virtualRig: VirtualRigProcess | undefined;
+  const children = new Set<ReturnType<typeof spawn>>();
+  let interrupted: string | undefined;
+  const cleanup = async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await toSafeState(rig, boards, virtualRig?.endpoints, progress);
+    await virtualRig?.stop();
+    for (const lock of locks) lock.release();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
+    progress.info(`\n${signal}: stopping suites, putting supplies in the safe state (${rig.config['safe-state'] ?? 'off'})`);
+    void cleanup().finally(() => {
+      summary.run.interrupted = signal;
+      summary.run.finished = new Date().toISOString();
+      writeSummary(outDir, summary);
+      progress.info(`report (incomplete): ${join(outDir, 'summary.json')}`);
+      process.exit(EXIT.cannotRun);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    for (const board of boards) locks.push(lockBoard(rig.config.name, board));
+    if (rig.config.virtual) {
+      virtualRig = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
+    }
+  } catch (error) {
+    progress.info(`cannot run: ${(error as Error).message}`);
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    return EXIT.cannotRun;
+  }
+
+  // Boards are independent benches: test them side by side, each board's suites one after another.
+  await Promise.all(
+    boards.map(async (board) => {
+      for (const suite of suites) {
+        if (interrupted) return;
+        const result = await runSuite({
+          rig,
+          board,
+          suite,
+          outDir,
+          seed,
+          endpointsFile: virtualRig?.endpointsFile,
+          deadlineMs: options.suiteDeadlineMs ?? DEFAULT_SUITE_DEADLINE_MS,
+          progress,
+          children,
+        });
+        if (interrupted) return;
+        summary.results.push(result);
+        writeSummary(outDir, summary);
+      }
+    }),
+  );
+  if (interrupted) return new Promise(() => undefined); // the signal handler finishes the run and exits
+
+  await cleanup();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  summary.run.finished = new Date().toISOString();
+  summary.run.complete = true;
+  const file = writeSummary(outDir, summary);
+  const sum = totals(summary);
+  progress.info(`\n${sum.pass} passed, ${sum.fail} failed, ${sum.skip} skipped\nsummary: ${file}`);
+  return sum.fail > 0 || summary.results.some((r) => r.error) ? EXIT.failed : EXIT.passed;
+}
+
+function pointLatestAt(outDir: string): void {
+  const latest = join(PROJECT_ROOT, 'reports', 'latest');
+  rmSync(latest, { force: true });
+  try {
+    symlinkSync(relative(join(PROJECT_ROOT, 'reports'), outDir), latest);
+  } catch {
+    // a filesystem without symlinks: the run folder is printed anyway
+  }
+}
+
+interface SuiteJob {
+  rig: LoadedRig;
+  board: string;
+  suite: string;
+  outDir: string;
+  seed: number;
+  endpointsFile?: string;
+  deadlineMs: number;
+  progress: Progress;
+  children: Set<ReturnType<typeof spawn>>;
+}
+
+async function runSuite(job: SuiteJob): Promise<SuiteResult> {
+  const boardDir = join(job.outDir, job.board);
+  mkdirSync(boardDir, { recursive: true });
+  const tapFile = join(boardDir, `${job.suite}.tap`);
+  job.progress.suiteStart(job.board, job.suite);
+  const tap = createWriteStream(tapFile);
+  const stderr = createWriteStream(join(boardDir, `${job.suite}.stderr.log`));
+  const { parser, done } = tapResults((check) => job.progress.check(job.board, job.suite, check));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(SUITES_DIR, `${job.suite}.ts`)], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      HIL_RIG: resolve(job.rig.file),
+      HIL_BOARD: job.board,
+      HIL_RUN_DIR: job.outDir,
+      HIL_SEED: String(job.seed),
+      ...(job.endpointsFile ? { HIL_ENDPOINTS: job.endpointsFile } : {}),
+    },
+  });
+  job.children.add(child);
+  child.stdout.on('data', (chunk: Buffer) => {
+    tap.write(chunk);
+    parser.write(chunk);
+  });
+  child.stderr.pipe(stderr);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  }, job.deadlineMs);
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.on('close', (code, signal) => resolveExit({ code, signal }));
+    child.on('error', (error) => {
+      stderr.write(String(error));
+      resolveExit({ code: -1, signal: null });
+    });
+  });
+  clearTimeout(timer);
+  job.children.delete(child);
+  parser.end();
+  const outcome = await done;
+  await Promise.all([tap, stderr].map((s) => new Promise((r) => s.end(r))));
+
+  let error: string | undefined;
+  if (timedOut) error = `suite did not finish within ${job.deadlineMs} ms and was stopped`;
+  else if (outcome.bailout) error = outcome.bailout;
+  else if (!outcome.complete) error = `suite ended without finishing its TAP plan (exit ${exit.code ?? exit.signal}); see ${job.suite}.stderr.log`;
+  else if (exit.code !== 0 && outcome.fail === 0) error = `suite exited with ${exit.code ?? exit.signal} but reported no failed check; see ${job.suite}.stderr.log`;
+  const result: SuiteResult = {
+    board: job.board,
+    suite: job.suite,
+    pass: outcome.pass,
+    fail: outcome.fail + (error ? 1 : 0),
+    skip: outcome.skip,
+    tap: relative(job.outDir, tapFile),
+    console: join(job.board, `${job.suite}.log`),
+    ...(error ? { error } : {}),
+    checks: error
+      ? [...outcome.checks, { name: 'suite ran to completion', ok: false, skip: false, provisions: [], evidence: { error } }]
+      : outcome.checks,
+  };
+  job.progress.suiteEnd(result);
+  return result;
+}
+
+async function toSafeState(rig: LoadedRig, boards: string[], endpoints: RigEndpoints | undefined, progress: Progress): Promise<void> {
+  const state = rig.config['safe-state'] ?? 'off';
+  for (const board of boards) {
+    const wiring = rig.config.boards[board]?.power;
+    if (!wiring) continue;
+    try {
+      const power = await openPower(resolvePowerWiring(wiring, endpoints?.boards[board], board));
+      try {
+        if (state === 'off') await power.off();
+        else await power.on();
+      } finally {
+        await power.close();
+      }
+    } catch (error) {
+      progress.info(`warning: could not put ${board} in the safe state (${state}): ${(error as Error).message}`);
+    }
+  }
+}

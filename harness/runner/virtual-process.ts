@@ -1,0 +1,57 @@
+/**
+ * Starts the virtual rig as a process of its own (`hil virtual`) and waits for its ready line.
+ * The child watches its standard input: if this process dies, the pipe closes and the rig stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { RigEndpoints } from '../config/endpoints.ts';
+
+const HIL_BIN = fileURLToPath(new URL('../../bin/hil.js', import.meta.url));
+const READY_DEADLINE_MS = 20_000;
+
+export interface VirtualRigProcess {
+  endpoints: RigEndpoints;
+  endpointsFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startVirtualRig(rigFile: string, stateDir: string): Promise<VirtualRigProcess> {
+  const child: ChildProcess = spawn(process.execPath, [HIL_BIN, 'virtual', '--rig', rigFile, '--state', stateDir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 8192) stderr += chunk.toString();
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    const ready = await new Promise<{ endpointsFile: string } & RigEndpoints>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`virtual rig not ready within ${READY_DEADLINE_MS} ms: ${stderr.trim()}`)), READY_DEADLINE_MS);
+      const lines = createInterface({ input: child.stdout! });
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(line) as { endpointsFile: string } & RigEndpoints);
+        } catch {
+          reject(new Error(`virtual rig said ${JSON.stringify(line.slice(0, 200))} instead of its ready line`));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`virtual rig exited (${code}) before it was ready: ${stderr.trim()}`));
+      });
+    });
+    return { endpoints: ready, endpointsFile: ready.endpointsFile, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
