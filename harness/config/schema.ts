@@ -103,7 +103,7 @@ export const BoardWiring = Type.Object(
     power: Type.Optional(PowerWiring),
     'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
     flaws: Type.Optional(
-      Type.Array(Type.Union(VIRTUAL_FLAWS.map((f) => Type.Literal(f))), {
+      Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
         uniqueItems: true,
         description: 'virtual rigs only: flaws the simulated firmware is built with',
       }),
@@ -130,6 +130,8 @@ export const Rig = Type.Object(
   },
   Strict,
 );
+
+const ResetCodes = Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { description: 'reset codes as the board prints them' }));
 
 export const Profile = Type.Object(
   {
@@ -162,10 +164,9 @@ export const Profile = Type.Object(
     ),
     crash: Type.Optional(Type.Array(Regex, { description: 'lines that mean the firmware crashed' })),
     'reset-reasons': Type.Optional(
-      Type.Record(
-        Type.Union([Type.Literal('power-on'), Type.Literal('brown-out'), Type.Literal('software'), Type.Literal('watchdog')]),
-        Type.Array(Type.Integer({ minimum: 0 })),
-        { additionalProperties: false },
+      Type.Object(
+        { 'power-on': ResetCodes, 'brown-out': ResetCodes, software: ResetCodes, watchdog: ResetCodes },
+        { ...Strict, description: 'which reset codes mean which kind of reset' },
       ),
     ),
     actions: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.String({ minLength: 1 }), { additionalProperties: false })),

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Installs everything hil needs on a fresh Debian machine with Node 20:
+// the npm packages (npm ci), then the Debian packages, each only when it is missing.
+import { spawnSync } from 'node:child_process';
+
+const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+if (npm.status !== 0) process.exit(npm.status ?? 1);
+
+// zx is one of the packages npm ci just installed.
+const { $, which } = await import('zx');
+$.verbose = true;
+
+/** Debian package -> the command that shows it is installed. */
+const DEBIAN = {
+  socat: 'socat', // PTY pairs for the virtual rig's consoles and instruments
+};
+
+const missing = [];
+for (const [pkg, command] of Object.entries(DEBIAN)) {
+  if (!(await which(command, { nothrow: true }))) missing.push(pkg);
+}
+if (missing.length > 0) {
+  const root = process.getuid?.() === 0;
+  const sudo = root ? [] : ['sudo'];
+  console.log(`installing from Debian: ${missing.join(' ')}`);
+  await $`${sudo} apt-get update -qq`;
+  await $`${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing}`;
+} else {
+  console.log('Debian packages present: ' + Object.keys(DEBIAN).join(', '));
+}

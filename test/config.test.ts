@@ -1,0 +1,65 @@
+import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadProfile, loadRig } from '../harness/config/load.ts';
+import { REDACTED } from '../harness/config/redact.ts';
+import { ConfigError } from '../harness/errors.ts';
+
+const corpus = 'test/fixtures/config';
+
+t.test('every broken file in the corpus gives its expected message', async (t) => {
+  const files = readdirSync(corpus).filter((f) => f.endsWith('.yaml'));
+  t.ok(files.length >= 12, 'the corpus has its files');
+  for (const file of files) {
+    const path = join(corpus, file);
+    const expected = /^# expect: (.*)$/m.exec(readFileSync(path, 'utf8'))?.[1];
+    t.ok(expected, `${file} states what it expects`);
+    const load = () => (file.endsWith('.rig.yaml') ? loadRig(path, { profilesDir: 'boards' }) : loadProfile(path));
+    try {
+      load();
+      t.fail(`${file} was accepted`);
+    } catch (error) {
+      t.type(error, ConfigError, `${file} is a configuration error`);
+      const problems = (error as ConfigError).problems;
+      t.ok(
+        problems.some((p) => p.includes(expected!)),
+        `${file}: message names file, position, key path, expected and found`,
+        { expected, found: problems },
+      );
+    }
+  }
+});
+
+t.test('the shipped rig and profiles load', async (t) => {
+  const rig = loadRig('rigs/virtual.yaml');
+  t.same(Object.keys(rig.config.boards), ['virtual-hardened', 'virtual-legacy']);
+  const profile = rig.profiles.get('virtual')!;
+  t.equal(profile.boot.deadlineMs, 5000);
+  t.ok(profile.boot.ready.test('ready'));
+  t.same(profile.resetReasons['brown-out'], [0xf]);
+});
+
+t.test('secrets in a rig file are collected and redacted', async (t) => {
+  const dir = t.testdir({
+    'secret.yaml': [
+      'name: bench',
+      'boards:',
+      '  b:',
+      '    profile: virtual',
+      '    console: { port: /dev/ttyUSB0 }',
+      '    power: { driver: tasmota, url: "http://10.1.1.1", user: admin, password: "hunter2-relay" }',
+      '    login-password: "s3cret-console"',
+    ].join('\n'),
+  });
+  const rig = loadRig(join(dir, 'secret.yaml'), { profilesDir: 'boards' });
+  const text = 'login s3cret-console then relay password=hunter2-relay';
+  t.equal(rig.redactor.redact(text), `login ${REDACTED} then relay password=${REDACTED}`);
+});
+
+t.test('exported JSON Schemas mark secrets and forbid unknown keys', async (t) => {
+  const { SCHEMAS } = await import('../harness/config/schema.ts');
+  const rig = JSON.parse(JSON.stringify(SCHEMAS.rig));
+  t.equal(rig.additionalProperties, false);
+  const board = rig.properties.boards.patternProperties['^[A-Za-z0-9_.-]+$'];
+  t.equal(board.properties['login-password'].secret, true);
+});
