@@ -66,6 +66,8 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
   private historyBytes = 0;
   private nextIndex = 0;
   private cursor = 0;
+  /** How much of line `index` a match on its unfinished form already used (a prompt). */
+  private consumed = { index: -1, length: 0 };
   private waiters = new Set<Waiter>();
   private raw = Buffer.alloc(0);
   private connected = false;
@@ -220,7 +222,7 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
 
   /** A match, a crash-signature failure, or undefined when the line is neither. */
   private judge(text: string, index: number, pattern: RegExp, options: ExpectOptions): LineMatch | HilError | undefined {
-    const visible = matchableText(text);
+    const visible = matchableText(index === this.consumed.index ? text.slice(this.consumed.length) : text);
     const match = pattern.exec(visible);
     if (match) {
       this.cursor = index + 1;
@@ -241,13 +243,16 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
   }
 
   private matchPartial(pattern: RegExp): LineMatch | undefined {
-    const partial = matchableText(this.splitter.partial);
+    const raw = this.splitter.partial;
+    const index = this.nextIndex; // the unfinished line gets this index when it ends
+    const partial = matchableText(index === this.consumed.index ? raw.slice(this.consumed.length) : raw);
     if (!partial) return undefined;
     const match = pattern.exec(partial);
     if (!match) return undefined;
-    // The unfinished line gets index nextIndex when it ends; it has been consumed.
-    this.cursor = this.nextIndex + 1;
-    return { line: partial, match, index: this.nextIndex };
+    // What has arrived of this line is used up; the rest of it, when it comes, can still match.
+    this.cursor = index;
+    this.consumed = { index, length: raw.length };
+    return { line: partial, match, index };
   }
 
   private settle(waiter: Waiter, outcome: LineMatch | Error): void {

@@ -2,16 +2,21 @@
  * Bytes from a board are hostile: binary, terminal escapes, HTML. The readable log shows every
  * byte as printable ASCII: `\xNN` for the rest, `\\` for a backslash, `\r` and `\t` by name.
  */
+const NAMED: Record<number, string> = { 0x5c: '\\\\', 0x0d: '\\r', 0x09: '\\t' };
+
 export function escapeBytes(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) {
-    if (byte === 0x5c) out += '\\\\';
-    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
-    else if (byte === 0x0d) out += '\\r';
-    else if (byte === 0x09) out += '\\t';
-    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: string[] = [];
+  let run = 0; // start of the current run of bytes that print as themselves
+  for (let i = 0; i < buffer.length; i++) {
+    const byte = buffer[i]!;
+    if (byte >= 0x20 && byte < 0x7f && byte !== 0x5c) continue;
+    if (i > run) parts.push(buffer.toString('latin1', run, i));
+    parts.push(NAMED[byte] ?? `\\x${byte.toString(16).padStart(2, '0')}`);
+    run = i + 1;
   }
-  return out;
+  if (run < buffer.length) parts.push(buffer.toString('latin1', run));
+  return parts.join('');
 }
 
 // CSI (ESC [ ... final byte) and the two-byte ESC sequences terminals use for colour and cursor control.

@@ -4,7 +4,7 @@
  * reopens it; the console above keeps one continuous log across the gap.
  */
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { ByteTransport, TransportEvents } from './transport.ts';
@@ -30,6 +30,7 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   private reopening = false;
   private lastPath: string | undefined;
   private watcher: FSWatcher | undefined;
+  private nodeWatcher: FSWatcher | undefined;
 
   constructor(private readonly options: SerialOptions) {
     super();
@@ -78,6 +79,7 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   async close(): Promise<void> {
     this.closing = true;
     this.stopWatching();
+    this.nodeWatcher?.close();
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -96,11 +98,31 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     port.on('error', (error: Error) => this.lost(port, error.message));
     port.on('close', () => this.lost(port, 'port closed'));
     if (this.paused) port.pause();
+    this.watchNode(port, path);
+  }
+
+  /**
+   * A read on a hung-up TTY does not always fail (serialport retries reads that return 0 bytes),
+   * so the device node itself is watched too: removed or replaced means the port is gone.
+   */
+  private watchNode(port: SerialPort, path: string): void {
+    const device = nodeId(path);
+    try {
+      this.nodeWatcher?.close();
+      this.nodeWatcher = watch(dirname(path), (_event, file) => {
+        if (file !== basename(path) || this.port !== port) return;
+        if (nodeId(path) !== device) this.lost(port, 'device node removed');
+      });
+    } catch {
+      this.nodeWatcher = undefined; // no watchable directory: rely on the port's own errors
+    }
   }
 
   private lost(port: SerialPort, why: string): void {
     if (this.closing || this.port !== port) return;
     this.port = undefined;
+    this.nodeWatcher?.close();
+    this.nodeWatcher = undefined;
     if (port.isOpen) port.close(() => undefined);
     this.emit('gone', `${this.description} gone: ${why}`);
     this.scheduleReopen();
@@ -160,5 +182,15 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
         resolve();
       }
     });
+  }
+}
+
+/** Which device a path leads to now (following links), or undefined when it leads nowhere. */
+function nodeId(path: string): string | undefined {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}:${stat.rdev}`;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,46 @@
+import t from 'tap';
+import { escapeBytes, matchableText } from '../harness/console/escape.ts';
+import { LineSplitter } from '../harness/console/lines.ts';
+import { decodeRecords, encodeRecord, RECORD_HEADER_BYTES } from '../harness/console/records.ts';
+import { cleanEvidence } from '../harness/evidence.ts';
+import { Redactor } from '../harness/config/redact.ts';
+
+t.test('escaping leaves only printable ASCII', async (t) => {
+  const hostile = Buffer.from('ok \x1b[2J\x00\xff\\ <script>\r\t', 'latin1');
+  const shown = escapeBytes(hostile);
+  t.equal(shown, 'ok \\x1b[2J\\x00\\xff\\\\ <script>\\r\\t');
+  t.match(shown, /^[\x20-\x7e]*$/, 'no control or non-ASCII byte survives');
+  t.equal(matchableText('\x1b[0;32mI (31) boot: ready\x1b[0m'), 'I (31) boot: ready', 'colour codes do not reach patterns');
+  t.equal(matchableText('\x00rst:0x1'), 'rst:0x1', 'a leading NUL (micro:bit banners) does not break ^ anchors');
+});
+
+t.test('console records round-trip and survive a cut-off tail', async (t) => {
+  const a = encodeRecord('<', 1700000000123.5, Buffer.from('rst:0x1\r\n'));
+  const b = encodeRecord('>', 1700000000200, Buffer.from([0xc0, 0x00]));
+  t.equal(a.length, RECORD_HEADER_BYTES + 9);
+  t.equal(a[0], 0x3c, "direction byte '<'");
+  t.equal(a.readUInt32LE(1), 9, 'length little-endian');
+  const records = decodeRecords(Buffer.concat([a, b, b.subarray(0, 7)]));
+  t.equal(records.length, 2, 'a half-written last record is dropped, not misread');
+  t.equal(records[0]!.time, 1700000000123.5);
+  t.same([...records[1]!.bytes], [0xc0, 0x00]);
+  t.throws(() => decodeRecords(Buffer.from([0x41, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])), /unknown direction/);
+});
+
+t.test('line splitter: CRLF, partial lines, and a hard bound on line length', async (t) => {
+  const s = new LineSplitter(8);
+  t.same(s.push(Buffer.from('ab\r\ncd')), [{ text: 'ab', truncated: false }]);
+  t.equal(s.partial, 'cd');
+  t.same(s.push(Buffer.from('ef\n')), [{ text: 'cdef', truncated: false }]);
+  const flood = s.push(Buffer.alloc(20, 0x41));
+  t.same(flood.map((l) => [l.text.length, l.truncated]), [[8, true], [8, true]], 'a long run is cut at the bound');
+  t.equal(s.partial.length, 4, 'and only the remainder is held');
+});
+
+t.test('evidence is escaped, redacted and bounded', async (t) => {
+  const redactor = new Redactor(['pa55word']);
+  const cleaned = cleanEvidence({ line: 'login pa55word\x1b[0m', many: Array.from({ length: 100 }, (_, i) => i), big: 'x'.repeat(5000) }, redactor) as Record<string, unknown>;
+  t.equal(cleaned.line, 'login [redacted]\\x1b[0m');
+  t.equal((cleaned.many as unknown[]).length, 61, 'long lists keep their newest items and say how many were left out');
+  t.match(cleaned.big as string, /more characters\]$/);
+});

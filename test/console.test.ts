@@ -1,0 +1,88 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { decodeRecords } from '../harness/console/records.ts';
+import { HilError } from '../harness/errors.ts';
+import { ptyDevice } from './helpers/pty-device.ts';
+import { consoleOn } from './helpers/console.ts';
+
+t.test('expect matches lines and prompts, with a deadline that names board, step, expected and seen', async (t) => {
+  const dir = t.testdir({});
+  const device = await ptyDevice(dir);
+  const console = consoleOn(device.path, dir);
+  t.teardown(async () => {
+    await console.close();
+    await device.close();
+  });
+  await console.open();
+  device.socket().write('\x1b[0;32mI (31) boot: App version:      1.4.2\x1b[0m\r\nready\r\nesp32> ');
+  const version = await console.expect(/App version:\s+(\S+)/, { timeout: 2000, step: 'version' });
+  t.equal(version.match[1], '1.4.2', 'colour codes are not part of the match');
+  await console.expect(/^ready$/m, { timeout: 2000, step: 'ready' });
+  const prompt = await console.expect(/^esp32> $/, { timeout: 2000, step: 'prompt' });
+  t.equal(prompt.line, 'esp32> ', 'an unfinished line (a prompt) matches');
+
+  const started = Date.now();
+  const error = await console.expect(/never/, { timeout: 300, step: 'wait for never' }).catch((e: unknown) => e);
+  t.ok(Date.now() - started >= 290, 'waited for the deadline');
+  t.type(error, HilError);
+  const detail = (error as HilError).detail;
+  t.equal(detail.board, 'test-board');
+  t.equal(detail.step, 'wait for never');
+  t.match(detail.expected, /\/never\/ within 300 ms/);
+  t.match(detail.log!, /console\.log$/);
+
+  device.socket().write('late line\r\n');
+  await console.expect(/late line/, { timeout: 2000, step: 'late' });
+  t.equal((error as HilError).message.split('\n')[0], '[test-board] wait for never: expected a line matching /never/ within 300 ms');
+});
+
+t.test('a crash signature fails the waiting step the moment it appears', async (t) => {
+  const dir = t.testdir({});
+  const device = await ptyDevice(dir);
+  const console = consoleOn(device.path, dir);
+  t.teardown(async () => {
+    await console.close();
+    await device.close();
+  });
+  await console.open();
+  const waiting = console.expect(/^ready$/m, { timeout: 10_000, step: 'boot' });
+  const started = Date.now();
+  setTimeout(() => device.socket().write("Guru Meditation Error: Core  0 panic'ed (LoadProhibited)\r\n"), 50);
+  const error = (await waiting.catch((e: unknown) => e)) as HilError;
+  t.ok(Date.now() - started < 5000, 'failed at once, not at the deadline');
+  t.match(error.detail.seen, /crash signature \/Guru Meditation Error\/ in line 0/);
+  t.equal(console.crashes.length, 1);
+
+  device.socket().write('ok line\r\n');
+  await t.resolves(console.expectNot(/password:/, { window: 200, step: 'no login prompt' }), 'expectNot passes when the line does not come');
+  device.socket().write('password: \r\n');
+  await t.rejects(console.expectNot(/password:/, { window: 2000, step: 'no login prompt' }), /no line matching \/password:\/ for 2000 ms/);
+});
+
+t.test('every byte both ways is logged with a timestamp; the readable log escapes hostile bytes', async (t) => {
+  const dir = t.testdir({});
+  const device = await ptyDevice(dir);
+  const console = consoleOn(device.path, dir);
+  await console.open();
+  const hostile = Buffer.from('<img src=x onerror=alert(1)>\x1b]0;pwned\x07\x00\xfe\r\n', 'latin1');
+  device.socket().write(hostile);
+  await console.expect(/onerror/, { timeout: 2000, step: 'hostile line' });
+  const echoed = once(device.socket(), 'data');
+  await console.send('cfg get hil.marker');
+  t.equal(String((await echoed)[0]), 'cfg get hil.marker\r\n', 'the device received the command with the line ending');
+  await console.close();
+  await device.close();
+
+  const records = decodeRecords(readFileSync(join(dir, 'console.bin')));
+  const rx = Buffer.concat(records.filter((r) => r.direction === '<').map((r) => r.bytes));
+  const tx = Buffer.concat(records.filter((r) => r.direction === '>').map((r) => r.bytes));
+  t.same(rx, hostile, 'raw bytes from the board kept exactly');
+  t.equal(tx.toString(), 'cfg get hil.marker\r\n', 'raw bytes to the board kept exactly');
+  t.ok(records.every((r) => r.time > 1.6e12), 'each record has a wall-clock time');
+  const log = readFileSync(join(dir, 'console.log'), 'utf8');
+  t.match(log, /^\S+Z < <img src=x onerror=alert\(1\)>\\x1b\]0;pwned\\x07\\x00\\xfe$/m);
+  t.match(log, /^\S+Z > cfg get hil\.marker$/m);
+  t.match(log, /^[\x20-\x7e\n]*$/, 'the readable log is printable ASCII only');
+});
