@@ -63,3 +63,13 @@ t.test('exported JSON Schemas mark secrets and forbid unknown keys', async (t) =
   const board = rig.properties.boards.patternProperties['^[A-Za-z0-9_.-]+$'];
   t.equal(board.properties['login-password'].secret, true);
 });
+
+t.test('the committed JSON Schemas match the code (run npm run schemas after changing schema.ts)', async (t) => {
+  const { SCHEMAS } = await import('../harness/config/schema.ts');
+  for (const name of Object.keys(SCHEMAS)) {
+    const committed = JSON.parse(readFileSync(`schemas/${name}.schema.json`, 'utf8'));
+    const { $schema, title, ...schema } = committed;
+    t.ok($schema && title, `${name}.schema.json has $schema and title`);
+    t.same(schema, JSON.parse(JSON.stringify(SCHEMAS[name])), `${name}.schema.json is current`);
+  }
+});

@@ -1,6 +1,7 @@
 /** Loading rig files and the board profiles they name, with every check done before any I/O. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import { parseDuration } from './duration.ts';
 import { collectSecrets, Redactor } from './redact.ts';
@@ -88,21 +89,29 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
   return problems;
 }
 
+const PROJECT_BOARDS = fileURLToPath(new URL('../../boards', import.meta.url));
+
+/** Profiles are looked up in the `boards/` folder beside the rig's folder, then in the project's. */
+function profileFile(rigFile: string, profile: string, profilesDir?: string): string {
+  const candidates = profilesDir ? [profilesDir] : [join(dirname(resolve(rigFile)), '..', 'boards'), PROJECT_BOARDS];
+  const files = candidates.map((dir) => join(dir, `${profile}.yaml`));
+  return files.find((f) => existsSync(f)) ?? files[0]!;
+}
+
 export function loadRig(file: string, options: { profilesDir?: string } = {}): LoadedRig {
   const shown = displayPath(file);
   const config = validateYaml<RigConfig>(shown, readText(file), Rig);
-  const profilesDir = options.profilesDir ?? join(dirname(resolve(file)), '..', 'boards');
   const problems: string[] = [];
   const profiles = new Map<string, BoardProfile>();
   for (const [name, board] of Object.entries(config.boards)) {
     problems.push(...wiringProblems(shown, config, name, board));
     if (profiles.has(board.profile)) continue;
-    const profileFile = join(profilesDir, `${board.profile}.yaml`);
+    const path = profileFile(file, board.profile, options.profilesDir);
     try {
-      profiles.set(board.profile, loadProfile(profileFile));
+      profiles.set(board.profile, loadProfile(path));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems.map((p) => (p.includes('cannot read') ? `${shown}: boards.${name}.profile: no profile "${board.profile}" (${displayPath(profileFile)})` : p)));
+      problems.push(...error.problems.map((p) => (p.includes('cannot read') ? `${shown}: boards.${name}.profile: no profile "${board.profile}" (${displayPath(path)})` : p)));
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -124,9 +124,10 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
     await this.transport.write(bytes);
   }
 
-  /** A position in the line stream: expect() only looks at lines after the newest mark or match. */
+  /** A position in the stream: expect() only looks at what arrives after the newest mark or match. */
   mark(): number {
     this.cursor = this.nextIndex;
+    this.consumed = { index: this.nextIndex, length: this.splitter.partial.length };
     return this.cursor;
   }
 

@@ -1,0 +1,79 @@
+// `hil run` as a user meets it: exit codes, configuration errors without stack traces, board
+// locks, and an interrupted run that leaves a readable summary marked incomplete.
+import t from 'tap';
+import './helpers/children.ts';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunSummary } from '../harness/runner/summary.ts';
+
+const hil = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, ['bin/hil.js', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+
+t.test('a broken rig file: exit 2, file:line:col and key path, no stack trace', async (t) => {
+  const result = hil(['run', '--rig', 'test/fixtures/config/bad-port.rig.yaml']);
+  t.equal(result.status, 2);
+  t.match(result.stderr, /bad-port\.rig\.yaml:8:54: boards\.b\.power\.port: expected a TCP port number/);
+  t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');
+});
+
+t.test('unknown board or suite: exit 2 with the names that exist', async (t) => {
+  const board = hil(['run', '--rig', 'rigs/virtual.yaml', '--board', 'nope']);
+  t.equal(board.status, 2);
+  t.match(board.stderr, /no board nope .*boards: virtual-hardened, virtual-legacy/);
+  const suite = hil(['run', '--rig', 'rigs/virtual.yaml', '--suite', 'nope']);
+  t.equal(suite.status, 2);
+  t.match(suite.stderr, /no suite nope .*suites: .*boot-log/);
+  const usage = hil(['frobnicate']);
+  t.equal(usage.status, 2);
+  t.match(usage.stderr, /unknown command "frobnicate"/);
+});
+
+t.test('the hardened board alone passes: exit 0', async (t) => {
+  const out = t.testdir({});
+  const result = hil(['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--out', out]);
+  t.equal(result.status, 0, result.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+  t.equal(summary.run.complete, true);
+  t.ok(summary.results.every((r) => r.fail === 0 && r.pass > 0));
+  t.match(result.stderr, /\d+ passed, 0 failed, 0 skipped/);
+});
+
+t.test('a board another process holds is refused: exit 2 naming the holder', async (t) => {
+  const locks = t.testdir({});
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+  t.teardown(() => holder.kill());
+  writeFileSync(join(locks, 'virtual--virtual-legacy.lock'), JSON.stringify({ pid: holder.pid, since: 'now' }));
+  const result = hil(['run', '--rig', 'rigs/virtual.yaml', '--out', join(locks, 'out')], { HIL_LOCK_DIR: locks });
+  t.equal(result.status, 2);
+  t.match(result.stderr, new RegExp(`board virtual-legacy of rig virtual is in use by process ${holder.pid}`));
+  t.ok(existsSync(join(locks, 'virtual--virtual-legacy.lock')), "the other process's lock is left alone");
+  t.notOk(existsSync(join(locks, 'virtual--virtual-hardened.lock')), 'locks this run took are released');
+});
+
+t.test('a stale lock (its process is gone) is taken over', async (t) => {
+  const locks = t.testdir({ 'virtual--virtual-hardened.lock': JSON.stringify({ pid: 2 ** 22 + 12345 }) });
+  const result = hil(['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--out', join(locks, 'out')], { HIL_LOCK_DIR: locks });
+  t.equal(result.status, 0, result.stderr);
+});
+
+t.test('SIGTERM mid-run: supplies to the safe state, summary written with complete: false, exit 2', async (t) => {
+  const out = t.testdir({});
+  const child = spawn(process.execPath, ['bin/hil.js', 'run', '--rig', 'rigs/virtual.yaml', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/virtual-(hardened|legacy) \/ boot-log/.test(stderr)) resolve();
+    });
+  });
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.equal(code, 2);
+  t.match(stderr, /SIGTERM: stopping suites, putting supplies in the safe state \(off\)/);
+  t.notMatch(stderr, /could not put .* in the safe state/, 'every supply reached the safe state');
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+  t.equal(summary.run.complete, false);
+  t.equal(summary.run.interrupted, 'SIGTERM');
+  t.ok(summary.run.finished);
+});
