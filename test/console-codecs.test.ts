@@ -44,3 +44,22 @@ t.test('evidence is escaped, redacted and bounded', async (t) => {
   t.equal((cleaned.many as unknown[]).length, 61, 'long lists keep their newest items and say how many were left out');
   t.match(cleaned.big as string, /more characters\]$/);
 });
+
+t.test('the readable log: CRLF split across reads is one line end; a lone CR is shown; long lines break', async (t) => {
+  const { ConsoleLog } = await import('../harness/console/log.ts');
+  const { readFileSync } = await import('node:fs');
+  const dir = t.testdir({});
+  const log = new ConsoleLog(dir, 'c', new Redactor(['hunter2']));
+  log.bytes('<', Buffer.from('abc\r'));
+  log.bytes('<', Buffer.from('\ndef\r'));
+  log.bytes('<', Buffer.from('x\r\n'));
+  log.bytes('>', Buffer.from('login hunter2\r\n'));
+  log.bytes('<', Buffer.alloc(5000, 0x42));
+  log.event('port gone');
+  await log.close();
+  const lines = readFileSync(`${dir}/c.log`, 'utf8').trimEnd().split('\n').map((l) => l.replace(/^\S+Z /, ''));
+  t.same(lines.slice(0, 3), ['< abc', '< def\\rx', '> login [redacted]']);
+  t.equal(lines[3], `< ${'B'.repeat(4096)} [line continues]`);
+  t.equal(lines[4], `< ${'B'.repeat(904)}`);
+  t.equal(lines[5], '! port gone');
+});

@@ -13,6 +13,7 @@ import { encodeRecord, type Direction } from './records.ts';
 
 /** A readable log line longer than this is broken, so a flood with no newline stays viewable. */
 const MAX_LOG_LINE = 4096;
+const CR = Buffer.from([0x0d]);
 
 export class ConsoleLog {
   readonly binPath: string;
@@ -20,6 +21,8 @@ export class ConsoleLog {
   private readonly bin: WriteStream;
   private readonly text: WriteStream;
   private openLine: { direction: Direction; length: number } | undefined;
+  /** A chunk that ended in CR: shown only if the next byte is not the LF that makes it a line end. */
+  private heldCr: Direction | undefined;
 
   constructor(dir: string, name: string, private readonly redactor?: Redactor) {
     mkdirSync(dir, { recursive: true });
@@ -34,6 +37,15 @@ export class ConsoleLog {
     const binOk = this.bin.write(encodeRecord(direction, time, data));
     let start = 0;
     let textOk = true;
+    if (this.heldCr !== undefined) {
+      const held = this.heldCr;
+      this.heldCr = undefined;
+      if (!(held === direction && data[0] === 0x0a)) textOk = this.appendText(held, CR, time);
+    }
+    if (data.length > 0 && data[data.length - 1] === 0x0d) {
+      this.heldCr = direction;
+      data = data.subarray(0, -1);
+    }
     for (let i = 0; i < data.length; i++) {
       if (data[i] !== 0x0a) continue;
       // "\r\n" ends a line as "\n" does; the CR carries no information in the readable log.
@@ -49,6 +61,8 @@ export class ConsoleLog {
   /** Something the harness itself did or saw (port gone, reopened, power cut). */
   event(message: string, time = Date.now()): void {
     this.bin.write(encodeRecord('!', time, Buffer.from(message)));
+    if (this.heldCr !== undefined) this.appendText(this.heldCr, CR, time);
+    this.heldCr = undefined;
     if (this.openLine) this.endLine();
     this.text.write(`${stamp(time)} ! ${escapeBytes(Buffer.from(this.redact(message)))}\n`);
   }
@@ -60,6 +74,8 @@ export class ConsoleLog {
   }
 
   async close(): Promise<void> {
+    if (this.heldCr !== undefined) this.appendText(this.heldCr, CR, Date.now());
+    this.heldCr = undefined;
     if (this.openLine) this.endLine();
     await Promise.all([this.bin, this.text].map((s) => new Promise<void>((resolve) => s.end(resolve))));
   }
