@@ -5,8 +5,7 @@ import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { decodeRecords } from '../harness/console/records.ts';
-import { ptyDevice } from './helpers/pty-device.ts';
-import { consoleOn } from './helpers/console.ts';
+import { openConsole } from './helpers/console.ts';
 
 const MB = 1024 * 1024;
 // Live memory is what is bounded; garbage not yet collected is not. A full GC before each sample
@@ -15,11 +14,7 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 t.test('100 MB without a newline: the heap stays under a fixed cap and every byte is logged', async (t) => {
-  const dir = t.testdir({});
-  const device = await ptyDevice(dir);
-  const console = consoleOn(device.path, dir);
-  t.teardown(() => device.close());
-  await console.open();
+  const { dir, device, console } = await openConsole(t);
   const total = 100 * MB;
   const chunk = Buffer.alloc(64 * 1024, 0x41);
   gc();
@@ -58,11 +53,7 @@ t.test('100 MB without a newline: the heap stays under a fixed cap and every byt
 });
 
 t.test('the port disappears and returns mid-stream: the log goes on and says what happened', async (t) => {
-  const dir = t.testdir({});
-  const device = await ptyDevice(dir);
-  const console = consoleOn(device.path, dir);
-  t.teardown(() => device.close());
-  await console.open();
+  const { dir, device, console } = await openConsole(t);
   const writeLines = async (from: number, to: number) => {
     for (let i = from; i <= to; i++) device.socket().write(`seq ${i}\r\n`);
   };

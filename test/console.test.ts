@@ -5,17 +5,10 @@ import { once } from 'node:events';
 import { decodeRecords } from '../harness/console/records.ts';
 import { HilError } from '../harness/errors.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
-import { consoleOn } from './helpers/console.ts';
+import { consoleOn, openConsole } from './helpers/console.ts';
 
 t.test('expect matches lines and prompts, with a deadline that names board, step, expected and seen', async (t) => {
-  const dir = t.testdir({});
-  const device = await ptyDevice(dir);
-  const console = consoleOn(device.path, dir);
-  t.teardown(async () => {
-    await console.close();
-    await device.close();
-  });
-  await console.open();
+  const { device, console } = await openConsole(t);
   device.socket().write('\x1b[0;32mI (31) boot: App version:      1.4.2\x1b[0m\r\nready\r\nesp32> ');
   const version = await console.expect(/App version:\s+(\S+)/, { timeout: 2000, step: 'version' });
   t.equal(version.match[1], '1.4.2', 'colour codes are not part of the match');
@@ -39,14 +32,7 @@ t.test('expect matches lines and prompts, with a deadline that names board, step
 });
 
 t.test('a crash signature fails the waiting step the moment it appears', async (t) => {
-  const dir = t.testdir({});
-  const device = await ptyDevice(dir);
-  const console = consoleOn(device.path, dir);
-  t.teardown(async () => {
-    await console.close();
-    await device.close();
-  });
-  await console.open();
+  const { device, console } = await openConsole(t);
   const waiting = console.expect(/^ready$/m, { timeout: 10_000, step: 'boot' });
   const started = Date.now();
   setTimeout(() => device.socket().write("Guru Meditation Error: Core  0 panic'ed (LoadProhibited)\r\n"), 50);

@@ -37,52 +37,29 @@ export const ConsoleWiring = Type.Object(
   Strict,
 );
 
-const Nominal = Type.Optional(Voltage);
-const OffTime = Type.Optional(Duration);
+/** What every supply driver takes besides its address. */
+const SupplySettings = {
+  nominal: Type.Optional(Voltage),
+  'off-time': Type.Optional(Duration),
+};
+const SerialPath = Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' });
+const SerialBaud = Type.Optional(Type.Integer({ minimum: 50 }));
+const Channel = Type.Optional(Type.Integer({ minimum: 1, maximum: 8 }));
 const POWER_DRIVERS = [
-    Type.Object(
-      {
-        driver: Type.Literal('scpi-tcp'),
-        host: Type.String({ minLength: 1 }),
-        port: TcpPort,
-        channel: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
-        nominal: Nominal,
-        'off-time': OffTime,
-      },
-      Strict,
-    ),
-    Type.Object(
-      {
-        driver: Type.Literal('scpi-serial'),
-        port: Type.String({ minLength: 1 }),
-        baud: Type.Optional(Type.Integer({ minimum: 50 })),
-        channel: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
-        nominal: Nominal,
-        'off-time': OffTime,
-      },
-      Strict,
-    ),
-    Type.Object(
-      {
-        driver: Type.Literal('korad'),
-        port: Type.String({ minLength: 1 }),
-        baud: Type.Optional(Type.Integer({ minimum: 50 })),
-        nominal: Nominal,
-        'off-time': OffTime,
-      },
-      Strict,
-    ),
-    Type.Object(
-      {
-        driver: Type.Literal('tasmota'),
-        url: Type.String({ minLength: 1, description: 'http://host of the relay, or "auto" on a virtual rig' }),
-        relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
-        user: Type.Optional(Type.String()),
-        password: Type.Optional(Secret('the relay web password')),
-        'off-time': OffTime,
-      },
-      Strict,
-    ),
+  Type.Object({ driver: Type.Literal('scpi-tcp'), host: Type.String({ minLength: 1 }), port: TcpPort, channel: Channel, ...SupplySettings }, Strict),
+  Type.Object({ driver: Type.Literal('scpi-serial'), port: SerialPath, baud: SerialBaud, channel: Channel, ...SupplySettings }, Strict),
+  Type.Object({ driver: Type.Literal('korad'), port: SerialPath, baud: SerialBaud, ...SupplySettings }, Strict),
+  Type.Object(
+    {
+      driver: Type.Literal('tasmota'),
+      url: Type.String({ minLength: 1, description: 'http://host of the relay, or "auto" on a virtual rig' }),
+      relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+      user: Type.Optional(Type.String()),
+      password: Type.Optional(Secret('the relay web password')),
+      'off-time': SupplySettings['off-time'],
+    },
+    Strict,
+  ),
 ] as const;
 /** oneOf + discriminator, so Ajv checks only the branch that `driver` names and its errors stay precise. */
 export const PowerWiring = Type.Unsafe<Static<(typeof POWER_DRIVERS)[number]>>({

@@ -71,6 +71,7 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
   private waiters = new Set<Waiter>();
   private raw = Buffer.alloc(0);
   private connected = false;
+  private closed = false;
 
   constructor(options: ConsoleOptions) {
     super();
@@ -108,6 +109,8 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     for (const waiter of this.waiters) this.settle(waiter, new Error(`[${this.board}] console closed while waiting: ${waiter.options.step}`));
     await this.transport.close();
     this.log.event(`closed ${this.transport.description}`);
