@@ -72,3 +72,15 @@ t.test('every byte both ways is logged with a timestamp; the readable log escape
   t.match(log, /^\S+Z > cfg get hil\.marker$/m);
   t.match(log, /^[\x20-\x7e\n]*$/, 'the readable log is printable ASCII only');
 });
+
+t.test('raw mode: an exact byte sequence, across reads, with a deadline', async (t) => {
+  const { device, console } = await openConsole(t);
+  const frame = Buffer.from([0xc0, 0x01, 0x08, 0x04, 0x00, 0xc0]);
+  const waiting = console.expectBytes(frame, { timeout: 2000, step: 'SLIP frame' });
+  device.socket().write(Buffer.from([0x00, 0xff, 0xc0, 0x01, 0x08]));
+  setTimeout(() => device.socket().write(Buffer.from([0x04, 0x00, 0xc0, 0x55])), 30);
+  const got = await waiting;
+  t.same([...got.subarray(-6)], [...frame], 'found although it arrived in two reads');
+  t.equal(got.length, 8, 'everything up to and including the frame');
+  await t.rejects(console.expectBytes(Buffer.from('OK'), { timeout: 200, step: 'ack' }), /ack: expected the bytes OK within 200 ms/);
+});

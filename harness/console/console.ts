@@ -147,6 +147,34 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
     return this.raw;
   }
 
+  /**
+   * Raw mode: wait for an exact byte sequence (a binary protocol's frame, a prompt with no
+   * newline) among the bytes that arrive after this call. Resolves with everything received up to
+   * and including it (the newest 64 KiB at most).
+   */
+  expectBytes(needle: Buffer, options: { timeout: number; step: string }): Promise<Buffer> {
+    if (needle.length === 0 || needle.length > RAW_TAIL_BYTES) throw new Error('expectBytes needs 1 to 65536 bytes to look for');
+    return new Promise((resolve, reject) => {
+      let seen = Buffer.alloc(0);
+      const onData = (chunk: Buffer) => {
+        seen = Buffer.concat([seen, chunk]);
+        const at = seen.indexOf(needle);
+        if (at !== -1) return finish(seen.subarray(0, at + needle.length));
+        if (seen.length > RAW_TAIL_BYTES) seen = seen.subarray(-RAW_TAIL_BYTES);
+      };
+      const timer = setTimeout(() => {
+        finish(this.failure(options.step, `the bytes ${escapeBytes(needle)} within ${options.timeout} ms`, seen.length ? `${seen.length} bytes, ending ${escapeBytes(seen.subarray(-80))}` : 'no bytes'));
+      }, options.timeout);
+      const finish = (outcome: Buffer | Error) => {
+        clearTimeout(timer);
+        this.transport.off('data', onData);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      this.transport.on('data', onData);
+    });
+  }
+
   /** Wait for a line (or the unfinished last line, e.g. a prompt) matching `pattern`. */
   expect(pattern: RegExp, options: ExpectOptions): Promise<LineMatch> {
     for (const line of this.history) {

@@ -20,6 +20,7 @@ export interface SerialOptions {
 
 /** Reopen attempts also run on a timer, because a directory watch can miss a re-created link. */
 const REOPEN_RETRY_MS = 200;
+const WRITE_DEADLINE_MS = 5000;
 
 export class SerialTransport extends EventEmitter<TransportEvents> implements ByteTransport {
   readonly description: string;
@@ -60,10 +61,19 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   async write(data: Buffer): Promise<void> {
     const port = this.port;
     if (!port?.isOpen) throw new Error(`${this.description} is not open (port gone)`);
-    await new Promise<void>((resolve, reject) => {
-      port.write(data, (error) => (error ? reject(error) : resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const written = new Promise<void>((resolve, reject) => {
+      port.write(data, (error) => (error ? reject(error) : port.drain((e) => (e ? reject(e) : resolve()))));
     });
-    await new Promise<void>((resolve, reject) => port.drain((error) => (error ? reject(error) : resolve())));
+    const deadline = new Promise<never>((_, reject) => {
+      // A port nobody reads (no flow control, a full PTY) would otherwise block the caller forever.
+      timer = setTimeout(() => reject(new Error(`${this.description}: ${data.length} bytes not written within ${WRITE_DEADLINE_MS} ms`)), WRITE_DEADLINE_MS);
+    });
+    try {
+      await Promise.race([written, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   pause(): void {
