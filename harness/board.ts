@@ -13,7 +13,10 @@ import { SerialTransport } from './console/serial-transport.ts';
 import { resolveUsbTty } from './console/usb-identity.ts';
 import { HilError } from './errors.ts';
 import { openPower } from './power/open.ts';
-import type { Power } from './power/power.ts';
+import { DEFAULT_OFF_MS, type Power } from './power/power.ts';
+import { TasmotaRelay } from './power/tasmota.ts';
+import { QemuControl } from './qemu/control.ts';
+import { parseDuration } from './config/duration.ts';
 
 export interface BootRecord {
   /** Every line from the power cycle (or reset) to the ready line or the deadline. */
@@ -29,6 +32,11 @@ export interface BootRecord {
   crashes: CrashSeen[];
   deadlineMs: number;
   failure?: HilError;
+}
+
+export interface Liveness {
+  alive: boolean;
+  evidence: Record<string, unknown>;
 }
 
 export interface BoardSetup {
@@ -48,17 +56,22 @@ export class Board {
     readonly wiring: BoardWiringConfig,
     readonly console: Console,
     readonly power: Power | undefined,
+    /** QEMU boards only: reset, halt, resume, program counter. */
+    readonly qemu: QemuControl | undefined,
   ) {}
 
   static async open(setup: BoardSetup): Promise<Board> {
     const wiring = setup.rig.config.boards[setup.name];
     if (!wiring) throw new Error(`rig ${setup.rig.file} has no board "${setup.name}"`);
     const profile = setup.rig.profiles.get(wiring.profile)!;
-    const consolePath = resolveAuto(wiring.console.port, setup.endpoints?.console, `${setup.name} console.port`);
-    const usb = wiring.console.usb;
+    const qemu = wiring.qemu ? new QemuControl(requireEndpoint(setup.endpoints?.qmp, setup.name)) : undefined;
+    const consolePath = wiring.qemu
+      ? requireEndpoint(setup.endpoints?.console, setup.name)
+      : resolveAuto(wiring.console?.port, setup.endpoints?.console, `${setup.name} console.port`);
+    const usb = wiring.console?.usb;
     const transport = new SerialTransport({
       locate: () => (usb ? resolveUsbTty(usb) : consolePath),
-      baud: wiring.console.baud ?? profile.baud ?? 115200,
+      baud: wiring.console?.baud ?? profile.baud ?? 115200,
       description: usb ? `USB ${usb.vendor}:${usb.product}${usb.serial ? ` (${usb.serial})` : ''}` : consolePath!,
     });
     const log = new ConsoleLog(setup.logDir, setup.logName, setup.rig.redactor);
@@ -66,7 +79,13 @@ export class Board {
     let power: Power | undefined;
     try {
       await console.open();
-      if (wiring.power) power = await openPower(resolvePowerWiring(wiring.power, setup.endpoints, setup.name));
+      if (wiring.qemu) {
+        // The rig host puts a relay in front of the QEMU process: on starts it, off ends it.
+        const offMs = wiring.qemu['off-time'] !== undefined ? parseDuration(wiring.qemu['off-time']) : DEFAULT_OFF_MS;
+        power = new TasmotaRelay(String(requireEndpoint(setup.endpoints?.power?.url, setup.name)), 1, undefined, offMs);
+      } else if (wiring.power) {
+        power = await openPower(resolvePowerWiring(wiring.power, setup.endpoints, setup.name));
+      }
     } catch (error) {
       await console.close().catch(() => undefined);
       throw new HilError({
@@ -77,7 +96,51 @@ export class Board {
         log: join(setup.logDir, `${setup.logName}.log`),
       });
     }
-    return new Board(setup.name, profile, wiring, console, power);
+    return new Board(setup.name, profile, wiring, console, power, qemu);
+  }
+
+  /**
+   * Send one command line. Where the profile names a prompt, wait for it first: boards with no flow
+   * control lose input sent before they are ready for it.
+   */
+  async command(text: string, step: string, timeout = 5000): Promise<void> {
+    const prompt = this.profile.prompt;
+    if (prompt && !prompt.test(this.console.pendingText())) {
+      await this.console.expect(prompt, { timeout, step: `${step}: prompt` });
+    }
+    this.console.mark();
+    await this.console.send(text);
+  }
+
+  /** The profile's liveness probe: a command whose answer must come within its deadline. */
+  async checkAlive(step = 'liveness probe'): Promise<Liveness> {
+    const probe = this.profile.liveness;
+    if (!probe) throw this.failure(step, 'a liveness probe in the profile', `profile ${this.profile.name} has none`);
+    const started = Date.now();
+    try {
+      await this.command(probe.send, step, probe.deadlineMs);
+      const answer = await this.console.expect(probe.expect, { timeout: Math.max(1, probe.deadlineMs - (Date.now() - started)), step });
+      return { alive: true, evidence: { sent: probe.send, answer: answer.line, afterMs: Date.now() - started } };
+    } catch (error) {
+      if (!(error instanceof HilError)) throw error;
+      const evidence: Record<string, unknown> = { sent: probe.send, expected: String(probe.expect), deadlineMs: probe.deadlineMs, seen: error.detail.seen };
+      if (this.qemu) {
+        const pc = await this.qemu.programCounter().catch(() => undefined);
+        evidence.cpu = {
+          state: await this.qemu.status().catch((e: Error) => `unknown (${e.message})`),
+          pc: pc === undefined ? 'unknown' : `0x${pc.toString(16).padStart(8, '0')}`,
+        };
+      }
+      return { alive: false, evidence };
+    }
+  }
+
+  /** Reset the board (QEMU: QMP system_reset) and record the boot that follows. */
+  async reset(step = 'reset'): Promise<BootRecord> {
+    if (!this.qemu) throw this.failure(step, 'a reset line the harness controls', 'this board has none wired; power-cycle it instead');
+    const from = { mark: this.console.mark(), started: Date.now() };
+    await this.qemu.reset();
+    return this.recordBoot(step, from);
   }
 
   /** Power off, wait the rig's off-time, power on, and record the boot. */

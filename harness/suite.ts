@@ -10,7 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Board } from './board.ts';
 import { readEndpoints, type BoardEndpoints } from './config/endpoints.ts';
-import { loadRig, type LoadedRig } from './config/load.ts';
+import { loadRig, needsRigHost, type LoadedRig } from './config/load.ts';
 import { ConfigError, HilError } from './errors.ts';
 import { cleanEvidence, type Evidence } from './evidence.ts';
 import { startVirtualRig } from './runner/virtual-process.ts';
@@ -47,7 +47,7 @@ export async function useBoard(t: TapTest): Promise<SuiteContext> {
     const name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
     const runDir = resolve(process.env.HIL_RUN_DIR ?? mkdtempSync(join(tmpdir(), `hil-${suite}-`)));
     let endpoints: BoardEndpoints | undefined;
-    if (rig.config.virtual) {
+    if (needsRigHost(rig.config)) {
       let file = process.env.HIL_ENDPOINTS;
       if (!file) {
         const started = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));

@@ -7,17 +7,20 @@ const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inheri
 if (npm.status !== 0) process.exit(npm.status ?? 1);
 
 // zx is one of the packages npm ci just installed.
-const { $, which } = await import('zx');
+const { $, which, fs } = await import('zx');
 $.verbose = true;
 
-/** Debian package -> the command that shows it is installed. */
+/** Debian package -> the command or file that shows it is installed. */
 const DEBIAN = {
-  socat: 'socat', // PTY pairs for the virtual rig's consoles and instruments
+  socat: 'socat', // PTYs for the virtual rig's consoles and instruments
+  'qemu-system-arm': 'qemu-system-arm', // QEMU boards (rigs/qemu.yaml)
+  'firmware-microbit-micropython': '/usr/share/firmware-microbit-micropython/firmware.hex', // real firmware for it
 };
 
 const missing = [];
-for (const [pkg, command] of Object.entries(DEBIAN)) {
-  if (!(await which(command, { nothrow: true }))) missing.push(pkg);
+for (const [pkg, needed] of Object.entries(DEBIAN)) {
+  const present = needed.startsWith('/') ? fs.existsSync(needed) : await which(needed, { nothrow: true });
+  if (!present) missing.push(pkg);
 }
 if (missing.length > 0) {
   const root = process.getuid?.() === 0;

@@ -7,11 +7,16 @@ import { readFileSync } from 'node:fs';
 export interface BoardEndpoints {
   console: string;
   power?: { port?: number | string; url?: string };
+  /** QEMU boards: the QMP socket and, when enabled, the gdbstub's loopback TCP port. */
+  qmp?: string;
+  gdb?: number;
 }
 
 export interface RigEndpoints {
   rig: string;
   pid: number;
+  /** A file listing the pids of QEMU processes the host started, so they can be reaped if it dies. */
+  pidFile?: string;
   boards: Record<string, BoardEndpoints>;
 }
 

@@ -22,6 +22,9 @@ export interface BoardProfile {
   name: string;
   file: string;
   lineEnding: string;
+  /** Commands wait for this prompt before they are sent. */
+  prompt?: RegExp;
+  liveness?: { send: string; expect: RegExp; deadlineMs: number };
   baud?: number;
   boot: BootSpec;
   crash: RegExp[];
@@ -53,6 +56,10 @@ export function loadProfile(file: string): BoardProfile {
     name: config.name,
     file: shown,
     lineEnding: config.console?.['line-ending'] ?? '\r\n',
+    prompt: config.console?.prompt ? pattern(config.console.prompt) : undefined,
+    liveness: config.liveness
+      ? { send: config.liveness.send, expect: pattern(config.liveness.expect), deadlineMs: parseDuration(config.liveness.deadline) }
+      : undefined,
     baud: config.console?.baud,
     boot: {
       banner: pattern(config.boot.banner),
@@ -72,12 +79,22 @@ export function loadProfile(file: string): BoardProfile {
 /** Checks that need more than one key at a time, which a schema says badly. */
 function wiringProblems(file: string, rig: RigConfig, name: string, board: BoardWiringConfig): string[] {
   const at = `${file}: boards.${name}`;
+  if (board.qemu) {
+    const problems = (['console', 'power', 'flaws', 'version'] as const)
+      .filter((key) => board[key] !== undefined)
+      .map((key) => `${at}.${key}: a QEMU board's ${key} comes from QEMU itself; remove it`);
+    const firmware = (['loader', 'kernel', 'bios'] as const).filter((key) => board.qemu![key] !== undefined);
+    if (firmware.length !== 1) {
+      problems.push(`${at}.qemu: expected exactly one of loader, kernel or bios, found ${firmware.length ? firmware.join(' and ') : 'none'}`);
+    }
+    return problems;
+  }
   const problems: string[] = [];
-  if (!board.console.port && !board.console.usb) {
+  if (!board.console?.port && !board.console?.usb) {
     problems.push(`${at}.console: expected "port" or "usb" to say where the console is, found neither`);
   }
   const autos = [
-    board.console.port === 'auto' ? 'console.port' : undefined,
+    board.console?.port === 'auto' ? 'console.port' : undefined,
     board.power && 'port' in board.power && board.power.port === 'auto' ? 'power.port' : undefined,
     board.power && 'url' in board.power && board.power.url === 'auto' ? 'power.url' : undefined,
   ].filter((x): x is string => x !== undefined);
@@ -87,6 +104,11 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     if (board.version) problems.push(`${at}.version: a firmware version is for virtual rigs only (virtual: true)`);
   }
   return problems;
+}
+
+/** Whether the rig needs its host process: simulated boards, or boards that are QEMU. */
+export function needsRigHost(rig: RigConfig): boolean {
+  return rig.virtual === true || Object.values(rig.boards).some((b) => b.qemu !== undefined);
 }
 
 const PROJECT_BOARDS = fileURLToPath(new URL('../../boards', import.meta.url));

@@ -69,6 +69,20 @@ export const PowerWiring = Type.Unsafe<Static<(typeof POWER_DRIVERS)[number]>>({
   description: 'how the board is powered',
 });
 
+export const QemuMachine = Type.Object(
+  {
+    binary: Type.Optional(Type.String({ minLength: 1, description: 'the QEMU program (default qemu-system-arm)' })),
+    machine: Type.String({ minLength: 1, description: 'the -M machine, e.g. microbit' }),
+    loader: Type.Optional(Type.String({ minLength: 1, description: 'a firmware file given to -device loader (hex, elf, bin)' })),
+    kernel: Type.Optional(Type.String({ minLength: 1, description: 'a firmware file given to -kernel' })),
+    bios: Type.Optional(Type.String({ minLength: 1, description: 'a firmware file given to -bios' })),
+    args: Type.Optional(Type.Array(Type.String(), { description: 'further QEMU arguments, one per item (never a shell string)' })),
+    gdbstub: Type.Optional(Type.Boolean({ description: "open QEMU's gdbstub on a loopback TCP port: the board's debug port" })),
+    'off-time': Type.Optional(Duration),
+  },
+  { ...Strict, description: 'a board that is QEMU running a firmware image: its console is a PTY, its power the QEMU process' },
+);
+
 /** Flaws the virtual board can be built with; each one is caught by a named check. */
 export const VIRTUAL_FLAWS = ['jtag-open', 'secure-boot-off', 'boot-panic', 'crash-long-arg', 'no-version'] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
@@ -76,7 +90,8 @@ export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 export const BoardWiring = Type.Object(
   {
     profile: Type.String({ minLength: 1, description: 'the name of a file in boards/, without .yaml' }),
-    console: ConsoleWiring,
+    console: Type.Optional(ConsoleWiring),
+    qemu: Type.Optional(QemuMachine),
     power: Type.Optional(PowerWiring),
     'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
     flaws: Type.Optional(
@@ -123,8 +138,22 @@ export const Profile = Type.Object(
               description: 'what ends a command sent to the board',
             }),
           ),
+          prompt: Type.Optional({
+            ...Regex,
+            description: 'the prompt the console shows when it is ready for a line; commands wait for it (pacing for boards with no flow control)',
+          }),
         },
         Strict,
+      ),
+    ),
+    liveness: Type.Optional(
+      Type.Object(
+        {
+          send: Type.String({ minLength: 1, description: 'a harmless command' }),
+          expect: Regex,
+          deadline: Duration,
+        },
+        { ...Strict, description: 'how to tell the firmware is alive: a command and the answer it must give in time' },
       ),
     ),
     boot: Type.Object(
@@ -157,5 +186,6 @@ export type PowerWiringConfig = Static<typeof PowerWiring>;
 export type ConsoleWiringConfig = Static<typeof ConsoleWiring>;
 export type ProfileConfig = Static<typeof Profile>;
 export type UsbIdentityConfig = Static<typeof UsbIdentity>;
+export type QemuMachineConfig = Static<typeof QemuMachine>;
 
 export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };

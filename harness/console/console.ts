@@ -142,6 +142,11 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
     return this.history.slice(-count).map((l) => l.text);
   }
 
+  /** The line that has started but not ended, as patterns see it (a prompt waiting for input). */
+  pendingText(): string {
+    return matchableText(this.splitter.partial);
+  }
+
   /** The newest raw bytes received, for checks that work below the line level. */
   rawTail(): Buffer {
     return this.raw;

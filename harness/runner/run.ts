@@ -12,7 +12,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolvePowerWiring } from '../board.ts';
 import type { RigEndpoints } from '../config/endpoints.ts';
-import { loadRig, type LoadedRig } from '../config/load.ts';
+import { loadRig, needsRigHost, type LoadedRig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { openPower } from '../power/open.ts';
 import { lockBoard, type BoardLock } from './lock.ts';
@@ -112,7 +112,7 @@ export async function run(options: RunOptions): Promise<number> {
 
   try {
     for (const board of boards) locks.push(lockBoard(rig.config.name, board));
-    if (rig.config.virtual) {
+    if (needsRigHost(rig.config)) {
       virtualRig = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
     }
   } catch (error) {

@@ -1,8 +1,10 @@
 /**
- * Starts the virtual rig as a process of its own (`hil virtual`) and waits for its ready line.
- * The child watches its standard input: if this process dies, the pipe closes and the rig stops.
+ * Starts the rig host (`hil virtual`: simulated and QEMU boards) as a process of its own and waits
+ * for its ready line. The child watches its standard input: if this process dies, the pipe closes
+ * and the host stops. QEMU processes it started are reaped here too, should the host itself die.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { RigEndpoints } from '../config/endpoints.ts';
@@ -24,13 +26,16 @@ export async function startVirtualRig(rigFile: string, stateDir: string): Promis
   child.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < 8192) stderr += chunk.toString();
   });
+  let pidFile: string | undefined;
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (pidFile) reapQemu(pidFile);
   };
   try {
     const ready = await new Promise<{ endpointsFile: string } & RigEndpoints>((resolve, reject) => {
@@ -49,9 +54,28 @@ export async function startVirtualRig(rigFile: string, stateDir: string): Promis
         reject(new Error(`virtual rig exited (${code}) before it was ready: ${stderr.trim()}`));
       });
     });
+    pidFile = ready.pidFile;
     return { endpoints: ready, endpointsFile: ready.endpointsFile, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** Kill QEMU processes a dead host left behind (checking each pid is still a QEMU, not a reused pid). */
+function reapQemu(pidFile: string): void {
+  let pids: number[];
+  try {
+    pids = readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu')) continue;
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 }

@@ -6,12 +6,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRig } from '../config/load.ts';
+import { loadRig, needsRigHost } from '../config/load.ts';
 import { VirtualRig } from './rig.ts';
 
 export async function runVirtualRig(options: { rig: string; state?: string; watchStdin: boolean }): Promise<void> {
   const rig = loadRig(options.rig);
-  if (!rig.config.virtual) throw new Error(`${rig.file} is not a virtual rig (virtual: true)`);
+  if (!needsRigHost(rig.config)) throw new Error(`${rig.file} has no virtual or QEMU boards for a rig host to run`);
   const stateDir = options.state ?? mkdtempSync(join(tmpdir(), `hil-virtual-${rig.config.name}-`));
   mkdirSync(stateDir, { recursive: true });
   const { rig: running, endpoints } = await VirtualRig.start(rig, stateDir);

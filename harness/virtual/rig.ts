@@ -1,4 +1,8 @@
-/** The virtual rig: every board of a virtual rig file, with its console PTY and power endpoint. */
+/**
+ * The rig host: the far side of the wire for every board that is not hardware. Simulated boards
+ * (a rig with virtual: true) and QEMU boards (any rig), each with its console PTY and power endpoint.
+ */
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LoadedRig } from '../config/load.ts';
@@ -9,22 +13,26 @@ import { ptyBridge } from './pty-bridge.ts';
 import { lineReader, VirtualScpiSupply } from './scpi-supply.ts';
 import { VirtualKorad } from './korad-supply.ts';
 import { VirtualTasmota } from './tasmota-relay.ts';
+import { QemuBoard } from './qemu-board.ts';
 
 const DEFAULT_VERSION = '1.4.2';
 const DEFAULT_NOMINAL = 3.3;
 
 export class VirtualRig {
   readonly boards = new Map<string, VirtualFirmware>();
+  private readonly qemuBoards: QemuBoard[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
 
   private constructor(readonly rig: LoadedRig, readonly stateDir: string) {}
 
   static async start(rig: LoadedRig, stateDir: string): Promise<{ rig: VirtualRig; endpoints: RigEndpoints }> {
     const virtualRig = new VirtualRig(rig, stateDir);
-    const endpoints: RigEndpoints = { rig: rig.config.name, pid: process.pid, boards: {} };
+    const pidFile = join(stateDir, 'qemu.pids');
+    const endpoints: RigEndpoints = { rig: rig.config.name, pid: process.pid, pidFile, boards: {} };
     try {
       for (const [name, wiring] of Object.entries(rig.config.boards)) {
-        endpoints.boards[name] = await virtualRig.startBoard(name, wiring);
+        if (wiring.qemu) endpoints.boards[name] = await virtualRig.startQemuBoard(name, wiring, pidFile);
+        else if (rig.config.virtual) endpoints.boards[name] = await virtualRig.startBoard(name, wiring);
       }
     } catch (error) {
       await virtualRig.close();
@@ -37,12 +45,34 @@ export class VirtualRig {
     for (const close of this.closers.splice(0).reverse()) await close().catch(() => undefined);
   }
 
+  private async startQemuBoard(name: string, wiring: BoardWiringConfig, pidFile: string): Promise<BoardEndpoints> {
+    const board = new QemuBoard(name, wiring.qemu!, this.stateDir, () => {
+      const pids = this.qemuBoards.map((b) => b.pid).filter((p): p is number => p !== undefined);
+      writeFileSync(pidFile, pids.join('\n'));
+    });
+    this.qemuBoards.push(board);
+    await board.prepare();
+    this.closers.push(() => board.close());
+    const bridge = await ptyBridge(join(this.stateDir, `${name}.tty`), (s) => board.attachPty(s));
+    this.closers.push(bridge.close);
+    // Power is a relay in front of the QEMU process: closed starts it, open ends it.
+    const relay = new VirtualTasmota(1, (_index, closed) => board.setPower(closed));
+    const port = await relay.listen();
+    this.closers.push(() => relay.close());
+    return {
+      console: bridge.path,
+      power: { url: `http://127.0.0.1:${port}` },
+      qmp: board.qmpSocket,
+      ...(board.gdbPort !== undefined ? { gdb: board.gdbPort } : {}),
+    };
+  }
+
   private async startBoard(name: string, wiring: BoardWiringConfig): Promise<BoardEndpoints> {
     const profile = this.rig.profiles.get(wiring.profile);
     let socket: Socket | undefined;
     const firmware = new VirtualFirmware(
       name,
-      { flaws: wiring.flaws ?? [], version: wiring.version ?? DEFAULT_VERSION, baud: wiring.console.baud ?? profile?.baud ?? 115200 },
+      { flaws: wiring.flaws ?? [], version: wiring.version ?? DEFAULT_VERSION, baud: wiring.console?.baud ?? profile?.baud ?? 115200 },
       (bytes) => socket?.write(bytes),
     );
     this.boards.set(name, firmware);

@@ -11,14 +11,15 @@ export class VirtualTasmota {
 
   constructor(
     relayCount: number,
-    private readonly onChange: (relay: number, closed: boolean) => void,
+    /** Called on a switch; the reply waits for it (a QEMU board is on or off when the relay answers). */
+    private readonly onChange: (relay: number, closed: boolean) => void | Promise<void>,
     private readonly credentials?: { user: string; password: string },
   ) {
     this.relays = Array.from({ length: relayCount }, () => false);
   }
 
   async listen(): Promise<number> {
-    const server = createServer((req, res) => {
+    const server = createServer(async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://relay');
       const reply = (status: number, body: object) => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -36,7 +37,11 @@ export class VirtualTasmota {
       if (action) {
         const closed = action === 'on' || action === '1' ? true : action === 'off' || action === '0' ? false : !this.relays[index - 1];
         this.relays[index - 1] = closed;
-        this.onChange(index, closed);
+        try {
+          await this.onChange(index, closed);
+        } catch (error) {
+          return reply(500, { error: (error as Error).message });
+        }
       }
       const key = this.relays.length === 1 && !m[1] ? 'POWER' : `POWER${index}`;
       reply(200, { [key]: this.relays[index - 1] ? 'ON' : 'OFF' });

@@ -1,0 +1,132 @@
+/**
+ * A board that is QEMU running a firmware image. The rig host keeps the board's console PTY for the
+ * whole session (like a USB-UART adapter that stays plugged in while the target's power is cut);
+ * QEMU's serial port connects to it as a socket client each time QEMU starts, before the CPU runs,
+ * so no boot output is lost. Power is the QEMU process: on starts it, off ends it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { QemuMachineConfig } from '../config/schema.ts';
+
+const QUIT_GRACE_MS = 2000;
+
+export class QemuBoard {
+  readonly consoleSocket: string;
+  readonly qmpSocket: string;
+  gdbPort: number | undefined;
+  private process: ChildProcess | undefined;
+  private consoleServer: Server | undefined;
+  private qemuSide: Socket | undefined;
+  private ptySide: Socket | undefined;
+  private readonly log: WriteStream;
+  private operations: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly name: string,
+    private readonly config: QemuMachineConfig,
+    private readonly stateDir: string,
+    private readonly onPids: () => void,
+  ) {
+    this.consoleSocket = join(stateDir, `${name}.console.sock`);
+    this.qmpSocket = join(stateDir, `${name}.qmp.sock`);
+    this.log = createWriteStream(join(stateDir, `${name}.qemu.log`), { flags: 'a' });
+  }
+
+  get pid(): number | undefined {
+    return this.process?.exitCode === null ? this.process.pid : undefined;
+  }
+
+  /** Listen for QEMU's serial connection; allocate the gdbstub port once, so endpoints stay valid. */
+  async prepare(): Promise<void> {
+    rmSync(this.consoleSocket, { force: true });
+    this.consoleServer = createServer((socket) => {
+      this.qemuSide?.destroy();
+      this.qemuSide = socket;
+      socket.on('data', (bytes: Buffer) => this.ptySide?.write(bytes));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        if (this.qemuSide === socket) this.qemuSide = undefined;
+      });
+    });
+    await new Promise<void>((resolve) => this.consoleServer!.listen(this.consoleSocket, resolve));
+    if (this.config.gdbstub) this.gdbPort = await freeLoopbackPort();
+  }
+
+  /** The PTY side of the console (socat's connection). Input while QEMU is off goes nowhere. */
+  attachPty(socket: Socket): void {
+    this.ptySide = socket;
+    socket.on('data', (bytes: Buffer) => this.qemuSide?.write(bytes));
+    socket.on('error', () => undefined);
+  }
+
+  setPower(on: boolean): Promise<void> {
+    const next = () => (on ? this.start() : this.stop());
+    const run = this.operations.then(next, next);
+    this.operations = run.catch((error: unknown) => this.log.write(`power ${on ? 'on' : 'off'} failed: ${String(error)}\n`));
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.setPower(false).catch(() => undefined);
+    this.consoleServer?.close();
+    rmSync(this.consoleSocket, { force: true });
+    await new Promise((resolve) => this.log.end(resolve));
+  }
+
+  private async start(): Promise<void> {
+    if (this.pid !== undefined) return;
+    rmSync(this.qmpSocket, { force: true });
+    const firmware = this.config.loader
+      ? ['-device', `loader,file=${this.config.loader}`]
+      : this.config.kernel
+        ? ['-kernel', this.config.kernel]
+        : ['-bios', this.config.bios!];
+    const args = [
+      '-M', this.config.machine,
+      ...firmware,
+      '-nographic', '-monitor', 'none',
+      '-chardev', `socket,id=console,path=${this.consoleSocket}`,
+      '-serial', 'chardev:console',
+      '-qmp', `unix:${this.qmpSocket},server=on,wait=off`,
+      ...(this.gdbPort !== undefined ? ['-gdb', `tcp:127.0.0.1:${this.gdbPort}`] : []),
+      ...(this.config.args ?? []),
+    ];
+    const binary = this.config.binary ?? 'qemu-system-arm';
+    this.log.write(`${new Date().toISOString()} start: ${binary} ${args.join(' ')}\n`);
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process = child;
+    child.stdout!.pipe(this.log, { end: false });
+    child.stderr!.pipe(this.log, { end: false });
+    child.on('exit', (code, signal) => {
+      this.log.write(`${new Date().toISOString()} exit: ${code ?? signal}\n`);
+      this.onPids();
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (error) => reject(new Error(`cannot start ${binary} (${error.message}); run npm run setup`)));
+    });
+    this.onPids();
+  }
+
+  private async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), QUIT_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+    this.process = undefined;
+  }
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no loopback port for the gdbstub');
+  return address.port;
+}

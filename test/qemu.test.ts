@@ -1,0 +1,94 @@
+// A real third-party firmware (MicroPython for the BBC micro:bit, from Debian) under QEMU, driven
+// exactly as hardware is: console on a PTY, power through a relay, reset/halt through QMP.
+import t from 'tap';
+import './helpers/children.ts';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { testRig } from './helpers/virtual-rig.ts';
+
+/** QEMU processes whose command line names this socket (the rig host's state dir is unique). */
+function qemuProcesses(qmpSocket: string): string[] {
+  const out = spawnSync('pgrep', ['-af', 'qemu-system-arm'], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter((line) => line.includes(qmpSocket));
+}
+
+t.test('boot, power off and on, reset, a hang found by the liveness probe, one continuous log', async (t) => {
+  const rig = await testRig('rigs/qemu.yaml');
+  t.teardown(() => rig.stop());
+  const dir = t.testdir({});
+  const board = await rig.open('microbit', dir);
+  t.teardown(() => board.close());
+  let gone = 0;
+  board.console.on('gone', () => gone++);
+
+  const first = await board.powerCycle('first power-on');
+  t.ok(first.ready, 'boots to the >>> prompt');
+  t.equal(first.version, 'v1.0.1');
+  t.equal(first.crashes.length, 0);
+  t.equal((await board.checkAlive()).alive, true, 'answers the liveness probe');
+
+  await board.power!.off();
+  board.console.mark();
+  await t.resolves(board.console.expectNot(/./, { window: 500, step: 'off' }), 'silent while off');
+  t.same(qemuProcesses(rig.process.endpoints.boards.microbit!.qmp!), [], 'off means no QEMU process');
+  const from = { mark: board.console.mark(), started: Date.now() };
+  await board.power!.on();
+  t.ok((await board.recordBoot('power on again', from)).ready, 'boots again after power on');
+
+  const reset = await board.reset('QMP system_reset');
+  t.ok(reset.bannerSeen && reset.ready, 'a QMP reset gives a fresh boot');
+
+  await board.qemu!.halt();
+  const hung = await board.checkAlive('probe while halted');
+  t.equal(hung.alive, false, 'a halted CPU fails the liveness probe');
+  const cpu = hung.evidence.cpu as { state: string; pc: string };
+  t.equal(cpu.state, 'paused');
+  t.match(cpu.pc, /^0x[0-9a-f]{8}$/, `the program counter is evidence (${cpu.pc})`);
+  await board.qemu!.resume();
+  t.equal((await board.checkAlive('probe after resume')).alive, true, 'alive again after resume');
+
+  await board.console.close();
+  t.equal(gone, 0, 'the port stayed open across power cycles and resets');
+  const log = readFileSync(join(dir, 'console.log'), 'utf8');
+  t.equal((log.match(/\\x00MicroPython v1\.9\.2-34-gd64154c73 on 2017-09-01; micro:bit v1\.0\.1/g) ?? []).length, 3, 'every boot banner is in the log, NUL byte and all');
+  t.match(log, /> print\(6\*7\)\\r/);
+});
+
+t.test('the gdbstub is a TCP port on loopback when the rig asks for it', async (t) => {
+  const rig = await testRig('rigs/qemu.yaml');
+  t.teardown(() => rig.stop());
+  const board = await rig.open('microbit', t.testdir({}));
+  t.teardown(() => board.close());
+  await board.powerCycle();
+  const port = rig.process.endpoints.boards.microbit!.gdb!;
+  t.ok(port > 0);
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.destroy();
+  t.pass('connected to the gdbstub');
+});
+
+t.test('QEMU is reaped even when the rig host is killed outright', async (t) => {
+  const rig = await testRig('rigs/qemu.yaml');
+  const board = await rig.open('microbit', t.testdir({}));
+  await board.powerCycle();
+  await board.close();
+  const qmp = rig.process.endpoints.boards.microbit!.qmp!;
+  t.equal(qemuProcesses(qmp).length, 1, 'QEMU runs while the board is on');
+  execFileSync('kill', ['-KILL', String(rig.process.endpoints.pid)]);
+  await rig.stop();
+  t.same(qemuProcesses(qmp), [], 'no QEMU left behind');
+});
+
+t.test('boot-log through hil run passes on the micro:bit, skipping what its firmware does not report', async (t) => {
+  const out = t.testdir({});
+  const run = spawnSync(process.execPath, ['bin/hil.js', 'run', '--rig', 'rigs/qemu.yaml', '--suite', 'boot-log', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+  t.equal(run.status, 0, 'exit 0', { stderr: run.stderr.slice(-2000) });
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  const checks = summary.results[0].checks as { name: string; ok: boolean; skip: string | false }[];
+  t.same(checks.filter((c) => c.skip).map((c) => c.skip), ['the profile has no reset-reason pattern']);
+  t.ok(checks.filter((c) => !c.skip).every((c) => c.ok));
+});
