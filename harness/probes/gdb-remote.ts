@@ -1,0 +1,105 @@
+/**
+ * A GDB remote-protocol client over TCP: the same client for OpenOCD (port 3333), J-Link GDB server,
+ * st-util, probe-rs and QEMU's gdbstub. Acks each packet it receives, waits for the ack of each it
+ * sends, and puts a deadline on every reply.
+ */
+import { Socket } from 'node:net';
+import { encodePacket, readMemoryCommand, RspParser, type RspEvent } from './rsp-codec.ts';
+
+export interface Exchange {
+  sent: string;
+  received: string;
+}
+
+export class GdbRemote {
+  /** Everything said both ways, for evidence. */
+  readonly transcript: Exchange[] = [];
+  private readonly parser = new RspParser();
+  private events: RspEvent[] = [];
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  private constructor(private readonly socket: Socket, readonly address: string) {
+    socket.on('data', (chunk: Buffer) => {
+      for (const event of this.parser.push(chunk)) {
+        if (event.kind === 'packet') socket.write('+');
+        this.events.push(event);
+      }
+      this.wake?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async connect(host: string, port: number, timeoutMs = 3000): Promise<GdbRemote> {
+    const socket = new Socket();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      socket.connect(port, host, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return new GdbRemote(socket, `${host}:${port}`);
+  }
+
+  /** Send one packet and return the reply's payload. */
+  async request(payload: string, timeoutMs = 3000): Promise<string> {
+    this.events = [];
+    this.socket.write(encodePacket(payload));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.events.findIndex((e) => e.kind === 'packet');
+      if (index !== -1) {
+        const event = this.events[index] as Extract<RspEvent, { kind: 'packet' }>;
+        this.events.splice(0, index + 1);
+        // Console output packets (`O...`) while a command runs are not its reply.
+        if (event.payload.startsWith('O') && event.payload !== 'OK') continue;
+        this.transcript.push({ sent: payload, received: event.payload });
+        return event.payload;
+      }
+      if (this.closed) throw new Error(`${this.address} closed the connection after ${JSON.stringify(payload)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.transcript.push({ sent: payload, received: '(no reply)' });
+        throw new Error(`${this.address}: no reply to ${JSON.stringify(payload)} within ${timeoutMs} ms`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  readMemory(address: number, length: number): Promise<string> {
+    return this.request(readMemoryCommand(address, length));
+  }
+
+  /** Let the target run again and hang up. */
+  async detach(): Promise<void> {
+    try {
+      await this.request('D', 1000);
+    } catch {
+      // a target that will not detach still gets the hang-up
+    }
+    this.close();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
