@@ -101,15 +101,17 @@ export class Board {
 
   /**
    * Send one command line. Where the profile names a prompt, wait for it first: boards with no flow
-   * control lose input sent before they are ready for it.
+   * control lose input sent before they are ready for it. Returns the console mark taken just
+   * before sending, from which the answer can be read.
    */
-  async command(text: string, step: string, timeout = 5000): Promise<void> {
+  async command(text: string, step: string, timeout = 5000): Promise<number> {
     const prompt = this.profile.prompt;
     if (prompt && !prompt.test(this.console.pendingText())) {
       await this.console.expect(prompt, { timeout, step: `${step}: prompt` });
     }
-    this.console.mark();
+    const mark = this.console.mark();
     await this.console.send(text);
+    return mark;
   }
 
   /** The profile's liveness probe: a command whose answer must come within its deadline. */

@@ -1,8 +1,9 @@
 /**
- * What a suite file gets: `useBoard(t)` connects to the board this run is testing (from HIL_RIG,
- * HIL_BOARD, HIL_RUN_DIR, HIL_ENDPOINTS set by `hil run`) and returns it with `check` and `skip`,
- * which put provisions and evidence on every assertion. Run on its own (node --import tsx
- * suites/x.ts), a suite uses rigs/virtual.yaml's first board and starts the virtual rig itself.
+ * What a suite file gets: `useBoard(t, body)` connects to the board this run is testing (from
+ * HIL_RIG, HIL_BOARD, HIL_RUN_DIR, HIL_ENDPOINTS set by `hil run`) and gives the body the board with
+ * `check` and `skip`, which put provisions and evidence on every assertion. Run on its own
+ * (node --import tsx suites/x.ts), a suite uses rigs/virtual.yaml's first board and starts the
+ * rig host itself.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,6 @@ import { startVirtualRig } from './runner/virtual-process.ts';
 /** The part of a node-tap Test that suites use here. */
 export interface TapTest {
   ok(value: unknown, message: string, extra: Record<string, unknown>): boolean;
-  teardown(fn: () => unknown): void;
   bailout(message?: string): void;
   comment(...args: unknown[]): void;
 }
@@ -32,6 +32,8 @@ export interface CheckDetail {
 export interface SuiteContext {
   board: Board;
   rig: LoadedRig;
+  /** Where the rig host put this board's devices (virtual and QEMU boards). */
+  endpoints: BoardEndpoints | undefined;
   seed: number;
   check(name: string, ok: boolean, detail: CheckDetail): boolean;
   /** A check that cannot be made on this board: reported as skipped with the reason, never passed. */
@@ -40,8 +42,15 @@ export interface SuiteContext {
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export async function useBoard(t: TapTest): Promise<SuiteContext> {
+/**
+ * Connect to the board, run the suite's checks, and release everything afterwards (console, power,
+ * a rig host started here) whatever happens. The body is a callback, not a teardown hook: tap ends
+ * a test with teardown hooks as soon as it looks idle, which a suite waiting on a board often does.
+ */
+export async function useBoard(t: TapTest, body: (context: SuiteContext) => Promise<void>): Promise<void> {
   const suite = basename(process.argv[1] ?? 'suite').replace(/\.[cm]?[jt]s$/, '');
+  const cleanups: (() => Promise<void>)[] = [];
+  let context: SuiteContext;
   try {
     const rig = loadRig(process.env.HIL_RIG ?? join(PROJECT_ROOT, 'rigs', 'virtual.yaml'));
     const name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
@@ -51,19 +60,19 @@ export async function useBoard(t: TapTest): Promise<SuiteContext> {
       let file = process.env.HIL_ENDPOINTS;
       if (!file) {
         const started = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
-        t.teardown(() => started.stop());
+        cleanups.push(() => started.stop());
         file = started.endpointsFile;
-        t.comment(`started the virtual rig for this suite; logs in ${runDir}`);
+        t.comment(`started the rig host for this suite; logs in ${runDir}`);
       }
       endpoints = readEndpoints(file).boards[name];
     }
     const board = await Board.open({ rig, name, logDir: join(runDir, name), logName: suite, endpoints });
-    t.teardown(() => board.close());
-    const seed = Number(process.env.HIL_SEED ?? 1);
-    return {
+    cleanups.unshift(() => board.close());
+    context = {
       board,
       rig,
-      seed,
+      endpoints,
+      seed: Number(process.env.HIL_SEED ?? 1),
       check: (checkName, ok, detail) =>
         t.ok(ok, checkName, {
           diagnostic: true,
@@ -77,10 +86,20 @@ export async function useBoard(t: TapTest): Promise<SuiteContext> {
       },
     };
   } catch (error) {
+    await release(cleanups);
     // Nothing can be checked without the board: say why in the TAP stream (the runner reports it).
     const known = error instanceof HilError || error instanceof ConfigError;
     if (!known) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     t.bailout(`cannot test: ${(error as Error).message.replace(/\n/g, ' | ')}`);
     throw error;
   }
+  try {
+    await body(context);
+  } finally {
+    await release(cleanups);
+  }
+}
+
+async function release(cleanups: (() => Promise<void>)[]): Promise<void> {
+  for (const cleanup of cleanups) await cleanup().catch(() => undefined);
 }

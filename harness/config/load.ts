@@ -25,6 +25,7 @@ export interface BoardProfile {
   /** Commands wait for this prompt before they are sent. */
   prompt?: RegExp;
   liveness?: { send: string; expect: RegExp; deadlineMs: number };
+  debug: { memory: { name: string; address: number; length: number }[]; consoleProbes: string[] };
   baud?: number;
   boot: BootSpec;
   crash: RegExp[];
@@ -71,6 +72,7 @@ export function loadProfile(file: string): BoardProfile {
       required: (config.boot.required ?? []).map(pattern),
     },
     crash: (config.crash ?? []).map(pattern),
+    debug: { memory: config.debug?.memory ?? [], consoleProbes: config.debug?.['console-probes'] ?? [] },
     resetReasons: config['reset-reasons'] ?? {},
     actions: config.actions ?? {},
   };
@@ -97,6 +99,7 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     board.console?.port === 'auto' ? 'console.port' : undefined,
     board.power && 'port' in board.power && board.power.port === 'auto' ? 'power.port' : undefined,
     board.power && 'url' in board.power && board.power.url === 'auto' ? 'power.url' : undefined,
+    board.debug?.gdb?.port === 'auto' ? 'debug.gdb.port' : undefined,
   ].filter((x): x is string => x !== undefined);
   if (!rig.virtual) {
     for (const key of autos) problems.push(`${at}.${key}: "auto" needs a virtual rig (virtual: true); give a real address`);

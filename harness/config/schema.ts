@@ -69,6 +69,28 @@ export const PowerWiring = Type.Unsafe<Static<(typeof POWER_DRIVERS)[number]>>({
   description: 'how the board is powered',
 });
 
+export const DebugWiring = Type.Object(
+  {
+    gdb: Type.Optional(
+      Type.Object(
+        { host: Type.String({ minLength: 1 }), port: TcpPort },
+        { ...Strict, description: "a gdbserver for the board's SWD/JTAG port: OpenOCD (3333), J-Link GDB server, st-util, probe-rs" },
+      ),
+    ),
+    openocd: Type.Optional(
+      Type.Object(
+        {
+          binary: Type.Optional(Type.String({ minLength: 1 })),
+          args: Type.Array(Type.String(), { description: 'OpenOCD arguments, one per item, e.g. [-f, interface/stlink.cfg, -f, target/stm32f4x.cfg]' }),
+          'gdb-port': Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+        },
+        { ...Strict, description: 'an OpenOCD the harness starts itself to reach the debug port' },
+      ),
+    ),
+  },
+  { ...Strict, description: "how the harness reaches the board's debug port" },
+);
+
 export const QemuMachine = Type.Object(
   {
     binary: Type.Optional(Type.String({ minLength: 1, description: 'the QEMU program (default qemu-system-arm)' })),
@@ -84,7 +106,7 @@ export const QemuMachine = Type.Object(
 );
 
 /** Flaws the virtual board can be built with; each one is caught by a named check. */
-export const VIRTUAL_FLAWS = ['jtag-open', 'secure-boot-off', 'boot-panic', 'crash-long-arg', 'no-version'] as const;
+export const VIRTUAL_FLAWS = ['jtag-open', 'secure-boot-off', 'boot-panic', 'crash-long-arg', 'no-version', 'debug-command'] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 
 export const BoardWiring = Type.Object(
@@ -93,6 +115,7 @@ export const BoardWiring = Type.Object(
     console: Type.Optional(ConsoleWiring),
     qemu: Type.Optional(QemuMachine),
     power: Type.Optional(PowerWiring),
+    debug: Type.Optional(DebugWiring),
     'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
     flaws: Type.Optional(
       Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
@@ -146,6 +169,29 @@ export const Profile = Type.Object(
         Strict,
       ),
     ),
+    debug: Type.Optional(
+      Type.Object(
+        {
+          memory: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  name: Type.String({ minLength: 1 }),
+                  address: Type.Integer({ minimum: 0, maximum: 0xffffffff }),
+                  length: Type.Integer({ minimum: 1, maximum: 256 }),
+                },
+                Strict,
+              ),
+              { description: 'memory a debugger must not be able to read: flash, key storage' },
+            ),
+          ),
+          'console-probes': Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), { description: "this firmware's own debug or back-door commands, sent besides the built-in list" }),
+          ),
+        },
+        { ...Strict, description: 'what the debug-interfaces suite tries on this board' },
+      ),
+    ),
     liveness: Type.Optional(
       Type.Object(
         {
@@ -187,5 +233,6 @@ export type ConsoleWiringConfig = Static<typeof ConsoleWiring>;
 export type ProfileConfig = Static<typeof Profile>;
 export type UsbIdentityConfig = Static<typeof UsbIdentity>;
 export type QemuMachineConfig = Static<typeof QemuMachine>;
+export type DebugWiringConfig = Static<typeof DebugWiring>;
 
 export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };

@@ -53,9 +53,13 @@ export class GdbRemote {
     return new GdbRemote(socket, `${host}:${port}`);
   }
 
-  /** Send one packet and return the reply's payload. */
+  /**
+   * Send one packet and return the reply's payload. A stop reply (`T05...`, `S05`) answers `?`;
+   * arriving at any other time it is the target's own notice (QEMU sends one as a debugger
+   * attaches) and not the reply.
+   */
   async request(payload: string, timeoutMs = 3000): Promise<string> {
-    this.events = [];
+    const wantsStopReply = payload === '?';
     this.socket.write(encodePacket(payload));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -65,6 +69,7 @@ export class GdbRemote {
         this.events.splice(0, index + 1);
         // Console output packets (`O...`) while a command runs are not its reply.
         if (event.payload.startsWith('O') && event.payload !== 'OK') continue;
+        if (!wantsStopReply && /^[ST][0-9a-fA-F]{2}/.test(event.payload)) continue;
         this.transcript.push({ sent: payload, received: event.payload });
         return event.payload;
       }

@@ -197,6 +197,8 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
       HIL_BOARD: job.board,
       HIL_RUN_DIR: job.outDir,
       HIL_SEED: String(job.seed),
+      // The runner's own deadline governs a suite; tap's default 30 s would cut a long one short.
+      TAP_TIMEOUT: '0',
       ...(job.endpointsFile ? { HIL_ENDPOINTS: job.endpointsFile } : {}),
     },
   });

@@ -12,6 +12,13 @@ export const OFF_VOLTS = 1.8;
 /** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */
 export const BROWN_OUT_VOLTS = 2.43;
 const MAX_LINE = 256;
+/** A made-up device key in the virtual board's RAM: what a debug port must not give away. */
+const DEVICE_KEY = Buffer.from('hil-virtual-device-key-000000001');
+const MEMORY: { base: number; bytes: Buffer }[] = [
+  // The app image's esp_app_desc_t, mapped from flash (magic word 0xABCD5432).
+  { base: 0x3f400020, bytes: Buffer.concat([Buffer.from([0x32, 0x54, 0xcd, 0xab]), Buffer.alloc(60)]) },
+  { base: 0x3ffb0000, bytes: DEVICE_KEY },
+];
 const MAX_ARG = 32;
 const PROMPT = 'esp32> ';
 
@@ -54,6 +61,16 @@ export class VirtualFirmware {
 
   get status(): { state: State; volts: number } {
     return { state: this.state, volts: this.volts };
+  }
+
+  get debugEnabled(): boolean {
+    return this.has('jtag-open');
+  }
+
+  /** Memory as a debugger sees it; undefined where nothing is mapped. */
+  readMemory(address: number, length: number): Buffer | undefined {
+    const region = MEMORY.find((r) => address >= r.base && address + length <= r.base + r.bytes.length);
+    return region?.bytes.subarray(address - region.base, address - region.base + length);
   }
 
   has(flaw: VirtualFlaw): boolean {
@@ -237,9 +254,27 @@ export class VirtualFirmware {
         return;
       case 'cfg':
         return this.config(g, args);
+      case 'debug':
+        // The flaw: a factory debug command left in, with no authentication.
+        if (this.has('debug-command')) return this.debugCommand(g, args);
+        return this.print(g, 'Unrecognized command\r\n');
       default:
         return this.print(g, 'Unrecognized command\r\n');
     }
+  }
+
+  private async debugCommand(g: number, args: string[]): Promise<void> {
+    const [verb, address, length] = args;
+    if (verb !== 'mem' || address === undefined) return this.print(g, 'debug mem <address> [length] | debug regs\r\n');
+    const start = Number(address);
+    const bytes = this.readMemory(start, Math.min(Number(length ?? 16), 256));
+    if (!Number.isFinite(start) || !bytes) return this.print(g, 'debug: unmapped address\r\n');
+    let out = '';
+    for (let i = 0; i < bytes.length; i += 16) {
+      const row = [...bytes.subarray(i, i + 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      out += `${(start + i).toString(16).padStart(8, '0')}: ${row}\r\n`;
+    }
+    return this.print(g, out);
   }
 
   private async config(g: number, args: string[]): Promise<void> {

@@ -13,7 +13,8 @@ import { ptyBridge } from './pty-bridge.ts';
 import { lineReader, VirtualScpiSupply } from './scpi-supply.ts';
 import { VirtualKorad } from './korad-supply.ts';
 import { VirtualTasmota } from './tasmota-relay.ts';
-import { QemuBoard } from './qemu-board.ts';
+import { freeLoopbackPort, QemuBoard } from './qemu-board.ts';
+import { startGdbServer } from './gdb-server.ts';
 
 const DEFAULT_VERSION = '1.4.2';
 const DEFAULT_NOMINAL = 3.3;
@@ -86,7 +87,19 @@ export class VirtualRig {
       });
     });
     this.closers.push(consoleBridge.close);
-    return { console: consoleBridge.path, power: await this.startPower(name, wiring, firmware) };
+    return {
+      console: consoleBridge.path,
+      power: await this.startPower(name, wiring, firmware),
+      ...(wiring.debug?.gdb?.port === 'auto' ? { gdb: await this.startDebugPort(firmware) } : {}),
+    };
+  }
+
+  /** The probe's gdbserver on the board's JTAG pins: the core answers only where JTAG was left on. */
+  private async startDebugPort(firmware: VirtualFirmware): Promise<number> {
+    const port = await freeLoopbackPort();
+    const server = await startGdbServer(port, firmware);
+    this.closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    return port;
   }
 
   private async startPower(name: string, wiring: BoardWiringConfig, firmware: VirtualFirmware): Promise<BoardEndpoints['power']> {

@@ -1,0 +1,78 @@
+/**
+ * The console check: send words an attacker with a USB-UART cable would try — shell and interpreter
+ * probes, memory-dump and bootloader commands, escape keys — plus the profile's own, and look for
+ * signs one was obeyed. A login prompt is fine; evaluated code, a root shell, a memory dump or a
+ * bootloader prompt is a finding.
+ */
+import type { Board } from '../board.ts';
+import { matchableText } from '../console/escape.ts';
+import { HilError } from '../errors.ts';
+
+export const BUILTIN_PROBES: { send: string; why: string }[] = [
+  { send: 'print(6*7)', why: 'a Python, MicroPython or Lua interpreter evaluates it' },
+  { send: 'echo $((6*7))', why: 'a POSIX shell evaluates it' },
+  { send: 'id', why: 'a Unix shell names its user' },
+  { send: 'md 0 8', why: "U-Boot's memory display" },
+  { send: 'mem', why: 'a common memory-dump command' },
+  { send: 'dump', why: 'a common memory-dump command' },
+  { send: 'peek 0', why: 'a common memory-read command' },
+  { send: 'debug', why: 'a common debug menu' },
+];
+
+export const ESCAPE_KEYS: { bytes: string; name: string }[] = [
+  { bytes: '\x03', name: 'Ctrl-C' },
+  { bytes: '\x1b', name: 'Esc' },
+  { bytes: ' ', name: 'space (stops U-Boot autoboot)' },
+];
+
+export const OBEYED: { pattern: RegExp; meaning: string }[] = [
+  { pattern: /^42$/, meaning: 'an expression was evaluated: an interpreter or shell' },
+  { pattern: /uid=0\(root\)/, meaning: 'a root shell' },
+  { pattern: /^(0x)?[0-9a-fA-F]{8}:?(\s+[0-9a-fA-F]{2,8}){4,}/, meaning: 'a memory dump' },
+  { pattern: /^(=>|U-Boot>) ?$/, meaning: 'a U-Boot prompt' },
+  { pattern: /^(# |\$ |root@\S+[#$] ?)$/, meaning: 'a Unix shell prompt' },
+];
+
+export interface ProbeResult {
+  sent: string;
+  why: string;
+  response: string[];
+  obeyed?: string;
+}
+
+const RESPONSE_WINDOW_MS = 800;
+
+export async function probeConsole(board: Board, profileProbes: string[]): Promise<ProbeResult[]> {
+  const results: ProbeResult[] = [];
+  const probes = [...BUILTIN_PROBES, ...profileProbes.map((send) => ({ send, why: "the profile's own debug command" }))];
+  for (const probe of probes) {
+    const mark = await board.command(probe.send, `console probe "${probe.send}"`);
+    results.push(judge(probe.send, probe.why, await collect(board, mark)));
+  }
+  for (const key of ESCAPE_KEYS) {
+    const mark = board.console.mark();
+    await board.console.write(Buffer.from(key.bytes, 'latin1'));
+    results.push(judge(key.name, 'an escape key', await collect(board, mark)));
+  }
+  return results;
+}
+
+/** What the board says in answer: up to its next prompt, or a short window when it has none. */
+async function collect(board: Board, mark: number): Promise<string[]> {
+  const prompt = board.profile.prompt ?? /(?!)/;
+  try {
+    await board.console.expect(prompt, { timeout: RESPONSE_WINDOW_MS, step: 'probe response', allowCrash: true });
+  } catch (error) {
+    if (!(error instanceof HilError)) throw error;
+  }
+  const lines = board.console.linesSince(mark).map(matchableText);
+  const pending = board.console.pendingText();
+  return pending ? [...lines, pending] : lines;
+}
+
+function judge(sent: string, why: string, response: string[]): ProbeResult {
+  // The board echoing what was typed is not an answer.
+  const answer = response.filter((line) => !line.endsWith(sent));
+  const hit = OBEYED.map((o) => ({ o, line: answer.find((l) => o.pattern.test(l)) })).find((x) => x.line !== undefined);
+  return { sent, why, response: response.slice(0, 20), ...(hit ? { obeyed: `${hit.o.meaning}: ${hit.line}` } : {}) };
+}

@@ -1,0 +1,50 @@
+/**
+ * debug-interfaces: an attacker with the board on the bench gets nothing from its debug interfaces.
+ * ETSI EN 303 645 5.6-4: a physically accessible debug interface shall be disabled in software;
+ * its definition names UART, SWD and JTAG. Here a probe that connects and reads is a failure.
+ */
+import t from 'tap';
+import { useBoard } from '../harness/index.ts';
+import { debugPortOf, tryDebugPort } from '../harness/probes/swd-jtag.ts';
+import { probeConsole } from '../harness/probes/console-probe.ts';
+
+const SWD_JTAG = 'SWD/JTAG: the core cannot be halted and read through the debug port';
+const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
+
+await useBoard(t, async ({ board, check, skip, endpoints }) => {
+  const { debug } = board.profile;
+
+  // A known state first: the firmware running, at its prompt.
+  const boot = board.power ? await board.powerCycle('debug-interfaces power cycle') : undefined;
+
+  const port = debugPortOf(board.wiring, endpoints);
+  if (!port) {
+    skip(SWD_JTAG, 'the rig wires no debug probe or gdbserver to this board', ['5.6-4', '5.4-1']);
+  } else if (debug.memory.length === 0) {
+    skip(SWD_JTAG, 'the profile names no memory to try to read (debug.memory)', ['5.6-4', '5.4-1']);
+  } else {
+    const result = await tryDebugPort(port, debug.memory);
+    check(SWD_JTAG, result.verdict === 'closed', {
+      provisions: ['5.6-4', '5.4-1'],
+      evidence: result.verdict === 'cannot-tell' ? { cannotTell: result.reason, ...result.evidence } : { verdict: result.verdict, ...result.evidence },
+    });
+  }
+
+  if (boot && !boot.ready) {
+    check(CONSOLE, false, { provisions: ['5.6-4', '5.6-1', '5.6-2'], evidence: { cannotTell: 'the board did not boot to its ready line', tail: boot.lines.slice(-8) } });
+  } else {
+    const probes = await probeConsole(board, debug.consoleProbes);
+    const obeyed = probes.filter((p) => p.obeyed);
+    // A console that answered nothing at all proves nothing: the firmware may be hung or deaf.
+    const answered = probes.filter((p) => p.response.some((line) => line.trim() && !line.endsWith(p.sent)));
+    const tried = probes.map((p) => p.sent);
+    if (answered.length === 0) {
+      check(CONSOLE, false, { provisions: ['5.6-4', '5.6-1', '5.6-2'], evidence: { cannotTell: 'the console answered none of the probes', tried } });
+    } else {
+      check(CONSOLE, obeyed.length === 0, {
+        provisions: ['5.6-4', '5.6-1', '5.6-2'],
+        evidence: { obeyed: obeyed.map((p) => ({ sent: p.sent, why: p.why, obeyed: p.obeyed, response: p.response })), tried, answered: answered.length },
+      });
+    }
+  }
+});
