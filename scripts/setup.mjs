@@ -15,6 +15,7 @@ const DEBIAN = {
   socat: 'socat', // PTYs for the virtual rig's consoles and instruments
   'qemu-system-arm': 'qemu-system-arm', // QEMU boards (rigs/qemu.yaml)
   'firmware-microbit-micropython': '/usr/share/firmware-microbit-micropython/firmware.hex', // real firmware for it
+  openocd: 'openocd', // reaching SWD/JTAG ports (debug-interfaces)
 };
 
 const missing = [];

@@ -7,9 +7,11 @@ import t from 'tap';
 import { useBoard } from '../harness/index.ts';
 import { debugPortOf, tryDebugPort } from '../harness/probes/swd-jtag.ts';
 import { probeConsole } from '../harness/probes/console-probe.ts';
+import { downloadEntry, probeEspRom } from '../harness/probes/esp-rom.ts';
 
 const SWD_JTAG = 'SWD/JTAG: the core cannot be halted and read through the debug port';
 const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
+const ROM = 'ROM serial loader: disabled, or in Secure Download Mode (no register or memory reads)';
 
 await useBoard(t, async ({ board, check, skip, endpoints }) => {
   const { debug } = board.profile;
@@ -44,6 +46,21 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
       check(CONSOLE, obeyed.length === 0, {
         provisions: ['5.6-4', '5.6-1', '5.6-2'],
         evidence: { obeyed: obeyed.map((p) => ({ sent: p.sent, why: p.why, obeyed: p.obeyed, response: p.response })), tried, answered: answered.length },
+      });
+    }
+  }
+
+  if (debug.romLoader !== 'esp32') {
+    skip(ROM, 'the profile names no ROM serial loader (debug.rom-loader)', ['5.6-4', '5.4-1']);
+  } else {
+    const entry = downloadEntry(board.wiring['boot-strap'], endpoints);
+    if (!entry) {
+      skip(ROM, 'the rig wires no boot strap (boot-strap) to reach the ROM loader', ['5.6-4', '5.4-1']);
+    } else {
+      const { verdict, evidence } = await probeEspRom(board, entry);
+      check(ROM, verdict === 'disabled' || verdict === 'secure', {
+        provisions: ['5.6-4', '5.4-1'],
+        evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the loader answered SYNC but not READ_REG as expected' } : {}), ...evidence },
       });
     }
   }

@@ -84,3 +84,8 @@ t.test('raw mode: an exact byte sequence, across reads, with a deadline', async 
   t.equal(got.length, 8, 'everything up to and including the frame');
   await t.rejects(console.expectBytes(Buffer.from('OK'), { timeout: 200, step: 'ack' }), /ack: expected the bytes OK within 200 ms/);
 });
+
+t.test("DTR/RTS: a PTY has no modem-control lines, and saying so is an error naming the port", async (t) => {
+  const { device, console } = await openConsole(t);
+  await t.rejects(console.setSignals({ dtr: false, rts: true }), new RegExp(`${device.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot set DTR/RTS`));
+});

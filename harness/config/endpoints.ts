@@ -10,6 +10,8 @@ export interface BoardEndpoints {
   /** QEMU boards: the QMP socket and, when enabled, the gdbstub's loopback TCP port. */
   qmp?: string;
   gdb?: number;
+  /** Virtual boards: the relay on the boot strap pin. */
+  strap?: { url: string };
 }
 
 export interface RigEndpoints {

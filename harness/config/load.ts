@@ -25,7 +25,7 @@ export interface BoardProfile {
   /** Commands wait for this prompt before they are sent. */
   prompt?: RegExp;
   liveness?: { send: string; expect: RegExp; deadlineMs: number };
-  debug: { memory: { name: string; address: number; length: number }[]; consoleProbes: string[] };
+  debug: { memory: { name: string; address: number; length: number }[]; consoleProbes: string[]; romLoader?: 'esp32' };
   baud?: number;
   boot: BootSpec;
   crash: RegExp[];
@@ -72,7 +72,7 @@ export function loadProfile(file: string): BoardProfile {
       required: (config.boot.required ?? []).map(pattern),
     },
     crash: (config.crash ?? []).map(pattern),
-    debug: { memory: config.debug?.memory ?? [], consoleProbes: config.debug?.['console-probes'] ?? [] },
+    debug: { memory: config.debug?.memory ?? [], consoleProbes: config.debug?.['console-probes'] ?? [], romLoader: config.debug?.['rom-loader'] },
     resetReasons: config['reset-reasons'] ?? {},
     actions: config.actions ?? {},
   };
@@ -82,7 +82,7 @@ export function loadProfile(file: string): BoardProfile {
 function wiringProblems(file: string, rig: RigConfig, name: string, board: BoardWiringConfig): string[] {
   const at = `${file}: boards.${name}`;
   if (board.qemu) {
-    const problems = (['console', 'power', 'flaws', 'version'] as const)
+    const problems = (['console', 'power', 'flaws', 'version', 'download-mode', 'boot-strap'] as const)
       .filter((key) => board[key] !== undefined)
       .map((key) => `${at}.${key}: a QEMU board's ${key} comes from QEMU itself; remove it`);
     const firmware = (['loader', 'kernel', 'bios'] as const).filter((key) => board.qemu![key] !== undefined);
@@ -100,11 +100,13 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     board.power && 'port' in board.power && board.power.port === 'auto' ? 'power.port' : undefined,
     board.power && 'url' in board.power && board.power.url === 'auto' ? 'power.url' : undefined,
     board.debug?.gdb?.port === 'auto' ? 'debug.gdb.port' : undefined,
+    board['boot-strap'] && 'url' in board['boot-strap'] && board['boot-strap'].url === 'auto' ? 'boot-strap.url' : undefined,
   ].filter((x): x is string => x !== undefined);
   if (!rig.virtual) {
     for (const key of autos) problems.push(`${at}.${key}: "auto" needs a virtual rig (virtual: true); give a real address`);
     if (board.flaws?.length) problems.push(`${at}.flaws: flaws are for virtual rigs only (virtual: true)`);
     if (board.version) problems.push(`${at}.version: a firmware version is for virtual rigs only (virtual: true)`);
+    if (board['download-mode']) problems.push(`${at}.download-mode: is for virtual rigs only (virtual: true)`);
   }
   return problems;
 }

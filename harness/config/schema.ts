@@ -91,6 +91,30 @@ export const DebugWiring = Type.Object(
   { ...Strict, description: "how the harness reaches the board's debug port" },
 );
 
+/** What holds the boot strap (ESP32 GPIO0, STM32 BOOT0) so a reset lands in the ROM loader. */
+const BOOT_STRAPS = [
+  Type.Object(
+    {
+      driver: Type.Literal('tasmota'),
+      url: Type.String({ minLength: 1, description: 'http://host of the relay on the strap pin, or "auto" on a virtual rig' }),
+      relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+      user: Type.Optional(Type.String()),
+      password: Type.Optional(Secret('the relay web password')),
+    },
+    { ...Strict, description: 'a relay that pulls the strap pin while closed' },
+  ),
+  Type.Object(
+    { driver: Type.Literal('dtr-rts') },
+    { ...Strict, description: "the USB-UART's DTR and RTS lines wired to IO0 and EN, as on ESP32 dev boards (esptool's reset)" },
+  ),
+] as const;
+export const BootStrap = Type.Unsafe<Static<(typeof BOOT_STRAPS)[number]>>({
+  type: 'object',
+  oneOf: [...BOOT_STRAPS],
+  discriminator: { propertyName: 'driver' },
+  description: "how the harness puts the board's boot strap in the ROM-loader position",
+});
+
 export const QemuMachine = Type.Object(
   {
     binary: Type.Optional(Type.String({ minLength: 1, description: 'the QEMU program (default qemu-system-arm)' })),
@@ -116,6 +140,7 @@ export const BoardWiring = Type.Object(
     qemu: Type.Optional(QemuMachine),
     power: Type.Optional(PowerWiring),
     debug: Type.Optional(DebugWiring),
+    'boot-strap': Type.Optional(BootStrap),
     'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
     flaws: Type.Optional(
       Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
@@ -124,6 +149,11 @@ export const BoardWiring = Type.Object(
       }),
     ),
     version: Type.Optional(Type.String({ description: 'virtual rigs only: the firmware version it reports' })),
+    'download-mode': Type.Optional(
+      Type.Union([Type.Literal('open'), Type.Literal('secure'), Type.Literal('disabled')], {
+        description: "virtual rigs only: the ROM loader's mode (default secure: Secure Download Mode)",
+      }),
+    ),
   },
   Strict,
 );
@@ -185,6 +215,9 @@ export const Profile = Type.Object(
               { description: 'memory a debugger must not be able to read: flash, key storage' },
             ),
           ),
+          'rom-loader': Type.Optional(
+            Type.Union([Type.Literal('esp32')], { description: "the chip's ROM serial loader, reached on the console port through the boot strap" }),
+          ),
           'console-probes': Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), { description: "this firmware's own debug or back-door commands, sent besides the built-in list" }),
           ),
@@ -234,5 +267,6 @@ export type ProfileConfig = Static<typeof Profile>;
 export type UsbIdentityConfig = Static<typeof UsbIdentity>;
 export type QemuMachineConfig = Static<typeof QemuMachine>;
 export type DebugWiringConfig = Static<typeof DebugWiring>;
+export type BootStrapConfig = Static<typeof BootStrap>;
 
 export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };

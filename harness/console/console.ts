@@ -142,6 +142,18 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
     return this.history.slice(-count).map((l) => l.text);
   }
 
+  /** Every chunk of bytes from the board as it arrives (raw mode); returns the unsubscribe. */
+  onBytes(listener: (chunk: Buffer) => void): () => void {
+    this.transport.on('data', listener);
+    return () => this.transport.off('data', listener);
+  }
+
+  /** Set the port's modem-control lines (DTR/RTS), logged as a harness event. */
+  async setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void> {
+    this.log.event(`set ${Object.entries(signals).map(([k, v]) => `${k.toUpperCase()}=${v ? 1 : 0}`).join(' ')}`);
+    await this.transport.setSignals(signals);
+  }
+
   /** The line that has started but not ended, as patterns see it (a prompt waiting for input). */
   pendingText(): string {
     return matchableText(this.splitter.partial);

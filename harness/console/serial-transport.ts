@@ -76,6 +76,14 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     }
   }
 
+  async setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) throw new Error(`${this.description} is not open (port gone)`);
+    await new Promise<void>((resolve, reject) =>
+      port.set(signals, (error) => (error ? reject(new Error(`${this.description} cannot set DTR/RTS: ${error.message}`)) : resolve())),
+    );
+  }
+
   pause(): void {
     this.paused = true;
     this.port?.pause();

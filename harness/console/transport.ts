@@ -17,4 +17,6 @@ export interface ByteTransport extends EventEmitter<TransportEvents> {
   pause(): void;
   resume(): void;
   close(): Promise<void>;
+  /** Modem-control lines, where the port has them (USB-UART bridges do; PTYs do not). */
+  setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void>;
 }

@@ -7,6 +7,16 @@
 import type { VirtualFlaw } from '../config/schema.ts';
 import { parseCommandLine } from './shell-line.ts';
 import { PacedOutput } from './paced-output.ts';
+import { SlipDecoder, slipEncode } from '../probes/slip.ts';
+import {
+  CHIP_MAGIC_REG,
+  encodeResponse,
+  encodeSecurityInfo,
+  OP,
+  ROM_INVALID_RECV_MSG,
+  SECURE_DOWNLOAD_FLAG,
+  SYNC_DATA,
+} from '../probes/esp-rom-codec.ts';
 
 export const OFF_VOLTS = 1.8;
 /** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */
@@ -29,8 +39,13 @@ const RESET_NAMES: Record<number, string> = {
   0xf: 'RTCWDT_BROWN_OUT_RESET',
 };
 
-/** `busy`: running a command; input is dropped, as on a UART with no flow control. */
-type State = 'off' | 'reset' | 'booting' | 'running' | 'busy';
+/** `busy`: running a command; input is dropped, as on a UART with no flow control. `download`: the ROM loader. */
+type State = 'off' | 'reset' | 'booting' | 'running' | 'busy' | 'download';
+
+/** The ESP32 chip-magic register's value (esptool's ESP32ROM.CHIP_DETECT_MAGIC_VALUE). */
+const ESP32_MAGIC = 0x00f01d83;
+/** What GET_SECURITY_INFO reports in Secure Download Mode: secure boot, secure download, JTAG soft-disabled. */
+const SECURE_FLAGS = 0b1 | SECURE_DOWNLOAD_FLAG | (1 << 6);
 
 class PowerLost extends Error {}
 
@@ -38,6 +53,8 @@ export interface FirmwareOptions {
   flaws: readonly VirtualFlaw[];
   version: string;
   baud: number;
+  /** The ROM loader behind the boot strap: answers everything, Secure Download Mode, or never starts. */
+  downloadMode: 'open' | 'secure' | 'disabled';
 }
 
 export class VirtualFirmware {
@@ -50,6 +67,8 @@ export class VirtualFirmware {
   private bootsSincePowerOn = 0;
   private uptimeBase = 0;
   private readonly settings = new Map<string, string>();
+  private strapHeld = false;
+  private rom = new SlipDecoder(4096);
 
   constructor(
     readonly name: string,
@@ -101,8 +120,17 @@ export class VirtualFirmware {
     }
   }
 
+  /** The boot strap (GPIO0) is held in the download position while true; read at reset. */
+  setStrap(held: boolean): void {
+    this.strapHeld = held;
+  }
+
   /** Bytes typed at the console. */
   input(bytes: Buffer): void {
+    if (this.state === 'download') {
+      for (const packet of this.rom.push(bytes)) this.romCommand(packet);
+      return;
+    }
     if (this.state !== 'running') return; // a board in reset or booting reads nothing
     for (const byte of bytes) this.key(byte);
   }
@@ -150,6 +178,12 @@ export class VirtualFirmware {
 
   private async bootSequence(g: number, resetCode: number): Promise<void> {
     await this.sleep(g, 20);
+    if (this.strapHeld && this.options.downloadMode !== 'disabled') {
+      await this.print(g, `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n`);
+      this.rom = new SlipDecoder(4096);
+      this.state = 'download';
+      return;
+    }
     await this.print(
       g,
       `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n` +
@@ -260,6 +294,29 @@ export class VirtualFirmware {
         return this.print(g, 'Unrecognized command\r\n');
       default:
         return this.print(g, 'Unrecognized command\r\n');
+    }
+  }
+
+  /** One ROM loader command (esptool's serial protocol). */
+  private romCommand(packet: Buffer): void {
+    if (packet.length < 8 || packet[0] !== 0x00) return;
+    const op = packet[1]!;
+    const data = packet.subarray(8, 8 + packet.readUInt16LE(2));
+    const secure = this.options.downloadMode === 'secure';
+    const send = (response: Buffer) => void this.output.send(slipEncode(response));
+    const refuse = () => send(encodeResponse(op, 0, Buffer.alloc(0), 1, ROM_INVALID_RECV_MSG));
+    switch (op) {
+      case OP.SYNC:
+        if (!data.equals(SYNC_DATA)) return refuse();
+        for (let i = 0; i < 8; i++) send(encodeResponse(OP.SYNC, 0x20120707, Buffer.alloc(0), 0, 0));
+        return;
+      case OP.GET_SECURITY_INFO:
+        return send(encodeResponse(op, 0, encodeSecurityInfo(secure ? SECURE_FLAGS : 0, secure ? 1 : 0, 0), 0, 0));
+      case OP.READ_REG:
+        if (secure || data.length !== 4) return refuse();
+        return send(encodeResponse(op, data.readUInt32LE(0) === CHIP_MAGIC_REG ? ESP32_MAGIC : 0, Buffer.alloc(0), 0, 0));
+      default:
+        return refuse();
     }
   }
 

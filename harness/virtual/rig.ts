@@ -73,7 +73,12 @@ export class VirtualRig {
     let socket: Socket | undefined;
     const firmware = new VirtualFirmware(
       name,
-      { flaws: wiring.flaws ?? [], version: wiring.version ?? DEFAULT_VERSION, baud: wiring.console?.baud ?? profile?.baud ?? 115200 },
+      {
+        flaws: wiring.flaws ?? [],
+        version: wiring.version ?? DEFAULT_VERSION,
+        baud: wiring.console?.baud ?? profile?.baud ?? 115200,
+        downloadMode: wiring['download-mode'] ?? 'secure',
+      },
       (bytes) => socket?.write(bytes),
     );
     this.boards.set(name, firmware);
@@ -91,7 +96,16 @@ export class VirtualRig {
       console: consoleBridge.path,
       power: await this.startPower(name, wiring, firmware),
       ...(wiring.debug?.gdb?.port === 'auto' ? { gdb: await this.startDebugPort(firmware) } : {}),
+      ...(wiring['boot-strap'] && 'url' in wiring['boot-strap'] && wiring['boot-strap'].url === 'auto' ? { strap: { url: await this.startStrap(firmware) } } : {}),
     };
+  }
+
+  /** A relay on the board's boot strap pin (GPIO0): closed holds it in the download position. */
+  private async startStrap(firmware: VirtualFirmware): Promise<string> {
+    const relay = new VirtualTasmota(1, (_index, closed) => firmware.setStrap(closed));
+    const port = await relay.listen();
+    this.closers.push(() => relay.close());
+    return `http://127.0.0.1:${port}`;
   }
 
   /** The probe's gdbserver on the board's JTAG pins: the core answers only where JTAG was left on. */

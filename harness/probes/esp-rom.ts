@@ -1,0 +1,151 @@
+/**
+ * The ESP32 ROM serial loader check: put the boot strap in the download position, reset, and speak
+ * the loader's protocol on the console port. Download mode disabled (no SYNC answer) or Secure
+ * Download Mode (READ_REG refused with error 0x05) pass; a loader that reads registers fails.
+ */
+import type { Board } from '../board.ts';
+import type { BootStrapConfig } from '../config/schema.ts';
+import type { BoardEndpoints } from '../config/endpoints.ts';
+import { TasmotaRelay } from '../power/tasmota.ts';
+import {
+  CHIP_MAGIC_REG,
+  decodeResponse,
+  decodeSecurityInfo,
+  encodeCommand,
+  OP,
+  readRegCommand,
+  ROM_INVALID_RECV_MSG,
+  SYNC_DATA,
+  type RomResponse,
+} from './esp-rom-codec.ts';
+import { SlipDecoder, slipEncode } from './slip.ts';
+
+const SYNC_ATTEMPTS = 7;
+const REPLY_MS = 300;
+
+/** Gets the chip into its ROM loader and back out. */
+export interface DownloadEntry {
+  readonly description: string;
+  enter(board: Board): Promise<void>;
+  leave(board: Board): Promise<void>;
+}
+
+/** A relay on GPIO0: hold it, power-cycle; release it, power-cycle. */
+class RelayStrap implements DownloadEntry {
+  constructor(private readonly relay: TasmotaRelay) {}
+  get description() {
+    return `boot strap on ${this.relay.description}`;
+  }
+  async enter(board: Board): Promise<void> {
+    await this.relay.on();
+    await cutPower(board, 'download mode');
+  }
+  async leave(board: Board): Promise<void> {
+    await this.relay.off();
+    await board.powerCycle('back to normal boot');
+  }
+}
+
+/**
+ * esptool's classic reset on dev boards whose USB-UART drives EN from RTS and IO0 from DTR:
+ * DTR=0 RTS=1 (EN low), 100 ms, DTR=1 RTS=0 (IO0 low, EN released), 50 ms, DTR=0.
+ */
+class DtrRtsStrap implements DownloadEntry {
+  readonly description = "the console's DTR/RTS lines (esptool's classic reset)";
+  async enter(board: Board): Promise<void> {
+    await board.console.setSignals({ dtr: false, rts: true });
+    await sleep(100);
+    await board.console.setSignals({ dtr: true, rts: false });
+    await sleep(50);
+    await board.console.setSignals({ dtr: false });
+  }
+  async leave(board: Board): Promise<void> {
+    await board.console.setSignals({ dtr: false, rts: true });
+    await sleep(100);
+    await board.console.setSignals({ rts: false });
+  }
+}
+
+export function downloadEntry(strap: BootStrapConfig | undefined, endpoints: BoardEndpoints | undefined): DownloadEntry | undefined {
+  if (!strap) return undefined;
+  if (strap.driver === 'dtr-rts') return new DtrRtsStrap();
+  const url = strap.url === 'auto' ? endpoints?.strap?.url : strap.url;
+  if (!url) throw new Error('boot-strap.url is "auto" but the rig host gave no strap relay');
+  const credentials = strap.password !== undefined ? { user: strap.user ?? 'admin', password: strap.password } : undefined;
+  return new RelayStrap(new TasmotaRelay(url, strap.relay ?? 1, credentials));
+}
+
+export type RomVerdict = 'disabled' | 'secure' | 'open' | 'cannot-tell';
+
+export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<{ verdict: RomVerdict; evidence: Record<string, unknown> }> {
+  const mark = board.console.mark();
+  await entry.enter(board);
+  const decoder = new SlipDecoder();
+  const responses: RomResponse[] = [];
+  const exchanges: { sent: string; received: string[] }[] = [];
+  let wake: (() => void) | undefined;
+  const unsubscribe = board.console.onBytes((chunk) => {
+    for (const packet of decoder.push(chunk)) {
+      const response = decodeResponse(packet);
+      if (response) responses.push(response);
+      exchanges.at(-1)?.received.push(packet.toString('hex'));
+    }
+    wake?.();
+  });
+  const ask = async (op: number, packet: Buffer): Promise<RomResponse | undefined> => {
+    exchanges.push({ sent: packet.toString('hex'), received: [] });
+    responses.length = 0;
+    await board.console.write(slipEncode(packet));
+    const deadline = Date.now() + REPLY_MS;
+    for (;;) {
+      const found = responses.find((r) => r.op === op);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        wake = () => (clearTimeout(timer), resolve());
+      });
+    }
+  };
+  try {
+    let synced: RomResponse | undefined;
+    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++) synced = await ask(OP.SYNC, encodeCommand(OP.SYNC, SYNC_DATA));
+    const boot = board.console.linesSince(mark).slice(-6);
+    if (!synced) {
+      return { verdict: 'disabled', evidence: { entry: entry.description, sync: `no answer to ${SYNC_ATTEMPTS} SYNC packets`, boot } };
+    }
+    await sleep(100); // the ROM answers SYNC eight times; let the rest arrive before the next command
+    const info = await ask(OP.GET_SECURITY_INFO, encodeCommand(OP.GET_SECURITY_INFO));
+    const security = info && info.status === 0 ? decodeSecurityInfo(info.data) : undefined;
+    const reg = await ask(OP.READ_REG, readRegCommand(CHIP_MAGIC_REG));
+    const evidence = {
+      entry: entry.description,
+      boot,
+      security: security ?? (info ? `refused (status ${info.status}, error 0x${info.error.toString(16)})` : 'no answer'),
+      readReg: reg
+        ? reg.status === 0
+          ? `0x${CHIP_MAGIC_REG.toString(16)} read as 0x${reg.value.toString(16).padStart(8, '0')}`
+          : `refused (status ${reg.status}, error 0x${reg.error.toString(16).padStart(2, '0')})`
+        : 'no answer',
+      exchanges: exchanges.slice(-4),
+    };
+    if (!reg) return { verdict: 'cannot-tell', evidence };
+    if (reg.status === 0) return { verdict: 'open', evidence };
+    return { verdict: reg.error === ROM_INVALID_RECV_MSG ? 'secure' : 'cannot-tell', evidence };
+  } finally {
+    unsubscribe();
+    await entry.leave(board);
+  }
+}
+
+async function cutPower(board: Board, step: string): Promise<void> {
+  if (!board.power) throw board.failure(step, 'power control to reset into the ROM loader', 'no power driver wired');
+  await board.power.off();
+  await sleep(board.power.offMs);
+  await board.power.on();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,81 @@
+// debug-interfaces through `hil run`: the hardened board passes, each flaw fails exactly its check
+// with the bytes as evidence, a board with nothing wired skips with reasons, and the micro:bit's
+// open gdbstub and Python REPL fail.
+import t from 'tap';
+import './helpers/children.ts';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunSummary } from '../harness/runner/summary.ts';
+import { startOpenOcd } from '../harness/probes/openocd.ts';
+import { tryDebugPort } from '../harness/probes/swd-jtag.ts';
+
+const SWD = 'SWD/JTAG: the core cannot be halted and read through the debug port';
+const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
+const ROM = 'ROM serial loader: disabled, or in Secure Download Mode (no register or memory reads)';
+
+function run(rig: string, out: string): { status: number | null; summary: RunSummary } {
+  const result = spawnSync(process.execPath, ['bin/hil.js', 'run', '--rig', rig, '--suite', 'debug-interfaces', '--out', out], { encoding: 'utf8', timeout: 180_000 });
+  return { status: result.status, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary };
+}
+
+t.test('virtual boards: each flaw fails exactly its check', async (t) => {
+  const { status, summary } = run('test/fixtures/rigs/debug-flaws.yaml', t.testdir({}));
+  t.equal(status, 1);
+  const expected: Record<string, string[]> = {
+    hardened: [],
+    'rom-disabled': [],
+    'jtag-open': [SWD],
+    'debug-command': [CONSOLE],
+    'rom-open': [ROM],
+  };
+  const result = (board: string) => summary.results.find((r) => r.board === board)!;
+  for (const [board, failures] of Object.entries(expected)) {
+    const r = result(board);
+    t.notOk(r.error, `${board}: ran to its end`);
+    t.same(r.checks.filter((c) => !c.ok && !c.skip).map((c) => c.name).sort(), [...failures].sort(), `${board} fails ${failures.join(', ') || 'nothing'}`);
+    t.equal(r.skip, 0, `${board}: nothing skipped`);
+  }
+  const check = (board: string, name: string) => result(board).checks.find((c) => c.name === name)!;
+  t.match(check('jtag-open', SWD).evidence.reads, [{ region: 'app descriptor in flash', read: '3254cdab000000000000000000000000' }, { region: 'device key in RAM', ascii: 'hil-virtual-devi' }], 'the bytes read are the evidence');
+  t.match(check('hardened', SWD).evidence.reads, [{ refused: 'E01' }, { refused: 'E01' }], 'refusals are the evidence of a locked port');
+  t.match(check('debug-command', CONSOLE).evidence.obeyed, [{ sent: 'debug mem 0x3ffb0000 16', obeyed: /a memory dump: 3ffb0000: 68 69 6c/ }]);
+  t.match(check('rom-open', ROM).evidence, { verdict: 'open', readReg: '0x40001000 read as 0x00f01d83' });
+  t.match(check('hardened', ROM).evidence, { verdict: 'secure', readReg: 'refused (status 1, error 0x05)', security: { set: ['SECURE_BOOT_EN', 'SECURE_DOWNLOAD_ENABLE', 'SOFT_DIS_JTAG'] } });
+  t.match(check('rom-disabled', ROM).evidence, { verdict: 'disabled', sync: 'no answer to 7 SYNC packets' });
+  const unwired = result('unwired');
+  t.same(unwired.checks.filter((c) => c.skip).map((c) => c.name).sort(), [ROM, SWD].sort(), 'no debug probe, no strap: skipped, not passed');
+  t.match(unwired.checks.find((c) => c.name === SWD)!.skip, /wires no debug probe/);
+});
+
+t.test('the micro:bit under QEMU: its gdbstub reads memory and its REPL runs code', async (t) => {
+  const { summary } = run('rigs/qemu.yaml', t.testdir({}));
+  const checks = summary.results[0]!.checks;
+  const swd = checks.find((c) => c.name === SWD)!;
+  t.equal(swd.ok, false);
+  t.match(swd.evidence.reads, [{ region: 'vector table in flash', read: /^[0-9a-f]{32}$/ }], 'the bytes read from flash are the evidence');
+  const console = checks.find((c) => c.name === CONSOLE)!;
+  t.equal(console.ok, false);
+  t.match(console.evidence.obeyed, [{ sent: 'print(6*7)', obeyed: /evaluated/ }]);
+  t.match(checks.find((c) => c.name === ROM)!.skip, /names no ROM serial loader/);
+});
+
+t.test('OpenOCD: a target that will not answer is evidence; a missing probe is not', async (t) => {
+  // OpenOCD's dummy adapter reads all-zero bits from the scan chain, as a chip with JTAG fused off does.
+  const locked = await tryDebugPort(
+    {
+      openocd: {
+        args: ['-c', 'adapter driver dummy', '-c', 'adapter speed 1000', '-c', 'jtag newtap chip cpu -irlen 4 -expected-id 0x4ba00477', '-c', 'dap create chip.dap -chain-position chip.cpu', '-c', 'target create chip.cpu cortex_m -dap chip.dap'],
+        'gdb-port': 50333,
+      },
+    },
+    [{ name: 'flash', address: 0x08000000, length: 16 }],
+  );
+  t.equal(locked.verdict, 'closed');
+  t.match(locked.evidence.signs, ['/IR capture error/']);
+  const missing = await startOpenOcd(['-f', 'interface/cmsis-dap.cfg', '-f', 'target/stm32f4x.cfg'], { gdbPort: 50334 });
+  t.equal(missing.kind, 'probe-missing');
+  t.match(missing.stderr, /unable to find a matching CMSIS-DAP device/);
+  const absent = await startOpenOcd([], { binary: '/nonexistent/openocd' });
+  t.match(absent, { kind: 'failed', stderr: /cannot start OpenOCD/ });
+});
