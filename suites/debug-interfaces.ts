@@ -8,9 +8,12 @@ import { useBoard } from '../harness/index.ts';
 import { debugPortOf, tryDebugPort } from '../harness/probes/swd-jtag.ts';
 import { probeConsole } from '../harness/probes/console-probe.ts';
 import { downloadEntry, probeEspRom } from '../harness/probes/esp-rom.ts';
+import { inspectInterfaces } from '../harness/usb/descriptors.ts';
+import { findUsbDevice } from '../harness/usb/find.ts';
 
 const SWD_JTAG = 'SWD/JTAG: the core cannot be halted and read through the debug port';
 const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
+const USB = 'USB: no DFU interface and no interface the profile does not allow';
 const ROM = 'ROM serial loader: disabled, or in Secure Download Mode (no register or memory reads)';
 
 await useBoard(t, async ({ board, check, skip, endpoints }) => {
@@ -62,6 +65,21 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
         provisions: ['5.6-4', '5.4-1'],
         evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the loader answered SYNC but not READ_REG as expected' } : {}), ...evidence },
       });
+    }
+  }
+
+  const usbIdentity = board.wiring.usb;
+  if (!usbIdentity) {
+    skip(USB, 'the rig names no USB identity for this board (usb)', ['5.6-4', '5.6-1']);
+  } else {
+    const lookup = await findUsbDevice(usbIdentity);
+    if ('unavailable' in lookup) {
+      skip(USB, lookup.unavailable, ['5.6-4', '5.6-1']);
+    } else if ('absent' in lookup) {
+      check(USB, false, { provisions: ['5.6-4', '5.6-1'], evidence: { cannotTell: lookup.absent } });
+    } else {
+      const { interfaces, findings } = inspectInterfaces(lookup.found, debug.usbAllowed);
+      check(USB, findings.length === 0, { provisions: ['5.6-4', '5.6-1'], evidence: { device: `${usbIdentity.vendor}:${usbIdentity.product}`, interfaces, findings } });
     }
   }
 });

@@ -13,6 +13,7 @@ import { tryDebugPort } from '../harness/probes/swd-jtag.ts';
 const SWD = 'SWD/JTAG: the core cannot be halted and read through the debug port';
 const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
 const ROM = 'ROM serial loader: disabled, or in Secure Download Mode (no register or memory reads)';
+const USB = 'USB: no DFU interface and no interface the profile does not allow';
 
 function run(rig: string, out: string): { status: number | null; summary: RunSummary } {
   const result = spawnSync(process.execPath, ['bin/hil.js', 'run', '--rig', rig, '--suite', 'debug-interfaces', '--out', out], { encoding: 'utf8', timeout: 180_000 });
@@ -34,7 +35,7 @@ t.test('virtual boards: each flaw fails exactly its check', async (t) => {
     const r = result(board);
     t.notOk(r.error, `${board}: ran to its end`);
     t.same(r.checks.filter((c) => !c.ok && !c.skip).map((c) => c.name).sort(), [...failures].sort(), `${board} fails ${failures.join(', ') || 'nothing'}`);
-    t.equal(r.skip, 0, `${board}: nothing skipped`);
+    t.same(r.checks.filter((c) => c.skip).map((c) => c.name), [USB], `${board}: only the USB check skipped (no USB here)`);
   }
   const check = (board: string, name: string) => result(board).checks.find((c) => c.name === name)!;
   t.match(check('jtag-open', SWD).evidence.reads, [{ region: 'app descriptor in flash', read: '3254cdab000000000000000000000000' }, { region: 'device key in RAM', ascii: 'hil-virtual-devi' }], 'the bytes read are the evidence');
@@ -44,7 +45,9 @@ t.test('virtual boards: each flaw fails exactly its check', async (t) => {
   t.match(check('hardened', ROM).evidence, { verdict: 'secure', readReg: 'refused (status 1, error 0x05)', security: { set: ['SECURE_BOOT_EN', 'SECURE_DOWNLOAD_ENABLE', 'SOFT_DIS_JTAG'] } });
   t.match(check('rom-disabled', ROM).evidence, { verdict: 'disabled', sync: 'no answer to 7 SYNC packets' });
   const unwired = result('unwired');
-  t.same(unwired.checks.filter((c) => c.skip).map((c) => c.name).sort(), [ROM, SWD].sort(), 'no debug probe, no strap: skipped, not passed');
+  t.same(unwired.checks.filter((c) => c.skip).map((c) => c.name).sort(), [ROM, SWD, USB].sort(), 'no debug probe, no strap, no USB: skipped, not passed');
+  t.match(result('hardened').checks.find((c) => c.name === USB)!.skip, /no USB subsystem/, 'a USB identity on a host without USB: skipped with the reason');
+  t.match(result('jtag-open').checks.find((c) => c.name === USB)!.skip, /names no USB identity/);
   t.match(unwired.checks.find((c) => c.name === SWD)!.skip, /wires no debug probe/);
 });
 

@@ -25,7 +25,12 @@ export interface BoardProfile {
   /** Commands wait for this prompt before they are sent. */
   prompt?: RegExp;
   liveness?: { send: string; expect: RegExp; deadlineMs: number };
-  debug: { memory: { name: string; address: number; length: number }[]; consoleProbes: string[]; romLoader?: 'esp32' };
+  debug: {
+    memory: { name: string; address: number; length: number }[];
+    consoleProbes: string[];
+    romLoader?: 'esp32';
+    usbAllowed: { class: number; subclass?: number; protocol?: number }[];
+  };
   baud?: number;
   boot: BootSpec;
   crash: RegExp[];
@@ -72,7 +77,12 @@ export function loadProfile(file: string): BoardProfile {
       required: (config.boot.required ?? []).map(pattern),
     },
     crash: (config.crash ?? []).map(pattern),
-    debug: { memory: config.debug?.memory ?? [], consoleProbes: config.debug?.['console-probes'] ?? [], romLoader: config.debug?.['rom-loader'] },
+    debug: {
+      memory: config.debug?.memory ?? [],
+      consoleProbes: config.debug?.['console-probes'] ?? [],
+      romLoader: config.debug?.['rom-loader'],
+      usbAllowed: config.debug?.['usb-allowed'] ?? [],
+    },
     resetReasons: config['reset-reasons'] ?? {},
     actions: config.actions ?? {},
   };
@@ -82,7 +92,7 @@ export function loadProfile(file: string): BoardProfile {
 function wiringProblems(file: string, rig: RigConfig, name: string, board: BoardWiringConfig): string[] {
   const at = `${file}: boards.${name}`;
   if (board.qemu) {
-    const problems = (['console', 'power', 'flaws', 'version', 'download-mode', 'boot-strap'] as const)
+    const problems = (['console', 'power', 'flaws', 'version', 'download-mode', 'boot-strap', 'usb'] as const)
       .filter((key) => board[key] !== undefined)
       .map((key) => `${at}.${key}: a QEMU board's ${key} comes from QEMU itself; remove it`);
     const firmware = (['loader', 'kernel', 'bios'] as const).filter((key) => board.qemu![key] !== undefined);

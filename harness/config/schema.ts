@@ -141,6 +141,7 @@ export const BoardWiring = Type.Object(
     power: Type.Optional(PowerWiring),
     debug: Type.Optional(DebugWiring),
     'boot-strap': Type.Optional(BootStrap),
+    usb: Type.Optional({ ...UsbIdentity, description: "the board's own USB device (native USB), whose descriptors are inspected" }),
     'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
     flaws: Type.Optional(
       Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
@@ -217,6 +218,19 @@ export const Profile = Type.Object(
           ),
           'rom-loader': Type.Optional(
             Type.Union([Type.Literal('esp32')], { description: "the chip's ROM serial loader, reached on the console port through the boot strap" }),
+          ),
+          'usb-allowed': Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  class: Type.Integer({ minimum: 0, maximum: 255 }),
+                  subclass: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+                  protocol: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+                },
+                Strict,
+              ),
+              { description: 'USB interfaces the board may expose (e.g. CDC-ACM: class 0x02 and 0x0a)' },
+            ),
           ),
           'console-probes': Type.Optional(
             Type.Array(Type.String({ minLength: 1 }), { description: "this firmware's own debug or back-door commands, sent besides the built-in list" }),

@@ -1,0 +1,27 @@
+/**
+ * Finding a board's own USB device with the `usb` package (libusb through a WebUSB-style API).
+ * Where the host has no USB subsystem (no /sys/bus/usb, as in containers) it says so instead of
+ * throwing; its hot-plug events are not used, since usb@3 rejects unhandled there.
+ */
+import { existsSync } from 'node:fs';
+import { WebUSB } from 'usb';
+import type { UsbIdentityConfig } from '../config/schema.ts';
+import type { UsbDeviceShape } from './descriptors.ts';
+
+export type UsbLookup = { found: UsbDeviceShape } | { absent: string } | { unavailable: string };
+
+export async function findUsbDevice(want: UsbIdentityConfig, sysfs = '/sys/bus/usb'): Promise<UsbLookup> {
+  if (!existsSync(sysfs)) return { unavailable: `this host has no USB subsystem (${sysfs} is missing)` };
+  let devices: UsbDeviceShape[];
+  try {
+    devices = (await new WebUSB({ allowAllDevices: true }).getDevices()) as unknown as UsbDeviceShape[];
+  } catch (error) {
+    return { unavailable: `libusb cannot list devices: ${(error as Error).message}` };
+  }
+  const vendor = parseInt(want.vendor, 16);
+  const product = parseInt(want.product, 16);
+  const matches = devices.filter((d) => d.vendorId === vendor && d.productId === product && (want.serial === undefined || d.serialNumber === want.serial));
+  if (matches.length === 0) return { absent: `no USB device ${want.vendor}:${want.product}${want.serial ? ` with serial ${want.serial}` : ''} among ${devices.length}` };
+  if (matches.length > 1) return { absent: `${matches.length} USB devices match ${want.vendor}:${want.product}; give the serial number` };
+  return { found: matches[0]! };
+}
