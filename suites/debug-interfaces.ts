@@ -7,14 +7,16 @@ import t from 'tap';
 import { useBoard } from '../harness/index.ts';
 import { debugPortOf, tryDebugPort } from '../harness/probes/swd-jtag.ts';
 import { probeConsole } from '../harness/probes/console-probe.ts';
-import { downloadEntry, probeEspRom } from '../harness/probes/esp-rom.ts';
+import { probeEspRom } from '../harness/probes/esp-rom.ts';
+import { downloadEntry } from '../harness/probes/boot-strap.ts';
+import { probeStm32Loader } from '../harness/probes/stm32-loader.ts';
 import { inspectInterfaces } from '../harness/usb/descriptors.ts';
 import { findUsbDevice } from '../harness/usb/find.ts';
 
 const SWD_JTAG = 'SWD/JTAG: the core cannot be halted and read through the debug port';
 const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
 const USB = 'USB: no DFU interface and no interface the profile does not allow';
-const ROM = 'ROM serial loader: disabled, or in Secure Download Mode (no register or memory reads)';
+const ROM = 'ROM serial loader: disabled or locked (ESP32 Secure Download Mode, STM32 readout protection): no memory reads';
 
 await useBoard(t, async ({ board, check, skip, endpoints }) => {
   const { debug } = board.profile;
@@ -53,17 +55,27 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
     }
   }
 
-  if (debug.romLoader !== 'esp32') {
+  const entry = downloadEntry(board.wiring['boot-strap'], endpoints);
+  if (!debug.romLoader) {
     skip(ROM, 'the profile names no ROM serial loader (debug.rom-loader)', ['5.6-4', '5.4-1']);
+  } else if (!entry) {
+    skip(ROM, 'the rig wires no boot strap (boot-strap) to reach the ROM loader', ['5.6-4', '5.4-1']);
+  } else if (debug.romLoader === 'esp32') {
+    const { verdict, evidence } = await probeEspRom(board, entry);
+    check(ROM, verdict === 'disabled' || verdict === 'secure', {
+      provisions: ['5.6-4', '5.4-1'],
+      evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the loader answered SYNC but not READ_REG as expected' } : {}), ...evidence },
+    });
   } else {
-    const entry = downloadEntry(board.wiring['boot-strap'], endpoints);
-    if (!entry) {
-      skip(ROM, 'the rig wires no boot strap (boot-strap) to reach the ROM loader', ['5.6-4', '5.4-1']);
+    const uart = board.wiring['boot-uart'];
+    const path = uart?.port === 'auto' ? endpoints?.bootUart : uart?.port;
+    if (!path) {
+      skip(ROM, 'the rig names no boot UART (boot-uart) for the STM32 system bootloader', ['5.6-4', '5.4-1']);
     } else {
-      const { verdict, evidence } = await probeEspRom(board, entry);
-      check(ROM, verdict === 'disabled' || verdict === 'secure', {
+      const { verdict, evidence } = await probeStm32Loader(board, entry, { path, baud: uart?.baud ?? 115200 }, debug.memory);
+      check(ROM, verdict === 'no-loader' || verdict === 'protected', {
         provisions: ['5.6-4', '5.4-1'],
-        evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the loader answered SYNC but not READ_REG as expected' } : {}), ...evidence },
+        evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the bootloader answered, but not as AN3155 says' } : {}), ...evidence },
       });
     }
   }

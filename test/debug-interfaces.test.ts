@@ -12,7 +12,7 @@ import { tryDebugPort } from '../harness/probes/swd-jtag.ts';
 
 const SWD = 'SWD/JTAG: the core cannot be halted and read through the debug port';
 const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
-const ROM = 'ROM serial loader: disabled, or in Secure Download Mode (no register or memory reads)';
+const ROM = 'ROM serial loader: disabled or locked (ESP32 Secure Download Mode, STM32 readout protection): no memory reads';
 const USB = 'USB: no DFU interface and no interface the profile does not allow';
 
 function run(rig: string, out: string): { status: number | null; summary: RunSummary } {
@@ -29,13 +29,17 @@ t.test('virtual boards: each flaw fails exactly its check', async (t) => {
     'jtag-open': [SWD],
     'debug-command': [CONSOLE],
     'rom-open': [ROM],
+    'stm32-rdp1': [],
+    'stm32-rdp2': [],
+    'stm32-rdp0': [ROM],
   };
   const result = (board: string) => summary.results.find((r) => r.board === board)!;
   for (const [board, failures] of Object.entries(expected)) {
     const r = result(board);
     t.notOk(r.error, `${board}: ran to its end`);
     t.same(r.checks.filter((c) => !c.ok && !c.skip).map((c) => c.name).sort(), [...failures].sort(), `${board} fails ${failures.join(', ') || 'nothing'}`);
-    t.same(r.checks.filter((c) => c.skip).map((c) => c.name), [USB], `${board}: only the USB check skipped (no USB here)`);
+    const skipped = board.startsWith('stm32') ? [SWD, USB] : [USB];
+    t.same(r.checks.filter((c) => c.skip).map((c) => c.name), skipped, `${board}: skipped only ${skipped.length === 1 ? 'USB (no USB here)' : 'SWD/JTAG (not wired) and USB'}`);
   }
   const check = (board: string, name: string) => result(board).checks.find((c) => c.name === name)!;
   t.match(check('jtag-open', SWD).evidence.reads, [{ region: 'app descriptor in flash', read: '3254cdab000000000000000000000000' }, { region: 'device key in RAM', ascii: 'hil-virtual-devi' }], 'the bytes read are the evidence');
@@ -44,6 +48,12 @@ t.test('virtual boards: each flaw fails exactly its check', async (t) => {
   t.match(check('rom-open', ROM).evidence, { verdict: 'open', readReg: '0x40001000 read as 0x00f01d83' });
   t.match(check('hardened', ROM).evidence, { verdict: 'secure', readReg: 'refused (status 1, error 0x05)', security: { set: ['SECURE_BOOT_EN', 'SECURE_DOWNLOAD_ENABLE', 'SOFT_DIS_JTAG'] } });
   t.match(check('rom-disabled', ROM).evidence, { verdict: 'disabled', sync: 'no answer to 7 SYNC packets' });
+  t.match(check('stm32-rdp1', ROM).evidence, { verdict: 'protected', reads: [{ region: 'flash', refused: 'NACK' }], bootloader: { version: '3.1' } });
+  t.match(check('stm32-rdp2', ROM).evidence, { verdict: 'no-loader', sync: /no answer to 0x7F/ });
+  t.match(check('stm32-rdp0', ROM).evidence, { verdict: 'readable', reads: [{ region: 'flash', read: '0050002019030008b1020008b3020008' }] });
+  for (const board of ['stm32-rdp0', 'stm32-rdp1']) {
+    t.notOk((check(board, ROM).evidence.sent as string[]).some((bytes) => bytes.startsWith('926d')), `${board}: Readout Unprotect (92 6D) was never sent`);
+  }
   const unwired = result('unwired');
   t.same(unwired.checks.filter((c) => c.skip).map((c) => c.name).sort(), [ROM, SWD, USB].sort(), 'no debug probe, no strap, no USB: skipped, not passed');
   t.match(result('hardened').checks.find((c) => c.name === USB)!.skip, /no USB subsystem/, 'a USB identity on a host without USB: skipped with the reason');

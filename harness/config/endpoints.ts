@@ -12,6 +12,8 @@ export interface BoardEndpoints {
   gdb?: number;
   /** Virtual boards: the relay on the boot strap pin. */
   strap?: { url: string };
+  /** Virtual boards: the STM32 system bootloader's UART. */
+  bootUart?: string;
 }
 
 export interface RigEndpoints {

@@ -28,7 +28,7 @@ export interface BoardProfile {
   debug: {
     memory: { name: string; address: number; length: number }[];
     consoleProbes: string[];
-    romLoader?: 'esp32';
+    romLoader?: 'esp32' | 'stm32';
     usbAllowed: { class: number; subclass?: number; protocol?: number }[];
   };
   baud?: number;
@@ -92,7 +92,7 @@ export function loadProfile(file: string): BoardProfile {
 function wiringProblems(file: string, rig: RigConfig, name: string, board: BoardWiringConfig): string[] {
   const at = `${file}: boards.${name}`;
   if (board.qemu) {
-    const problems = (['console', 'power', 'flaws', 'version', 'download-mode', 'boot-strap', 'usb'] as const)
+    const problems = (['console', 'power', 'flaws', 'version', 'download-mode', 'rdp-level', 'boot-strap', 'boot-uart', 'usb'] as const)
       .filter((key) => board[key] !== undefined)
       .map((key) => `${at}.${key}: a QEMU board's ${key} comes from QEMU itself; remove it`);
     const firmware = (['loader', 'kernel', 'bios'] as const).filter((key) => board.qemu![key] !== undefined);
@@ -111,12 +111,14 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     board.power && 'url' in board.power && board.power.url === 'auto' ? 'power.url' : undefined,
     board.debug?.gdb?.port === 'auto' ? 'debug.gdb.port' : undefined,
     board['boot-strap'] && 'url' in board['boot-strap'] && board['boot-strap'].url === 'auto' ? 'boot-strap.url' : undefined,
+    board['boot-uart']?.port === 'auto' ? 'boot-uart.port' : undefined,
   ].filter((x): x is string => x !== undefined);
   if (!rig.virtual) {
     for (const key of autos) problems.push(`${at}.${key}: "auto" needs a virtual rig (virtual: true); give a real address`);
     if (board.flaws?.length) problems.push(`${at}.flaws: flaws are for virtual rigs only (virtual: true)`);
     if (board.version) problems.push(`${at}.version: a firmware version is for virtual rigs only (virtual: true)`);
     if (board['download-mode']) problems.push(`${at}.download-mode: is for virtual rigs only (virtual: true)`);
+    if (board['rdp-level'] !== undefined) problems.push(`${at}.rdp-level: is for virtual rigs only (virtual: true)`);
   }
   return problems;
 }

@@ -142,6 +142,12 @@ export const BoardWiring = Type.Object(
     debug: Type.Optional(DebugWiring),
     'boot-strap': Type.Optional(BootStrap),
     usb: Type.Optional({ ...UsbIdentity, description: "the board's own USB device (native USB), whose descriptors are inspected" }),
+    'boot-uart': Type.Optional(
+      Type.Object(
+        { port: Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' }), baud: Type.Optional(Type.Integer({ minimum: 1200, maximum: 921600 })) },
+        { ...Strict, description: "the UART the STM32 system bootloader listens on (USART1 on most parts), if it is not the console" },
+      ),
+    ),
     'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
     flaws: Type.Optional(
       Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
@@ -150,6 +156,9 @@ export const BoardWiring = Type.Object(
       }),
     ),
     version: Type.Optional(Type.String({ description: 'virtual rigs only: the firmware version it reports' })),
+    'rdp-level': Type.Optional(
+      Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { description: "virtual rigs only: the STM32 loader's readout protection level (default 1)" }),
+    ),
     'download-mode': Type.Optional(
       Type.Union([Type.Literal('open'), Type.Literal('secure'), Type.Literal('disabled')], {
         description: "virtual rigs only: the ROM loader's mode (default secure: Secure Download Mode)",
@@ -217,7 +226,9 @@ export const Profile = Type.Object(
             ),
           ),
           'rom-loader': Type.Optional(
-            Type.Union([Type.Literal('esp32')], { description: "the chip's ROM serial loader, reached on the console port through the boot strap" }),
+            Type.Union([Type.Literal('esp32'), Type.Literal('stm32')], {
+              description: "the chip's ROM serial loader, reached through the boot strap: ESP32 on the console port, STM32 (AN3155) on the boot UART",
+            }),
           ),
           'usb-allowed': Type.Optional(
             Type.Array(

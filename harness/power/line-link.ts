@@ -130,8 +130,8 @@ export async function tcpStream(host: string, port: number, timeoutMs = 3000): P
   };
 }
 
-export async function serialStream(path: string, baudRate: number): Promise<ByteStream> {
-  const port = new SerialPort({ path, baudRate, autoOpen: false });
+export async function serialStream(path: string, baudRate: number, parity: 'none' | 'even' = 'none'): Promise<ByteStream> {
+  const port = new SerialPort({ path, baudRate, parity, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
     port.open((error) => (error ? reject(new Error(`cannot open ${path}: ${error.message}`)) : resolve())),
   );

@@ -4,9 +4,6 @@
  * Download Mode (READ_REG refused with error 0x05) pass; a loader that reads registers fails.
  */
 import type { Board } from '../board.ts';
-import type { BootStrapConfig } from '../config/schema.ts';
-import type { BoardEndpoints } from '../config/endpoints.ts';
-import { TasmotaRelay } from '../power/tasmota.ts';
 import {
   CHIP_MAGIC_REG,
   decodeResponse,
@@ -19,61 +16,10 @@ import {
   type RomResponse,
 } from './esp-rom-codec.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
+import { sleep, type DownloadEntry } from './boot-strap.ts';
 
 const SYNC_ATTEMPTS = 7;
 const REPLY_MS = 300;
-
-/** Gets the chip into its ROM loader and back out. */
-export interface DownloadEntry {
-  readonly description: string;
-  enter(board: Board): Promise<void>;
-  leave(board: Board): Promise<void>;
-}
-
-/** A relay on GPIO0: hold it, power-cycle; release it, power-cycle. */
-class RelayStrap implements DownloadEntry {
-  constructor(private readonly relay: TasmotaRelay) {}
-  get description() {
-    return `boot strap on ${this.relay.description}`;
-  }
-  async enter(board: Board): Promise<void> {
-    await this.relay.on();
-    await cutPower(board, 'download mode');
-  }
-  async leave(board: Board): Promise<void> {
-    await this.relay.off();
-    await board.powerCycle('back to normal boot');
-  }
-}
-
-/**
- * esptool's classic reset on dev boards whose USB-UART drives EN from RTS and IO0 from DTR:
- * DTR=0 RTS=1 (EN low), 100 ms, DTR=1 RTS=0 (IO0 low, EN released), 50 ms, DTR=0.
- */
-class DtrRtsStrap implements DownloadEntry {
-  readonly description = "the console's DTR/RTS lines (esptool's classic reset)";
-  async enter(board: Board): Promise<void> {
-    await board.console.setSignals({ dtr: false, rts: true });
-    await sleep(100);
-    await board.console.setSignals({ dtr: true, rts: false });
-    await sleep(50);
-    await board.console.setSignals({ dtr: false });
-  }
-  async leave(board: Board): Promise<void> {
-    await board.console.setSignals({ dtr: false, rts: true });
-    await sleep(100);
-    await board.console.setSignals({ rts: false });
-  }
-}
-
-export function downloadEntry(strap: BootStrapConfig | undefined, endpoints: BoardEndpoints | undefined): DownloadEntry | undefined {
-  if (!strap) return undefined;
-  if (strap.driver === 'dtr-rts') return new DtrRtsStrap();
-  const url = strap.url === 'auto' ? endpoints?.strap?.url : strap.url;
-  if (!url) throw new Error('boot-strap.url is "auto" but the rig host gave no strap relay');
-  const credentials = strap.password !== undefined ? { user: strap.user ?? 'admin', password: strap.password } : undefined;
-  return new RelayStrap(new TasmotaRelay(url, strap.relay ?? 1, credentials));
-}
 
 export type RomVerdict = 'disabled' | 'secure' | 'open' | 'cannot-tell';
 
@@ -137,15 +83,4 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<{
     unsubscribe();
     await entry.leave(board);
   }
-}
-
-async function cutPower(board: Board, step: string): Promise<void> {
-  if (!board.power) throw board.failure(step, 'power control to reset into the ROM loader', 'no power driver wired');
-  await board.power.off();
-  await sleep(board.power.offMs);
-  await board.power.on();
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

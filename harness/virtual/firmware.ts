@@ -55,6 +55,8 @@ export interface FirmwareOptions {
   baud: number;
   /** The ROM loader behind the boot strap: answers everything, Secure Download Mode, or never starts. */
   downloadMode: 'open' | 'secure' | 'disabled';
+  /** Which ROM loader the strap reaches: Espressif's on the console, or STM32's (silent here, on the boot UART). */
+  romLoader: 'esp32' | 'stm32';
 }
 
 export class VirtualFirmware {
@@ -120,6 +122,14 @@ export class VirtualFirmware {
     }
   }
 
+  /** Called when the chip enters its system bootloader (a new session of its protocol). */
+  onLoader: (() => void) | undefined;
+
+  /** True while the chip runs its ROM/system bootloader. */
+  get inLoader(): boolean {
+    return this.state === 'download';
+  }
+
   /** The boot strap (GPIO0) is held in the download position while true; read at reset. */
   setStrap(held: boolean): void {
     this.strapHeld = held;
@@ -128,7 +138,7 @@ export class VirtualFirmware {
   /** Bytes typed at the console. */
   input(bytes: Buffer): void {
     if (this.state === 'download') {
-      for (const packet of this.rom.push(bytes)) this.romCommand(packet);
+      if (this.options.romLoader === 'esp32') for (const packet of this.rom.push(bytes)) this.romCommand(packet);
       return;
     }
     if (this.state !== 'running') return; // a board in reset or booting reads nothing
@@ -178,6 +188,11 @@ export class VirtualFirmware {
 
   private async bootSequence(g: number, resetCode: number): Promise<void> {
     await this.sleep(g, 20);
+    if (this.strapHeld && this.options.romLoader === 'stm32') {
+      this.state = 'download'; // the system bootloader runs; the application console stays silent
+      this.onLoader?.();
+      return;
+    }
     if (this.strapHeld && this.options.downloadMode !== 'disabled') {
       await this.print(g, `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n`);
       this.rom = new SlipDecoder(4096);

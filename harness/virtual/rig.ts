@@ -15,6 +15,7 @@ import { VirtualKorad } from './korad-supply.ts';
 import { VirtualTasmota } from './tasmota-relay.ts';
 import { freeLoopbackPort, QemuBoard } from './qemu-board.ts';
 import { startGdbServer } from './gdb-server.ts';
+import { VirtualStm32Loader } from './stm32-loader.ts';
 
 const DEFAULT_VERSION = '1.4.2';
 const DEFAULT_NOMINAL = 3.3;
@@ -78,6 +79,7 @@ export class VirtualRig {
         version: wiring.version ?? DEFAULT_VERSION,
         baud: wiring.console?.baud ?? profile?.baud ?? 115200,
         downloadMode: wiring['download-mode'] ?? 'secure',
+        romLoader: profile?.debug.romLoader ?? 'esp32',
       },
       (bytes) => socket?.write(bytes),
     );
@@ -97,7 +99,22 @@ export class VirtualRig {
       power: await this.startPower(name, wiring, firmware),
       ...(wiring.debug?.gdb?.port === 'auto' ? { gdb: await this.startDebugPort(firmware) } : {}),
       ...(wiring['boot-strap'] && 'url' in wiring['boot-strap'] && wiring['boot-strap'].url === 'auto' ? { strap: { url: await this.startStrap(firmware) } } : {}),
+      ...(wiring['boot-uart']?.port === 'auto' ? { bootUart: await this.startStm32Loader(name, firmware, wiring['rdp-level'] ?? 1) } : {}),
     };
+  }
+
+  /** The STM32 system bootloader's UART: a PTY of its own, answering while the chip is in the loader. */
+  private async startStm32Loader(name: string, firmware: VirtualFirmware, rdpLevel: 0 | 1 | 2): Promise<string> {
+    let socket: Socket | undefined;
+    const loader = new VirtualStm32Loader(() => firmware.inLoader, rdpLevel, (bytes) => socket?.write(bytes));
+    firmware.onLoader = () => loader.reset();
+    const bridge = await ptyBridge(join(this.stateDir, `${name}.boot-uart.tty`), (s) => {
+      socket = s;
+      s.on('data', (chunk: Buffer) => loader.input(chunk));
+      s.on('error', () => undefined);
+    });
+    this.closers.push(bridge.close);
+    return bridge.path;
   }
 
   /** A relay on the board's boot strap pin (GPIO0): closed holds it in the download position. */

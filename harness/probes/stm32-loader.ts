@@ -1,0 +1,107 @@
+/**
+ * The STM32 system bootloader check (AN3155) on the board's boot UART, 8E1: hold BOOT0, reset,
+ * synchronise, list the commands, and try Read Memory on the regions the profile names. Under
+ * readout protection Read Memory is refused (NACK); readable memory is a finding. Readout Unprotect
+ * (0x92) is never sent: it mass-erases the chip.
+ */
+import type { Board } from '../board.ts';
+import { serialStream, type ByteStream } from '../power/line-link.ts';
+import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from './an3155-codec.ts';
+import type { DownloadEntry } from './boot-strap.ts';
+import type { MemoryRegion } from './swd-jtag.ts';
+
+const REPLY_MS = 500;
+const SYNC_ATTEMPTS = 4;
+
+/** Bytes from the loader, read a count at a time with a deadline. */
+class ByteQueue {
+  private buffer = Buffer.alloc(0);
+  private wake: (() => void) | undefined;
+  constructor(stream: ByteStream) {
+    stream.onData((chunk) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]).subarray(-4096);
+      this.wake?.();
+    });
+  }
+  clear(): void {
+    this.buffer = Buffer.alloc(0);
+  }
+  async read(count: number, timeoutMs = REPLY_MS): Promise<Buffer | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffer.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => (clearTimeout(timer), resolve());
+      });
+      this.wake = undefined;
+    }
+    const out = this.buffer.subarray(0, count);
+    this.buffer = this.buffer.subarray(count);
+    return out;
+  }
+}
+
+export type Stm32Verdict = 'no-loader' | 'protected' | 'readable' | 'cannot-tell';
+
+export async function probeStm32Loader(
+  board: Board,
+  entry: DownloadEntry,
+  uart: { path: string; baud: number },
+  regions: MemoryRegion[],
+): Promise<{ verdict: Stm32Verdict; evidence: Record<string, unknown> }> {
+  const stream = await serialStream(uart.path, uart.baud, 'even');
+  const queue = new ByteQueue(stream);
+  const sent: string[] = [];
+  const send = async (bytes: Buffer) => {
+    sent.push(bytes.toString('hex'));
+    await stream.write(bytes);
+  };
+  try {
+    await entry.enter(board);
+    let synced: Buffer | undefined;
+    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++) {
+      queue.clear();
+      await send(Buffer.from([SYNC]));
+      synced = await queue.read(1);
+    }
+    const base = { entry: entry.description, uart: `${uart.path} ${uart.baud} 8E1` };
+    if (!synced) return { verdict: 'no-loader', evidence: { ...base, sync: `no answer to 0x7F (${SYNC_ATTEMPTS} tries): readout protection level 2, or the loader is not reachable` } };
+    if (synced[0] !== ACK && synced[0] !== NACK) return { verdict: 'cannot-tell', evidence: { ...base, sync: `answered 0x${synced[0]!.toString(16)}` } };
+
+    await send(commandBytes(CMD.GET));
+    const getAck = await queue.read(1);
+    const count = getAck?.[0] === ACK ? await queue.read(1) : undefined;
+    const rest = count ? await queue.read(count[0]! + 2) : undefined;
+    const get = count && rest ? decodeGet(Buffer.concat([count, rest])) : undefined;
+
+    const reads = [];
+    for (const region of regions) {
+      queue.clear();
+      await send(commandBytes(CMD.READ_MEMORY));
+      const answer = await queue.read(1);
+      const address = `0x${region.address.toString(16).padStart(8, '0')}`;
+      if (answer?.[0] !== ACK) {
+        reads.push({ region: region.name, address, refused: answer ? 'NACK' : 'no answer' });
+        continue;
+      }
+      await send(addressBytes(region.address));
+      if ((await queue.read(1))?.[0] !== ACK) {
+        reads.push({ region: region.name, address, refused: 'address NACKed' });
+        continue;
+      }
+      await send(lengthBytes(region.length));
+      const reply = await queue.read(region.length + 1);
+      if (reply?.[0] === ACK) reads.push({ region: region.name, address, read: reply.subarray(1).toString('hex') });
+      else reads.push({ region: region.name, address, refused: 'length NACKed' });
+    }
+    const evidence = { ...base, bootloader: get ? { version: get.version, commands: get.commands.map((c) => `0x${c.toString(16).padStart(2, '0')}`) } : 'Get not answered', reads, sent };
+    if (regions.length === 0) return { verdict: 'cannot-tell', evidence };
+    if (reads.some((r) => 'read' in r)) return { verdict: 'readable', evidence };
+    return { verdict: reads.every((r) => r.refused === 'NACK') ? 'protected' : 'cannot-tell', evidence };
+  } finally {
+    await stream.close();
+    await entry.leave(board);
+  }
+}
