@@ -13,6 +13,8 @@ import { probeStm32Loader } from '../harness/probes/stm32-loader.ts';
 import { inspectInterfaces } from '../harness/usb/descriptors.ts';
 import { findUsbDevice } from '../harness/usb/find.ts';
 
+/** 5.6-4 debug interfaces disabled; 5.6-1 unused interfaces disabled; 5.6-2 no unauthenticated disclosure; 5.4-1 secrets stored securely (UK CoP 6 and 4). */
+const PROVISIONS = ['5.6-4', '5.6-1', '5.6-2', '5.4-1'];
 const SWD_JTAG = 'SWD/JTAG: the core cannot be halted and read through the debug port';
 const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
 const USB = 'USB: no DFU interface and no interface the profile does not allow';
@@ -26,19 +28,19 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
 
   const port = debugPortOf(board.wiring, endpoints);
   if (!port) {
-    skip(SWD_JTAG, 'the rig wires no debug probe or gdbserver to this board', ['5.6-4', '5.4-1']);
+    skip(SWD_JTAG, 'the rig wires no debug probe or gdbserver to this board', PROVISIONS);
   } else if (debug.memory.length === 0) {
-    skip(SWD_JTAG, 'the profile names no memory to try to read (debug.memory)', ['5.6-4', '5.4-1']);
+    skip(SWD_JTAG, 'the profile names no memory to try to read (debug.memory)', PROVISIONS);
   } else {
     const result = await tryDebugPort(port, debug.memory);
     check(SWD_JTAG, result.verdict === 'closed', {
-      provisions: ['5.6-4', '5.4-1'],
+      provisions: PROVISIONS,
       evidence: result.verdict === 'cannot-tell' ? { cannotTell: result.reason, ...result.evidence } : { verdict: result.verdict, ...result.evidence },
     });
   }
 
   if (boot && !boot.ready) {
-    check(CONSOLE, false, { provisions: ['5.6-4', '5.6-1', '5.6-2'], evidence: { cannotTell: 'the board did not boot to its ready line', tail: boot.lines.slice(-8) } });
+    check(CONSOLE, false, { provisions: PROVISIONS, evidence: { cannotTell: 'the board did not boot to its ready line', tail: boot.lines.slice(-8) } });
   } else {
     const probes = await probeConsole(board, debug.consoleProbes);
     const obeyed = probes.filter((p) => p.obeyed);
@@ -46,10 +48,10 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
     const answered = probes.filter((p) => p.response.some((line) => line.trim() && !line.endsWith(p.sent)));
     const tried = probes.map((p) => p.sent);
     if (answered.length === 0) {
-      check(CONSOLE, false, { provisions: ['5.6-4', '5.6-1', '5.6-2'], evidence: { cannotTell: 'the console answered none of the probes', tried } });
+      check(CONSOLE, false, { provisions: PROVISIONS, evidence: { cannotTell: 'the console answered none of the probes', tried } });
     } else {
       check(CONSOLE, obeyed.length === 0, {
-        provisions: ['5.6-4', '5.6-1', '5.6-2'],
+        provisions: PROVISIONS,
         evidence: { obeyed: obeyed.map((p) => ({ sent: p.sent, why: p.why, obeyed: p.obeyed, response: p.response })), tried, answered: answered.length },
       });
     }
@@ -57,24 +59,24 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
 
   const entry = downloadEntry(board.wiring['boot-strap'], endpoints);
   if (!debug.romLoader) {
-    skip(ROM, 'the profile names no ROM serial loader (debug.rom-loader)', ['5.6-4', '5.4-1']);
+    skip(ROM, 'the profile names no ROM serial loader (debug.rom-loader)', PROVISIONS);
   } else if (!entry) {
-    skip(ROM, 'the rig wires no boot strap (boot-strap) to reach the ROM loader', ['5.6-4', '5.4-1']);
+    skip(ROM, 'the rig wires no boot strap (boot-strap) to reach the ROM loader', PROVISIONS);
   } else if (debug.romLoader === 'esp32') {
     const { verdict, evidence } = await probeEspRom(board, entry);
     check(ROM, verdict === 'disabled' || verdict === 'secure', {
-      provisions: ['5.6-4', '5.4-1'],
+      provisions: PROVISIONS,
       evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the loader answered SYNC but not READ_REG as expected' } : {}), ...evidence },
     });
   } else {
     const uart = board.wiring['boot-uart'];
     const path = uart?.port === 'auto' ? endpoints?.bootUart : uart?.port;
     if (!path) {
-      skip(ROM, 'the rig names no boot UART (boot-uart) for the STM32 system bootloader', ['5.6-4', '5.4-1']);
+      skip(ROM, 'the rig names no boot UART (boot-uart) for the STM32 system bootloader', PROVISIONS);
     } else {
       const { verdict, evidence } = await probeStm32Loader(board, entry, { path, baud: uart?.baud ?? 115200 }, debug.memory);
       check(ROM, verdict === 'no-loader' || verdict === 'protected', {
-        provisions: ['5.6-4', '5.4-1'],
+        provisions: PROVISIONS,
         evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the bootloader answered, but not as AN3155 says' } : {}), ...evidence },
       });
     }
@@ -82,16 +84,16 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
 
   const usbIdentity = board.wiring.usb;
   if (!usbIdentity) {
-    skip(USB, 'the rig names no USB identity for this board (usb)', ['5.6-4', '5.6-1']);
+    skip(USB, 'the rig names no USB identity for this board (usb)', PROVISIONS);
   } else {
     const lookup = await findUsbDevice(usbIdentity);
     if ('unavailable' in lookup) {
-      skip(USB, lookup.unavailable, ['5.6-4', '5.6-1']);
+      skip(USB, lookup.unavailable, PROVISIONS);
     } else if ('absent' in lookup) {
-      check(USB, false, { provisions: ['5.6-4', '5.6-1'], evidence: { cannotTell: lookup.absent } });
+      check(USB, false, { provisions: PROVISIONS, evidence: { cannotTell: lookup.absent } });
     } else {
       const { interfaces, findings } = inspectInterfaces(lookup.found, debug.usbAllowed);
-      check(USB, findings.length === 0, { provisions: ['5.6-4', '5.6-1'], evidence: { device: `${usbIdentity.vendor}:${usbIdentity.product}`, interfaces, findings } });
+      check(USB, findings.length === 0, { provisions: PROVISIONS, evidence: { device: `${usbIdentity.vendor}:${usbIdentity.product}`, interfaces, findings } });
     }
   }
 });
