@@ -16,6 +16,8 @@ const DEBIAN = {
   'qemu-system-arm': 'qemu-system-arm', // QEMU boards (rigs/qemu.yaml)
   'firmware-microbit-micropython': '/usr/share/firmware-microbit-micropython/firmware.hex', // real firmware for it
   openocd: 'openocd', // reaching SWD/JTAG ports (debug-interfaces)
+  gcc: 'gcc', // builds the virtual board's TLS client
+  'libmbedtls-dev': '/usr/include/mbedtls/ssl.h', // Mbed TLS 2.28, the TLS library of ESP-IDF and FreeRTOS
 };
 
 const missing = [];
@@ -31,4 +33,13 @@ if (missing.length > 0) {
   await $`${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing}`;
 } else {
   console.log('Debian packages present: ' + Object.keys(DEBIAN).join(', '));
+}
+
+// The virtual board's TLS client: Mbed TLS used the way device firmware uses it.
+const source = 'harness/virtual/tls-client/hil_tlsclient.c';
+const binary = 'build/hil_tlsclient';
+if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).mtimeMs) {
+  fs.mkdirSync('build', { recursive: true });
+  await $`gcc -O2 -Wall -Wextra -Werror -o ${binary} ${source} -lmbedtls -lmbedx509 -lmbedcrypto`;
+  console.log(`built ${binary}`);
 }

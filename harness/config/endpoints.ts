@@ -14,6 +14,8 @@ export interface BoardEndpoints {
   strap?: { url: string };
   /** Virtual boards: the STM32 system bootloader's UART. */
   bootUart?: string;
+  /** Virtual boards: the trust material the simulated firmware was built with (PEM files). */
+  tls?: { caCert: string; caKey: string; pinKey: string };
 }
 
 export interface RigEndpoints {

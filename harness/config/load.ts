@@ -112,6 +112,7 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     board.debug?.gdb?.port === 'auto' ? 'debug.gdb.port' : undefined,
     board['boot-strap'] && 'url' in board['boot-strap'] && board['boot-strap'].url === 'auto' ? 'boot-strap.url' : undefined,
     board['boot-uart']?.port === 'auto' ? 'boot-uart.port' : undefined,
+    board.tls && [board.tls['ca-cert'], board.tls['ca-key'], board.tls['pin-key']].includes('auto') ? 'tls' : undefined,
   ].filter((x): x is string => x !== undefined);
   if (!rig.virtual) {
     for (const key of autos) problems.push(`${at}.${key}: "auto" needs a virtual rig (virtual: true); give a real address`);

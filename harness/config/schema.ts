@@ -130,7 +130,20 @@ export const QemuMachine = Type.Object(
 );
 
 /** Flaws the virtual board can be built with; each one is caught by a named check. */
-export const VIRTUAL_FLAWS = ['jtag-open', 'secure-boot-off', 'boot-panic', 'crash-long-arg', 'no-version', 'debug-command'] as const;
+export const VIRTUAL_FLAWS = [
+  'jtag-open',
+  'secure-boot-off',
+  'boot-panic',
+  'crash-long-arg',
+  'no-version',
+  'debug-command',
+  'tls-no-verify',
+  'tls-verify-ignored',
+  'tls-no-hostname',
+  'tls-no-pin',
+  'tls-expiry-ignored',
+  'tls-legacy-versions',
+] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 
 export const BoardWiring = Type.Object(
@@ -142,6 +155,17 @@ export const BoardWiring = Type.Object(
     debug: Type.Optional(DebugWiring),
     'boot-strap': Type.Optional(BootStrap),
     usb: Type.Optional({ ...UsbIdentity, description: "the board's own USB device (native USB), whose descriptors are inspected" }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({ minLength: 1, description: 'the server name the firmware connects to' }),
+          'ca-cert': Type.String({ minLength: 1, description: 'PEM file of the test CA the firmware trusts, or "auto" on a virtual rig' }),
+          'ca-key': Type.String({ minLength: 1, description: "PEM file of that CA's private key, or \"auto\"" }),
+          'pin-key': Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the server key whose SPKI the firmware pins, or "auto"' })),
+        },
+        { ...Strict, description: 'what the firmware trusts, for the tls-pinning suite' },
+      ),
+    ),
     'boot-uart': Type.Optional(
       Type.Object(
         { port: Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' }), baud: Type.Optional(Type.Integer({ minimum: 1200, maximum: 921600 })) },

@@ -5,6 +5,8 @@
  * Flaw switches make it insecure in one named way each.
  */
 import type { VirtualFlaw } from '../config/schema.ts';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from './shell-line.ts';
 import { PacedOutput } from './paced-output.ts';
 import { SlipDecoder, slipEncode } from '../probes/slip.ts';
@@ -49,6 +51,19 @@ const SECURE_FLAGS = 0b1 | SECURE_DOWNLOAD_FLAG | (1 << 6);
 
 class PowerLost extends Error {}
 
+/** The Mbed TLS client `npm run setup` builds from tls-client/hil_tlsclient.c. */
+export const TLS_CLIENT = fileURLToPath(new URL('../../build/hil_tlsclient', import.meta.url));
+const TLS_DEADLINE_MS = 15_000;
+/** Flaw switch -> the client's flag for the same mistake. */
+const TLS_FLAWS: Partial<Record<VirtualFlaw, string>> = {
+  'tls-no-verify': 'verify-none',
+  'tls-verify-ignored': 'verify-optional',
+  'tls-no-hostname': 'no-hostname',
+  'tls-no-pin': 'no-pin',
+  'tls-expiry-ignored': 'ignore-expiry',
+  'tls-legacy-versions': 'legacy-versions',
+};
+
 export interface FirmwareOptions {
   flaws: readonly VirtualFlaw[];
   version: string;
@@ -57,6 +72,8 @@ export interface FirmwareOptions {
   downloadMode: 'open' | 'secure' | 'disabled';
   /** Which ROM loader the strap reaches: Espressif's on the console, or STM32's (silent here, on the boot UART). */
   romLoader: 'esp32' | 'stm32';
+  /** What the firmware's TLS client trusts: the CA file and the pinned server key's SPKI SHA-256. */
+  tls?: { caCert: string; pinSha256: string };
 }
 
 export class VirtualFirmware {
@@ -292,7 +309,7 @@ export class VirtualFirmware {
     }
     switch (command) {
       case 'help':
-        return this.print(g, 'help\r\nversion\r\nreboot\r\necho <words>\r\ncfg get <key>\r\ncfg set <key> <value>\r\n');
+        return this.print(g, 'help\r\nversion\r\nreboot\r\necho <words>\r\ncfg get <key>\r\ncfg set <key> <value>\r\ntlsprobe <host> <port>\r\n');
       case 'version':
         return this.print(g, `App version: ${this.options.version}\r\n`);
       case 'echo':
@@ -303,6 +320,8 @@ export class VirtualFirmware {
         return;
       case 'cfg':
         return this.config(g, args);
+      case 'tlsprobe':
+        return this.tlsProbe(g, args);
       case 'debug':
         // The flaw: a factory debug command left in, with no authentication.
         if (this.has('debug-command')) return this.debugCommand(g, args);
@@ -347,6 +366,30 @@ export class VirtualFirmware {
       out += `${(start + i).toString(16).padStart(8, '0')}: ${row}\r\n`;
     }
     return this.print(g, out);
+  }
+
+  /**
+   * Connect to HOST:PORT over TLS and send a telemetry line, with the firmware's Mbed TLS client.
+   * The board's DNS points every name at the harness, so it connects to loopback and names HOST.
+   */
+  private async tlsProbe(g: number, args: string[]): Promise<void> {
+    const [host, port] = args;
+    if (!host || !port || !/^\d+$/.test(port)) return this.print(g, 'usage: tlsprobe <host> <port>\r\n');
+    if (!this.options.tls) return this.print(g, 'tls: no trust material configured\r\n');
+    const flaws = this.options.flaws.map((f) => TLS_FLAWS[f]).filter((f): f is string => f !== undefined);
+    const output = await new Promise<string>((resolve) => {
+      const child = spawn(TLS_CLIENT, ['127.0.0.1', port, host, this.options.tls!.caCert, this.options.tls!.pinSha256, ...flaws], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), TLS_DEADLINE_MS);
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.on('error', (error) => resolve(`tls: client not available (${error.message}); run npm run setup`));
+      child.on('close', () => {
+        clearTimeout(timer);
+        resolve(text.trim() || 'tls: client ended without a word');
+      });
+    });
+    return this.print(g, `${output.split('\n').join('\r\n')}\r\n`);
   }
 
   private async config(g: number, args: string[]): Promise<void> {

@@ -3,6 +3,8 @@
  * (a rig with virtual: true) and QEMU boards (any rig), each with its console PTY and power endpoint.
  */
 import { writeFileSync } from 'node:fs';
+import forge from 'node-forge';
+import { issue, rsaKey, spkiSha256 } from '../tls/pki.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LoadedRig } from '../config/load.ts';
@@ -71,6 +73,7 @@ export class VirtualRig {
 
   private async startBoard(name: string, wiring: BoardWiringConfig): Promise<BoardEndpoints> {
     const profile = this.rig.profiles.get(wiring.profile);
+    const tls = wiring.tls ? this.trustMaterial(name) : undefined;
     let socket: Socket | undefined;
     const firmware = new VirtualFirmware(
       name,
@@ -80,6 +83,7 @@ export class VirtualRig {
         baud: wiring.console?.baud ?? profile?.baud ?? 115200,
         downloadMode: wiring['download-mode'] ?? 'secure',
         romLoader: profile?.debug.romLoader ?? 'esp32',
+        ...(tls ? { tls: { caCert: tls.caCert, pinSha256: tls.pinSha256 } } : {}),
       },
       (bytes) => socket?.write(bytes),
     );
@@ -100,7 +104,19 @@ export class VirtualRig {
       ...(wiring.debug?.gdb?.port === 'auto' ? { gdb: await this.startDebugPort(firmware) } : {}),
       ...(wiring['boot-strap'] && 'url' in wiring['boot-strap'] && wiring['boot-strap'].url === 'auto' ? { strap: { url: await this.startStrap(firmware) } } : {}),
       ...(wiring['boot-uart']?.port === 'auto' ? { bootUart: await this.startStm32Loader(name, firmware, wiring['rdp-level'] ?? 1) } : {}),
+      ...(tls ? { tls: { caCert: tls.caCert, caKey: tls.caKey, pinKey: tls.pinKey } } : {}),
     };
+  }
+
+  /** The test CA and pinned server key this board's firmware was "built" with, as PEM files. */
+  private trustMaterial(name: string): { caCert: string; caKey: string; pinKey: string; pinSha256: string } {
+    const root = issue({ commonName: 'HIL Test Root CA', organization: 'HIL', key: rsaKey('root'), ca: {} });
+    const pinned = rsaKey('pinned');
+    const files = { caCert: join(this.stateDir, `${name}.tls-ca.pem`), caKey: join(this.stateDir, `${name}.tls-ca.key`), pinKey: join(this.stateDir, `${name}.tls-pin.key`) };
+    writeFileSync(files.caCert, root.certPem);
+    writeFileSync(files.caKey, root.keyPem, { mode: 0o600 });
+    writeFileSync(files.pinKey, forge.pki.privateKeyToPem(pinned), { mode: 0o600 });
+    return { ...files, pinSha256: spkiSha256(pinned) };
   }
 
   /** The STM32 system bootloader's UART: a PTY of its own, answering while the chip is in the loader. */
