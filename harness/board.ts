@@ -107,7 +107,14 @@ export class Board {
   async command(text: string, step: string, timeout = 5000): Promise<number> {
     const prompt = this.profile.prompt;
     if (prompt && !prompt.test(this.console.pendingText())) {
-      await this.console.expect(prompt, { timeout, step: `${step}: prompt` });
+      try {
+        await this.console.expect(prompt, { timeout: timeout / 2, step: `${step}: prompt` });
+      } catch (error) {
+        if (!(error instanceof HilError)) throw error;
+        // The prompt went by before we listened (a board that was already up): press Enter for a new one.
+        await this.console.write(Buffer.from(this.profile.lineEnding, 'latin1'));
+        await this.console.expect(prompt, { timeout: timeout / 2, step: `${step}: prompt after Enter` });
+      }
     }
     const mark = this.console.mark();
     await this.console.send(text);

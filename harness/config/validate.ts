@@ -20,7 +20,8 @@ ajv.addFormat('regex', (source: string) => {
 
 export function validateYaml<T>(file: string, text: string, schema: TSchema): T {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // merge: YAML's << merge keys, so a rig can describe many alike boards once (an anchor) and vary them.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
   const where = (offset: number) => {
     const pos = lines.linePos(offset);
     return `${file}:${pos.line}:${pos.col}`;
