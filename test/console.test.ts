@@ -89,3 +89,13 @@ t.test("DTR/RTS: a PTY has no modem-control lines, and saying so is an error nam
   const { device, console } = await openConsole(t);
   await t.rejects(console.setSignals({ dtr: false, rts: true }), new RegExp(`${device.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot set DTR/RTS`));
 });
+
+t.test('waitQuiet: resolves once the board has been silent long enough, or says it never was', async (t) => {
+  const { device, console } = await openConsole(t);
+  const chatter = setInterval(() => device.socket().write('tick\r\n'), 20);
+  const started = Date.now();
+  t.equal(await console.waitQuiet(150, 400), false, 'a board that keeps talking is not quiet');
+  t.ok(Date.now() - started >= 390);
+  clearInterval(chatter);
+  t.equal(await console.waitQuiet(150, 2000), true, 'quiet once the chatter stops');
+});

@@ -39,6 +39,7 @@ for (const name of ['on-scpi-tcp', 'on-scpi-serial', 'on-korad']) {
 
     // Below 1.8 V the board is off: its console is silent.
     await supply.setVoltage(1.0);
+    await board.console.waitQuiet(200, 3000); // what was already on the wire when the power went
     board.console.mark();
     await t.resolves(board.console.expectNot(/./, { window: 500, step: 'silent while off' }), 'silent at 1.0 V');
     const fromOff = { mark: board.console.mark(), started: Date.now() };

@@ -31,6 +31,7 @@ t.test('boot, power off and on, reset, a hang found by the liveness probe, one c
   t.equal((await board.checkAlive()).alive, true, 'answers the liveness probe');
 
   await board.power!.off();
+  await board.console.waitQuiet(200, 3000); // what was already on the wire when the power went
   board.console.mark();
   await t.resolves(board.console.expectNot(/./, { window: 500, step: 'off' }), 'silent while off');
   t.same(qemuProcesses(rig.process.endpoints.boards.microbit!.qmp!), [], 'off means no QEMU process');

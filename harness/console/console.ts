@@ -142,6 +142,29 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
     return this.history.slice(-count).map((l) => l.text);
   }
 
+  /**
+   * Wait until the board has said nothing for `quietMs` (bytes still in flight after a power cut,
+   * say), at most `timeoutMs`. Resolves true when it went quiet.
+   */
+  waitQuiet(quietMs: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let quiet: NodeJS.Timeout;
+      const finish = (wentQuiet: boolean) => {
+        clearTimeout(quiet);
+        clearTimeout(deadline);
+        this.transport.off('data', restart);
+        resolve(wentQuiet);
+      };
+      const restart = () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(() => finish(true), quietMs);
+      };
+      const deadline = setTimeout(() => finish(false), timeoutMs);
+      this.transport.on('data', restart);
+      restart();
+    });
+  }
+
   /** Every chunk of bytes from the board as it arrives (raw mode); returns the unsubscribe. */
   onBytes(listener: (chunk: Buffer) => void): () => void {
     this.transport.on('data', listener);
