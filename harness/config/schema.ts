@@ -45,21 +45,19 @@ const SupplySettings = {
 const SerialPath = Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' });
 const SerialBaud = Type.Optional(Type.Integer({ minimum: 50 }));
 const Channel = Type.Optional(Type.Integer({ minimum: 1, maximum: 8 }));
+/** A Tasmota relay's address and login, for power and for boot straps alike. */
+const TasmotaRelayFields = {
+  driver: Type.Literal('tasmota'),
+  url: Type.String({ minLength: 1, description: 'http://host of the relay, or "auto" on a virtual rig' }),
+  relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
+  user: Type.Optional(Type.String()),
+  password: Type.Optional(Secret('the relay web password')),
+};
 const POWER_DRIVERS = [
   Type.Object({ driver: Type.Literal('scpi-tcp'), host: Type.String({ minLength: 1 }), port: TcpPort, channel: Channel, ...SupplySettings }, Strict),
   Type.Object({ driver: Type.Literal('scpi-serial'), port: SerialPath, baud: SerialBaud, channel: Channel, ...SupplySettings }, Strict),
   Type.Object({ driver: Type.Literal('korad'), port: SerialPath, baud: SerialBaud, ...SupplySettings }, Strict),
-  Type.Object(
-    {
-      driver: Type.Literal('tasmota'),
-      url: Type.String({ minLength: 1, description: 'http://host of the relay, or "auto" on a virtual rig' }),
-      relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
-      user: Type.Optional(Type.String()),
-      password: Type.Optional(Secret('the relay web password')),
-      'off-time': SupplySettings['off-time'],
-    },
-    Strict,
-  ),
+  Type.Object({ ...TasmotaRelayFields, 'off-time': SupplySettings['off-time'] }, Strict),
 ] as const;
 /** oneOf + discriminator, so Ajv checks only the branch that `driver` names and its errors stay precise. */
 export const PowerWiring = Type.Unsafe<Static<(typeof POWER_DRIVERS)[number]>>({
@@ -93,16 +91,7 @@ export const DebugWiring = Type.Object(
 
 /** What holds the boot strap (ESP32 GPIO0, STM32 BOOT0) so a reset lands in the ROM loader. */
 const BOOT_STRAPS = [
-  Type.Object(
-    {
-      driver: Type.Literal('tasmota'),
-      url: Type.String({ minLength: 1, description: 'http://host of the relay on the strap pin, or "auto" on a virtual rig' }),
-      relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
-      user: Type.Optional(Type.String()),
-      password: Type.Optional(Secret('the relay web password')),
-    },
-    { ...Strict, description: 'a relay that pulls the strap pin while closed' },
-  ),
+  Type.Object(TasmotaRelayFields, { ...Strict, description: 'a relay that pulls the strap pin while closed' }),
   Type.Object(
     { driver: Type.Literal('dtr-rts') },
     { ...Strict, description: "the USB-UART's DTR and RTS lines wired to IO0 and EN, as on ESP32 dev boards (esptool's reset)" },

@@ -3,7 +3,7 @@
  * with a terminator (SCPI) or, for instruments with no terminator (Korad), a fixed length or a
  * quiet gap. Every read has a deadline; replies are bounded.
  */
-import { Socket } from 'node:net';
+import { connectTcp } from '../tcp.ts';
 import { SerialPort } from 'serialport';
 
 const MAX_REPLY = 4096;
@@ -104,22 +104,7 @@ export class LineLink {
 }
 
 export async function tcpStream(host: string, port: number, timeoutMs = 3000): Promise<ByteStream> {
-  const socket = new Socket();
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`cannot connect to ${host}:${port} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot connect to ${host}:${port}: ${error.message}`));
-    });
-    socket.connect(port, host, () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  socket.setNoDelay(true);
+  const socket = await connectTcp(host, port, timeoutMs);
   socket.on('error', () => undefined); // a later failure surfaces as a missing reply with its deadline
   return {
     write: (data) => new Promise((resolve, reject) => socket.write(data, (e) => (e ? reject(e) : resolve()))),

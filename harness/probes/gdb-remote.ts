@@ -3,7 +3,8 @@
  * st-util, probe-rs and QEMU's gdbstub. Acks each packet it receives, waits for the ack of each it
  * sends, and puts a deadline on every reply.
  */
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectTcp } from '../tcp.ts';
 import { encodePacket, readMemoryCommand, RspParser, type RspEvent } from './rsp-codec.ts';
 
 export interface Exchange {
@@ -35,21 +36,7 @@ export class GdbRemote {
   }
 
   static async connect(host: string, port: number, timeoutMs = 3000): Promise<GdbRemote> {
-    const socket = new Socket();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      socket.connect(port, host, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    const socket = await connectTcp(host, port, timeoutMs);
     return new GdbRemote(socket, `${host}:${port}`);
   }
 
