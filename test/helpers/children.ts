@@ -1,7 +1,13 @@
 /**
- * Child processes of a test (hil run, the virtual rig, suites) run TypeScript through tsx, whose
- * coverage tap cannot map back to the sources; recorded, it garbles the whole report. tap's
- * process hook reaches every child, so instead this tells the children's hook to record no files
- * (it reads the variable when a process starts; this test process has already started).
+ * Settings for the child processes a test starts (hil run, the rig host, suites):
+ * - tap's coverage hook reaches every child, and tsx-compiled code garbles the report, so the
+ *   children's hook is told to record no files (it reads the variable as a process starts);
+ * - board locks go to a folder of this test's own, so a test run does not wait on (or refuse
+ *   because of) another test run on the same machine using the same rig names.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 process.env._TAPJS_PROCESSINFO_COV_EXCLUDE_ = '/.*/';
+process.env.HIL_LOCK_DIR = mkdtempSync(join(tmpdir(), 'hil-test-locks-'));
