@@ -4,14 +4,17 @@
  * its definition names UART, SWD and JTAG. Here a probe that connects and reads is a failure.
  */
 import t from 'tap';
-import { useBoard } from '../harness/index.ts';
-import { debugPortOf, tryDebugPort } from '../harness/probes/swd-jtag.ts';
-import { probeConsole } from '../harness/probes/console-probe.ts';
-import { probeEspRom } from '../harness/probes/esp-rom.ts';
-import { downloadEntry } from '../harness/probes/boot-strap.ts';
-import { probeStm32Loader } from '../harness/probes/stm32-loader.ts';
-import { inspectInterfaces } from '../harness/usb/descriptors.ts';
-import { findUsbDevice } from '../harness/usb/find.ts';
+import {
+  debugPortOf,
+  downloadEntry,
+  findUsbDevice,
+  inspectInterfaces,
+  probeConsole,
+  probeEspRom,
+  probeStm32Loader,
+  tryDebugPort,
+  useBoard,
+} from '../harness/index.ts';
 
 /** 5.6-4 debug interfaces disabled; 5.6-1 unused interfaces disabled; 5.6-2 no unauthenticated disclosure; 5.4-1 secrets stored securely (UK CoP 6 and 4). */
 const PROVISIONS = ['5.6-4', '5.6-1', '5.6-2', '5.4-1'];

@@ -6,12 +6,19 @@
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { useBoard } from '../harness/index.ts';
-import { fromPem, rsaKey } from '../harness/tls/pki.ts';
-import { buildScenarios } from '../harness/tls/scenarios.ts';
-import { ScenarioListener, type Outcome } from '../harness/tls/listener.ts';
-import { legacyVersions, parseClientHello, weakSuites, VERSION_NAMES } from '../harness/tls/client-hello.ts';
 import forge from 'node-forge';
+import {
+  buildScenarios,
+  fromPem,
+  legacyVersions,
+  parseClientHello,
+  rsaKey,
+  ScenarioListener,
+  useBoard,
+  VERSION_NAMES,
+  weakSuites,
+  type Outcome,
+} from '../harness/index.ts';
 
 const PROVISIONS = ['5.5-1', '5.5-2', '5.5-7', '5.8-1', '5.8-2'];
 const DEADLINE_MS = 15_000;
