@@ -20,6 +20,7 @@ import { sleep, type DownloadEntry } from './boot-strap.ts';
 
 const SYNC_ATTEMPTS = 7;
 const REPLY_MS = 300;
+const MAX_FRAMES = 32;
 
 export type RomVerdict = 'disabled' | 'secure' | 'open' | 'cannot-tell';
 
@@ -32,9 +33,11 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<{
   let wake: (() => void) | undefined;
   const unsubscribe = board.console.onBytes((chunk) => {
     for (const packet of decoder.push(chunk)) {
+      // Bounded: a board that floods frames must not grow memory.
       const response = decodeResponse(packet);
-      if (response) responses.push(response);
-      exchanges.at(-1)?.received.push(packet.toString('hex'));
+      if (response && responses.length < MAX_FRAMES) responses.push(response);
+      const received = exchanges.at(-1)?.received;
+      if (received && received.length < MAX_FRAMES) received.push(packet.subarray(0, 64).toString('hex'));
     }
     wake?.();
   });

@@ -7,6 +7,8 @@ import type { Socket } from 'node:net';
 import { connectTcp } from '../tcp.ts';
 import { encodePacket, readMemoryCommand, RspParser, type RspEvent } from './rsp-codec.ts';
 
+const MAX_PENDING = 256;
+
 export interface Exchange {
   sent: string;
   received: string;
@@ -24,7 +26,7 @@ export class GdbRemote {
     socket.on('data', (chunk: Buffer) => {
       for (const event of this.parser.push(chunk)) {
         if (event.kind === 'packet') socket.write('+');
-        this.events.push(event);
+        if (this.events.length < MAX_PENDING) this.events.push(event); // a flooding server cannot grow memory
       }
       this.wake?.();
     });
@@ -57,7 +59,7 @@ export class GdbRemote {
         // Console output packets (`O...`) while a command runs are not its reply.
         if (event.payload.startsWith('O') && event.payload !== 'OK') continue;
         if (!wantsStopReply && /^[ST][0-9a-fA-F]{2}/.test(event.payload)) continue;
-        this.transcript.push({ sent: payload, received: event.payload });
+        if (this.transcript.length < MAX_PENDING) this.transcript.push({ sent: payload, received: event.payload.slice(0, 1024) });
         return event.payload;
       }
       if (this.closed) throw new Error(`${this.address} closed the connection after ${JSON.stringify(payload)}`);
