@@ -61,3 +61,13 @@ t.test('hostile bytes: cut short, not a handshake, lengths that lie', async (t) 
   lying.writeUInt16BE(0xffff, 3);
   t.throws(() => parseClientHello(lying), /cut short/);
 });
+
+t.test('a client that offers TLS 1.0 and anonymous suites (Node told to): both audits fail, naming what was offered', async (t) => {
+  const bytes = await capture((port) =>
+    connect({ host: '127.0.0.1', port, servername: 'x.test', minVersion: 'TLSv1', ciphers: 'ADH-AES256-SHA:AECDH-AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' }).on('error', () => undefined),
+  );
+  const hello = parseClientHello(bytes);
+  t.match(legacyVersions(hello), ['TLS 1.1', 'TLS 1.0']);
+  // This OpenSSL build has no RC4 or 3DES left to offer; anonymous key exchange it still has.
+  t.same(weakSuites(hello).sort(), ['0x003a TLS_DH_anon_WITH_AES_256_CBC_SHA', '0xc019 TLS_ECDH_anon_WITH_AES_256_CBC_SHA']);
+});
