@@ -43,7 +43,7 @@ t.test('100 MB without a newline: the heap stays under a fixed cap and every byt
   clearInterval(sampler);
   await console.close();
   t.equal(received, total, 'all 100 MB crossed the PTY');
-  // Cap: the console holds at most a 16 KiB partial line, 4 MiB of history and 64 KiB of raw tail;
+  // Cap: the console holds at most a 16 KiB partial line and 4 MiB of history;
   // the log pauses the port while the disk catches up.
   t.ok(peakHeap < 32 * MB, `live heap grew by at most 32 MiB (peak ${(peakHeap / MB).toFixed(1)} MiB)`);
   t.ok(peakExternal < 64 * MB, `buffers grew by at most 64 MiB (peak ${(peakExternal / MB).toFixed(1)} MiB)`);

@@ -158,10 +158,6 @@ export function loadRig(file: string, options: { profilesDir?: string } = {}): L
   return { file: shown, config, profiles, redactor: new Redactor(collectSecrets(Rig, config)) };
 }
 
-export function boardNames(rig: LoadedRig): string[] {
-  return Object.keys(rig.config.boards);
-}
-
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), resolve(file));
   return rel.startsWith('..') ? resolve(file) : rel;

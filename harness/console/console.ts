@@ -52,7 +52,8 @@ interface Waiter {
 /** History kept for matching and evidence: the newest lines, bounded by count and by bytes. */
 const HISTORY_LINES = 5000;
 const HISTORY_BYTES = 4 * 1024 * 1024;
-const RAW_TAIL_BYTES = 64 * 1024;
+/** How far back expectBytes looks in a stream that has not matched yet. */
+const RAW_WINDOW_BYTES = 64 * 1024;
 
 export class Console extends EventEmitter<{ line: [string, number]; crash: [CrashSeen]; gone: [string]; back: [string] }> {
   readonly board: string;
@@ -69,7 +70,6 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
   /** How much of line `index` a match on its unfinished form already used (a prompt). */
   private consumed = { index: -1, length: 0 };
   private waiters = new Set<Waiter>();
-  private raw = Buffer.alloc(0);
   private connected = false;
   private closed = false;
 
@@ -182,25 +182,20 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
     return matchableText(this.splitter.partial);
   }
 
-  /** The newest raw bytes received, for checks that work below the line level. */
-  rawTail(): Buffer {
-    return this.raw;
-  }
-
   /**
    * Raw mode: wait for an exact byte sequence (a binary protocol's frame, a prompt with no
    * newline) among the bytes that arrive after this call. Resolves with everything received up to
    * and including it (the newest 64 KiB at most).
    */
   expectBytes(needle: Buffer, options: { timeout: number; step: string }): Promise<Buffer> {
-    if (needle.length === 0 || needle.length > RAW_TAIL_BYTES) throw new Error('expectBytes needs 1 to 65536 bytes to look for');
+    if (needle.length === 0 || needle.length > RAW_WINDOW_BYTES) throw new Error('expectBytes needs 1 to 65536 bytes to look for');
     return new Promise((resolve, reject) => {
       let seen = Buffer.alloc(0);
       const onData = (chunk: Buffer) => {
         seen = Buffer.concat([seen, chunk]);
         const at = seen.indexOf(needle);
         if (at !== -1) return finish(seen.subarray(0, at + needle.length));
-        if (seen.length > RAW_TAIL_BYTES) seen = seen.subarray(-RAW_TAIL_BYTES);
+        if (seen.length > RAW_WINDOW_BYTES) seen = seen.subarray(-RAW_WINDOW_BYTES);
       };
       const timer = setTimeout(() => {
         finish(this.failure(options.step, `the bytes ${escapeBytes(needle)} within ${options.timeout} ms`, seen.length ? `${seen.length} bytes, ending ${escapeBytes(seen.subarray(-80))}` : 'no bytes'));
@@ -259,9 +254,6 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
       this.transport.pause();
       void this.log.drained().then(() => this.transport.resume());
     }
-    this.raw = this.raw.length + chunk.length <= RAW_TAIL_BYTES
-      ? Buffer.concat([this.raw, chunk])
-      : Buffer.concat([this.raw, chunk]).subarray(-RAW_TAIL_BYTES);
     for (const line of this.splitter.push(chunk)) this.onLine(line.text);
     if (this.waiters.size > 0) {
       for (const waiter of [...this.waiters]) {
