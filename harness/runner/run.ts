@@ -109,6 +109,11 @@ export async function run(options: RunOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const release = async () => {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 
   try {
     for (const board of boards) locks.push(lockBoard(rig.config.name, board));
@@ -117,13 +122,13 @@ export async function run(options: RunOptions): Promise<number> {
     }
   } catch (error) {
     progress.info(`cannot run: ${(error as Error).message}`);
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await release();
     return EXIT.cannotRun;
   }
 
   // Boards are independent benches: test them side by side, each board's suites one after another.
+  // Should the harness itself fail, supplies still go to the safe state; summary.json already says
+  // complete: false.
   await Promise.all(
     boards.map(async (board) => {
       for (const suite of suites) {
@@ -144,12 +149,13 @@ export async function run(options: RunOptions): Promise<number> {
         writeSummary(outDir, summary);
       }
     }),
-  );
+  ).catch(async (error: unknown) => {
+    await release();
+    throw error;
+  });
   if (interrupted) return new Promise(() => undefined); // the signal handler finishes the run and exits
 
-  await cleanup();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  await release();
   summary.run.finished = new Date().toISOString();
   summary.run.complete = true;
   const file = writeSummary(outDir, summary);
