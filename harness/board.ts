@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { BoardProfile, LoadedRig } from './config/load.ts';
-import type { BoardEndpoints } from './config/endpoints.ts';
+import { hostEndpoint, resolveAuto, type BoardEndpoints } from './config/endpoints.ts';
 import type { BoardWiringConfig, PowerWiringConfig } from './config/schema.ts';
 import { Console, type CrashSeen } from './console/console.ts';
 import { matchableText as visible } from './console/escape.ts';
@@ -64,9 +64,9 @@ export class Board {
     const wiring = setup.rig.config.boards[setup.name];
     if (!wiring) throw new Error(`rig ${setup.rig.file} has no board "${setup.name}"`);
     const profile = setup.rig.profiles.get(wiring.profile)!;
-    const qemu = wiring.qemu ? new QemuControl(requireEndpoint(setup.endpoints?.qmp, setup.name)) : undefined;
+    const qemu = wiring.qemu ? new QemuControl(hostEndpoint(setup.endpoints?.qmp, `${setup.name} QMP socket`)) : undefined;
     const consolePath = wiring.qemu
-      ? requireEndpoint(setup.endpoints?.console, setup.name)
+      ? hostEndpoint(setup.endpoints?.console, `${setup.name} console`)
       : resolveAuto(wiring.console?.port, setup.endpoints?.console, `${setup.name} console.port`);
     const usb = wiring.console?.usb;
     const transport = new SerialTransport({
@@ -82,7 +82,7 @@ export class Board {
       if (wiring.qemu) {
         // The rig host puts a relay in front of the QEMU process: on starts it, off ends it.
         const offMs = wiring.qemu['off-time'] !== undefined ? parseDuration(wiring.qemu['off-time']) : DEFAULT_OFF_MS;
-        power = new TasmotaRelay(String(requireEndpoint(setup.endpoints?.power?.url, setup.name)), 1, undefined, offMs);
+        power = new TasmotaRelay(hostEndpoint(setup.endpoints?.power?.url, `${setup.name} power`), 1, undefined, offMs);
       } else if (wiring.power) {
         power = await openPower(resolvePowerWiring(wiring.power, setup.endpoints, setup.name));
       }
@@ -154,6 +154,14 @@ export class Board {
 
   /** Power off, wait the rig's off-time, power on, and record the boot. */
   async powerCycle(step = 'power cycle'): Promise<BootRecord> {
+    return this.recordBoot(step, await this.powerOffOn(step));
+  }
+
+  /**
+   * Off, the rig's off-time, on; returns where the new boot's output starts. For boots that are not
+   * followed to a ready line (a ROM loader); powerCycle() records the boot as well.
+   */
+  async powerOffOn(step: string): Promise<{ mark: number; started: number }> {
     if (!this.power) {
       throw new HilError({ board: this.name, step, expected: 'power control in the rig file', seen: 'no power driver wired' });
     }
@@ -162,7 +170,7 @@ export class Board {
     // Lines still in flight from before the cut must not count as this boot's.
     const from = { mark: this.console.mark(), started: Date.now() };
     await this.power.on();
-    return this.recordBoot(step, from);
+    return from;
   }
 
   /**
@@ -216,26 +224,16 @@ export class Board {
   }
 }
 
-function resolveAuto(value: string | undefined, endpoint: string | undefined, what: string): string | undefined {
-  if (value !== 'auto') return value;
-  if (!endpoint) throw new Error(`${what} is "auto" but no virtual rig is running for it`);
-  return endpoint;
-}
-
 export function resolvePowerWiring(wiring: PowerWiringConfig, endpoints: BoardEndpoints | undefined, board: string): PowerWiringConfig {
   const power = endpoints?.power;
+  const what = `${board} power`;
   switch (wiring.driver) {
     case 'scpi-tcp':
-      return wiring.port === 'auto' ? { ...wiring, port: requireEndpoint(power?.port, board) as number } : wiring;
+      return { ...wiring, port: resolveAuto(wiring.port, power?.port as number | undefined, `${what}.port`) };
     case 'scpi-serial':
     case 'korad':
-      return wiring.port === 'auto' ? { ...wiring, port: String(requireEndpoint(power?.port, board)) } : wiring;
+      return { ...wiring, port: resolveAuto(wiring.port, power?.port as string | undefined, `${what}.port`) };
     case 'tasmota':
-      return wiring.url === 'auto' ? { ...wiring, url: String(requireEndpoint(power?.url, board)) } : wiring;
+      return { ...wiring, url: resolveAuto(wiring.url, power?.url, `${what}.url`) };
   }
-}
-
-function requireEndpoint<T>(value: T | undefined, board: string): T {
-  if (value === undefined) throw new Error(`${board}: power is "auto" but the virtual rig gave no power endpoint`);
-  return value;
 }

@@ -67,4 +67,6 @@ t.test('a Tasmota relay with the wrong password refuses, and the error says so w
   t.equal(await right.state(), false, 'the state query reads the relay back');
   await right.on();
   t.equal(await right.state(), true);
+  await right.cycle(50);
+  t.equal(await right.state(), true, 'cycle() leaves the relay on');
 });

@@ -33,3 +33,16 @@ export function readEndpoints(file: string): RigEndpoints {
   }
   return parsed;
 }
+
+/** An endpoint the rig host must have given; `what` names it in the error (e.g. "virtual-legacy power"). */
+export function hostEndpoint<T>(endpoint: T | undefined, what: string): T {
+  if (endpoint === undefined) throw new Error(`${what}: the rig host gave no such endpoint (is it running for this rig?)`);
+  return endpoint;
+}
+
+/** A rig-file value that may be "auto": the rig host's endpoint stands in for "auto". */
+export function resolveAuto<T>(value: T | 'auto', endpoint: T | undefined, what: string): T;
+export function resolveAuto<T>(value: T | 'auto' | undefined, endpoint: T | undefined, what: string): T | undefined;
+export function resolveAuto<T>(value: T | 'auto' | undefined, endpoint: T | undefined, what: string): T | undefined {
+  return value === 'auto' ? hostEndpoint(endpoint, `${what} is "auto"`) : value;
+}

@@ -46,7 +46,7 @@ export function listUsbTtys(sysRoot = '/sys'): UsbTty[] {
   return found.sort((a, b) => a.tty.localeCompare(b.tty));
 }
 
-export function matchesIdentity(tty: UsbTty, want: UsbIdentityConfig): boolean {
+function matchesIdentity(tty: UsbTty, want: UsbIdentityConfig): boolean {
   return (
     tty.vendor.toLowerCase() === want.vendor.toLowerCase() &&
     tty.product.toLowerCase() === want.product.toLowerCase() &&

@@ -4,7 +4,7 @@
  */
 import type { Board } from '../board.ts';
 import type { BootStrapConfig } from '../config/schema.ts';
-import type { BoardEndpoints } from '../config/endpoints.ts';
+import { resolveAuto, type BoardEndpoints } from '../config/endpoints.ts';
 import { TasmotaRelay } from '../power/tasmota.ts';
 
 /** Gets the chip into its ROM loader and back out. */
@@ -22,7 +22,7 @@ class RelayStrap implements DownloadEntry {
   }
   async enter(board: Board): Promise<void> {
     await this.relay.on();
-    await cutPower(board, 'download mode');
+    await board.powerOffOn('reset into the ROM loader');
   }
   async leave(board: Board): Promise<void> {
     await this.relay.off();
@@ -53,17 +53,9 @@ class DtrRtsStrap implements DownloadEntry {
 export function downloadEntry(strap: BootStrapConfig | undefined, endpoints: BoardEndpoints | undefined): DownloadEntry | undefined {
   if (!strap) return undefined;
   if (strap.driver === 'dtr-rts') return new DtrRtsStrap();
-  const url = strap.url === 'auto' ? endpoints?.strap?.url : strap.url;
-  if (!url) throw new Error('boot-strap.url is "auto" but the rig host gave no strap relay');
+  const url = resolveAuto(strap.url, endpoints?.strap?.url, 'boot-strap.url');
   const credentials = strap.password !== undefined ? { user: strap.user ?? 'admin', password: strap.password } : undefined;
   return new RelayStrap(new TasmotaRelay(url, strap.relay ?? 1, credentials));
-}
-
-async function cutPower(board: Board, step: string): Promise<void> {
-  if (!board.power) throw board.failure(step, 'power control to reset into the ROM loader', 'no power driver wired');
-  await board.power.off();
-  await sleep(board.power.offMs);
-  await board.power.on();
 }
 
 export function sleep(ms: number): Promise<void> {

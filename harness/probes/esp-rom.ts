@@ -17,6 +17,7 @@ import {
 } from './esp-rom-codec.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
 import { sleep, type DownloadEntry } from './boot-strap.ts';
+import { Arrivals } from './arrivals.ts';
 
 const SYNC_ATTEMPTS = 7;
 const REPLY_MS = 300;
@@ -30,7 +31,7 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<{
   const decoder = new SlipDecoder();
   const responses: RomResponse[] = [];
   const exchanges: { sent: string; received: string[] }[] = [];
-  let wake: (() => void) | undefined;
+  const arrivals = new Arrivals();
   const unsubscribe = board.console.onBytes((chunk) => {
     for (const packet of decoder.push(chunk)) {
       // Bounded: a board that floods frames must not grow memory.
@@ -39,23 +40,13 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<{
       const received = exchanges.at(-1)?.received;
       if (received && received.length < MAX_FRAMES) received.push(packet.subarray(0, 64).toString('hex'));
     }
-    wake?.();
+    arrivals.notify();
   });
   const ask = async (op: number, packet: Buffer): Promise<RomResponse | undefined> => {
     exchanges.push({ sent: packet.toString('hex'), received: [] });
     responses.length = 0;
     await board.console.write(slipEncode(packet));
-    const deadline = Date.now() + REPLY_MS;
-    for (;;) {
-      const found = responses.find((r) => r.op === op);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        wake = () => (clearTimeout(timer), resolve());
-      });
-    }
+    return arrivals.until(() => responses.find((r) => r.op === op), REPLY_MS);
   };
   try {
     let synced: RomResponse | undefined;

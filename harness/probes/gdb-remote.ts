@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { connectTcp } from '../tcp.ts';
+import { Arrivals } from './arrivals.ts';
 import { encodePacket, readMemoryCommand, RspParser, type RspEvent } from './rsp-codec.ts';
 
 const MAX_PENDING = 256;
@@ -19,7 +20,7 @@ export class GdbRemote {
   readonly transcript: Exchange[] = [];
   private readonly parser = new RspParser();
   private events: RspEvent[] = [];
-  private wake: (() => void) | undefined;
+  private readonly arrivals = new Arrivals();
   private closed = false;
 
   private constructor(private readonly socket: Socket, readonly address: string) {
@@ -28,11 +29,11 @@ export class GdbRemote {
         if (event.kind === 'packet') socket.write('+');
         if (this.events.length < MAX_PENDING) this.events.push(event); // a flooding server cannot grow memory
       }
-      this.wake?.();
+      this.arrivals.notify();
     });
     socket.on('close', () => {
       this.closed = true;
-      this.wake?.();
+      this.arrivals.notify();
     });
     socket.on('error', () => undefined);
   }
@@ -50,33 +51,29 @@ export class GdbRemote {
   async request(payload: string, timeoutMs = 3000): Promise<string> {
     const wantsStopReply = payload === '?';
     this.socket.write(encodePacket(payload));
-    const deadline = Date.now() + timeoutMs;
+    const reply = await this.arrivals.until(() => this.replyTo(payload, wantsStopReply), timeoutMs);
+    if (reply === undefined) {
+      this.transcript.push({ sent: payload, received: '(no reply)' });
+      throw new Error(`${this.address}: no reply to ${JSON.stringify(payload)} within ${timeoutMs} ms`);
+    }
+    return reply;
+  }
+
+  /** The reply among the packets received so far, skipping what is not one; throws once the server hung up. */
+  private replyTo(payload: string, wantsStopReply: boolean): string | undefined {
     for (;;) {
       const index = this.events.findIndex((e) => e.kind === 'packet');
-      if (index !== -1) {
-        const event = this.events[index] as Extract<RspEvent, { kind: 'packet' }>;
-        this.events.splice(0, index + 1);
-        // Console output packets (`O...`) while a command runs are not its reply.
-        if (event.payload.startsWith('O') && event.payload !== 'OK') continue;
-        if (!wantsStopReply && /^[ST][0-9a-fA-F]{2}/.test(event.payload)) continue;
-        if (this.transcript.length < MAX_PENDING) this.transcript.push({ sent: payload, received: event.payload.slice(0, 1024) });
-        return event.payload;
-      }
-      if (this.closed) throw new Error(`${this.address} closed the connection after ${JSON.stringify(payload)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        this.transcript.push({ sent: payload, received: '(no reply)' });
-        throw new Error(`${this.address}: no reply to ${JSON.stringify(payload)} within ${timeoutMs} ms`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      if (index === -1) break;
+      const event = this.events[index] as Extract<RspEvent, { kind: 'packet' }>;
+      this.events.splice(0, index + 1);
+      // Console output packets (`O...`) while a command runs are not its reply.
+      if (event.payload.startsWith('O') && event.payload !== 'OK') continue;
+      if (!wantsStopReply && /^[ST][0-9a-fA-F]{2}/.test(event.payload)) continue;
+      if (this.transcript.length < MAX_PENDING) this.transcript.push({ sent: payload, received: event.payload.slice(0, 1024) });
+      return event.payload;
     }
+    if (this.closed) throw new Error(`${this.address} closed the connection after ${JSON.stringify(payload)}`);
+    return undefined;
   }
 
   readMemory(address: number, length: number): Promise<string> {

@@ -8,6 +8,7 @@ import type { Board } from '../board.ts';
 import { serialStream, type ByteStream } from '../power/line-link.ts';
 import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from './an3155-codec.ts';
 import type { DownloadEntry } from './boot-strap.ts';
+import { Arrivals } from './arrivals.ts';
 import type { MemoryRegion } from './swd-jtag.ts';
 
 const REPLY_MS = 500;
@@ -16,30 +17,23 @@ const SYNC_ATTEMPTS = 4;
 /** Bytes from the loader, read a count at a time with a deadline. */
 class ByteQueue {
   private buffer = Buffer.alloc(0);
-  private wake: (() => void) | undefined;
+  private readonly arrivals = new Arrivals();
   constructor(stream: ByteStream) {
     stream.onData((chunk) => {
       this.buffer = Buffer.concat([this.buffer, chunk]).subarray(-4096);
-      this.wake?.();
+      this.arrivals.notify();
     });
   }
   clear(): void {
     this.buffer = Buffer.alloc(0);
   }
-  async read(count: number, timeoutMs = REPLY_MS): Promise<Buffer | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.buffer.length < count) {
-      const left = deadline - Date.now();
-      if (left <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => (clearTimeout(timer), resolve());
-      });
-      this.wake = undefined;
-    }
-    const out = this.buffer.subarray(0, count);
-    this.buffer = this.buffer.subarray(count);
-    return out;
+  read(count: number, timeoutMs = REPLY_MS): Promise<Buffer | undefined> {
+    return this.arrivals.until(() => {
+      if (this.buffer.length < count) return undefined;
+      const out = this.buffer.subarray(0, count);
+      this.buffer = this.buffer.subarray(count);
+      return out;
+    }, timeoutMs);
   }
 }
 

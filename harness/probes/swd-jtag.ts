@@ -2,7 +2,7 @@
  * The SWD/JTAG check: through whatever gdbserver fronts the debug port, halt the core and read the
  * memory the profile names. Any byte read is a finding; refusals are evidence of a locked port.
  */
-import type { BoardEndpoints } from '../config/endpoints.ts';
+import { resolveAuto, type BoardEndpoints } from '../config/endpoints.ts';
 import type { DebugWiringConfig } from '../config/schema.ts';
 import { GdbRemote } from './gdb-remote.ts';
 import { lockSigns, startOpenOcd } from './openocd.ts';
@@ -27,9 +27,7 @@ export function debugPortOf(wiring: { debug?: DebugWiringConfig; qemu?: { gdbstu
   if (wiring.qemu?.gdbstub && endpoints?.gdb !== undefined) return { gdb: { host: '127.0.0.1', port: endpoints.gdb } };
   const gdb = wiring.debug?.gdb;
   if (gdb) {
-    const port = gdb.port === 'auto' ? endpoints?.gdb : gdb.port;
-    if (port === undefined) throw new Error('debug.gdb.port is "auto" but the rig host gave no debug port');
-    return { gdb: { host: gdb.host, port } };
+    return { gdb: { host: gdb.host, port: resolveAuto(gdb.port, endpoints?.gdb, 'debug.gdb.port') } };
   }
   if (wiring.debug?.openocd) return { openocd: wiring.debug.openocd };
   return undefined;
