@@ -64,7 +64,9 @@ export class Board {
     const wiring = setup.rig.config.boards[setup.name];
     if (!wiring) throw new Error(`rig ${setup.rig.file} has no board "${setup.name}"`);
     const profile = setup.rig.profiles.get(wiring.profile)!;
-    const qemu = wiring.qemu ? new QemuControl(hostEndpoint(setup.endpoints?.qmp, `${setup.name} QMP socket`)) : undefined;
+    const qemu = wiring.qemu
+      ? new QemuControl(hostEndpoint(setup.endpoints?.qmp, `${setup.name} QMP socket`))
+      : undefined;
     const consolePath = wiring.qemu
       ? hostEndpoint(setup.endpoints?.console, `${setup.name} console`)
       : resolveAuto(wiring.console?.port, setup.endpoints?.console, `${setup.name} console.port`);
@@ -75,7 +77,13 @@ export class Board {
       description: usb ? `USB ${usb.vendor}:${usb.product}${usb.serial ? ` (${usb.serial})` : ''}` : consolePath!,
     });
     const log = new ConsoleLog(setup.logDir, setup.logName, setup.rig.redactor);
-    const console = new Console({ board: setup.name, transport, log, crash: profile.crash, lineEnding: profile.lineEnding });
+    const console = new Console({
+      board: setup.name,
+      transport,
+      log,
+      crash: profile.crash,
+      lineEnding: profile.lineEnding,
+    });
     let power: Power | undefined;
     try {
       await console.open();
@@ -128,11 +136,19 @@ export class Board {
     const started = Date.now();
     try {
       await this.command(probe.send, step, probe.deadlineMs);
-      const answer = await this.console.expect(probe.expect, { timeout: Math.max(1, probe.deadlineMs - (Date.now() - started)), step });
+      const answer = await this.console.expect(probe.expect, {
+        timeout: Math.max(1, probe.deadlineMs - (Date.now() - started)),
+        step,
+      });
       return { alive: true, evidence: { sent: probe.send, answer: answer.line, afterMs: Date.now() - started } };
     } catch (error) {
       if (!(error instanceof HilError)) throw error;
-      const evidence: Record<string, unknown> = { sent: probe.send, expected: String(probe.expect), deadlineMs: probe.deadlineMs, seen: error.detail.seen };
+      const evidence: Record<string, unknown> = {
+        sent: probe.send,
+        expected: String(probe.expect),
+        deadlineMs: probe.deadlineMs,
+        seen: error.detail.seen,
+      };
       if (this.qemu) {
         const pc = await this.qemu.programCounter().catch(() => undefined);
         evidence.cpu = {
@@ -146,7 +162,12 @@ export class Board {
 
   /** Reset the board (QEMU: QMP system_reset) and record the boot that follows. */
   async reset(step = 'reset'): Promise<BootRecord> {
-    if (!this.qemu) throw this.failure(step, 'a reset line the harness controls', 'this board has none wired; power-cycle it instead');
+    if (!this.qemu)
+      throw this.failure(
+        step,
+        'a reset line the harness controls',
+        'this board has none wired; power-cycle it instead',
+      );
     const from = { mark: this.console.mark(), started: Date.now() };
     await this.qemu.reset();
     return this.recordBoot(step, from);
@@ -163,7 +184,12 @@ export class Board {
    */
   async powerOffOn(step: string): Promise<{ mark: number; started: number }> {
     if (!this.power) {
-      throw new HilError({ board: this.name, step, expected: 'power control in the rig file', seen: 'no power driver wired' });
+      throw new HilError({
+        board: this.name,
+        step,
+        expected: 'power control in the rig file',
+        seen: 'no power driver wired',
+      });
     }
     await this.power.off();
     await new Promise((resolve) => setTimeout(resolve, this.power!.offMs));
@@ -224,7 +250,11 @@ export class Board {
   }
 }
 
-export function resolvePowerWiring(wiring: PowerWiringConfig, endpoints: BoardEndpoints | undefined, board: string): PowerWiringConfig {
+export function resolvePowerWiring(
+  wiring: PowerWiringConfig,
+  endpoints: BoardEndpoints | undefined,
+  board: string,
+): PowerWiringConfig {
   const power = endpoints?.power;
   const what = `${board} power`;
   switch (wiring.driver) {

@@ -15,7 +15,9 @@ export function cleanEvidence(value: unknown, redactor?: Redactor, depth = 0): u
   if (typeof value === 'string') {
     const escaped = escapeBytes(Buffer.from(value, 'latin1'));
     const redacted = redactor ? redactor.redact(escaped) : escaped;
-    return redacted.length > MAX_STRING ? `${redacted.slice(0, MAX_STRING)}... [${redacted.length - MAX_STRING} more characters]` : redacted;
+    return redacted.length > MAX_STRING
+      ? `${redacted.slice(0, MAX_STRING)}... [${redacted.length - MAX_STRING} more characters]`
+      : redacted;
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[nested too deep]';

@@ -32,7 +32,7 @@ if (missing.length > 0) {
   await $`${sudo} apt-get update -qq`;
   await $`${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing}`;
 } else {
-  console.log('Debian packages present: ' + Object.keys(DEBIAN).join(', '));
+  console.log(`Debian packages present: ${Object.keys(DEBIAN).join(', ')}`);
 }
 
 // The virtual board's TLS client: Mbed TLS used the way device firmware uses it.

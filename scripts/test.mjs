@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then the harness's own tests with node-tap, then one closing line
-// "N passed, N failed, N skipped" that any CI can read.
+// `npm test`: type-check, format and lint (Biome), then the harness's own tests with node-tap,
+// then one closing line "N passed, N failed, N skipped" that any CI can read.
 import { spawn, spawnSync } from 'node:child_process';
 
 const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
 if (tsc.status !== 0) {
   console.log('typecheck failed');
   process.exit(tsc.status ?? 1);
+}
+const biome = spawnSync('npx', ['biome', 'ci', '.'], { stdio: 'inherit' });
+if (biome.status !== 0) {
+  console.log('format or lint check failed (npm run format fixes formatting)');
+  process.exit(biome.status ?? 1);
 }
 
 const tap = spawn('npx', ['tap', '--reporter=tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -34,7 +34,10 @@ await useBoard(t, async ({ board, check, skip }) => {
     {
       name: 'no crash signature during boot',
       provisions: ['5.9-2', '5.13-1'],
-      judge: (r) => ({ ok: r.crashes.length === 0, evidence: { crashes: r.crashes.map((c) => ({ line: c.line, signature: String(c.signature) })) } }),
+      judge: (r) => ({
+        ok: r.crashes.length === 0,
+        evidence: { crashes: r.crashes.map((c) => ({ line: c.line, signature: String(c.signature) })) },
+      }),
     },
     {
       name: 'reset reason after power-on is a power-on reset',
@@ -57,7 +60,10 @@ await useBoard(t, async ({ board, check, skip }) => {
       judge: (r) =>
         !boot.version
           ? { skip: 'the profile has no version pattern' }
-          : { ok: r.version !== undefined, evidence: { pattern: String(boot.version), version: r.version ?? 'none reported' } },
+          : {
+              ok: r.version !== undefined,
+              evidence: { pattern: String(boot.version), version: r.version ?? 'none reported' },
+            },
     },
     ...boot.redFlags.map((flag) => ({
       name: `no red-flag line ${flag}`,
@@ -72,13 +78,17 @@ await useBoard(t, async ({ board, check, skip }) => {
       provisions: ['5.7-1'],
       judge: (r: BootRecord) => {
         const hits = r.lines.filter((l) => required.test(l));
-        return { ok: hits.length > 0, evidence: { pattern: String(required), lines: hits, tail: hits.length ? [] : r.lines.slice(-8) } };
+        return {
+          ok: hits.length > 0,
+          evidence: { pattern: String(required), lines: hits, tail: hits.length ? [] : r.lines.slice(-8) },
+        };
       },
     })),
   ];
 
   if (!board.power) {
-    for (const c of checks) skip(c.name, 'the rig wires no power control to this board, so it cannot be power-cycled', c.provisions);
+    for (const c of checks)
+      skip(c.name, 'the rig wires no power control to this board, so it cannot be power-cycled', c.provisions);
   } else {
     const record = await board.powerCycle('boot-log power cycle');
     for (const c of checks) {

@@ -21,7 +21,8 @@ const PROVISIONS = ['5.6-4', '5.6-1', '5.6-2', '5.4-1'];
 const SWD_JTAG = 'SWD/JTAG: the core cannot be halted and read through the debug port';
 const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
 const USB = 'USB: no DFU interface and no interface the profile does not allow';
-const ROM = 'ROM serial loader: disabled or locked (ESP32 Secure Download Mode, STM32 readout protection): no memory reads';
+const ROM =
+  'ROM serial loader: disabled or locked (ESP32 Secure Download Mode, STM32 readout protection): no memory reads';
 
 await useBoard(t, async ({ board, check, skip, endpoints }) => {
   const { debug } = board.profile;
@@ -38,12 +39,18 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
     const result = await tryDebugPort(port, debug.memory);
     check(SWD_JTAG, result.verdict === 'closed', {
       provisions: PROVISIONS,
-      evidence: result.verdict === 'cannot-tell' ? { cannotTell: result.reason, ...result.evidence } : { verdict: result.verdict, ...result.evidence },
+      evidence:
+        result.verdict === 'cannot-tell'
+          ? { cannotTell: result.reason, ...result.evidence }
+          : { verdict: result.verdict, ...result.evidence },
     });
   }
 
   if (boot && !boot.ready) {
-    check(CONSOLE, false, { provisions: PROVISIONS, evidence: { cannotTell: 'the board did not boot to its ready line', tail: boot.lines.slice(-8) } });
+    check(CONSOLE, false, {
+      provisions: PROVISIONS,
+      evidence: { cannotTell: 'the board did not boot to its ready line', tail: boot.lines.slice(-8) },
+    });
   } else {
     const probes = await probeConsole(board, debug.consoleProbes);
     const obeyed = probes.filter((p) => p.obeyed);
@@ -51,11 +58,18 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
     const answered = probes.filter((p) => p.response.some((line) => line.trim() && !line.endsWith(p.sent)));
     const tried = probes.map((p) => p.sent);
     if (answered.length === 0) {
-      check(CONSOLE, false, { provisions: PROVISIONS, evidence: { cannotTell: 'the console answered none of the probes', tried } });
+      check(CONSOLE, false, {
+        provisions: PROVISIONS,
+        evidence: { cannotTell: 'the console answered none of the probes', tried },
+      });
     } else {
       check(CONSOLE, obeyed.length === 0, {
         provisions: PROVISIONS,
-        evidence: { obeyed: obeyed.map((p) => ({ sent: p.sent, why: p.why, obeyed: p.obeyed, response: p.response })), tried, answered: answered.length },
+        evidence: {
+          obeyed: obeyed.map((p) => ({ sent: p.sent, why: p.why, obeyed: p.obeyed, response: p.response })),
+          tried,
+          answered: answered.length,
+        },
       });
     }
   }
@@ -69,7 +83,11 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
     const { verdict, evidence } = await probeEspRom(board, entry);
     check(ROM, verdict === 'disabled' || verdict === 'secure', {
       provisions: PROVISIONS,
-      evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the loader answered SYNC but not READ_REG as expected' } : {}), ...evidence },
+      evidence: {
+        verdict,
+        ...(verdict === 'cannot-tell' ? { cannotTell: 'the loader answered SYNC but not READ_REG as expected' } : {}),
+        ...evidence,
+      },
     });
   } else {
     const uart = board.wiring['boot-uart'];
@@ -77,10 +95,19 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
     if (!path) {
       skip(ROM, 'the rig names no boot UART (boot-uart) for the STM32 system bootloader', PROVISIONS);
     } else {
-      const { verdict, evidence } = await probeStm32Loader(board, entry, { path, baud: uart?.baud ?? 115200 }, debug.memory);
+      const { verdict, evidence } = await probeStm32Loader(
+        board,
+        entry,
+        { path, baud: uart?.baud ?? 115200 },
+        debug.memory,
+      );
       check(ROM, verdict === 'no-loader' || verdict === 'protected', {
         provisions: PROVISIONS,
-        evidence: { verdict, ...(verdict === 'cannot-tell' ? { cannotTell: 'the bootloader answered, but not as AN3155 says' } : {}), ...evidence },
+        evidence: {
+          verdict,
+          ...(verdict === 'cannot-tell' ? { cannotTell: 'the bootloader answered, but not as AN3155 says' } : {}),
+          ...evidence,
+        },
       });
     }
   }
@@ -96,7 +123,10 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
       check(USB, false, { provisions: PROVISIONS, evidence: { cannotTell: lookup.absent } });
     } else {
       const { interfaces, findings } = inspectInterfaces(lookup.found, debug.usbAllowed);
-      check(USB, findings.length === 0, { provisions: PROVISIONS, evidence: { device: `${usbIdentity.vendor}:${usbIdentity.product}`, interfaces, findings } });
+      check(USB, findings.length === 0, {
+        provisions: PROVISIONS,
+        evidence: { device: `${usbIdentity.vendor}:${usbIdentity.product}`, interfaces, findings },
+      });
     }
   }
 });

@@ -1,6 +1,15 @@
 // Byte examples from AN3155 as REFERENCE.md 3.2 gives them.
 import t from 'tap';
-import { ACK, addressBytes, CMD, commandBytes, decodeGet, isValidAddress, isValidCommand, lengthBytes } from '../harness/probes/an3155-codec.ts';
+import {
+  ACK,
+  addressBytes,
+  CMD,
+  commandBytes,
+  decodeGet,
+  isValidAddress,
+  isValidCommand,
+  lengthBytes,
+} from '../harness/probes/an3155-codec.ts';
 
 t.test('Read Memory of 256 bytes at 0x08000000: 11 EE / 08 00 00 00 08 / FF 00', async (t) => {
   t.same([...commandBytes(CMD.READ_MEMORY)], [0x11, 0xee]);

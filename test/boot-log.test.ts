@@ -24,10 +24,25 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
 };
 
 const out = t.testdir({});
-const run = spawnSync(process.execPath, ['bin/hil.js', 'run', '--rig', 'test/fixtures/rigs/boot-flaws.yaml', '--suite', 'boot-log', '--out', out, '--seed', '7'], {
-  encoding: 'utf8',
-  timeout: 120_000,
-});
+const run = spawnSync(
+  process.execPath,
+  [
+    'bin/hil.js',
+    'run',
+    '--rig',
+    'test/fixtures/rigs/boot-flaws.yaml',
+    '--suite',
+    'boot-log',
+    '--out',
+    out,
+    '--seed',
+    '7',
+  ],
+  {
+    encoding: 'utf8',
+    timeout: 120_000,
+  },
+);
 const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
 
 t.equal(run.status, 1, 'exit code 1: a check failed');
@@ -47,7 +62,10 @@ for (const [board, failures] of Object.entries(EXPECTED_FAILURES)) {
       t.ok(check.provisions.length > 0, `${check.name} names its provisions`);
       t.ok(check.evidence.log, `${check.name} points at the console log`);
     }
-    t.ok(result.checks.some((c) => c.name === BANNER && c.ok), 'booted');
+    t.ok(
+      result.checks.some((c) => c.name === BANNER && c.ok),
+      'booted',
+    );
     const tap = readFileSync(join(out, result.tap), 'utf8');
     t.match(tap, /^TAP version 14/, 'raw TAP kept');
     const log = readFileSync(join(out, board, 'boot-log.log'), 'utf8');
@@ -56,10 +74,15 @@ for (const [board, failures] of Object.entries(EXPECTED_FAILURES)) {
 }
 
 t.test('evidence names what was seen', async (t) => {
-  const check = (board: string, name: string) => summary.results.find((r) => r.board === board)!.checks.find((c) => c.name === name)!;
-  t.match(check('jtag-open', JTAG).evidence.lines, [/W \(\d+\) secure_boot: Not disabling JTAG - SECURITY COMPROMISED/]);
+  const check = (board: string, name: string) =>
+    summary.results.find((r) => r.board === board)!.checks.find((c) => c.name === name)!;
+  t.match(check('jtag-open', JTAG).evidence.lines, [
+    /W \(\d+\) secure_boot: Not disabling JTAG - SECURITY COMPROMISED/,
+  ]);
   t.match(check('boot-panic', RESET).evidence.seen, '0xc (software)');
-  t.match(check('boot-panic', CRASH).evidence.crashes, [{ line: /Guru Meditation Error: Core {2}0 panic'ed \(LoadProhibited\)/ }]);
+  t.match(check('boot-panic', CRASH).evidence.crashes, [
+    { line: /Guru Meditation Error: Core {2}0 panic'ed \(LoadProhibited\)/ },
+  ]);
   t.equal(check('no-version', VERSION).evidence.version, 'none reported');
   t.same(check('secure-boot-off', SECURE_BOOT).evidence.lines, []);
 });
@@ -69,7 +92,11 @@ t.test('a board with no power control skips every check with the reason, and pas
   const hardened = summary.results.find((r) => r.board === 'hardened')!;
   t.equal(result.pass, 0);
   t.equal(result.fail, 0);
-  t.same(result.checks.map((c) => c.name), hardened.checks.map((c) => c.name), 'the same checks, each accounted for');
+  t.same(
+    result.checks.map((c) => c.name),
+    hardened.checks.map((c) => c.name),
+    'the same checks, each accounted for',
+  );
   for (const check of result.checks) {
     t.match(check.skip, /no power control/);
     t.ok(check.provisions.length > 0, 'a skipped check still names its provisions');

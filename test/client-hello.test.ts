@@ -13,7 +13,14 @@ import { issue, rsaKey, spkiSha256 } from '../harness/tls/pki.ts';
 /** A TCP server that keeps the first bytes a client sends, then hangs up. */
 async function capture(client: (port: number) => void): Promise<Buffer> {
   const server = createServer();
-  const first = new Promise<Buffer>((resolve) => server.once('connection', (s) => s.once('data', (d: Buffer) => (resolve(d), s.destroy()))));
+  const first = new Promise<Buffer>((resolve) =>
+    server.once('connection', (s) =>
+      s.once('data', (d: Buffer) => {
+        resolve(d);
+        s.destroy();
+      }),
+    ),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   client((server.address() as AddressInfo).port);
   const bytes = await first;
@@ -22,7 +29,9 @@ async function capture(client: (port: number) => void): Promise<Buffer> {
 }
 
 t.test("Node's client (OpenSSL 3): TLS 1.3 with 1.2, SNI, no weak suites", async (t) => {
-  const bytes = await capture((port) => connect({ host: '127.0.0.1', port, servername: 'api.example.test' }).on('error', () => undefined));
+  const bytes = await capture((port) =>
+    connect({ host: '127.0.0.1', port, servername: 'api.example.test' }).on('error', () => undefined),
+  );
   const hello = parseClientHello(bytes);
   t.equal(hello.recordVersion, 0x0301, 'record layer says TLS 1.0, as RFC 8446 asks');
   t.equal(hello.clientVersion, 0x0303);
@@ -54,7 +63,9 @@ t.test('the Mbed TLS 2.28 client: TLS 1.2, SNI only when the hostname is set', a
 });
 
 t.test('hostile bytes: cut short, not a handshake, lengths that lie', async (t) => {
-  const bytes = await capture((port) => connect({ host: '127.0.0.1', port, servername: 'x.test' }).on('error', () => undefined));
+  const bytes = await capture((port) =>
+    connect({ host: '127.0.0.1', port, servername: 'x.test' }).on('error', () => undefined),
+  );
   t.throws(() => parseClientHello(bytes.subarray(0, 60)), /cut short/);
   t.throws(() => parseClientHello(Buffer.from('GET / HTTP/1.1\r\n')), /not a TLS handshake record/);
   const lying = Buffer.from(bytes);
@@ -62,12 +73,24 @@ t.test('hostile bytes: cut short, not a handshake, lengths that lie', async (t) 
   t.throws(() => parseClientHello(lying), /cut short/);
 });
 
-t.test('a client that offers TLS 1.0 and anonymous suites (Node told to): both audits fail, naming what was offered', async (t) => {
-  const bytes = await capture((port) =>
-    connect({ host: '127.0.0.1', port, servername: 'x.test', minVersion: 'TLSv1', ciphers: 'ADH-AES256-SHA:AECDH-AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' }).on('error', () => undefined),
-  );
-  const hello = parseClientHello(bytes);
-  t.match(legacyVersions(hello), ['TLS 1.1', 'TLS 1.0']);
-  // This OpenSSL build has no RC4 or 3DES left to offer; anonymous key exchange it still has.
-  t.same(weakSuites(hello).sort(), ['0x003a TLS_DH_anon_WITH_AES_256_CBC_SHA', '0xc019 TLS_ECDH_anon_WITH_AES_256_CBC_SHA']);
-});
+t.test(
+  'a client that offers TLS 1.0 and anonymous suites (Node told to): both audits fail, naming what was offered',
+  async (t) => {
+    const bytes = await capture((port) =>
+      connect({
+        host: '127.0.0.1',
+        port,
+        servername: 'x.test',
+        minVersion: 'TLSv1',
+        ciphers: 'ADH-AES256-SHA:AECDH-AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0',
+      }).on('error', () => undefined),
+    );
+    const hello = parseClientHello(bytes);
+    t.match(legacyVersions(hello), ['TLS 1.1', 'TLS 1.0']);
+    // This OpenSSL build has no RC4 or 3DES left to offer; anonymous key exchange it still has.
+    t.same(weakSuites(hello).sort(), [
+      '0x003a TLS_DH_anon_WITH_AES_256_CBC_SHA',
+      '0xc019 TLS_ECDH_anon_WITH_AES_256_CBC_SHA',
+    ]);
+  },
+);

@@ -10,7 +10,11 @@ t.test('escaping leaves only printable ASCII', async (t) => {
   const shown = escapeBytes(hostile);
   t.equal(shown, 'ok \\x1b[2J\\x00\\xff\\\\ <script>\\r\\t');
   t.match(shown, /^[\x20-\x7e]*$/, 'no control or non-ASCII byte survives');
-  t.equal(matchableText('\x1b[0;32mI (31) boot: ready\x1b[0m'), 'I (31) boot: ready', 'colour codes do not reach patterns');
+  t.equal(
+    matchableText('\x1b[0;32mI (31) boot: ready\x1b[0m'),
+    'I (31) boot: ready',
+    'colour codes do not reach patterns',
+  );
   t.equal(matchableText('\x00rst:0x1'), 'rst:0x1', 'a leading NUL (micro:bit banners) does not break ^ anchors');
 });
 
@@ -33,13 +37,23 @@ t.test('line splitter: CRLF, partial lines, and a hard bound on line length', as
   t.equal(s.partial, 'cd');
   t.same(s.push(Buffer.from('ef\n')), [{ text: 'cdef', truncated: false }]);
   const flood = s.push(Buffer.alloc(20, 0x41));
-  t.same(flood.map((l) => [l.text.length, l.truncated]), [[8, true], [8, true]], 'a long run is cut at the bound');
+  t.same(
+    flood.map((l) => [l.text.length, l.truncated]),
+    [
+      [8, true],
+      [8, true],
+    ],
+    'a long run is cut at the bound',
+  );
   t.equal(s.partial.length, 4, 'and only the remainder is held');
 });
 
 t.test('evidence is escaped, redacted and bounded', async (t) => {
   const redactor = new Redactor(['pa55word']);
-  const cleaned = cleanEvidence({ line: 'login pa55word\x1b[0m', many: Array.from({ length: 100 }, (_, i) => i), big: 'x'.repeat(5000) }, redactor) as Record<string, unknown>;
+  const cleaned = cleanEvidence(
+    { line: 'login pa55word\x1b[0m', many: Array.from({ length: 100 }, (_, i) => i), big: 'x'.repeat(5000) },
+    redactor,
+  ) as Record<string, unknown>;
   t.equal(cleaned.line, 'login [redacted]\\x1b[0m');
   t.equal((cleaned.many as unknown[]).length, 61, 'long lists keep their newest items and say how many were left out');
   t.match(cleaned.big as string, /more characters\]$/);
@@ -57,7 +71,10 @@ t.test('the readable log: CRLF split across reads is one line end; a lone CR is 
   log.bytes('<', Buffer.alloc(5000, 0x42));
   log.event('port gone');
   await log.close();
-  const lines = readFileSync(`${dir}/c.log`, 'utf8').trimEnd().split('\n').map((l) => l.replace(/^\S+Z /, ''));
+  const lines = readFileSync(`${dir}/c.log`, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.replace(/^\S+Z /, ''));
   t.same(lines.slice(0, 3), ['< abc', '< def\\rx', '> login [redacted]']);
   t.equal(lines[3], `< ${'B'.repeat(4096)} [line continues]`);
   t.equal(lines[4], `< ${'B'.repeat(904)}`);

@@ -48,7 +48,11 @@ t.test('100 MB without a newline: the heap stays under a fixed cap and every byt
   t.ok(peakHeap < 32 * MB, `live heap grew by at most 32 MiB (peak ${(peakHeap / MB).toFixed(1)} MiB)`);
   t.ok(peakExternal < 64 * MB, `buffers grew by at most 64 MiB (peak ${(peakExternal / MB).toFixed(1)} MiB)`);
   const rx = decodeRecords(readFileSync(join(dir, 'console.bin'))).filter((r) => r.direction === '<');
-  t.equal(rx.reduce((sum, r) => sum + r.bytes.length, 0), total, '.bin holds every byte received');
+  t.equal(
+    rx.reduce((sum, r) => sum + r.bytes.length, 0),
+    total,
+    '.bin holds every byte received',
+  );
   t.ok(statSync(join(dir, 'console.log')).size > total, 'the readable log has it too (broken into lines)');
 });
 
@@ -73,9 +77,20 @@ t.test('the port disappears and returns mid-stream: the log goes on and says wha
 
   const log = readFileSync(join(dir, 'console.log'), 'utf8');
   const seqs = [...log.matchAll(/< seq (\d+)$/gm)].map((m) => Number(m[1]));
-  t.same(seqs, Array.from({ length: 400 }, (_, i) => i + 1), 'every line before and after the gap is in the log, in order');
+  t.same(
+    seqs,
+    Array.from({ length: 400 }, (_, i) => i + 1),
+    'every line before and after the gap is in the log, in order',
+  );
   const events = [...log.matchAll(/ ! (.*)$/gm)].map((m) => m[1]!);
   t.match(events.join('\n'), /opened .*\n.*gone.*\n.*reopened at/, 'the log says when the port went and came back');
   const rx = decodeRecords(readFileSync(join(dir, 'console.bin'))).filter((r) => r.direction === '<');
-  t.equal(Buffer.concat(rx.map((r) => r.bytes)).toString().split('\r\n').filter(Boolean).length, 400, '.bin has every line too');
+  t.equal(
+    Buffer.concat(rx.map((r) => r.bytes))
+      .toString()
+      .split('\r\n')
+      .filter(Boolean).length,
+    400,
+    '.bin has every line too',
+  );
 });

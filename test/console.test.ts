@@ -28,7 +28,10 @@ t.test('expect matches lines and prompts, with a deadline that names board, step
 
   device.socket().write('late line\r\n');
   await console.expect(/late line/, { timeout: 2000, step: 'late' });
-  t.equal((error as HilError).message.split('\n')[0], '[test-board] wait for never: expected a line matching /never/ within 300 ms');
+  t.equal(
+    (error as HilError).message.split('\n')[0],
+    '[test-board] wait for never: expected a line matching /never/ within 300 ms',
+  );
 });
 
 t.test('a crash signature fails the waiting step the moment it appears', async (t) => {
@@ -42,9 +45,15 @@ t.test('a crash signature fails the waiting step the moment it appears', async (
   t.equal(console.crashes.length, 1);
 
   device.socket().write('ok line\r\n');
-  await t.resolves(console.expectNot(/password:/, { window: 200, step: 'no login prompt' }), 'expectNot passes when the line does not come');
+  await t.resolves(
+    console.expectNot(/password:/, { window: 200, step: 'no login prompt' }),
+    'expectNot passes when the line does not come',
+  );
   device.socket().write('password: \r\n');
-  await t.rejects(console.expectNot(/password:/, { window: 2000, step: 'no login prompt' }), /no line matching \/password:\/ for 2000 ms/);
+  await t.rejects(
+    console.expectNot(/password:/, { window: 2000, step: 'no login prompt' }),
+    /no line matching \/password:\/ for 2000 ms/,
+  );
 });
 
 t.test('every byte both ways is logged with a timestamp; the readable log escapes hostile bytes', async (t) => {
@@ -66,7 +75,10 @@ t.test('every byte both ways is logged with a timestamp; the readable log escape
   const tx = Buffer.concat(records.filter((r) => r.direction === '>').map((r) => r.bytes));
   t.same(rx, hostile, 'raw bytes from the board kept exactly');
   t.equal(tx.toString(), 'cfg get hil.marker\r\n', 'raw bytes to the board kept exactly');
-  t.ok(records.every((r) => r.time > 1.6e12), 'each record has a wall-clock time');
+  t.ok(
+    records.every((r) => r.time > 1.6e12),
+    'each record has a wall-clock time',
+  );
   const log = readFileSync(join(dir, 'console.log'), 'utf8');
   t.match(log, /^\S+Z < <img src=x onerror=alert\(1\)>\\x1b\]0;pwned\\x07\\x00\\xfe$/m);
   t.match(log, /^\S+Z > cfg get hil\.marker$/m);
@@ -82,12 +94,18 @@ t.test('raw mode: an exact byte sequence, across reads, with a deadline', async 
   const got = await waiting;
   t.same([...got.subarray(-6)], [...frame], 'found although it arrived in two reads');
   t.equal(got.length, 8, 'everything up to and including the frame');
-  await t.rejects(console.expectBytes(Buffer.from('OK'), { timeout: 200, step: 'ack' }), /ack: expected the bytes OK within 200 ms/);
+  await t.rejects(
+    console.expectBytes(Buffer.from('OK'), { timeout: 200, step: 'ack' }),
+    /ack: expected the bytes OK within 200 ms/,
+  );
 });
 
-t.test("DTR/RTS: a PTY has no modem-control lines, and saying so is an error naming the port", async (t) => {
+t.test('DTR/RTS: a PTY has no modem-control lines, and saying so is an error naming the port', async (t) => {
   const { device, console } = await openConsole(t);
-  await t.rejects(console.setSignals({ dtr: false, rts: true }), new RegExp(`${device.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot set DTR/RTS`));
+  await t.rejects(
+    console.setSignals({ dtr: false, rts: true }),
+    new RegExp(`${device.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot set DTR/RTS`),
+  );
 });
 
 t.test('waitQuiet: resolves once the board has been silent long enough, or says it never was', async (t) => {

@@ -54,7 +54,11 @@ t.test('boot, power off and on, reset, a hang found by the liveness probe, one c
   await board.console.close();
   t.equal(gone, 0, 'the port stayed open across power cycles and resets');
   const log = readFileSync(join(dir, 'console.log'), 'utf8');
-  t.equal((log.match(/\\x00MicroPython v1\.9\.2-34-gd64154c73 on 2017-09-01; micro:bit v1\.0\.1/g) ?? []).length, 3, 'every boot banner is in the log, NUL byte and all');
+  t.equal(
+    (log.match(/\\x00MicroPython v1\.9\.2-34-gd64154c73 on 2017-09-01; micro:bit v1\.0\.1/g) ?? []).length,
+    3,
+    'every boot banner is in the log, NUL byte and all',
+  );
   t.match(log, /> print\(6\*7\)\\r/);
 });
 
@@ -86,10 +90,17 @@ t.test('QEMU is reaped even when the rig host is killed outright', async (t) => 
 
 t.test('boot-log through hil run passes on the micro:bit, skipping what its firmware does not report', async (t) => {
   const out = t.testdir({});
-  const run = spawnSync(process.execPath, ['bin/hil.js', 'run', '--rig', 'rigs/qemu.yaml', '--suite', 'boot-log', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(
+    process.execPath,
+    ['bin/hil.js', 'run', '--rig', 'rigs/qemu.yaml', '--suite', 'boot-log', '--out', out],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   t.equal(run.status, 0, 'exit 0', { stderr: run.stderr.slice(-2000) });
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   const checks = summary.results[0].checks as { name: string; ok: boolean; skip: string | false }[];
-  t.same(checks.filter((c) => c.skip).map((c) => c.skip), ['the profile has no reset-reason pattern']);
+  t.same(
+    checks.filter((c) => c.skip).map((c) => c.skip),
+    ['the profile has no reset-reason pattern'],
+  );
   t.ok(checks.filter((c) => !c.skip).every((c) => c.ok));
 });

@@ -10,5 +10,8 @@ t.ok(blocks.length >= 3, 'the README has its YAML examples');
 for (const block of blocks) {
   const isProfile = /^# boards\//m.test(block) || /^boot:/m.test(block);
   const name = block.split('\n')[0];
-  t.doesNotThrow(() => validateYaml(`README ${name}`, block, isProfile ? Profile : Rig), `${name} is a valid ${isProfile ? 'profile' : 'rig'}`);
+  t.doesNotThrow(
+    () => validateYaml(`README ${name}`, block, isProfile ? Profile : Rig),
+    `${name} is a valid ${isProfile ? 'profile' : 'rig'}`,
+  );
 }

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import type { RunSummary } from '../harness/runner/summary.ts';
 
 const hil = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, ['bin/hil.js', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  spawnSync(process.execPath, ['bin/hil.js', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
 
 t.test('a broken rig file: exit 2, file:line:col and key path, no stack trace', async (t) => {
   const result = hil(['run', '--rig', 'test/fixtures/config/bad-port.rig.yaml']);
@@ -53,13 +57,18 @@ t.test('a board another process holds is refused: exit 2 naming the holder', asy
 
 t.test('a stale lock (its process is gone) is taken over', async (t) => {
   const locks = t.testdir({ 'virtual--virtual-hardened.lock': JSON.stringify({ pid: 2 ** 22 + 12345 }) });
-  const result = hil(['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--out', join(locks, 'out')], { HIL_LOCK_DIR: locks });
+  const result = hil(
+    ['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--out', join(locks, 'out')],
+    { HIL_LOCK_DIR: locks },
+  );
   t.equal(result.status, 0, 'exit 0', { stderr: result.stderr.slice(-2000) });
 });
 
 t.test('SIGTERM mid-run: supplies to the safe state, summary written with complete: false, exit 2', async (t) => {
   const out = t.testdir({});
-  const child = spawn(process.execPath, ['bin/hil.js', 'run', '--rig', 'rigs/virtual.yaml', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/hil.js', 'run', '--rig', 'rigs/virtual.yaml', '--out', out], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   await new Promise<void>((resolve) => {
     child.stderr.on('data', (chunk: Buffer) => {

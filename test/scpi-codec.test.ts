@@ -1,5 +1,13 @@
 import t from 'tap';
-import { formatErrorReply, matchHeader, parseBoolean, parseErrorReply, parseUnit, parseVolts, splitMessage } from '../harness/power/scpi-codec.ts';
+import {
+  formatErrorReply,
+  matchHeader,
+  parseBoolean,
+  parseErrorReply,
+  parseUnit,
+  parseVolts,
+  splitMessage,
+} from '../harness/power/scpi-codec.ts';
 
 const VOLTAGE = '[SOURce]:VOLTage[:LEVel][:IMMediate][:AMPLitude]';
 

@@ -8,9 +8,22 @@ import { join } from 'node:path';
 import type { RunSummary } from '../harness/runner/summary.ts';
 
 const ALL_BAD = [
-  'expired-leaf', 'not-yet-valid-leaf', 'expired-intermediate', 'san-mismatch', 'cn-only', 'wildcard-misuse', 'self-signed',
-  'impostor-root', 'missing-intermediate', 'intermediate-not-ca', 'pathlen-violated', 'wrong-eku', 'sha1', 'rsa-1024',
-  'wrong-pin', 'broken-signature',
+  'expired-leaf',
+  'not-yet-valid-leaf',
+  'expired-intermediate',
+  'san-mismatch',
+  'cn-only',
+  'wildcard-misuse',
+  'self-signed',
+  'impostor-root',
+  'missing-intermediate',
+  'intermediate-not-ca',
+  'pathlen-violated',
+  'wrong-eku',
+  'sha1',
+  'rsa-1024',
+  'wrong-pin',
+  'broken-signature',
 ];
 /** flaw -> the scenarios it accepts (every other scenario must still be refused). */
 const ACCEPTED: Record<string, string[]> = {
@@ -24,16 +37,33 @@ const ACCEPTED: Record<string, string[]> = {
   'tls-legacy-versions': ['tls-1.0'],
 };
 const TITLES: Record<string, RegExp> = {
-  'expired-leaf': /expired server certificate/, 'not-yet-valid-leaf': /not valid until next year/, 'expired-intermediate': /expired intermediate/,
-  'san-mismatch': /another host/, 'cn-only': /only in the CN/, 'wildcard-misuse': /wildcard/, 'self-signed': /self-signed/,
-  'impostor-root': /impostor root/, 'missing-intermediate': /without its intermediate/, 'intermediate-not-ca': /CA:FALSE/,
-  'pathlen-violated': /pathLen/, 'wrong-eku': /client authentication only/, sha1: /SHA-1/, 'rsa-1024': /1024-bit/,
-  'wrong-pin': /other than the pinned/, 'broken-signature': /does not verify/, 'name-constraints': /constrained/, 'tls-1.0': /only TLS 1.0/,
+  'expired-leaf': /expired server certificate/,
+  'not-yet-valid-leaf': /not valid until next year/,
+  'expired-intermediate': /expired intermediate/,
+  'san-mismatch': /another host/,
+  'cn-only': /only in the CN/,
+  'wildcard-misuse': /wildcard/,
+  'self-signed': /self-signed/,
+  'impostor-root': /impostor root/,
+  'missing-intermediate': /without its intermediate/,
+  'intermediate-not-ca': /CA:FALSE/,
+  'pathlen-violated': /pathLen/,
+  'wrong-eku': /client authentication only/,
+  sha1: /SHA-1/,
+  'rsa-1024': /1024-bit/,
+  'wrong-pin': /other than the pinned/,
+  'broken-signature': /does not verify/,
+  'name-constraints': /constrained/,
+  'tls-1.0': /only TLS 1.0/,
 };
 const scenarioOf = (name: string) => Object.entries(TITLES).find(([, re]) => re.test(name))?.[0];
 
 const out = t.testdir({});
-const run = spawnSync(process.execPath, ['bin/hil.js', 'run', '--rig', 'test/fixtures/rigs/tls-flaws.yaml', '--suite', 'tls-pinning', '--out', out], { encoding: 'utf8', timeout: 300_000 });
+const run = spawnSync(
+  process.execPath,
+  ['bin/hil.js', 'run', '--rig', 'test/fixtures/rigs/tls-flaws.yaml', '--suite', 'tls-pinning', '--out', out],
+  { encoding: 'utf8', timeout: 300_000 },
+);
 const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
 t.equal(run.status, 1);
 
@@ -44,8 +74,14 @@ for (const [board, acceptedBad] of Object.entries(ACCEPTED)) {
     const control = result.checks.find((c) => /positive control/.test(c.name))!;
     t.ok(control.ok, 'the positive control connects');
     t.match(control.evidence, { handshake: true, applicationData: /hil-telemetry/ });
-    const wronglyAccepted = result.checks.filter((c) => !c.ok && !c.skip && c.name.startsWith('refuses')).map((c) => scenarioOf(c.name));
-    t.same(wronglyAccepted.sort(), [...acceptedBad].sort(), `${board} accepts exactly ${acceptedBad.length ? acceptedBad.join(', ') : 'no bad server'}`);
+    const wronglyAccepted = result.checks
+      .filter((c) => !c.ok && !c.skip && c.name.startsWith('refuses'))
+      .map((c) => scenarioOf(c.name));
+    t.same(
+      wronglyAccepted.sort(),
+      [...acceptedBad].sort(),
+      `${board} accepts exactly ${acceptedBad.length ? acceptedBad.join(', ') : 'no bad server'}`,
+    );
     t.equal(result.checks.filter((c) => c.name.startsWith('refuses')).length, 18, 'all 18 bad servers tried');
     for (const check of result.checks) t.same(check.provisions, ['5.5-1', '5.5-2', '5.5-7', '5.8-1', '5.8-2']);
     const sni = result.checks.find((c) => c.name.startsWith('ClientHello names'))!;

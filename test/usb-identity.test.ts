@@ -26,7 +26,13 @@ function fakeSys(root: string): void {
 t.test('finds a TTY by vendor, product and serial through sysfs', async (t) => {
   const root = t.testdir({});
   fakeSys(root);
-  t.same(listUsbTtys(root).map((u) => [u.tty, u.serial]), [['/dev/ttyUSB0', '0001'], ['/dev/ttyUSB1', 'A50285BI']]);
+  t.same(
+    listUsbTtys(root).map((u) => [u.tty, u.serial]),
+    [
+      ['/dev/ttyUSB0', '0001'],
+      ['/dev/ttyUSB1', 'A50285BI'],
+    ],
+  );
   t.equal(resolveUsbTty({ vendor: '10C4', product: 'EA60', serial: 'A50285BI' }, root), '/dev/ttyUSB1');
   t.equal(resolveUsbTty({ vendor: '0403', product: '6001' }, root), undefined, 'absent while not enumerated');
   t.throws(() => resolveUsbTty({ vendor: '10c4', product: 'ea60' }, root), /matches 2 ports.*add the serial number/);

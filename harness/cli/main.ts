@@ -66,7 +66,8 @@ async function runCommand(args: string[]): Promise<number> {
   });
   if (!values.rig) throw Object.assign(new Error('hil run needs --rig FILE'), { code: 'ERR_PARSE_ARGS_MISSING' });
   const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw Object.assign(new Error(`--seed must be an integer, not ${values.seed}`), { code: 'ERR_PARSE_ARGS_SEED' });
+  if (seed !== undefined && !Number.isSafeInteger(seed))
+    throw Object.assign(new Error(`--seed must be an integer, not ${values.seed}`), { code: 'ERR_PARSE_ARGS_SEED' });
   const deadline = values['suite-deadline'] === undefined ? undefined : Number(values['suite-deadline']) * 1000;
   return run({
     rig: values.rig,
@@ -81,12 +82,18 @@ async function runCommand(args: string[]): Promise<number> {
 
 function listCommand(args: string[]): number {
   const { values } = parseArgs({ args, options: { rig: { type: 'string' } } });
-  process.stdout.write(`suites:\n${listSuites().map((s) => `  ${s}\n`).join('')}`);
+  process.stdout.write(
+    `suites:\n${listSuites()
+      .map((s) => `  ${s}\n`)
+      .join('')}`,
+  );
   if (values.rig) {
     const rig = loadRig(values.rig);
     process.stdout.write(`boards of ${rig.config.name}:\n`);
     for (const [name, board] of Object.entries(rig.config.boards)) {
-      process.stdout.write(`  ${name} (profile ${board.profile}${board.flaws?.length ? `, flaws: ${board.flaws.join(', ')}` : ''})\n`);
+      process.stdout.write(
+        `  ${name} (profile ${board.profile}${board.flaws?.length ? `, flaws: ${board.flaws.join(', ')}` : ''})\n`,
+      );
     }
   }
   return EXIT.passed;
@@ -105,7 +112,10 @@ function schemasCommand(args: string[]): number {
   mkdirSync(out, { recursive: true });
   for (const [name, schema] of Object.entries(SCHEMAS)) {
     const file = join(out, `${name}.schema.json`);
-    writeFileSync(file, `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', title: `hil ${name} file`, ...schema }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', title: `hil ${name} file`, ...schema }, null, 2)}\n`,
+    );
     process.stdout.write(`${file}\n`);
   }
   return EXIT.passed;

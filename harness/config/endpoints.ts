@@ -36,7 +36,8 @@ export function readEndpoints(file: string): RigEndpoints {
 
 /** An endpoint the rig host must have given; `what` names it in the error (e.g. "virtual-legacy power"). */
 export function hostEndpoint<T>(endpoint: T | undefined, what: string): T {
-  if (endpoint === undefined) throw new Error(`${what}: the rig host gave no such endpoint (is it running for this rig?)`);
+  if (endpoint === undefined)
+    throw new Error(`${what}: the rig host gave no such endpoint (is it running for this rig?)`);
   return endpoint;
 }
 

@@ -64,7 +64,11 @@ export function loadProfile(file: string): BoardProfile {
     lineEnding: config.console?.['line-ending'] ?? '\r\n',
     prompt: config.console?.prompt ? pattern(config.console.prompt) : undefined,
     liveness: config.liveness
-      ? { send: config.liveness.send, expect: pattern(config.liveness.expect), deadlineMs: parseDuration(config.liveness.deadline) }
+      ? {
+          send: config.liveness.send,
+          expect: pattern(config.liveness.expect),
+          deadlineMs: parseDuration(config.liveness.deadline),
+        }
       : undefined,
     baud: config.console?.baud,
     boot: {
@@ -92,12 +96,16 @@ export function loadProfile(file: string): BoardProfile {
 function wiringProblems(file: string, rig: RigConfig, name: string, board: BoardWiringConfig): string[] {
   const at = `${file}: boards.${name}`;
   if (board.qemu) {
-    const problems = (['console', 'power', 'flaws', 'version', 'download-mode', 'rdp-level', 'boot-strap', 'boot-uart', 'usb'] as const)
+    const problems = (
+      ['console', 'power', 'flaws', 'version', 'download-mode', 'rdp-level', 'boot-strap', 'boot-uart', 'usb'] as const
+    )
       .filter((key) => board[key] !== undefined)
       .map((key) => `${at}.${key}: a QEMU board's ${key} comes from QEMU itself; remove it`);
     const firmware = (['loader', 'kernel', 'bios'] as const).filter((key) => board.qemu![key] !== undefined);
     if (firmware.length !== 1) {
-      problems.push(`${at}.qemu: expected exactly one of loader, kernel or bios, found ${firmware.length ? firmware.join(' and ') : 'none'}`);
+      problems.push(
+        `${at}.qemu: expected exactly one of loader, kernel or bios, found ${firmware.length ? firmware.join(' and ') : 'none'}`,
+      );
     }
     return problems;
   }
@@ -110,12 +118,15 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     board.power && 'port' in board.power && board.power.port === 'auto' ? 'power.port' : undefined,
     board.power && 'url' in board.power && board.power.url === 'auto' ? 'power.url' : undefined,
     board.debug?.gdb?.port === 'auto' ? 'debug.gdb.port' : undefined,
-    board['boot-strap'] && 'url' in board['boot-strap'] && board['boot-strap'].url === 'auto' ? 'boot-strap.url' : undefined,
+    board['boot-strap'] && 'url' in board['boot-strap'] && board['boot-strap'].url === 'auto'
+      ? 'boot-strap.url'
+      : undefined,
     board['boot-uart']?.port === 'auto' ? 'boot-uart.port' : undefined,
     board.tls && [board.tls['ca-cert'], board.tls['ca-key'], board.tls['pin-key']].includes('auto') ? 'tls' : undefined,
   ].filter((x): x is string => x !== undefined);
   if (!rig.virtual) {
-    for (const key of autos) problems.push(`${at}.${key}: "auto" needs a virtual rig (virtual: true); give a real address`);
+    for (const key of autos)
+      problems.push(`${at}.${key}: "auto" needs a virtual rig (virtual: true); give a real address`);
     if (board.flaws?.length) problems.push(`${at}.flaws: flaws are for virtual rigs only (virtual: true)`);
     if (board.version) problems.push(`${at}.version: a firmware version is for virtual rigs only (virtual: true)`);
     if (board['download-mode']) problems.push(`${at}.download-mode: is for virtual rigs only (virtual: true)`);
@@ -151,7 +162,13 @@ export function loadRig(file: string, options: { profilesDir?: string } = {}): L
       profiles.set(board.profile, loadProfile(path));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems.map((p) => (p.includes('cannot read') ? `${shown}: boards.${name}.profile: no profile "${board.profile}" (${displayPath(path)})` : p)));
+      problems.push(
+        ...error.problems.map((p) =>
+          p.includes('cannot read')
+            ? `${shown}: boards.${name}.profile: no profile "${board.profile}" (${displayPath(path)})`
+            : p,
+        ),
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

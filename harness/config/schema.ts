@@ -6,10 +6,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DURATION_PATTERN } from './duration.ts';
 
-const Duration = Type.Union(
-  [Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })],
-  { description: 'a duration: milliseconds, or a string like 500ms, 5s, 2m' },
-);
+const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
+  description: 'a duration: milliseconds, or a string like 500ms, 5s, 2m',
+});
 const Regex = Type.String({ minLength: 1, format: 'regex', description: 'a JavaScript regular expression' });
 const Secret = (description: string) => Type.String({ secret: true, description });
 const Auto = Type.Literal('auto');
@@ -54,8 +53,20 @@ const TasmotaRelayFields = {
   password: Type.Optional(Secret('the relay web password')),
 };
 const POWER_DRIVERS = [
-  Type.Object({ driver: Type.Literal('scpi-tcp'), host: Type.String({ minLength: 1 }), port: TcpPort, channel: Channel, ...SupplySettings }, Strict),
-  Type.Object({ driver: Type.Literal('scpi-serial'), port: SerialPath, baud: SerialBaud, channel: Channel, ...SupplySettings }, Strict),
+  Type.Object(
+    {
+      driver: Type.Literal('scpi-tcp'),
+      host: Type.String({ minLength: 1 }),
+      port: TcpPort,
+      channel: Channel,
+      ...SupplySettings,
+    },
+    Strict,
+  ),
+  Type.Object(
+    { driver: Type.Literal('scpi-serial'), port: SerialPath, baud: SerialBaud, channel: Channel, ...SupplySettings },
+    Strict,
+  ),
   Type.Object({ driver: Type.Literal('korad'), port: SerialPath, baud: SerialBaud, ...SupplySettings }, Strict),
   Type.Object({ ...TasmotaRelayFields, 'off-time': SupplySettings['off-time'] }, Strict),
 ] as const;
@@ -72,14 +83,20 @@ export const DebugWiring = Type.Object(
     gdb: Type.Optional(
       Type.Object(
         { host: Type.String({ minLength: 1 }), port: TcpPort },
-        { ...Strict, description: "a gdbserver for the board's SWD/JTAG port: OpenOCD (3333), J-Link GDB server, st-util, probe-rs" },
+        {
+          ...Strict,
+          description:
+            "a gdbserver for the board's SWD/JTAG port: OpenOCD (3333), J-Link GDB server, st-util, probe-rs",
+        },
       ),
     ),
     openocd: Type.Optional(
       Type.Object(
         {
           binary: Type.Optional(Type.String({ minLength: 1 })),
-          args: Type.Array(Type.String(), { description: 'OpenOCD arguments, one per item, e.g. [-f, interface/stlink.cfg, -f, target/stm32f4x.cfg]' }),
+          args: Type.Array(Type.String(), {
+            description: 'OpenOCD arguments, one per item, e.g. [-f, interface/stlink.cfg, -f, target/stm32f4x.cfg]',
+          }),
           'gdb-port': Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
         },
         { ...Strict, description: 'an OpenOCD the harness starts itself to reach the debug port' },
@@ -94,7 +111,10 @@ const BOOT_STRAPS = [
   Type.Object(TasmotaRelayFields, { ...Strict, description: 'a relay that pulls the strap pin while closed' }),
   Type.Object(
     { driver: Type.Literal('dtr-rts') },
-    { ...Strict, description: "the USB-UART's DTR and RTS lines wired to IO0 and EN, as on ESP32 dev boards (esptool's reset)" },
+    {
+      ...Strict,
+      description: "the USB-UART's DTR and RTS lines wired to IO0 and EN, as on ESP32 dev boards (esptool's reset)",
+    },
   ),
 ] as const;
 export const BootStrap = Type.Unsafe<Static<(typeof BOOT_STRAPS)[number]>>({
@@ -108,14 +128,23 @@ export const QemuMachine = Type.Object(
   {
     binary: Type.Optional(Type.String({ minLength: 1, description: 'the QEMU program (default qemu-system-arm)' })),
     machine: Type.String({ minLength: 1, description: 'the -M machine, e.g. microbit' }),
-    loader: Type.Optional(Type.String({ minLength: 1, description: 'a firmware file given to -device loader (hex, elf, bin)' })),
+    loader: Type.Optional(
+      Type.String({ minLength: 1, description: 'a firmware file given to -device loader (hex, elf, bin)' }),
+    ),
     kernel: Type.Optional(Type.String({ minLength: 1, description: 'a firmware file given to -kernel' })),
     bios: Type.Optional(Type.String({ minLength: 1, description: 'a firmware file given to -bios' })),
-    args: Type.Optional(Type.Array(Type.String(), { description: 'further QEMU arguments, one per item (never a shell string)' })),
-    gdbstub: Type.Optional(Type.Boolean({ description: "open QEMU's gdbstub on a loopback TCP port: the board's debug port" })),
+    args: Type.Optional(
+      Type.Array(Type.String(), { description: 'further QEMU arguments, one per item (never a shell string)' }),
+    ),
+    gdbstub: Type.Optional(
+      Type.Boolean({ description: "open QEMU's gdbstub on a loopback TCP port: the board's debug port" }),
+    ),
     'off-time': Type.Optional(Duration),
   },
-  { ...Strict, description: 'a board that is QEMU running a firmware image: its console is a PTY, its power the QEMU process' },
+  {
+    ...Strict,
+    description: 'a board that is QEMU running a firmware image: its console is a PTY, its power the QEMU process',
+  },
 );
 
 /** Flaws the virtual board can be built with; each one is caught by a named check. */
@@ -143,22 +172,40 @@ export const BoardWiring = Type.Object(
     power: Type.Optional(PowerWiring),
     debug: Type.Optional(DebugWiring),
     'boot-strap': Type.Optional(BootStrap),
-    usb: Type.Optional({ ...UsbIdentity, description: "the board's own USB device (native USB), whose descriptors are inspected" }),
+    usb: Type.Optional({
+      ...UsbIdentity,
+      description: "the board's own USB device (native USB), whose descriptors are inspected",
+    }),
     tls: Type.Optional(
       Type.Object(
         {
           host: Type.String({ minLength: 1, description: 'the server name the firmware connects to' }),
-          'ca-cert': Type.String({ minLength: 1, description: 'PEM file of the test CA the firmware trusts, or "auto" on a virtual rig' }),
-          'ca-key': Type.String({ minLength: 1, description: "PEM file of that CA's private key, or \"auto\"" }),
-          'pin-key': Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the server key whose SPKI the firmware pins, or "auto"' })),
+          'ca-cert': Type.String({
+            minLength: 1,
+            description: 'PEM file of the test CA the firmware trusts, or "auto" on a virtual rig',
+          }),
+          'ca-key': Type.String({ minLength: 1, description: 'PEM file of that CA\'s private key, or "auto"' }),
+          'pin-key': Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'PEM file of the server key whose SPKI the firmware pins, or "auto"',
+            }),
+          ),
         },
         { ...Strict, description: 'what the firmware trusts, for the tls-pinning suite' },
       ),
     ),
     'boot-uart': Type.Optional(
       Type.Object(
-        { port: Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' }), baud: Type.Optional(Type.Integer({ minimum: 1200, maximum: 921600 })) },
-        { ...Strict, description: "the UART the STM32 system bootloader listens on (USART1 on most parts), if it is not the console" },
+        {
+          port: Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' }),
+          baud: Type.Optional(Type.Integer({ minimum: 1200, maximum: 921600 })),
+        },
+        {
+          ...Strict,
+          description:
+            'the UART the STM32 system bootloader listens on (USART1 on most parts), if it is not the console',
+        },
       ),
     ),
     'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
@@ -170,7 +217,9 @@ export const BoardWiring = Type.Object(
     ),
     version: Type.Optional(Type.String({ description: 'virtual rigs only: the firmware version it reports' })),
     'rdp-level': Type.Optional(
-      Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { description: "virtual rigs only: the STM32 loader's readout protection level (default 1)" }),
+      Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
+        description: "virtual rigs only: the STM32 loader's readout protection level (default 1)",
+      }),
     ),
     'download-mode': Type.Optional(
       Type.Union([Type.Literal('open'), Type.Literal('secure'), Type.Literal('disabled')], {
@@ -199,7 +248,9 @@ export const Rig = Type.Object(
   Strict,
 );
 
-const ResetCodes = Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { description: 'reset codes as the board prints them' }));
+const ResetCodes = Type.Optional(
+  Type.Array(Type.Integer({ minimum: 0 }), { description: 'reset codes as the board prints them' }),
+);
 
 export const Profile = Type.Object(
   {
@@ -216,7 +267,8 @@ export const Profile = Type.Object(
           ),
           prompt: Type.Optional({
             ...Regex,
-            description: 'the prompt the console shows when it is ready for a line; commands wait for it (pacing for boards with no flow control)',
+            description:
+              'the prompt the console shows when it is ready for a line; commands wait for it (pacing for boards with no flow control)',
           }),
         },
         Strict,
@@ -240,7 +292,8 @@ export const Profile = Type.Object(
           ),
           'rom-loader': Type.Optional(
             Type.Union([Type.Literal('esp32'), Type.Literal('stm32')], {
-              description: "the chip's ROM serial loader, reached through the boot strap: ESP32 on the console port, STM32 (AN3155) on the boot UART",
+              description:
+                "the chip's ROM serial loader, reached through the boot strap: ESP32 on the console port, STM32 (AN3155) on the boot UART",
             }),
           ),
           'usb-allowed': Type.Optional(
@@ -257,7 +310,9 @@ export const Profile = Type.Object(
             ),
           ),
           'console-probes': Type.Optional(
-            Type.Array(Type.String({ minLength: 1 }), { description: "this firmware's own debug or back-door commands, sent besides the built-in list" }),
+            Type.Array(Type.String({ minLength: 1 }), {
+              description: "this firmware's own debug or back-door commands, sent besides the built-in list",
+            }),
           ),
         },
         { ...Strict, description: 'what the debug-interfaces suite tries on this board' },
@@ -292,7 +347,11 @@ export const Profile = Type.Object(
         { ...Strict, description: 'which reset codes mean which kind of reset' },
       ),
     ),
-    actions: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.String({ minLength: 1 }), { additionalProperties: false })),
+    actions: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.String({ minLength: 1 }), {
+        additionalProperties: false,
+      }),
+    ),
   },
   Strict,
 );

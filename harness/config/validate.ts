@@ -71,7 +71,9 @@ function nodeAt(doc: Document, path: string[], error: ErrorObject): Node | undef
   if (error.keyword === 'additionalProperties') {
     const parent = doc.getIn(path, true);
     if (isMap(parent)) {
-      const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === error.params.additionalProperty);
+      const pair = parent.items.find(
+        (p) => isPair(p) && isScalar(p.key) && p.key.value === error.params.additionalProperty,
+      );
       if (pair && isScalar(pair.key)) return pair.key;
     }
   }

@@ -55,7 +55,12 @@ const HISTORY_BYTES = 4 * 1024 * 1024;
 /** How far back expectBytes looks in a stream that has not matched yet. */
 const RAW_WINDOW_BYTES = 64 * 1024;
 
-export class Console extends EventEmitter<{ line: [string, number]; crash: [CrashSeen]; gone: [string]; back: [string] }> {
+export class Console extends EventEmitter<{
+  line: [string, number];
+  crash: [CrashSeen];
+  gone: [string];
+  back: [string];
+}> {
   readonly board: string;
   readonly crashes: CrashSeen[] = [];
   private readonly transport: ByteTransport;
@@ -111,7 +116,8 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const waiter of this.waiters) this.settle(waiter, new Error(`[${this.board}] console closed while waiting: ${waiter.options.step}`));
+    for (const waiter of this.waiters)
+      this.settle(waiter, new Error(`[${this.board}] console closed while waiting: ${waiter.options.step}`));
     await this.transport.close();
     this.log.event(`closed ${this.transport.description}`);
     await this.log.close();
@@ -173,7 +179,11 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
 
   /** Set the port's modem-control lines (DTR/RTS), logged as a harness event. */
   async setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void> {
-    this.log.event(`set ${Object.entries(signals).map(([k, v]) => `${k.toUpperCase()}=${v ? 1 : 0}`).join(' ')}`);
+    this.log.event(
+      `set ${Object.entries(signals)
+        .map(([k, v]) => `${k.toUpperCase()}=${v ? 1 : 0}`)
+        .join(' ')}`,
+    );
     await this.transport.setSignals(signals);
   }
 
@@ -188,7 +198,8 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
    * and including it (the newest 64 KiB at most).
    */
   expectBytes(needle: Buffer, options: { timeout: number; step: string }): Promise<Buffer> {
-    if (needle.length === 0 || needle.length > RAW_WINDOW_BYTES) throw new Error('expectBytes needs 1 to 65536 bytes to look for');
+    if (needle.length === 0 || needle.length > RAW_WINDOW_BYTES)
+      throw new Error('expectBytes needs 1 to 65536 bytes to look for');
     return new Promise((resolve, reject) => {
       let seen = Buffer.alloc(0);
       const onData = (chunk: Buffer) => {
@@ -198,7 +209,13 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
         if (seen.length > RAW_WINDOW_BYTES) seen = seen.subarray(-RAW_WINDOW_BYTES);
       };
       const timer = setTimeout(() => {
-        finish(this.failure(options.step, `the bytes ${escapeBytes(needle)} within ${options.timeout} ms`, seen.length ? `${seen.length} bytes, ending ${escapeBytes(seen.subarray(-80))}` : 'no bytes'));
+        finish(
+          this.failure(
+            options.step,
+            `the bytes ${escapeBytes(needle)} within ${options.timeout} ms`,
+            seen.length ? `${seen.length} bytes, ending ${escapeBytes(seen.subarray(-80))}` : 'no bytes',
+          ),
+        );
       }, options.timeout);
       const finish = (outcome: Buffer | Error) => {
         clearTimeout(timer);
@@ -227,7 +244,10 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
         resolve,
         reject,
         timer: setTimeout(() => {
-          this.settle(waiter, this.failure(options.step, `a line matching ${pattern} within ${options.timeout} ms`, this.seenSummary()));
+          this.settle(
+            waiter,
+            this.failure(options.step, `a line matching ${pattern} within ${options.timeout} ms`, this.seenSummary()),
+          );
         }, options.timeout),
       };
       this.waiters.add(waiter);
@@ -238,7 +258,11 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
   async expectNot(pattern: RegExp, options: { window: number; step: string }): Promise<void> {
     try {
       const seen = await this.expect(pattern, { timeout: options.window, step: options.step, allowCrash: true });
-      throw this.failure(options.step, `no line matching ${pattern} for ${options.window} ms`, `line ${seen.index}: ${escapeBytes(Buffer.from(seen.line, 'latin1'))}`);
+      throw this.failure(
+        options.step,
+        `no line matching ${pattern} for ${options.window} ms`,
+        `line ${seen.index}: ${escapeBytes(Buffer.from(seen.line, 'latin1'))}`,
+      );
     } catch (error) {
       if (error instanceof HilError && error.detail.expected.startsWith('a line matching')) return;
       throw error;
@@ -285,7 +309,12 @@ export class Console extends EventEmitter<{ line: [string, number]; crash: [Cras
   }
 
   /** A match, a crash-signature failure, or undefined when the line is neither. */
-  private judge(text: string, index: number, pattern: RegExp, options: ExpectOptions): LineMatch | HilError | undefined {
+  private judge(
+    text: string,
+    index: number,
+    pattern: RegExp,
+    options: ExpectOptions,
+  ): LineMatch | HilError | undefined {
     const visible = matchableText(index === this.consumed.index ? text.slice(this.consumed.length) : text);
     const match = pattern.exec(visible);
     if (match) {

@@ -2,7 +2,7 @@
  * Bytes from a board are hostile: binary, terminal escapes, HTML. The readable log shows every
  * byte as printable ASCII: `\xNN` for the rest, `\\` for a backslash, `\r` and `\t` by name.
  */
-const NAMED: Record<number, string> = { 0x5c: '\\\\', 0x0d: '\\r', 0x09: '\\t' };
+const NAMED: Record<number, string> = { 92: '\\\\', 13: '\\r', 9: '\\t' };
 
 export function escapeBytes(bytes: Uint8Array): string {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -24,7 +24,11 @@ export class ConsoleLog {
   /** A chunk that ended in CR: shown only if the next byte is not the LF that makes it a line end. */
   private heldCr: Direction | undefined;
 
-  constructor(dir: string, name: string, private readonly redactor?: Redactor) {
+  constructor(
+    dir: string,
+    name: string,
+    private readonly redactor?: Redactor,
+  ) {
     mkdirSync(dir, { recursive: true });
     this.binPath = join(dir, `${name}.bin`);
     this.logPath = join(dir, `${name}.log`);
@@ -68,9 +72,7 @@ export class ConsoleLog {
   }
 
   async drained(): Promise<void> {
-    await Promise.all(
-      [this.bin, this.text].filter((s) => s.writableNeedDrain).map((s) => once(s, 'drain')),
-    );
+    await Promise.all([this.bin, this.text].filter((s) => s.writableNeedDrain).map((s) => once(s, 'drain')));
   }
 
   async close(): Promise<void> {

@@ -67,7 +67,10 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     });
     const deadline = new Promise<never>((_, reject) => {
       // A port nobody reads (no flow control, a full PTY) would otherwise block the caller forever.
-      timer = setTimeout(() => reject(new Error(`${this.description}: ${data.length} bytes not written within ${WRITE_DEADLINE_MS} ms`)), WRITE_DEADLINE_MS);
+      timer = setTimeout(
+        () => reject(new Error(`${this.description}: ${data.length} bytes not written within ${WRITE_DEADLINE_MS} ms`)),
+        WRITE_DEADLINE_MS,
+      );
     });
     try {
       await Promise.race([written, deadline]);
@@ -80,7 +83,9 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
     const port = this.port;
     if (!port?.isOpen) throw new Error(`${this.description} is not open (port gone)`);
     await new Promise<void>((resolve, reject) =>
-      port.set(signals, (error) => (error ? reject(new Error(`${this.description} cannot set DTR/RTS: ${error.message}`)) : resolve())),
+      port.set(signals, (error) =>
+        error ? reject(new Error(`${this.description} cannot set DTR/RTS: ${error.message}`)) : resolve(),
+      ),
     );
   }
 

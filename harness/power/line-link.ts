@@ -29,7 +29,10 @@ export class LineLink {
   private waiting: (() => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly stream: ByteStream, readonly description: string) {
+  constructor(
+    private readonly stream: ByteStream,
+    readonly description: string,
+  ) {
     stream.onData((chunk) => {
       this.buffer = (this.buffer + chunk.toString('latin1')).slice(-MAX_REPLY);
       this.waiting?.();
@@ -72,7 +75,11 @@ export class LineLink {
         else resolve(outcome);
       };
       const deadline = setTimeout(() => {
-        finish(new Error(`${this.description}: no reply to ${JSON.stringify(command.trim())} within ${rule.timeoutMs} ms (got ${JSON.stringify(this.buffer)})`));
+        finish(
+          new Error(
+            `${this.description}: no reply to ${JSON.stringify(command.trim())} within ${rule.timeoutMs} ms (got ${JSON.stringify(this.buffer)})`,
+          ),
+        );
       }, rule.timeoutMs);
       const check = () => {
         if (rule.terminator) {
@@ -115,7 +122,11 @@ export async function tcpStream(host: string, port: number, timeoutMs = 3000): P
   };
 }
 
-export async function serialStream(path: string, baudRate: number, parity: 'none' | 'even' = 'none'): Promise<ByteStream> {
+export async function serialStream(
+  path: string,
+  baudRate: number,
+  parity: 'none' | 'even' = 'none',
+): Promise<ByteStream> {
   const port = new SerialPort({ path, baudRate, parity, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
     port.open((error) => (error ? reject(new Error(`cannot open ${path}: ${error.message}`)) : resolve())),

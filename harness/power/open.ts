@@ -27,7 +27,8 @@ export async function openPower(wiring: PowerWiringConfig): Promise<Power> {
       return new KoradSupply(link, wiring.nominal ?? DEFAULT_NOMINAL, offMs);
     }
     case 'tasmota': {
-      const credentials = wiring.password !== undefined ? { user: wiring.user ?? 'admin', password: wiring.password } : undefined;
+      const credentials =
+        wiring.password !== undefined ? { user: wiring.user ?? 'admin', password: wiring.password } : undefined;
       return new TasmotaRelay(wiring.url, wiring.relay ?? 1, credentials, offMs);
     }
   }

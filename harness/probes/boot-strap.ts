@@ -50,11 +50,15 @@ class DtrRtsStrap implements DownloadEntry {
   }
 }
 
-export function downloadEntry(strap: BootStrapConfig | undefined, endpoints: BoardEndpoints | undefined): DownloadEntry | undefined {
+export function downloadEntry(
+  strap: BootStrapConfig | undefined,
+  endpoints: BoardEndpoints | undefined,
+): DownloadEntry | undefined {
   if (!strap) return undefined;
   if (strap.driver === 'dtr-rts') return new DtrRtsStrap();
   const url = resolveAuto(strap.url, endpoints?.strap?.url, 'boot-strap.url');
-  const credentials = strap.password !== undefined ? { user: strap.user ?? 'admin', password: strap.password } : undefined;
+  const credentials =
+    strap.password !== undefined ? { user: strap.user ?? 'admin', password: strap.password } : undefined;
   return new RelayStrap(new TasmotaRelay(url, strap.relay ?? 1, credentials));
 }
 

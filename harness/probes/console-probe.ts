@@ -44,7 +44,10 @@ const RESPONSE_WINDOW_MS = 800;
 
 export async function probeConsole(board: Board, profileProbes: string[]): Promise<ProbeResult[]> {
   const results: ProbeResult[] = [];
-  const probes = [...BUILTIN_PROBES, ...profileProbes.map((send) => ({ send, why: "the profile's own debug command" }))];
+  const probes = [
+    ...BUILTIN_PROBES,
+    ...profileProbes.map((send) => ({ send, why: "the profile's own debug command" })),
+  ];
   for (const probe of probes) {
     const mark = await board.command(probe.send, `console probe "${probe.send}"`);
     results.push(judge(probe.send, probe.why, await collect(board, mark)));

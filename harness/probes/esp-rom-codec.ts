@@ -43,7 +43,13 @@ export function decodeResponse(packet: Buffer, statusBytes: 2 | 4 = 4): RomRespo
   const body = packet.subarray(8, 8 + size);
   if (body.length < statusBytes) return undefined;
   const status = body.subarray(body.length - statusBytes);
-  return { op: packet[1]!, value: packet.readUInt32LE(4), data: body.subarray(0, body.length - statusBytes), status: status[0]!, error: status[1]! };
+  return {
+    op: packet[1]!,
+    value: packet.readUInt32LE(4),
+    data: body.subarray(0, body.length - statusBytes),
+    status: status[0]!,
+    error: status[1]!,
+  };
 }
 
 export function encodeResponse(op: number, value: number, data: Uint8Array, status: number, error: number): Buffer {

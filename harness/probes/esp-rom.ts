@@ -25,7 +25,10 @@ const MAX_FRAMES = 32;
 
 export type RomVerdict = 'disabled' | 'secure' | 'open' | 'cannot-tell';
 
-export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<{ verdict: RomVerdict; evidence: Record<string, unknown> }> {
+export async function probeEspRom(
+  board: Board,
+  entry: DownloadEntry,
+): Promise<{ verdict: RomVerdict; evidence: Record<string, unknown> }> {
   const mark = board.console.mark();
   await entry.enter(board);
   const decoder = new SlipDecoder();
@@ -50,10 +53,14 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<{
   };
   try {
     let synced: RomResponse | undefined;
-    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++) synced = await ask(OP.SYNC, encodeCommand(OP.SYNC, SYNC_DATA));
+    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++)
+      synced = await ask(OP.SYNC, encodeCommand(OP.SYNC, SYNC_DATA));
     const boot = board.console.linesSince(mark).slice(-6);
     if (!synced) {
-      return { verdict: 'disabled', evidence: { entry: entry.description, sync: `no answer to ${SYNC_ATTEMPTS} SYNC packets`, boot } };
+      return {
+        verdict: 'disabled',
+        evidence: { entry: entry.description, sync: `no answer to ${SYNC_ATTEMPTS} SYNC packets`, boot },
+      };
     }
     await sleep(100); // the ROM answers SYNC eight times; let the rest arrive before the next command
     const info = await ask(OP.GET_SECURITY_INFO, encodeCommand(OP.GET_SECURITY_INFO));
@@ -62,7 +69,8 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<{
     const evidence = {
       entry: entry.description,
       boot,
-      security: security ?? (info ? `refused (status ${info.status}, error 0x${info.error.toString(16)})` : 'no answer'),
+      security:
+        security ?? (info ? `refused (status ${info.status}, error 0x${info.error.toString(16)})` : 'no answer'),
       readReg: reg
         ? reg.status === 0
           ? `0x${CHIP_MAGIC_REG.toString(16)} read as 0x${reg.value.toString(16).padStart(8, '0')}`

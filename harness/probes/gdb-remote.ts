@@ -23,7 +23,10 @@ export class GdbRemote {
   private readonly arrivals = new Arrivals();
   private closed = false;
 
-  private constructor(private readonly socket: Socket, readonly address: string) {
+  private constructor(
+    private readonly socket: Socket,
+    readonly address: string,
+  ) {
     socket.on('data', (chunk: Buffer) => {
       for (const event of this.parser.push(chunk)) {
         if (event.kind === 'packet') socket.write('+');
@@ -69,7 +72,8 @@ export class GdbRemote {
       // Console output packets (`O...`) while a command runs are not its reply.
       if (event.payload.startsWith('O') && event.payload !== 'OK') continue;
       if (!wantsStopReply && /^[ST][0-9a-fA-F]{2}/.test(event.payload)) continue;
-      if (this.transcript.length < MAX_PENDING) this.transcript.push({ sent: payload, received: event.payload.slice(0, 1024) });
+      if (this.transcript.length < MAX_PENDING)
+        this.transcript.push({ sent: payload, received: event.payload.slice(0, 1024) });
       return event.payload;
     }
     if (this.closed) throw new Error(`${this.address} closed the connection after ${JSON.stringify(payload)}`);

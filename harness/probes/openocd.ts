@@ -23,7 +23,15 @@ const TARGET_REFUSED = [
   /stm32x device protected/,
 ];
 /** ...and when it could not find or open the probe. */
-const PROBE_MISSING = [/unable to find/i, /No J-Link device found/, /couldn't open/i, /No device found/i, /LIBUSB_ERROR/, /Error: open failed/, /can't find/i];
+const PROBE_MISSING = [
+  /unable to find/i,
+  /No J-Link device found/,
+  /couldn't open/i,
+  /No device found/i,
+  /LIBUSB_ERROR/,
+  /Error: open failed/,
+  /can't find/i,
+];
 
 export type OpenOcdOutcome =
   | { kind: 'serving'; port: number; stderr: string; stop: () => Promise<void> }
@@ -31,11 +39,18 @@ export type OpenOcdOutcome =
   | { kind: 'probe-missing'; signs: string[]; stderr: string }
   | { kind: 'failed'; stderr: string };
 
-export async function startOpenOcd(args: string[], options: { binary?: string; gdbPort?: number } = {}): Promise<OpenOcdOutcome> {
+export async function startOpenOcd(
+  args: string[],
+  options: { binary?: string; gdbPort?: number } = {},
+): Promise<OpenOcdOutcome> {
   const port = options.gdbPort ?? 3333;
-  const child: ChildProcess = spawn(options.binary ?? 'openocd', [...args, '-c', `gdb_port ${port}`, '-c', 'tcl_port disabled', '-c', 'telnet_port disabled'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    options.binary ?? 'openocd',
+    [...args, '-c', `gdb_port ${port}`, '-c', 'tcl_port disabled', '-c', 'telnet_port disabled'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   const collect = (chunk: Buffer) => {
     if (stderr.length < MAX_STDERR) stderr += chunk.toString('latin1');
@@ -76,7 +91,10 @@ export async function startOpenOcd(args: string[], options: { binary?: string; g
   if (refused.length > 0) return { kind: 'target-refused', signs: refused, stderr };
   const missing = PROBE_MISSING.filter((p) => p.test(stderr)).map(String);
   if (missing.length > 0) return { kind: 'probe-missing', signs: missing, stderr };
-  return { kind: 'failed', stderr: outcome === 'deadline' ? `${stderr}\n(no gdb port within ${START_DEADLINE_MS} ms)` : stderr };
+  return {
+    kind: 'failed',
+    stderr: outcome === 'deadline' ? `${stderr}\n(no gdb port within ${START_DEADLINE_MS} ms)` : stderr,
+  };
 }
 
 /** Lock state OpenOCD reported while serving, recorded as evidence. */

@@ -23,7 +23,11 @@ export function encodePacket(payload: string | Uint8Array): Buffer {
   return Buffer.concat([Buffer.from('$'), escaped, Buffer.from(`#${checksum(escaped).toString(16).padStart(2, '0')}`)]);
 }
 
-export type RspEvent = { kind: 'ack' } | { kind: 'nak' } | { kind: 'packet'; payload: string; checksumOk: boolean } | { kind: 'interrupt' };
+export type RspEvent =
+  | { kind: 'ack' }
+  | { kind: 'nak' }
+  | { kind: 'packet'; payload: string; checksumOk: boolean }
+  | { kind: 'interrupt' };
 
 /** Undo run-length encoding and escapes in a received payload. */
 export function decodePayload(body: Buffer): string {
@@ -41,6 +45,13 @@ export function decodePayload(body: Buffer): string {
 }
 
 /** A stream parser: feed bytes, get acks and packets; garbage between packets is skipped. Bounded. */
+/** '+' acknowledges, '-' asks for a resend, 0x03 interrupts the target. */
+const SINGLE_BYTE_EVENTS: Record<number, RspEvent> = {
+  43: { kind: 'ack' },
+  45: { kind: 'nak' },
+  3: { kind: 'interrupt' },
+};
+
 export class RspParser {
   private pending = Buffer.alloc(0);
   constructor(private readonly maxPacket = 64 * 1024) {}
@@ -51,10 +62,11 @@ export class RspParser {
     let i = 0;
     while (i < this.pending.length) {
       const b = this.pending[i]!;
-      if (b === 0x2b) (events.push({ kind: 'ack' }), i++);
-      else if (b === 0x2d) (events.push({ kind: 'nak' }), i++);
-      else if (b === 0x03) (events.push({ kind: 'interrupt' }), i++);
-      else if (b === 0x24 || b === 0x25) {
+      const single = SINGLE_BYTE_EVENTS[b];
+      if (single) {
+        events.push(single);
+        i++;
+      } else if (b === 0x24 || b === 0x25) {
         const hash = this.pending.indexOf(0x23, i + 1);
         if (hash === -1 || hash + 2 >= this.pending.length) break; // incomplete
         const body = this.pending.subarray(i + 1, hash);

@@ -61,8 +61,16 @@ export async function probeStm32Loader(
       synced = await queue.read(1);
     }
     const base = { entry: entry.description, uart: `${uart.path} ${uart.baud} 8E1` };
-    if (!synced) return { verdict: 'no-loader', evidence: { ...base, sync: `no answer to 0x7F (${SYNC_ATTEMPTS} tries): readout protection level 2, or the loader is not reachable` } };
-    if (synced[0] !== ACK && synced[0] !== NACK) return { verdict: 'cannot-tell', evidence: { ...base, sync: `answered 0x${synced[0]!.toString(16)}` } };
+    if (!synced)
+      return {
+        verdict: 'no-loader',
+        evidence: {
+          ...base,
+          sync: `no answer to 0x7F (${SYNC_ATTEMPTS} tries): readout protection level 2, or the loader is not reachable`,
+        },
+      };
+    if (synced[0] !== ACK && synced[0] !== NACK)
+      return { verdict: 'cannot-tell', evidence: { ...base, sync: `answered 0x${synced[0]!.toString(16)}` } };
 
     await send(commandBytes(CMD.GET));
     const getAck = await queue.read(1);
@@ -90,7 +98,14 @@ export async function probeStm32Loader(
       if (reply?.[0] === ACK) reads.push({ region: region.name, address, read: reply.subarray(1).toString('hex') });
       else reads.push({ region: region.name, address, refused: 'length NACKed' });
     }
-    const evidence = { ...base, bootloader: get ? { version: get.version, commands: get.commands.map((c) => `0x${c.toString(16).padStart(2, '0')}`) } : 'Get not answered', reads, sent };
+    const evidence = {
+      ...base,
+      bootloader: get
+        ? { version: get.version, commands: get.commands.map((c) => `0x${c.toString(16).padStart(2, '0')}`) }
+        : 'Get not answered',
+      reads,
+      sent,
+    };
     if (regions.length === 0) return { verdict: 'cannot-tell', evidence };
     if (reads.some((r) => 'read' in r)) return { verdict: 'readable', evidence };
     return { verdict: reads.every((r) => r.refused === 'NACK') ? 'protected' : 'cannot-tell', evidence };

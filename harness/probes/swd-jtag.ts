@@ -20,10 +20,10 @@ export type DebugVerdict =
   | { verdict: 'cannot-tell'; reason: string; evidence: Record<string, unknown> };
 
 /** Where the debug port is: a gdbserver address, or an OpenOCD to start; undefined when the rig has none. */
-export function debugPortOf(wiring: { debug?: DebugWiringConfig; qemu?: { gdbstub?: boolean } }, endpoints?: BoardEndpoints):
-  | { gdb: { host: string; port: number } }
-  | { openocd: NonNullable<DebugWiringConfig['openocd']> }
-  | undefined {
+export function debugPortOf(
+  wiring: { debug?: DebugWiringConfig; qemu?: { gdbstub?: boolean } },
+  endpoints?: BoardEndpoints,
+): { gdb: { host: string; port: number } } | { openocd: NonNullable<DebugWiringConfig['openocd']> } | undefined {
   if (wiring.qemu?.gdbstub && endpoints?.gdb !== undefined) return { gdb: { host: '127.0.0.1', port: endpoints.gdb } };
   const gdb = wiring.debug?.gdb;
   if (gdb) {
@@ -33,17 +33,34 @@ export function debugPortOf(wiring: { debug?: DebugWiringConfig; qemu?: { gdbstu
   return undefined;
 }
 
-export async function tryDebugPort(port: NonNullable<ReturnType<typeof debugPortOf>>, regions: MemoryRegion[]): Promise<DebugVerdict> {
+export async function tryDebugPort(
+  port: NonNullable<ReturnType<typeof debugPortOf>>,
+  regions: MemoryRegion[],
+): Promise<DebugVerdict> {
   if ('openocd' in port) {
-    const started = await startOpenOcd(port.openocd.args, { binary: port.openocd.binary, gdbPort: port.openocd['gdb-port'] });
+    const started = await startOpenOcd(port.openocd.args, {
+      binary: port.openocd.binary,
+      gdbPort: port.openocd['gdb-port'],
+    });
     const tail = started.stderr.split('\n').slice(-15);
     switch (started.kind) {
       case 'target-refused':
-        return { verdict: 'closed', evidence: { openocd: 'could not reach the core', signs: started.signs, stderr: tail } };
+        return {
+          verdict: 'closed',
+          evidence: { openocd: 'could not reach the core', signs: started.signs, stderr: tail },
+        };
       case 'probe-missing':
-        return { verdict: 'cannot-tell', reason: 'OpenOCD could not find the debug probe', evidence: { signs: started.signs, stderr: tail } };
+        return {
+          verdict: 'cannot-tell',
+          reason: 'OpenOCD could not find the debug probe',
+          evidence: { signs: started.signs, stderr: tail },
+        };
       case 'failed':
-        return { verdict: 'cannot-tell', reason: 'OpenOCD failed for a reason that says nothing about the target', evidence: { stderr: tail } };
+        return {
+          verdict: 'cannot-tell',
+          reason: 'OpenOCD failed for a reason that says nothing about the target',
+          evidence: { stderr: tail },
+        };
       case 'serving':
         try {
           const result = await readThrough({ host: '127.0.0.1', port: started.port }, regions);
@@ -64,7 +81,11 @@ async function readThrough(address: { host: string; port: number }, regions: Mem
     gdb = await GdbRemote.connect(address.host, address.port);
   } catch (error) {
     // No gdbserver says nothing about the target (OpenOCD not started, wrong port): not a pass.
-    return { verdict: 'cannot-tell', reason: `no gdbserver answered at ${where}`, evidence: { gdbserver: where, connection: (error as Error).message } };
+    return {
+      verdict: 'cannot-tell',
+      reason: `no gdbserver answered at ${where}`,
+      evidence: { gdbserver: where, connection: (error as Error).message },
+    };
   }
   try {
     // No multiprocess feature: plain `D` then detaches on every server (QEMU refuses it otherwise).
@@ -76,14 +97,20 @@ async function readThrough(address: { host: string; port: number }, regions: Mem
       reads.push({
         region: region.name,
         address: `0x${region.address.toString(16).padStart(8, '0')}`,
-        ...('bytes' in reply ? { read: hexOf(reply.bytes), ascii: reply.bytes.toString('latin1') } : { refused: reply.error }),
+        ...('bytes' in reply
+          ? { read: hexOf(reply.bytes), ascii: reply.bytes.toString('latin1') }
+          : { refused: reply.error }),
       });
     }
     const evidence = { gdbserver: where, supported, haltReason, reads, transcript: gdb.transcript };
     if (regions.length === 0) return { verdict: 'cannot-tell', reason: 'the profile names no memory to try', evidence };
     return { verdict: reads.some((r) => 'read' in r) ? 'open' : 'closed', evidence };
   } catch (error) {
-    return { verdict: 'cannot-tell', reason: `the gdbserver stopped answering: ${(error as Error).message}`, evidence: { gdbserver: where, transcript: gdb.transcript } };
+    return {
+      verdict: 'cannot-tell',
+      reason: `the gdbserver stopped answering: ${(error as Error).message}`,
+      evidence: { gdbserver: where, transcript: gdb.transcript },
+    };
   } finally {
     await gdb.detach();
   }

@@ -10,7 +10,10 @@ export class QmpClient {
   private queue: Promise<unknown> = Promise.resolve();
   readonly events: { event: string; data: unknown }[] = [];
 
-  private constructor(private readonly socket: Socket, readonly path: string) {}
+  private constructor(
+    private readonly socket: Socket,
+    readonly path: string,
+  ) {}
 
   static async connect(path: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<QmpClient> {
     const socket = createConnection(path);

@@ -21,9 +21,16 @@ export function decodeMessage(line: string): QmpMessage {
     throw new Error(`QMP: not JSON: ${line.slice(0, 200)}`);
   }
   if (parsed.QMP && typeof parsed.QMP === 'object') {
-    const qmp = parsed.QMP as { version?: { qemu?: { major: number; minor: number; micro: number }; package?: string }; capabilities?: string[] };
+    const qmp = parsed.QMP as {
+      version?: { qemu?: { major: number; minor: number; micro: number }; package?: string };
+      capabilities?: string[];
+    };
     const v = qmp.version?.qemu;
-    return { kind: 'greeting', version: v ? `${v.major}.${v.minor}.${v.micro}` : 'unknown', capabilities: qmp.capabilities ?? [] };
+    return {
+      kind: 'greeting',
+      version: v ? `${v.major}.${v.minor}.${v.micro}` : 'unknown',
+      capabilities: qmp.capabilities ?? [],
+    };
   }
   if ('return' in parsed) return { kind: 'return', value: parsed.return, id: parsed.id };
   if (parsed.error && typeof parsed.error === 'object') {
@@ -31,7 +38,12 @@ export function decodeMessage(line: string): QmpMessage {
     return { kind: 'error', errorClass: error.class ?? 'unknown', description: error.desc ?? '', id: parsed.id };
   }
   if (typeof parsed.event === 'string') {
-    return { kind: 'event', event: parsed.event, data: parsed.data, timestamp: parsed.timestamp as { seconds: number; microseconds: number } | undefined };
+    return {
+      kind: 'event',
+      event: parsed.event,
+      data: parsed.data,
+      timestamp: parsed.timestamp as { seconds: number; microseconds: number } | undefined,
+    };
   }
   throw new Error(`QMP: unknown message: ${line.slice(0, 200)}`);
 }

@@ -20,7 +20,11 @@ function alive(pid: number): boolean {
   }
 }
 
-export function lockBoard(rig: string, board: string, dir = process.env.HIL_LOCK_DIR ?? join(tmpdir(), 'hil-locks')): BoardLock {
+export function lockBoard(
+  rig: string,
+  board: string,
+  dir = process.env.HIL_LOCK_DIR ?? join(tmpdir(), 'hil-locks'),
+): BoardLock {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${rig}--${board}.lock`);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -38,7 +42,9 @@ export function lockBoard(rig: string, board: string, dir = process.env.HIL_LOCK
         // unreadable: treat as stale
       }
       if (owner.pid !== undefined && alive(owner.pid)) {
-        throw new Error(`board ${board} of rig ${rig} is in use by process ${owner.pid} since ${owner.since ?? '?'} (lock ${file})`);
+        throw new Error(
+          `board ${board} of rig ${rig} is in use by process ${owner.pid} since ${owner.since ?? '?'} (lock ${file})`,
+        );
       }
       rmSync(file, { force: true });
     }

@@ -12,7 +12,12 @@ export interface Progress {
 export function consoleProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
   const tty = stream.isTTY === true && !process.env.NO_COLOR;
   const paint = (code: string, text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
-  const mark = (c: Check) => (c.skip ? paint('33', tty ? '○ skip' : 'skip') : c.ok ? paint('32', tty ? '✓ ok  ' : 'ok  ') : paint('31', tty ? '✗ FAIL' : 'FAIL'));
+  const mark = (c: Check) =>
+    c.skip
+      ? paint('33', tty ? '○ skip' : 'skip')
+      : c.ok
+        ? paint('32', tty ? '✓ ok  ' : 'ok  ')
+        : paint('31', tty ? '✗ FAIL' : 'FAIL');
   const line = (text: string) => stream.write(`${text}\n`);
   return {
     info: (message) => line(message),
@@ -31,7 +36,9 @@ export function consoleProgress(stream: NodeJS.WriteStream = process.stderr): Pr
     },
     suiteEnd: (r) => {
       if (r.error) line(paint('31', `  ${r.board} ! ${r.error}`));
-      line(`${paint('1', `${r.board} / ${r.suite}`)}: ${r.pass} passed, ${r.fail} failed, ${r.skip} skipped (${r.tap})`);
+      line(
+        `${paint('1', `${r.board} / ${r.suite}`)}: ${r.pass} passed, ${r.fail} failed, ${r.skip} skipped (${r.tap})`,
+      );
     },
   };
 }

@@ -45,7 +45,10 @@ export function listSuites(): string[] {
 }
 
 function runId(rig: string, now = new Date()): string {
-  return `${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}-${rig}`;
+  return `${now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-')}-${rig}`;
 }
 
 export async function run(options: RunOptions): Promise<number> {
@@ -67,8 +70,12 @@ export async function run(options: RunOptions): Promise<number> {
   const suites = options.suites?.length ? options.suites : available;
   const unknownSuites = suites.filter((s) => !available.includes(s));
   if (unknownBoards.length || unknownSuites.length) {
-    if (unknownBoards.length) progress.info(`cannot run: no board ${unknownBoards.join(', ')} in ${rig.file} (boards: ${allBoards.join(', ')})`);
-    if (unknownSuites.length) progress.info(`cannot run: no suite ${unknownSuites.join(', ')} (suites: ${available.join(', ')})`);
+    if (unknownBoards.length)
+      progress.info(
+        `cannot run: no board ${unknownBoards.join(', ')} in ${rig.file} (boards: ${allBoards.join(', ')})`,
+      );
+    if (unknownSuites.length)
+      progress.info(`cannot run: no suite ${unknownSuites.join(', ')} (suites: ${available.join(', ')})`);
     return EXIT.cannotRun;
   }
 
@@ -98,7 +105,9 @@ export async function run(options: RunOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = signal;
-    progress.info(`\n${signal}: stopping suites, putting supplies in the safe state (${rig.config['safe-state'] ?? 'off'})`);
+    progress.info(
+      `\n${signal}: stopping suites, putting supplies in the safe state (${rig.config['safe-state'] ?? 'off'})`,
+    );
     void cleanup().finally(() => {
       summary.run.interrupted = signal;
       summary.run.finished = new Date().toISOString();
@@ -236,8 +245,10 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   let error: string | undefined;
   if (timedOut) error = `suite did not finish within ${job.deadlineMs} ms and was stopped`;
   else if (outcome.bailout) error = outcome.bailout;
-  else if (!outcome.complete) error = `suite ended without finishing its TAP plan (exit ${exit.code ?? exit.signal}); see ${job.suite}.stderr.log`;
-  else if (exit.code !== 0 && outcome.fail === 0) error = `suite exited with ${exit.code ?? exit.signal} but reported no failed check; see ${job.suite}.stderr.log`;
+  else if (!outcome.complete)
+    error = `suite ended without finishing its TAP plan (exit ${exit.code ?? exit.signal}); see ${job.suite}.stderr.log`;
+  else if (exit.code !== 0 && outcome.fail === 0)
+    error = `suite exited with ${exit.code ?? exit.signal} but reported no failed check; see ${job.suite}.stderr.log`;
   const result: SuiteResult = {
     board: job.board,
     suite: job.suite,
@@ -248,14 +259,22 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
     console: join(job.board, `${job.suite}.log`),
     ...(error ? { error } : {}),
     checks: error
-      ? [...outcome.checks, { name: 'suite ran to completion', ok: false, skip: false, provisions: [], evidence: { error } }]
+      ? [
+          ...outcome.checks,
+          { name: 'suite ran to completion', ok: false, skip: false, provisions: [], evidence: { error } },
+        ]
       : outcome.checks,
   };
   job.progress.suiteEnd(result);
   return result;
 }
 
-async function toSafeState(rig: LoadedRig, boards: string[], endpoints: RigEndpoints | undefined, progress: Progress): Promise<void> {
+async function toSafeState(
+  rig: LoadedRig,
+  boards: string[],
+  endpoints: RigEndpoints | undefined,
+  progress: Progress,
+): Promise<void> {
   const state = rig.config['safe-state'] ?? 'off';
   for (const board of boards) {
     const wiring = rig.config.boards[board]?.power;

@@ -22,7 +22,15 @@ export interface SuiteResult {
 }
 
 export interface RunSummary {
-  run: { id: string; rig: string; seed: number; started: string; finished?: string; complete: boolean; interrupted?: string };
+  run: {
+    id: string;
+    rig: string;
+    seed: number;
+    started: string;
+    finished?: string;
+    complete: boolean;
+    interrupted?: string;
+  };
   results: SuiteResult[];
 }
 

@@ -22,13 +22,17 @@ export interface SuiteOutcome {
 function toCheck(result: Result, prefix: string): Check {
   const diag = (result.diag ?? {}) as Record<string, unknown>;
   const provisions = Array.isArray(diag.provisions) ? diag.provisions.map(String) : [];
-  const evidence = typeof diag.evidence === 'object' && diag.evidence !== null ? (diag.evidence as Record<string, unknown>) : {};
+  const evidence =
+    typeof diag.evidence === 'object' && diag.evidence !== null ? (diag.evidence as Record<string, unknown>) : {};
   const skip = result.skip === false ? false : String(result.skip || 'skipped');
   return { name: prefix + result.name, ok: result.ok, skip, provisions, evidence };
 }
 
 /** A parser fed with the suite's stdout as it arrives; `done` resolves when the stream ends. */
-export function tapResults(onCheck: (check: Check) => void = () => undefined): { parser: Parser; done: Promise<SuiteOutcome> } {
+export function tapResults(onCheck: (check: Check) => void = () => undefined): {
+  parser: Parser;
+  done: Promise<SuiteOutcome>;
+} {
   const checks: Check[] = [];
   let bailout: string | undefined;
   const watch = (parser: Parser, prefix: string) => {
@@ -52,7 +56,14 @@ export function tapResults(onCheck: (check: Check) => void = () => undefined): {
     parser.on('complete', (final: { plan: { end: number | null } }) => {
       const fail = checks.filter((c) => !c.ok && !c.skip).length;
       const skip = checks.filter((c) => c.skip).length;
-      resolve({ checks, pass: checks.length - fail - skip, fail, skip, bailout, complete: final.plan.end !== null && !bailout });
+      resolve({
+        checks,
+        pass: checks.length - fail - skip,
+        fail,
+        skip,
+        bailout,
+        complete: final.plan.end !== null && !bailout,
+      });
     });
   });
   return { parser, done };

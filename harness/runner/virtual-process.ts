@@ -39,7 +39,10 @@ export async function startVirtualRig(rigFile: string, stateDir: string): Promis
   };
   try {
     const ready = await new Promise<{ endpointsFile: string } & RigEndpoints>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`virtual rig not ready within ${READY_DEADLINE_MS} ms: ${stderr.trim()}`)), READY_DEADLINE_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`virtual rig not ready within ${READY_DEADLINE_MS} ms: ${stderr.trim()}`)),
+        READY_DEADLINE_MS,
+      );
       const lines = createInterface({ input: child.stdout! });
       lines.once('line', (line) => {
         clearTimeout(timer);

@@ -15,12 +15,16 @@ export interface ClientHello {
 }
 
 class Reader {
-  constructor(private readonly bytes: Buffer, private offset = 0) {}
+  constructor(
+    private readonly bytes: Buffer,
+    private offset = 0,
+  ) {}
   get remaining(): number {
     return this.bytes.length - this.offset;
   }
   need(n: number): void {
-    if (this.offset + n > this.bytes.length) throw new Error(`ClientHello cut short at byte ${this.offset} (needs ${n} more)`);
+    if (this.offset + n > this.bytes.length)
+      throw new Error(`ClientHello cut short at byte ${this.offset} (needs ${n} more)`);
   }
   u8(): number {
     this.need(1);
@@ -61,7 +65,14 @@ export function parseClientHello(data: Buffer): ClientHello {
   hello.take(hello.u8()); // session id
   const cipherSuites = u16List(hello.take(hello.u16()));
   hello.take(hello.u8()); // compression methods
-  const result: ClientHello = { recordVersion, clientVersion, versions: [clientVersion], cipherSuites, signatureAlgorithms: [], extensions: [] };
+  const result: ClientHello = {
+    recordVersion,
+    clientVersion,
+    versions: [clientVersion],
+    cipherSuites,
+    signatureAlgorithms: [],
+    extensions: [],
+  };
   if (hello.remaining === 0) return result; // no extensions at all
   const extensions = new Reader(hello.take(hello.u16()));
   while (extensions.remaining > 0) {
@@ -80,7 +91,13 @@ export function parseClientHello(data: Buffer): ClientHello {
   return result;
 }
 
-export const VERSION_NAMES: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' };
+export const VERSION_NAMES: Record<number, string> = {
+  768: 'SSL 3.0',
+  769: 'TLS 1.0',
+  770: 'TLS 1.1',
+  771: 'TLS 1.2',
+  772: 'TLS 1.3',
+};
 
 /** Suites no device should offer (REFERENCE.md 6.4): NULL, anonymous, export, RC4, DES, 3DES. */
 const WEAK_SUITES = new Map<number, string>([
@@ -121,7 +138,9 @@ const WEAK_SUITES = new Map<number, string>([
 ]);
 
 export function weakSuites(hello: ClientHello): string[] {
-  return hello.cipherSuites.filter((s) => WEAK_SUITES.has(s)).map((s) => `0x${s.toString(16).padStart(4, '0')} ${WEAK_SUITES.get(s)}`);
+  return hello.cipherSuites
+    .filter((s) => WEAK_SUITES.has(s))
+    .map((s) => `0x${s.toString(16).padStart(4, '0')} ${WEAK_SUITES.get(s)}`);
 }
 
 export function legacyVersions(hello: ClientHello): string[] {

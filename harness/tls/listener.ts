@@ -34,7 +34,10 @@ export class ScenarioListener {
   private readonly done = new Promise<void>((resolve) => (this.settled = resolve));
   private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly front: Server, private readonly tls: Server) {}
+  private constructor(
+    private readonly front: Server,
+    private readonly tls: Server,
+  ) {}
 
   static async start(options: ListenerOptions): Promise<{ listener: ScenarioListener; port: number }> {
     const tlsServer = createTlsServer({
@@ -56,7 +59,10 @@ export class ScenarioListener {
 
   /** Resolves when the client has finished (closed, failed, or sent data), or at the deadline. */
   async result(deadlineMs: number): Promise<Outcome> {
-    const timer = setTimeout(() => this.finish(this.outcome.connected ? undefined : `no connection within ${deadlineMs} ms`), deadlineMs);
+    const timer = setTimeout(
+      () => this.finish(this.outcome.connected ? undefined : `no connection within ${deadlineMs} ms`),
+      deadlineMs,
+    );
     await this.done;
     clearTimeout(timer);
     return { ...this.outcome };
@@ -64,7 +70,9 @@ export class ScenarioListener {
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await Promise.all([this.front, this.tls].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(
+      [this.front, this.tls].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
   }
 
   private relay(client: Socket, backPort: number): void {

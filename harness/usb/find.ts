@@ -20,8 +20,15 @@ export async function findUsbDevice(want: UsbIdentityConfig, sysfs = '/sys/bus/u
   }
   const vendor = parseInt(want.vendor, 16);
   const product = parseInt(want.product, 16);
-  const matches = devices.filter((d) => d.vendorId === vendor && d.productId === product && (want.serial === undefined || d.serialNumber === want.serial));
-  if (matches.length === 0) return { absent: `no USB device ${want.vendor}:${want.product}${want.serial ? ` with serial ${want.serial}` : ''} among ${devices.length}` };
-  if (matches.length > 1) return { absent: `${matches.length} USB devices match ${want.vendor}:${want.product}; give the serial number` };
+  const matches = devices.filter(
+    (d) =>
+      d.vendorId === vendor && d.productId === product && (want.serial === undefined || d.serialNumber === want.serial),
+  );
+  if (matches.length === 0)
+    return {
+      absent: `no USB device ${want.vendor}:${want.product}${want.serial ? ` with serial ${want.serial}` : ''} among ${devices.length}`,
+    };
+  if (matches.length > 1)
+    return { absent: `${matches.length} USB devices match ${want.vendor}:${want.product}; give the serial number` };
   return { found: matches[0]! };
 }

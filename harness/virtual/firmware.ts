@@ -36,9 +36,9 @@ const PROMPT = 'esp32> ';
 
 /** ESP32 ROM reset codes and names (esp-idf components/esp_rom/include/esp32/rom/rtc.h). */
 const RESET_NAMES: Record<number, string> = {
-  0x1: 'POWERON_RESET',
-  0xc: 'SW_CPU_RESET',
-  0xf: 'RTCWDT_BROWN_OUT_RESET',
+  1: 'POWERON_RESET',
+  12: 'SW_CPU_RESET',
+  15: 'RTCWDT_BROWN_OUT_RESET',
 };
 
 /** `busy`: running a command; input is dropped, as on a UART with no flow control. `download`: the ROM loader. */
@@ -83,7 +83,6 @@ export class VirtualFirmware {
   private readonly output: PacedOutput;
   private line = '';
   private lastWasCr = false;
-  private bootsSincePowerOn = 0;
   private uptimeBase = 0;
   private readonly settings = new Map<string, string>();
   private strapHeld = false;
@@ -132,7 +131,6 @@ export class VirtualFirmware {
         this.state = 'reset';
       }
     } else if (this.state === 'off' || (this.state === 'reset' && before < OFF_VOLTS)) {
-      this.bootsSincePowerOn = 0;
       this.boot(0x1);
     } else if (this.state === 'reset') {
       this.boot(0xf);
@@ -175,7 +173,6 @@ export class VirtualFirmware {
     this.state = 'booting';
     this.line = '';
     this.uptimeBase = Date.now();
-    this.bootsSincePowerOn++;
     this.run(generation, () => this.bootSequence(generation, resetCode));
   }
 
@@ -211,7 +208,10 @@ export class VirtualFirmware {
       return;
     }
     if (this.strapHeld && this.options.downloadMode !== 'disabled') {
-      await this.print(g, `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n`);
+      await this.print(
+        g,
+        `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n`,
+      );
       this.rom = new SlipDecoder(4096);
       this.state = 'download';
       return;
@@ -309,7 +309,10 @@ export class VirtualFirmware {
     }
     switch (command) {
       case 'help':
-        return this.print(g, 'help\r\nversion\r\nreboot\r\necho <words>\r\ncfg get <key>\r\ncfg set <key> <value>\r\ntlsprobe <host> <port>\r\n');
+        return this.print(
+          g,
+          'help\r\nversion\r\nreboot\r\necho <words>\r\ncfg get <key>\r\ncfg set <key> <value>\r\ntlsprobe <host> <port>\r\n',
+        );
       case 'version':
         return this.print(g, `App version: ${this.options.version}\r\n`);
       case 'echo':
@@ -348,7 +351,9 @@ export class VirtualFirmware {
         return send(encodeResponse(op, 0, encodeSecurityInfo(secure ? SECURE_FLAGS : 0, secure ? 1 : 0, 0), 0, 0));
       case OP.READ_REG:
         if (secure || data.length !== 4) return refuse();
-        return send(encodeResponse(op, data.readUInt32LE(0) === CHIP_MAGIC_REG ? ESP32_MAGIC : 0, Buffer.alloc(0), 0, 0));
+        return send(
+          encodeResponse(op, data.readUInt32LE(0) === CHIP_MAGIC_REG ? ESP32_MAGIC : 0, Buffer.alloc(0), 0, 0),
+        );
       default:
         return refuse();
     }
@@ -378,7 +383,11 @@ export class VirtualFirmware {
     if (!this.options.tls) return this.print(g, 'tls: no trust material configured\r\n');
     const flaws = this.options.flaws.map((f) => TLS_FLAWS[f]).filter((f): f is string => f !== undefined);
     const output = await new Promise<string>((resolve) => {
-      const child = spawn(TLS_CLIENT, ['127.0.0.1', port, host, this.options.tls!.caCert, this.options.tls!.pinSha256, ...flaws], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        TLS_CLIENT,
+        ['127.0.0.1', port, host, this.options.tls!.caCert, this.options.tls!.pinSha256, ...flaws],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let text = '';
       const timer = setTimeout(() => child.kill('SIGKILL'), TLS_DEADLINE_MS);
       child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -45,7 +45,10 @@ export async function ptyBridge(path: string, onConnect: (socket: Socket) => voi
   });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`socat made no PTY at ${path} within ${START_DEADLINE_MS} ms: ${stderr.trim()}`)), START_DEADLINE_MS);
+    timer = setTimeout(
+      () => reject(new Error(`socat made no PTY at ${path} within ${START_DEADLINE_MS} ms: ${stderr.trim()}`)),
+      START_DEADLINE_MS,
+    );
   });
   const close = async () => {
     if (socat.exitCode === null && socat.signalCode === null) {

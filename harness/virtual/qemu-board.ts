@@ -26,7 +26,7 @@ export class QemuBoard {
   constructor(
     readonly name: string,
     private readonly config: QemuMachineConfig,
-    private readonly stateDir: string,
+    stateDir: string,
     private readonly onPids: () => void,
   ) {
     this.consoleSocket = join(stateDir, `${name}.console.sock`);
@@ -64,7 +64,9 @@ export class QemuBoard {
   setPower(on: boolean): Promise<void> {
     const next = () => (on ? this.start() : this.stop());
     const run = this.operations.then(next, next);
-    this.operations = run.catch((error: unknown) => this.log.write(`power ${on ? 'on' : 'off'} failed: ${String(error)}\n`));
+    this.operations = run.catch((error: unknown) =>
+      this.log.write(`power ${on ? 'on' : 'off'} failed: ${String(error)}\n`),
+    );
     return run;
   }
 
@@ -84,12 +86,18 @@ export class QemuBoard {
         ? ['-kernel', this.config.kernel]
         : ['-bios', this.config.bios!];
     const args = [
-      '-M', this.config.machine,
+      '-M',
+      this.config.machine,
       ...firmware,
-      '-nographic', '-monitor', 'none',
-      '-chardev', `socket,id=console,path=${this.consoleSocket}`,
-      '-serial', 'chardev:console',
-      '-qmp', `unix:${this.qmpSocket},server=on,wait=off`,
+      '-nographic',
+      '-monitor',
+      'none',
+      '-chardev',
+      `socket,id=console,path=${this.consoleSocket}`,
+      '-serial',
+      'chardev:console',
+      '-qmp',
+      `unix:${this.qmpSocket},server=on,wait=off`,
       ...(this.gdbPort !== undefined ? ['-gdb', `tcp:127.0.0.1:${this.gdbPort}`] : []),
       ...(this.config.args ?? []),
     ];

@@ -27,7 +27,10 @@ export class VirtualRig {
   private readonly qemuBoards: QemuBoard[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
 
-  private constructor(readonly rig: LoadedRig, readonly stateDir: string) {}
+  private constructor(
+    readonly rig: LoadedRig,
+    readonly stateDir: string,
+  ) {}
 
   static async start(rig: LoadedRig, stateDir: string): Promise<{ rig: VirtualRig; endpoints: RigEndpoints }> {
     const virtualRig = new VirtualRig(rig, stateDir);
@@ -102,8 +105,12 @@ export class VirtualRig {
       console: consoleBridge.path,
       power: await this.startPower(name, wiring, firmware),
       ...(wiring.debug?.gdb?.port === 'auto' ? { gdb: await this.startDebugPort(firmware) } : {}),
-      ...(wiring['boot-strap'] && 'url' in wiring['boot-strap'] && wiring['boot-strap'].url === 'auto' ? { strap: { url: await this.startStrap(firmware) } } : {}),
-      ...(wiring['boot-uart']?.port === 'auto' ? { bootUart: await this.startStm32Loader(name, firmware, wiring['rdp-level'] ?? 1) } : {}),
+      ...(wiring['boot-strap'] && 'url' in wiring['boot-strap'] && wiring['boot-strap'].url === 'auto'
+        ? { strap: { url: await this.startStrap(firmware) } }
+        : {}),
+      ...(wiring['boot-uart']?.port === 'auto'
+        ? { bootUart: await this.startStm32Loader(name, firmware, wiring['rdp-level'] ?? 1) }
+        : {}),
       ...(tls ? { tls: { caCert: tls.caCert, caKey: tls.caKey, pinKey: tls.pinKey } } : {}),
     };
   }
@@ -112,7 +119,11 @@ export class VirtualRig {
   private trustMaterial(name: string): { caCert: string; caKey: string; pinKey: string; pinSha256: string } {
     const root = issue({ commonName: 'HIL Test Root CA', organization: 'HIL', key: rsaKey('root'), ca: {} });
     const pinned = rsaKey('pinned');
-    const files = { caCert: join(this.stateDir, `${name}.tls-ca.pem`), caKey: join(this.stateDir, `${name}.tls-ca.key`), pinKey: join(this.stateDir, `${name}.tls-pin.key`) };
+    const files = {
+      caCert: join(this.stateDir, `${name}.tls-ca.pem`),
+      caKey: join(this.stateDir, `${name}.tls-ca.key`),
+      pinKey: join(this.stateDir, `${name}.tls-pin.key`),
+    };
     writeFileSync(files.caCert, root.certPem);
     writeFileSync(files.caKey, root.keyPem, { mode: 0o600 });
     writeFileSync(files.pinKey, forge.pki.privateKeyToPem(pinned), { mode: 0o600 });
@@ -122,7 +133,11 @@ export class VirtualRig {
   /** The STM32 system bootloader's UART: a PTY of its own, answering while the chip is in the loader. */
   private async startStm32Loader(name: string, firmware: VirtualFirmware, rdpLevel: 0 | 1 | 2): Promise<string> {
     let socket: Socket | undefined;
-    const loader = new VirtualStm32Loader(() => firmware.inLoader, rdpLevel, (bytes) => socket?.write(bytes));
+    const loader = new VirtualStm32Loader(
+      () => firmware.inLoader,
+      rdpLevel,
+      (bytes) => socket?.write(bytes),
+    );
     firmware.onLoader = () => loader.reset();
     const bridge = await ptyBridge(join(this.stateDir, `${name}.boot-uart.tty`), (s) => {
       socket = s;
@@ -149,7 +164,11 @@ export class VirtualRig {
     return port;
   }
 
-  private async startPower(name: string, wiring: BoardWiringConfig, firmware: VirtualFirmware): Promise<BoardEndpoints['power']> {
+  private async startPower(
+    name: string,
+    wiring: BoardWiringConfig,
+    firmware: VirtualFirmware,
+  ): Promise<BoardEndpoints['power']> {
     const power = wiring.power;
     if (!power) {
       firmware.supply(DEFAULT_NOMINAL); // no power control wired: the board is simply on
@@ -163,9 +182,12 @@ export class VirtualRig {
           if (ch === channel) firmware.supply(volts);
         });
         const serve = (s: Socket) => {
-          s.on('data', lineReader((line) => {
-            for (const reply of supply.handle(line)) s.write(`${reply}\n`);
-          }));
+          s.on(
+            'data',
+            lineReader((line) => {
+              for (const reply of supply.handle(line)) s.write(`${reply}\n`);
+            }),
+          );
           s.on('error', () => undefined);
         };
         if (power.driver === 'scpi-serial') {
@@ -189,10 +211,15 @@ export class VirtualRig {
       }
       case 'tasmota': {
         const relayIndex = power.relay ?? 1;
-        const credentials = power.password !== undefined ? { user: power.user ?? 'admin', password: power.password } : undefined;
-        const relay = new VirtualTasmota(Math.max(relayIndex, 1), (index, closed) => {
-          if (index === relayIndex) firmware.supply(closed ? DEFAULT_NOMINAL : 0);
-        }, credentials);
+        const credentials =
+          power.password !== undefined ? { user: power.user ?? 'admin', password: power.password } : undefined;
+        const relay = new VirtualTasmota(
+          Math.max(relayIndex, 1),
+          (index, closed) => {
+            if (index === relayIndex) firmware.supply(closed ? DEFAULT_NOMINAL : 0);
+          },
+          credentials,
+        );
         const port = await relay.listen();
         this.closers.push(() => relay.close());
         return { url: `http://127.0.0.1:${port}` };

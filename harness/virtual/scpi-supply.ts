@@ -2,7 +2,14 @@
  * A virtual bench supply that speaks SCPI-99 over a raw TCP socket (as LAN supplies do on port
  * 5025) or, through a PTY, over serial. Channels drive virtual boards' supply pins.
  */
-import { formatErrorReply, matchHeader, parseBoolean, parseUnit, parseVolts, splitMessage } from '../power/scpi-codec.ts';
+import {
+  formatErrorReply,
+  matchHeader,
+  parseBoolean,
+  parseUnit,
+  parseVolts,
+  splitMessage,
+} from '../power/scpi-codec.ts';
 
 export interface SupplyChannel {
   volts: number;

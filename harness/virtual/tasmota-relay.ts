@@ -26,7 +26,11 @@ export class VirtualTasmota {
         res.end(JSON.stringify(body));
       };
       if (url.pathname !== '/cm') return reply(404, { error: 'not found' });
-      if (this.credentials && (url.searchParams.get('user') !== this.credentials.user || url.searchParams.get('password') !== this.credentials.password)) {
+      if (
+        this.credentials &&
+        (url.searchParams.get('user') !== this.credentials.user ||
+          url.searchParams.get('password') !== this.credentials.password)
+      ) {
         return reply(401, { WARNING: 'Need user=<username>&password=<password>' });
       }
       const command = (url.searchParams.get('cmnd') ?? '').trim();
@@ -35,7 +39,12 @@ export class VirtualTasmota {
       if (!m || index < 1 || index > this.relays.length) return reply(200, { Command: 'Unknown' });
       const action = m[2]?.toLowerCase();
       if (action) {
-        const closed = action === 'on' || action === '1' ? true : action === 'off' || action === '0' ? false : !this.relays[index - 1];
+        const closed =
+          action === 'on' || action === '1'
+            ? true
+            : action === 'off' || action === '0'
+              ? false
+              : !this.relays[index - 1];
         this.relays[index - 1] = closed;
         try {
           await this.onChange(index, closed);

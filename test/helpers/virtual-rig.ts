@@ -19,7 +19,8 @@ export async function testRig(file: string): Promise<TestRig> {
   return {
     rig,
     process,
-    open: (name, logDir) => Board.open({ rig, name, logDir, logName: 'console', endpoints: process.endpoints.boards[name] }),
+    open: (name, logDir) =>
+      Board.open({ rig, name, logDir, logName: 'console', endpoints: process.endpoints.boards[name] }),
     stop: () => process.stop(),
   };
 }
