@@ -12,7 +12,7 @@ export { probeStm32Loader } from './probes/stm32-loader.ts';
 export { inspectInterfaces } from './usb/descriptors.ts';
 export { findUsbDevice } from './usb/find.ts';
 // tls-pinning
-export { fromPem, rsaKey } from './tls/pki.ts';
+export { fromPem, rsaKey } from './wire/x509.ts';
 export { buildScenarios } from './tls/scenarios.ts';
 export { ScenarioListener, type Outcome } from './tls/listener.ts';
-export { legacyVersions, parseClientHello, weakSuites, VERSION_NAMES } from './tls/client-hello.ts';
+export { legacyVersions, parseClientHello, weakSuites, VERSION_NAMES } from './wire/client-hello.ts';

@@ -4,7 +4,7 @@
  * Run: node --import tsx perf/pki-mint.ts
  */
 import { performance } from 'node:perf_hooks';
-import { issue, rsaKey } from '../harness/tls/pki.ts';
+import { issue, rsaKey } from '../harness/wire/x509.ts';
 import { buildScenarios } from '../harness/tls/scenarios.ts';
 
 const started = performance.now();

@@ -75,7 +75,7 @@ await useBoard(t, async ({ board, check, skip, endpoints }) => {
   }
 
   const control = outcomes.get('valid');
-  const accepted = (o: Outcome | undefined) => o?.handshake && o.data.length > 0;
+  const accepted = (o: Outcome | undefined) => o !== undefined && o.handshake && o.data.length > 0;
   const evidenceOf = (o: (Outcome & { device: string[] }) | undefined) =>
     o
       ? {

@@ -9,7 +9,7 @@ import {
   isValidAddress,
   isValidCommand,
   lengthBytes,
-} from '../harness/probes/an3155-codec.ts';
+} from '../harness/wire/an3155.ts';
 
 t.test('Read Memory of 256 bytes at 0x08000000: 11 EE / 08 00 00 00 08 / FF 00', async (t) => {
   t.same([...commandBytes(CMD.READ_MEMORY)], [0x11, 0xee]);

@@ -6,9 +6,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { connect } from 'node:tls';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { legacyVersions, parseClientHello, weakSuites } from '../harness/tls/client-hello.ts';
+import { legacyVersions, parseClientHello, weakSuites } from '../harness/wire/client-hello.ts';
 import { TLS_CLIENT } from '../harness/virtual/firmware.ts';
-import { issue, rsaKey, spkiSha256 } from '../harness/tls/pki.ts';
+import { issue, rsaKey, spkiSha256 } from '../harness/wire/x509.ts';
 
 /** A TCP server that keeps the first bytes a client sends, then hangs up. */
 async function capture(client: (port: number) => void): Promise<Buffer> {

@@ -1,6 +1,6 @@
 // Byte examples from REFERENCE.md 2.2 (checked there against an esptool trace).
 import t from 'tap';
-import { slipEncode, SlipDecoder } from '../harness/probes/slip.ts';
+import { slipEncode, SlipDecoder } from '../harness/wire/slip.ts';
 import {
   decodeResponse,
   decodeSecurityInfo,
@@ -8,7 +8,7 @@ import {
   OP,
   readRegCommand,
   SYNC_DATA,
-} from '../harness/probes/esp-rom-codec.ts';
+} from '../harness/wire/esp-rom.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

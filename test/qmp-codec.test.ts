@@ -1,6 +1,6 @@
 // Examples from QEMU's docs/interop/qmp-spec.rst.
 import t from 'tap';
-import { armProgramCounter, decodeMessage, encodeCommand } from '../harness/qemu/qmp-codec.ts';
+import { armProgramCounter, decodeMessage, encodeCommand } from '../harness/wire/qmp.ts';
 
 t.test('greeting', async (t) => {
   const greeting =

@@ -6,7 +6,7 @@ import {
   parseHexReply,
   readMemoryCommand,
   RspParser,
-} from '../harness/probes/rsp-codec.ts';
+} from '../harness/wire/rsp.ts';
 
 t.test('packets and checksums', async (t) => {
   t.equal(encodePacket('OK').toString(), '$OK#9a');

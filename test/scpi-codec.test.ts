@@ -7,7 +7,7 @@ import {
   parseUnit,
   parseVolts,
   splitMessage,
-} from '../harness/power/scpi-codec.ts';
+} from '../harness/wire/scpi.ts';
 
 const VOLTAGE = '[SOURce]:VOLTage[:LEVel][:IMMediate][:AMPLitude]';
 

@@ -5,7 +5,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { issue, rsaKey, spkiSha256 } from '../harness/tls/pki.ts';
+import { issue, rsaKey, spkiSha256 } from '../harness/wire/x509.ts';
 import { buildScenarios } from '../harness/tls/scenarios.ts';
 import { ScenarioListener } from '../harness/tls/listener.ts';
 

@@ -7,7 +7,7 @@
  * Commands: INST:NSEL n, VOLT v, OUTP ON|OFF, MEAS:VOLT?, and SYST:ERR? after every setting so an
  * instrument that refused a command is an error here, not a silent wrong voltage.
  */
-import { parseErrorReply } from './scpi-codec.ts';
+import { parseErrorReply } from '../wire/scpi.ts';
 import type { LineLink } from './line-link.ts';
 import { cycleWith, DEFAULT_OFF_MS, type Supply } from './power.ts';
 

@@ -14,8 +14,8 @@ import {
   ROM_INVALID_RECV_MSG,
   SYNC_DATA,
   type RomResponse,
-} from './esp-rom-codec.ts';
-import { SlipDecoder, slipEncode } from './slip.ts';
+} from '../wire/esp-rom.ts';
+import { SlipDecoder, slipEncode } from '../wire/slip.ts';
 import { sleep, type DownloadEntry } from './boot-strap.ts';
 import { Arrivals } from './arrivals.ts';
 

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { connectTcp } from '../tcp.ts';
 import { Arrivals } from './arrivals.ts';
-import { encodePacket, readMemoryCommand, RspParser, type RspEvent } from './rsp-codec.ts';
+import { encodePacket, readMemoryCommand, RspParser, type RspEvent } from '../wire/rsp.ts';
 
 const MAX_PENDING = 256;
 

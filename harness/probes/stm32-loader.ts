@@ -6,7 +6,7 @@
  */
 import type { Board } from '../board.ts';
 import { serialStream, type ByteStream } from '../power/line-link.ts';
-import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from './an3155-codec.ts';
+import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from '../wire/an3155.ts';
 import type { DownloadEntry } from './boot-strap.ts';
 import { Arrivals } from './arrivals.ts';
 import type { MemoryRegion } from './swd-jtag.ts';

@@ -6,7 +6,7 @@ import { resolveAuto, type BoardEndpoints } from '../config/endpoints.ts';
 import type { DebugWiringConfig } from '../config/schema.ts';
 import { GdbRemote } from './gdb-remote.ts';
 import { lockSigns, startOpenOcd } from './openocd.ts';
-import { hexOf, parseHexReply } from './rsp-codec.ts';
+import { hexOf, parseHexReply } from '../wire/rsp.ts';
 
 export interface MemoryRegion {
   name: string;

@@ -3,7 +3,7 @@
  * (QMP on the socket the rig host gives). A fresh QMP connection per operation, because every
  * power-on is a new QEMU process.
  */
-import { armProgramCounter } from './qmp-codec.ts';
+import { armProgramCounter } from '../wire/qmp.ts';
 import { QmpClient } from './qmp-client.ts';
 
 export class QemuControl {

@@ -1,7 +1,7 @@
 /** A QMP client on a unix socket: capabilities negotiation, one command at a time, deadlines. */
 import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { decodeMessage, encodeCommand, type QmpMessage } from './qmp-codec.ts';
+import { decodeMessage, encodeCommand, type QmpMessage } from '../wire/qmp.ts';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 

@@ -5,7 +5,7 @@
  */
 import type { SecureVersion } from 'node:tls';
 import type forge from 'node-forge';
-import { breakSignature, issue, rsaKey, type Identity } from './pki.ts';
+import { breakSignature, issue, rsaKey, type Identity } from '../wire/x509.ts';
 
 export interface TrustMaterial {
   root: Identity;

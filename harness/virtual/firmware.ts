@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from './shell-line.ts';
 import { PacedOutput } from './paced-output.ts';
-import { SlipDecoder, slipEncode } from '../probes/slip.ts';
+import { SlipDecoder, slipEncode } from '../wire/slip.ts';
 import {
   CHIP_MAGIC_REG,
   encodeResponse,
@@ -18,7 +18,7 @@ import {
   ROM_INVALID_RECV_MSG,
   SECURE_DOWNLOAD_FLAG,
   SYNC_DATA,
-} from '../probes/esp-rom-codec.ts';
+} from '../wire/esp-rom.ts';
 
 export const OFF_VOLTS = 1.8;
 /** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */

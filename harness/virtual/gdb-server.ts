@@ -4,7 +4,7 @@
  * where it is disabled every access fails, as OpenOCD's does on a chip whose JTAG is fused off.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { encodePacket, hexOf, RspParser } from '../probes/rsp-codec.ts';
+import { encodePacket, hexOf, RspParser } from '../wire/rsp.ts';
 
 export interface DebugTarget {
   /** False where the firmware disabled JTAG. */

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import forge from 'node-forge';
-import { issue, rsaKey, spkiSha256 } from '../tls/pki.ts';
+import { issue, rsaKey, spkiSha256 } from '../wire/x509.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LoadedRig } from '../config/load.ts';

@@ -9,7 +9,7 @@ import {
   parseUnit,
   parseVolts,
   splitMessage,
-} from '../power/scpi-codec.ts';
+} from '../wire/scpi.ts';
 
 export interface SupplyChannel {
   volts: number;

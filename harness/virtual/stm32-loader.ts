@@ -3,7 +3,7 @@
  * the board was reset with BOOT0 held. Under readout protection level 1 it refuses Read Memory;
  * at level 2 the system memory cannot be booted at all, so it never answers.
  */
-import { ACK, CMD, isValidAddress, isValidCommand, NACK, SYNC } from '../probes/an3155-codec.ts';
+import { ACK, CMD, isValidAddress, isValidCommand, NACK, SYNC } from '../wire/an3155.ts';
 
 const COMMANDS = [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92];
 const FLASH_BASE = 0x08000000;
