@@ -1,42 +1,35 @@
 /**
- * A Board: a profile and its rig wiring in one handle — console, power, and the boot sequence
- * the profile describes. Suites talk to boards only through this.
+ * A Board: a profile and its resolved wiring in one handle: console, power, debug port, ROM-loader
+ * entry, boot UART, trust material and the profile's actions. Suites talk to boards only through this.
  */
 import { join } from 'node:path';
+import { type BootRecord, readIdentity } from './boot-record.ts';
+import type { BoardEndpoints } from './config/endpoints.ts';
 import type { BoardProfile, LoadedRig } from './config/load.ts';
-import { hostEndpoint, resolveAuto, type BoardEndpoints } from './config/endpoints.ts';
-import type { BoardWiringConfig, PowerWiringConfig } from './config/schema.ts';
-import { Console, type CrashSeen } from './console/console.ts';
+import { Console } from './console/console.ts';
 import { matchableText as visible } from './console/escape.ts';
 import { ConsoleLog } from './console/log.ts';
 import { SerialTransport } from './console/serial-transport.ts';
-import { resolveUsbTty } from './console/usb-identity.ts';
 import { HilError } from './errors.ts';
-import { openPower } from './power/open.ts';
-import { DEFAULT_OFF_MS, type Power } from './power/power.ts';
-import { TasmotaRelay } from './power/tasmota.ts';
+import type { DownloadEntry, Power } from './power/driver.ts';
+import { openPower, openStrap } from './power/registry.ts';
 import { QemuControl } from './qemu/control.ts';
-import { parseDuration } from './config/duration.ts';
+import { loadTrust, type Trust } from './tls/trust.ts';
+import { type ResolvedWiring, resolveWiring } from './wiring.ts';
 
-export interface BootRecord {
-  /** Every line from the power cycle (or reset) to the ready line or the deadline. */
-  lines: string[];
-  bannerSeen: boolean;
-  ready: boolean;
-  /** Milliseconds from power-on to the ready line. */
-  readyAfterMs?: number;
-  /** The reset code of the last boot before ready (a crash-reboot shows here, not the power-on). */
-  resetCode?: number;
-  resetKind?: string;
-  version?: string;
-  crashes: CrashSeen[];
-  deadlineMs: number;
-  failure?: HilError;
-}
+export type { BootRecord } from './boot-record.ts';
 
 export interface Liveness {
   alive: boolean;
   evidence: Record<string, unknown>;
+}
+
+export interface ActionAnswer {
+  sent: string;
+  /** What the board printed from the command to its next prompt (or the deadline). */
+  lines: string[];
+  /** Whether the prompt came back within the deadline. */
+  prompt: boolean;
 }
 
 export interface BoardSetup {
@@ -49,33 +42,29 @@ export interface BoardSetup {
   endpoints?: BoardEndpoints;
 }
 
+const ACTION_DEADLINE_MS = 5000;
+/** Without a prompt to wait for, an action's answer is what arrives before the board goes quiet this long. */
+const ANSWER_QUIET_MS = 300;
+
 export class Board {
+  private trustLoaded: Trust | undefined;
+
   private constructor(
     readonly name: string,
     readonly profile: BoardProfile,
-    readonly wiring: BoardWiringConfig,
+    readonly wiring: ResolvedWiring,
     readonly console: Console,
     readonly power: Power | undefined,
+    /** How the chip is put into its ROM loader, where the rig wires a boot strap. */
+    readonly romEntry: DownloadEntry | undefined,
     /** QEMU boards only: reset, halt, resume, program counter. */
     readonly qemu: QemuControl | undefined,
   ) {}
 
   static async open(setup: BoardSetup): Promise<Board> {
-    const wiring = setup.rig.config.boards[setup.name];
-    if (!wiring) throw new Error(`rig ${setup.rig.file} has no board "${setup.name}"`);
-    const profile = setup.rig.profiles.get(wiring.profile)!;
-    const qemu = wiring.qemu
-      ? new QemuControl(hostEndpoint(setup.endpoints?.qmp, `${setup.name} QMP socket`))
-      : undefined;
-    const consolePath = wiring.qemu
-      ? hostEndpoint(setup.endpoints?.console, `${setup.name} console`)
-      : resolveAuto(wiring.console?.port, setup.endpoints?.console, `${setup.name} console.port`);
-    const usb = wiring.console?.usb;
-    const transport = new SerialTransport({
-      locate: () => (usb ? resolveUsbTty(usb) : consolePath),
-      baud: wiring.console?.baud ?? profile.baud ?? 115200,
-      description: usb ? `USB ${usb.vendor}:${usb.product}${usb.serial ? ` (${usb.serial})` : ''}` : consolePath!,
-    });
+    const wiring = resolveWiring(setup.rig, setup.name, setup.endpoints);
+    const profile = setup.rig.profiles.get(setup.rig.config.boards[setup.name]!.profile)!;
+    const transport = new SerialTransport(wiring.console);
     const log = new ConsoleLog(setup.logDir, setup.logName, setup.rig.redactor);
     const console = new Console({
       board: setup.name,
@@ -87,24 +76,89 @@ export class Board {
     let power: Power | undefined;
     try {
       await console.open();
-      if (wiring.qemu) {
-        // The rig host puts a relay in front of the QEMU process: on starts it, off ends it.
-        const offMs = wiring.qemu['off-time'] !== undefined ? parseDuration(wiring.qemu['off-time']) : DEFAULT_OFF_MS;
-        power = new TasmotaRelay(hostEndpoint(setup.endpoints?.power?.url, `${setup.name} power`), 1, undefined, offMs);
-      } else if (wiring.power) {
-        power = await openPower(resolvePowerWiring(wiring.power, setup.endpoints, setup.name));
-      }
+      if (wiring.power) power = await openPower(wiring.power);
+      const romEntry = wiring.strap ? await openStrap(wiring.strap, { console }) : undefined;
+      // A strap left pulled by an earlier run would hold the board in its ROM loader.
+      await romEntry?.rest();
+      const qemu = wiring.qmp ? new QemuControl(wiring.qmp) : undefined;
+      return new Board(setup.name, profile, wiring, console, power, romEntry, qemu);
     } catch (error) {
+      await power?.close().catch(() => undefined);
       await console.close().catch(() => undefined);
       throw new HilError({
         board: setup.name,
         step: 'connect',
-        expected: 'console and power to open',
+        expected: 'console, power and boot strap to open',
         seen: (error as Error).message,
         log: join(setup.logDir, `${setup.logName}.log`),
       });
     }
-    return new Board(setup.name, profile, wiring, console, power, qemu);
+  }
+
+  /** Where the debug port is: a gdbserver address or an OpenOCD to start; undefined when none is wired. */
+  get debugPort() {
+    return this.wiring.debugPort;
+  }
+
+  /** The STM32 system bootloader's UART, when the rig names one. */
+  get bootUart() {
+    return this.wiring.bootUart;
+  }
+
+  /** The board's own USB identity (native USB), when the rig names one. */
+  get usbIdentity() {
+    return this.wiring.usb;
+  }
+
+  /** What the firmware trusts (read from the rig's PEM files on first use); undefined when the rig gives none. */
+  get trust(): Trust | undefined {
+    if (!this.wiring.trust) return undefined;
+    try {
+      this.trustLoaded ??= loadTrust(this.wiring.trust);
+    } catch (error) {
+      throw this.failure('trust material', 'the PEM files the rig names', (error as Error).message);
+    }
+    return this.trustLoaded;
+  }
+
+  hasAction(name: string): boolean {
+    return this.profile.actions[name] !== undefined;
+  }
+
+  /**
+   * Run one of the profile's actions: fill its template (`tlsprobe {host} {port}`), send it paced,
+   * and collect the answer up to the next prompt.
+   */
+  async action(
+    name: string,
+    values: Record<string, string | number>,
+    options: { timeout?: number } = {},
+  ): Promise<ActionAnswer> {
+    const template = this.profile.actions[name];
+    const step = `action ${name}`;
+    if (template === undefined) throw this.failure(step, `an action "${name}" in the profile`, 'none');
+    const sent = template.replace(/\{([a-z][a-z0-9-]*)\}/g, (_whole, key: string) => {
+      const value = values[key];
+      if (value === undefined)
+        throw this.failure(step, `a value for {${key}}`, `only ${Object.keys(values).join(', ')}`);
+      if (/[\r\n]/.test(String(value))) throw this.failure(step, `{${key}} on one line`, JSON.stringify(value));
+      return String(value);
+    });
+    const timeout = options.timeout ?? ACTION_DEADLINE_MS;
+    const mark = await this.command(sent, step, timeout);
+    let prompt = false;
+    if (this.profile.prompt) {
+      prompt = await this.console
+        .expect(this.profile.prompt, { timeout, step: `${step}: prompt`, allowCrash: true })
+        .then(() => true)
+        .catch((error: unknown) => {
+          if (!(error instanceof HilError)) throw error;
+          return false;
+        });
+    } else {
+      await this.console.waitQuiet(ANSWER_QUIET_MS, timeout);
+    }
+    return { sent, lines: this.console.linesSince(mark).map(visible), prompt };
   }
 
   /**
@@ -145,7 +199,7 @@ export class Board {
       if (!(error instanceof HilError)) throw error;
       const evidence: Record<string, unknown> = {
         sent: probe.send,
-        expected: String(probe.expect),
+        expected: probe.expect,
         deadlineMs: probe.deadlineMs,
         seen: error.detail.seen,
       };
@@ -162,12 +216,13 @@ export class Board {
 
   /** Reset the board (QEMU: QMP system_reset) and record the boot that follows. */
   async reset(step = 'reset'): Promise<BootRecord> {
-    if (!this.qemu)
+    if (!this.qemu) {
       throw this.failure(
         step,
         'a reset line the harness controls',
         'this board has none wired; power-cycle it instead',
       );
+    }
     const from = { mark: this.console.mark(), started: Date.now() };
     await this.qemu.reset();
     return this.recordBoot(step, from);
@@ -192,7 +247,7 @@ export class Board {
       });
     }
     await this.power.off();
-    await new Promise((resolve) => setTimeout(resolve, this.power!.offMs));
+    await new Promise((resolve) => setTimeout(resolve, this.wiring.offMs));
     // Lines still in flight from before the cut must not count as this boot's.
     const from = { mark: this.console.mark(), started: Date.now() };
     await this.power.on();
@@ -221,7 +276,7 @@ export class Board {
     }
     record.lines = this.console.linesSince(mark).map(visible);
     record.crashes = this.console.crashes.slice(crashesBefore);
-    this.readIdentity(record);
+    readIdentity(this.profile, record);
     return record;
   }
 
@@ -232,38 +287,5 @@ export class Board {
 
   failure(step: string, expected: string, seen: string): HilError {
     return this.console.failure(step, expected, seen);
-  }
-
-  private readIdentity(record: BootRecord): void {
-    const boot = this.profile.boot;
-    for (const line of record.lines) {
-      const reset = boot.resetReason?.exec(line);
-      // The profile's reset-reason group 1 is the code in hexadecimal, as ROMs print it.
-      if (reset?.[1]) record.resetCode = parseInt(reset[1].replace(/^0x/i, ''), 16);
-      const version = boot.version?.exec(line);
-      if (version) record.version = version[1] ?? version[0];
-    }
-    if (record.resetCode !== undefined) {
-      const kinds = Object.entries(this.profile.resetReasons);
-      record.resetKind = kinds.find(([, codes]) => codes?.includes(record.resetCode!))?.[0] ?? 'unknown';
-    }
-  }
-}
-
-export function resolvePowerWiring(
-  wiring: PowerWiringConfig,
-  endpoints: BoardEndpoints | undefined,
-  board: string,
-): PowerWiringConfig {
-  const power = endpoints?.power;
-  const what = `${board} power`;
-  switch (wiring.driver) {
-    case 'scpi-tcp':
-      return { ...wiring, port: resolveAuto(wiring.port, power?.port as number | undefined, `${what}.port`) };
-    case 'scpi-serial':
-    case 'korad':
-      return { ...wiring, port: resolveAuto(wiring.port, power?.port as string | undefined, `${what}.port`) };
-    case 'tasmota':
-      return { ...wiring, url: resolveAuto(wiring.url, power?.url, `${what}.url`) };
   }
 }

@@ -1,105 +1,150 @@
 /**
- * What a suite file gets: `useBoard(t, body)` connects to the board this run is testing (from
- * HIL_RIG, HIL_BOARD, HIL_RUN_DIR, HIL_ENDPOINTS set by `hil run`) and gives the body the board with
- * `check` and `skip`, which put provisions and evidence on every assertion. Run on its own
- * (node --import tsx suites/x.ts), a suite uses rigs/virtual.yaml's first board and starts the
- * rig host itself.
+ * What a suite file is: `export default defineSuite(spec, body)`. The spec declares the checks up
+ * front (a stable id, a title, the provisions each gives evidence for) and what the board must have
+ * wired and answering (the runner's pre-flight pings it). The body gets the board and reports one
+ * outcome per check. Whatever happens, every declared check is reported: a check the body never
+ * reached, because it threw (a port gone, an instrument down) or simply did not, is inconclusive
+ * with the cause. Run by `hil run`, a suite gets HIL_RIG, HIL_BOARD, HIL_RUN_DIR, HIL_ENDPOINTS and
+ * HIL_SEED; run on its own (node --import tsx suites/x.ts) it takes the board lock, uses
+ * rigs/virtual.yaml's first board and starts the rig host itself.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Board } from './board.ts';
-import { readEndpoints, type BoardEndpoints } from './config/endpoints.ts';
-import { loadRig, needsRigHost, type LoadedRig } from './config/load.ts';
+import { readEndpoints } from './config/endpoints.ts';
+import { type LoadedRig, loadRig, needsRigHost } from './config/load.ts';
 import { ConfigError, HilError } from './errors.ts';
-import { cleanEvidence, type Evidence } from './evidence.ts';
+import { cleanEvidence } from './evidence.ts';
+import { lockBoard } from './runner/lock.ts';
 import { startVirtualRig } from './runner/virtual-process.ts';
+import { inconclusive, type Outcome } from './verdict.ts';
 
-/** The part of a node-tap Test that suites use here. */
-export interface TapTest {
-  ok(value: unknown, message: string, extra: Record<string, unknown>): boolean;
-  bailout(message?: string): void;
-  comment(...args: unknown[]): void;
-}
+/** What a suite's checks rely on; the pre-flight opens or pings each one the board has wired. */
+export type Need = 'console' | 'power' | 'debug-port' | 'boot-strap' | 'boot-uart' | 'trust';
 
-export interface CheckDetail {
+export interface CheckSpec {
+  /** What the check shows, in words: no patterns, no timings. */
+  title: string;
   /** ETSI EN 303 645 provision ids this check gives evidence for, e.g. "5.6-4". */
   provisions: string[];
-  evidence: Evidence;
 }
 
-export interface SuiteContext {
+export interface SuiteSpec<Id extends string = string> {
+  name: string;
+  needs: Need[];
+  checks: Record<Id, CheckSpec>;
+}
+
+export interface SuiteContext<Id extends string> {
   board: Board;
   rig: LoadedRig;
-  /** Where the rig host put this board's devices (virtual and QEMU boards). */
-  endpoints: BoardEndpoints | undefined;
+  /** The run's seed: every random choice a suite makes flows from it. */
   seed: number;
-  check(name: string, ok: boolean, detail: CheckDetail): boolean;
-  /** A check that cannot be made on this board: reported as skipped with the reason, never passed. */
-  skip(name: string, reason: string, provisions: string[]): void;
+  report(id: Id, outcome: Outcome): void;
+  /** The same outcome for every check not reported yet (no power control: nothing can be tested). */
+  reportRest(outcome: Outcome): void;
+}
+
+export interface DeclaredSuite {
+  spec: SuiteSpec;
+  /** Settles when the suite has run (at once when only its declaration was wanted). */
+  done: Promise<void>;
+}
+
+/** A check's full id, stable across runs and boards: `debug-interfaces/rom-loader`. */
+export const checkId = (suite: string, check: string) => `${suite}/${check}`;
+
+let declarationsOnly = false;
+/** For the runner, which imports suite files to read their declarations: none of them runs. */
+export function readDeclarationsOnly(): void {
+  declarationsOnly = true;
+}
+
+export function defineSuite<Id extends string>(
+  spec: SuiteSpec<Id>,
+  body: (context: SuiteContext<Id>) => Promise<void>,
+): DeclaredSuite {
+  return { spec, done: declarationsOnly ? Promise.resolve() : runSuite(spec, body) };
 }
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * Connect to the board, run the suite's checks, and release everything afterwards (console, power,
- * a rig host started here) whatever happens. The body is a callback, not a teardown hook: tap ends
- * a test with teardown hooks as soon as it looks idle, which a suite waiting on a board often does.
- */
-export async function useBoard(t: TapTest, body: (context: SuiteContext) => Promise<void>): Promise<void> {
-  const suite = basename(process.argv[1] ?? 'suite').replace(/\.[cm]?[jt]s$/, '');
+/** The part of a node-tap Test used here. */
+interface TapTest {
+  ok(value: unknown, message: string, extra: Record<string, unknown>): boolean;
+  comment(...args: unknown[]): void;
+}
+
+async function runSuite<Id extends string>(
+  spec: SuiteSpec<Id>,
+  body: (context: SuiteContext<Id>) => Promise<void>,
+): Promise<void> {
+  const { default: t } = (await import('tap')) as unknown as { default: TapTest };
   const cleanups: (() => Promise<void>)[] = [];
-  let context: SuiteContext;
-  try {
-    const rig = loadRig(process.env.HIL_RIG ?? join(PROJECT_ROOT, 'rigs', 'virtual.yaml'));
-    const name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
-    const runDir = resolve(process.env.HIL_RUN_DIR ?? mkdtempSync(join(tmpdir(), `hil-${suite}-`)));
-    let endpoints: BoardEndpoints | undefined;
-    if (needsRigHost(rig.config)) {
-      let file = process.env.HIL_ENDPOINTS;
-      if (!file) {
-        const started = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
-        cleanups.push(() => started.stop());
-        file = started.endpointsFile;
-        t.comment(`started the rig host for this suite; logs in ${runDir}`);
-      }
-      endpoints = readEndpoints(file).boards[name];
+  const reported = new Set<string>();
+  let runDir = '';
+  let rig: LoadedRig | undefined;
+  let board: Board | undefined;
+  const emit = (id: Id, outcome: Outcome) => {
+    const check = spec.checks[id];
+    if (!check) throw new Error(`suite ${spec.name} reported "${id}", which it does not declare`);
+    if (reported.has(id)) throw new Error(`suite ${spec.name} reported "${id}" twice`);
+    reported.add(id);
+    const diag = { diagnostic: true, at: null, stack: null, id: checkId(spec.name, id), provisions: check.provisions };
+    if (outcome.verdict === 'skip') {
+      t.ok(false, check.title, { ...diag, skip: outcome.reason });
+      return;
     }
-    const board = await Board.open({ rig, name, logDir: join(runDir, name), logName: suite, endpoints });
-    cleanups.unshift(() => board.close());
-    context = {
-      board,
-      rig,
-      endpoints,
-      seed: Number(process.env.HIL_SEED ?? 1),
-      check: (checkName, ok, detail) =>
-        t.ok(ok, checkName, {
-          diagnostic: true,
-          at: null,
-          stack: null,
-          provisions: detail.provisions,
-          evidence: cleanEvidence({ ...detail.evidence, log: board.console.logPath }, rig.redactor),
-        }),
-      skip: (checkName, reason, provisions) => {
-        t.ok(false, checkName, { skip: reason, diagnostic: true, at: null, stack: null, provisions });
-      },
-    };
+    const log = board ? relative(runDir, board.console.logPath) : undefined;
+    const evidence = cleanEvidence({ ...outcome.evidence, ...(log ? { log } : {}) }, rig?.redactor);
+    if (outcome.verdict === 'inconclusive') {
+      const cause = cleanEvidence(outcome.reason, rig?.redactor);
+      t.ok(false, check.title, { ...diag, inconclusive: true, cause, evidence });
+    } else {
+      t.ok(outcome.verdict === 'pass', check.title, { ...diag, evidence });
+    }
+  };
+  const rest = (outcome: Outcome) => {
+    for (const id of Object.keys(spec.checks) as Id[]) if (!reported.has(id)) emit(id, outcome);
+  };
+  let stopped: string | undefined;
+  try {
+    rig = loadRig(process.env.HIL_RIG ?? join(PROJECT_ROOT, 'rigs', 'virtual.yaml'));
+    const name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
+    runDir = resolve(process.env.HIL_RUN_DIR ?? mkdtempSync(join(tmpdir(), `hil-${spec.name}-`)));
+    // Under `hil run` the runner (this process's parent) holds the board's lock; on our own we take it.
+    const lock = lockBoard(rig.config.name, name, { heldBy: process.ppid });
+    cleanups.push(async () => lock.release());
+    let endpointsFile = process.env.HIL_ENDPOINTS;
+    if (needsRigHost(rig.config) && !endpointsFile) {
+      const started = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
+      cleanups.unshift(() => started.stop());
+      endpointsFile = started.endpointsFile;
+      t.comment(`started the rig host for this suite; logs in ${runDir}`);
+    }
+    const endpoints = endpointsFile ? readEndpoints(endpointsFile).boards[name] : undefined;
+    board = await Board.open({ rig, name, logDir: join(runDir, name), logName: spec.name, endpoints });
+    cleanups.unshift(() => board!.close());
+    const seed = Number(process.env.HIL_SEED ?? 1);
+    t.comment(`seed ${seed}`);
+    await body({ board, rig, seed, report: emit, reportRest: rest });
   } catch (error) {
-    await release(cleanups);
-    // Nothing can be checked without the board: say why in the TAP stream (the runner reports it).
     const known = error instanceof HilError || error instanceof ConfigError;
     if (!known) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    t.bailout(`cannot test: ${(error as Error).message.replace(/\n/g, ' | ')}`);
-    throw error;
-  }
-  try {
-    await body(context);
+    stopped = (error as Error).message.replace(/\n\s*/g, ' | ');
   } finally {
-    await release(cleanups);
+    rest(
+      inconclusive(
+        stopped
+          ? `could not test: the suite stopped before this check: ${stopped}`
+          : 'could not test: the suite ended without reporting this check',
+      ),
+    );
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   }
 }
 
-async function release(cleanups: (() => Promise<void>)[]): Promise<void> {
-  for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-}
+/** The suite name a file is for: its base name without the extension. */
+export const suiteNameOf = (file: string) => basename(file).replace(/\.[cm]?[jt]s$/, '');

@@ -1,5 +1,6 @@
 /** A TCP connection with a deadline: instruments, gdbservers and relays on the bench network. */
 import { Socket } from 'node:net';
+import type { ByteStream } from './console/serial-stream.ts';
 
 export async function connectTcp(host: string, port: number, timeoutMs = 3000): Promise<Socket> {
   const socket = new Socket();
@@ -19,4 +20,17 @@ export async function connectTcp(host: string, port: number, timeoutMs = 3000): 
   });
   socket.setNoDelay(true);
   return socket;
+}
+
+/** A TCP connection as a ByteStream (SCPI on port 5025, say). */
+export async function tcpStream(host: string, port: number, timeoutMs = 3000): Promise<ByteStream> {
+  const socket = await connectTcp(host, port, timeoutMs);
+  socket.on('error', () => undefined); // a later failure surfaces as a missing reply with its deadline
+  return {
+    write: (data) => new Promise((resolve, reject) => socket.write(data, (e) => (e ? reject(e) : resolve()))),
+    onData: (listener) => socket.on('data', listener),
+    close: async () => {
+      socket.destroy();
+    },
+  };
 }

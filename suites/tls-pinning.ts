@@ -1,138 +1,104 @@
 /**
  * tls-pinning: the device completes TLS and sends data only to its pinned server. Each scenario is a
  * TLS server of our own; the device is asked to connect (the profile's tls-connect action) and the
- * verdict comes from the wire: accepted = handshake completed and application data arrived.
- * ETSI EN 303 645 5.5-1, 5.5-2, 5.5-7, 5.8-1, 5.8-2 (UK CoP 5 and 8).
+ * verdict comes from the wire: accepted = handshake completed and application data arrived. If the
+ * positive control is not accepted, no refusal proves anything.
+ * ETSI EN 303 645 5.5-1, 5.5-7, 5.8-2 (UK CoP 5 and 8).
  */
-import t from 'tap';
-import { readFileSync } from 'node:fs';
-import forge from 'node-forge';
 import {
   buildScenarios,
-  fromPem,
+  type CheckSpec,
+  type ConnectionOutcome,
+  defineSuite,
+  inconclusive,
+  judged,
   legacyVersions,
   parseClientHello,
-  rsaKey,
+  SCENARIOS,
   ScenarioListener,
-  useBoard,
+  skip,
   VERSION_NAMES,
   weakSuites,
-  type Outcome,
 } from '../harness/index.ts';
 
-const PROVISIONS = ['5.5-1', '5.5-2', '5.5-7', '5.8-1', '5.8-2'];
+const CHAIN_PROVISIONS = ['5.5-1', '5.5-7', '5.8-2'];
+const HELLO_PROVISIONS = ['5.5-1', '5.8-2'];
 const DEADLINE_MS = 15_000;
 
-await useBoard(t, async ({ board, check, skip, endpoints }) => {
-  const action = board.profile.actions['tls-connect'];
-  const wiring = board.wiring.tls;
-  const auto = (path: string | undefined, found: string | undefined) => (path === 'auto' ? found : path);
-  const caCert = auto(wiring?.['ca-cert'], endpoints?.tls?.caCert);
-  const caKey = auto(wiring?.['ca-key'], endpoints?.tls?.caKey);
-  const pinKeyFile = auto(wiring?.['pin-key'], endpoints?.tls?.pinKey);
-  const reason = !action
-    ? 'the profile has no tls-connect action'
-    : !wiring || !caCert || !caKey
-      ? 'the rig gives no trust material (tls: host, ca-cert, ca-key)'
-      : undefined;
+const checks: Record<string, CheckSpec> = {
+  ...Object.fromEntries(
+    SCENARIOS.map((s) => [
+      s.id,
+      { title: `${s.expect === 'accept' ? 'connects to' : 'refuses'} ${s.title}`, provisions: CHAIN_PROVISIONS },
+    ]),
+  ),
+  'hello-versions': { title: 'ClientHello offers no protocol below TLS 1.2', provisions: HELLO_PROVISIONS },
+  'hello-suites': {
+    title: 'ClientHello offers no NULL, anonymous, export, RC4, DES or 3DES suite',
+    provisions: HELLO_PROVISIONS,
+  },
+  'hello-sni': { title: 'ClientHello names the server it connects to (SNI)', provisions: HELLO_PROVISIONS },
+};
 
-  const root = caCert && caKey ? fromPem(readFileSync(caCert, 'utf8'), readFileSync(caKey, 'utf8')) : undefined;
-  const pinnedKey = pinKeyFile
-    ? (forge.pki.privateKeyFromPem(readFileSync(pinKeyFile, 'utf8')) as forge.pki.rsa.PrivateKey)
-    : rsaKey('leaf');
-  const host = wiring?.host ?? 'device.invalid';
-  const scenarios = root ? buildScenarios({ root, pinnedKey, host }) : [];
-  const title = (s: { expect: string; title: string }) =>
-    `${s.expect === 'accept' ? 'connects to' : 'refuses'} ${s.title}`;
+type Seen = ConnectionOutcome & { device: string[] };
+const accepted = (o: ConnectionOutcome | undefined) => o !== undefined && o.handshake && o.data.length > 0;
+const evidenceOf = (o: Seen | undefined) =>
+  o
+    ? {
+        handshake: o.handshake,
+        protocol: o.protocol,
+        cipher: o.cipher,
+        applicationData: o.data.slice(0, 200),
+        serverSaw: o.error,
+        ms: o.ms,
+        device: o.device,
+      }
+    : { outcome: 'not run' };
 
-  if (reason || !root) {
-    for (const name of [
-      'connects to the pinned server (positive control)',
-      'refuses every bad server',
-      'ClientHello: protocol versions, suites, SNI',
-    ])
-      skip(name, reason ?? 'no trust material', PROVISIONS);
-    return;
-  }
-  if (board.power) await board.powerCycle('tls-pinning power cycle');
+export default defineSuite(
+  { name: 'tls-pinning', needs: ['console', 'power', 'trust'], checks },
+  async ({ board, report, reportRest }) => {
+    if (!board.hasAction('tls-connect')) return reportRest(skip('the profile has no tls-connect action'));
+    const trust = board.trust;
+    if (!trust) return reportRest(skip('the rig gives no trust material (tls: host, ca-cert, ca-key)'));
+    if (board.power) await board.powerCycle('tls-pinning power cycle');
 
-  const outcomes = new Map<string, Outcome & { device: string[] }>();
-  for (const scenario of scenarios) {
-    if (scenario.id === 'wrong-pin' && !pinKeyFile) continue;
-    const { listener, port } = await ScenarioListener.start(scenario);
-    try {
-      const command = action!.replace('{host}', host).replace('{port}', String(port));
-      const mark = await board.command(command, `tls scenario ${scenario.id}`);
-      const outcome = await listener.result(DEADLINE_MS);
-      if (board.profile.prompt)
-        await board.console
-          .expect(board.profile.prompt, { timeout: DEADLINE_MS, step: `tls scenario ${scenario.id}: prompt` })
-          .catch(() => undefined);
-      outcomes.set(scenario.id, { ...outcome, device: board.console.linesSince(mark).slice(0, 10) });
-    } finally {
-      await listener.close();
+    const outcomes = new Map<string, Seen>();
+    for (const scenario of buildScenarios(trust)) {
+      if (scenario.id === 'wrong-pin' && !trust.pinnedKey) continue;
+      const { listener, port } = await ScenarioListener.start(scenario);
+      try {
+        const [connection, answer] = await Promise.all([
+          listener.result(DEADLINE_MS),
+          board.action('tls-connect', { host: trust.host, port }, { timeout: DEADLINE_MS }),
+        ]);
+        outcomes.set(scenario.id, { ...connection, device: answer.lines.slice(0, 10) });
+      } finally {
+        await listener.close();
+      }
     }
-  }
 
-  const control = outcomes.get('valid');
-  const accepted = (o: Outcome | undefined) => o !== undefined && o.handshake && o.data.length > 0;
-  const evidenceOf = (o: (Outcome & { device: string[] }) | undefined) =>
-    o
-      ? {
-          handshake: o.handshake,
-          protocol: o.protocol,
-          cipher: o.cipher,
-          applicationData: o.data.slice(0, 200),
-          serverSaw: o.error,
-          ms: o.ms,
-          device: o.device,
-        }
-      : { outcome: 'not run' };
-
-  for (const scenario of scenarios) {
-    if (scenario.id === 'wrong-pin' && !pinKeyFile) {
-      skip(title(scenario), 'the rig names no pinned key (tls.pin-key)', PROVISIONS);
-      continue;
+    const control = outcomes.get('valid');
+    for (const scenario of SCENARIOS) {
+      const seen = outcomes.get(scenario.id);
+      if (scenario.id === 'wrong-pin' && !trust.pinnedKey)
+        report(scenario.id, skip('the rig names no pinned key (tls.pin-key)'));
+      else if (!accepted(control)) {
+        const why = 'the device did not complete TLS with the positive control, so no refusal proves anything';
+        report(scenario.id, inconclusive(why, evidenceOf(seen)));
+      } else
+        report(scenario.id, judged(scenario.expect === 'accept' ? accepted(seen) : !accepted(seen), evidenceOf(seen)));
     }
-    const outcome = outcomes.get(scenario.id);
-    if (scenario.expect === 'accept') {
-      check(title(scenario), accepted(outcome), { provisions: PROVISIONS, evidence: evidenceOf(outcome) });
-    } else if (!accepted(control)) {
-      check(title(scenario), false, {
-        provisions: PROVISIONS,
-        evidence: {
-          cannotTell: 'the positive control did not connect, so a refusal proves nothing',
-          ...evidenceOf(outcome),
-        },
-      });
-    } else {
-      check(title(scenario), !accepted(outcome), { provisions: PROVISIONS, evidence: evidenceOf(outcome) });
-    }
-  }
 
-  const hello = control?.clientHello ? parseClientHello(control.clientHello) : undefined;
-  if (!hello) {
-    check('ClientHello: protocol versions, suites, SNI', false, {
-      provisions: PROVISIONS,
-      evidence: { cannotTell: 'no ClientHello captured from the positive control' },
-    });
-    return;
-  }
-  const summary = {
-    versions: hello.versions.map((v) => VERSION_NAMES[v] ?? `0x${v.toString(16)}`),
-    suites: hello.cipherSuites.length,
-    sni: hello.serverName ?? 'none',
-  };
-  check('ClientHello offers no protocol below TLS 1.2', legacyVersions(hello).length === 0, {
-    provisions: PROVISIONS,
-    evidence: { ...summary, legacy: legacyVersions(hello) },
-  });
-  check('ClientHello offers no NULL, anonymous, export, RC4, DES or 3DES suite', weakSuites(hello).length === 0, {
-    provisions: PROVISIONS,
-    evidence: { ...summary, weak: weakSuites(hello) },
-  });
-  check(`ClientHello names the expected server (SNI ${host})`, hello.serverName === host, {
-    provisions: PROVISIONS,
-    evidence: summary,
-  });
-});
+    const hello = control?.clientHello ? parseClientHello(control.clientHello) : undefined;
+    if (!hello) return reportRest(inconclusive('no ClientHello captured from the positive control'));
+    const summary = {
+      versions: hello.versions.map((v) => VERSION_NAMES[v] ?? `0x${v.toString(16)}`),
+      suites: hello.cipherSuites.length,
+      sni: hello.serverName ?? 'none',
+    };
+    report('hello-versions', judged(legacyVersions(hello).length === 0, { ...summary, legacy: legacyVersions(hello) }));
+    report('hello-suites', judged(weakSuites(hello).length === 0, { ...summary, weak: weakSuites(hello) }));
+    report('hello-sni', judged(hello.serverName === trust.host, { ...summary, expected: trust.host }));
+  },
+);

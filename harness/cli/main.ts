@@ -6,15 +6,18 @@ import { loadRig } from '../config/load.ts';
 import { SCHEMAS } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { consoleProgress } from '../runner/progress.ts';
-import { EXIT, listSuites, run } from '../runner/run.ts';
+import { EXIT, run } from '../runner/run.ts';
+import { suiteFiles } from '../runner/suite-files.ts';
+import { twinCatalog } from '../power/registry.ts';
 import { runVirtualRig } from '../virtual/main.ts';
 
 const USAGE = `usage:
   hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
       run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 the run could not be done
   hil list [--rig FILE]          the suites, and the boards of a rig
-  hil virtual --rig FILE [--state DIR]
-      run a virtual rig in the foreground (hil run starts it by itself)
+  hil virtual --rig FILE [--state DIR] [--watch-stdin]
+      run a virtual rig in the foreground (hil run starts it by itself); its endpoints go to
+      DIR/endpoints.json, which HIL_ENDPOINTS gives to a suite run on its own
   hil schemas --out DIR          write the JSON Schemas of rig and profile files, for editors
 `;
 
@@ -82,11 +85,7 @@ async function runCommand(args: string[]): Promise<number> {
 
 function listCommand(args: string[]): number {
   const { values } = parseArgs({ args, options: { rig: { type: 'string' } } });
-  process.stdout.write(
-    `suites:\n${listSuites()
-      .map((s) => `  ${s}\n`)
-      .join('')}`,
-  );
+  process.stdout.write(`suites:\n${[...suiteFiles().keys()].map((s) => `  ${s}\n`).join('')}`);
   if (values.rig) {
     const rig = loadRig(values.rig);
     process.stdout.write(`boards of ${rig.config.name}:\n`);
@@ -100,9 +99,17 @@ function listCommand(args: string[]): number {
 }
 
 async function virtualCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { rig: { type: 'string' }, state: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { rig: { type: 'string' }, state: { type: 'string' }, 'watch-stdin': { type: 'boolean' } },
+  });
   if (!values.rig) throw Object.assign(new Error('hil virtual needs --rig FILE'), { code: 'ERR_PARSE_ARGS_MISSING' });
-  await runVirtualRig({ rig: values.rig, state: values.state, watchStdin: !process.stdin.isTTY });
+  await runVirtualRig({
+    rig: values.rig,
+    state: values.state,
+    watchStdin: values['watch-stdin'] === true,
+    twins: twinCatalog,
+  });
   return new Promise(() => undefined); // runs until a signal or the end of standard input
 }
 

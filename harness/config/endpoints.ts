@@ -6,12 +6,13 @@ import { readFileSync } from 'node:fs';
 
 export interface BoardEndpoints {
   console: string;
-  power?: { port?: number | string; url?: string };
+  /** The values standing in for "auto" in the board's power wiring (`{ port: 40123 }`), from its driver's twin. */
+  power?: Record<string, unknown>;
   /** QEMU boards: the QMP socket and, when enabled, the gdbstub's loopback TCP port. */
   qmp?: string;
   gdb?: number;
-  /** Virtual boards: the relay on the boot strap pin. */
-  strap?: { url: string };
+  /** Virtual boards: the same for the boot strap's relay. */
+  strap?: Record<string, unknown>;
   /** Virtual boards: the STM32 system bootloader's UART. */
   bootUart?: string;
   /** Virtual boards: the trust material the simulated firmware was built with (PEM files). */

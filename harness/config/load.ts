@@ -97,7 +97,18 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
   const at = `${file}: boards.${name}`;
   if (board.qemu) {
     const problems = (
-      ['console', 'power', 'flaws', 'version', 'download-mode', 'rdp-level', 'boot-strap', 'boot-uart', 'usb'] as const
+      [
+        'console',
+        'power',
+        'flaws',
+        'version',
+        'download-mode',
+        'rdp-level',
+        'cut',
+        'boot-strap',
+        'boot-uart',
+        'usb',
+      ] as const
     )
       .filter((key) => board[key] !== undefined)
       .map((key) => `${at}.${key}: a QEMU board's ${key} comes from QEMU itself; remove it`);
@@ -113,17 +124,7 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
   if (!board.console?.port && !board.console?.usb) {
     problems.push(`${at}.console: expected "port" or "usb" to say where the console is, found neither`);
   }
-  const autos = [
-    board.console?.port === 'auto' ? 'console.port' : undefined,
-    board.power && 'port' in board.power && board.power.port === 'auto' ? 'power.port' : undefined,
-    board.power && 'url' in board.power && board.power.url === 'auto' ? 'power.url' : undefined,
-    board.debug?.gdb?.port === 'auto' ? 'debug.gdb.port' : undefined,
-    board['boot-strap'] && 'url' in board['boot-strap'] && board['boot-strap'].url === 'auto'
-      ? 'boot-strap.url'
-      : undefined,
-    board['boot-uart']?.port === 'auto' ? 'boot-uart.port' : undefined,
-    board.tls && [board.tls['ca-cert'], board.tls['ca-key'], board.tls['pin-key']].includes('auto') ? 'tls' : undefined,
-  ].filter((x): x is string => x !== undefined);
+  const autos = autoKeys(board);
   if (!rig.virtual) {
     for (const key of autos)
       problems.push(`${at}.${key}: "auto" needs a virtual rig (virtual: true); give a real address`);
@@ -131,8 +132,16 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     if (board.version) problems.push(`${at}.version: a firmware version is for virtual rigs only (virtual: true)`);
     if (board['download-mode']) problems.push(`${at}.download-mode: is for virtual rigs only (virtual: true)`);
     if (board['rdp-level'] !== undefined) problems.push(`${at}.rdp-level: is for virtual rigs only (virtual: true)`);
+    if (board.cut) problems.push(`${at}.cut: is for virtual rigs only (virtual: true)`);
   }
   return problems;
+}
+
+/** Every key path in a board's wiring whose value is "auto" (filled in by the rig host). */
+function autoKeys(value: unknown, path = ''): string[] {
+  if (value === 'auto') return [path];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, child]) => autoKeys(child, path ? `${path}.${key}` : key));
 }
 
 /** Whether the rig needs its host process: simulated boards, or boards that are QEMU. */

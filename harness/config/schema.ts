@@ -3,20 +3,9 @@
  * validate files here (Ajv) and are exported for editors (`hil schemas`).
  * A value marked `secret: true` is redacted from every log and report.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { DURATION_PATTERN } from './duration.ts';
-
-const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
-  description: 'a duration: milliseconds, or a string like 500ms, 5s, 2m',
-});
-const Regex = Type.String({ minLength: 1, format: 'regex', description: 'a JavaScript regular expression' });
-const Secret = (description: string) => Type.String({ secret: true, description });
-const Auto = Type.Literal('auto');
-const TcpPort = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Auto], {
-  description: 'a TCP port number, or "auto" on a virtual rig',
-});
-const Voltage = Type.Number({ minimum: 0, maximum: 60, description: 'volts' });
-const Strict = { additionalProperties: false } as const;
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { driversOf } from '../power/registry.ts';
+import { Duration, Regex, Secret, SerialPath, Strict, TcpPort } from './atoms.ts';
 
 export const UsbIdentity = Type.Object(
   {
@@ -36,47 +25,23 @@ export const ConsoleWiring = Type.Object(
   Strict,
 );
 
-/** What every supply driver takes besides its address. */
-const SupplySettings = {
-  nominal: Type.Optional(Voltage),
-  'off-time': Type.Optional(Duration),
-};
-const SerialPath = Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' });
-const SerialBaud = Type.Optional(Type.Integer({ minimum: 50 }));
-const Channel = Type.Optional(Type.Integer({ minimum: 1, maximum: 8 }));
-/** A Tasmota relay's address and login, for power and for boot straps alike. */
-const TasmotaRelayFields = {
-  driver: Type.Literal('tasmota'),
-  url: Type.String({ minLength: 1, description: 'http://host of the relay, or "auto" on a virtual rig' }),
-  relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
-  user: Type.Optional(Type.String()),
-  password: Type.Optional(Secret('the relay web password')),
-};
-const POWER_DRIVERS = [
-  Type.Object(
-    {
-      driver: Type.Literal('scpi-tcp'),
-      host: Type.String({ minLength: 1 }),
-      port: TcpPort,
-      channel: Channel,
-      ...SupplySettings,
-    },
-    Strict,
-  ),
-  Type.Object(
-    { driver: Type.Literal('scpi-serial'), port: SerialPath, baud: SerialBaud, channel: Channel, ...SupplySettings },
-    Strict,
-  ),
-  Type.Object({ driver: Type.Literal('korad'), port: SerialPath, baud: SerialBaud, ...SupplySettings }, Strict),
-  Type.Object({ ...TasmotaRelayFields, 'off-time': SupplySettings['off-time'] }, Strict),
-] as const;
+/** A driver's config as the rig file gives it; its fields come from its own file (power/drivers/). */
+export type DriverWiringConfig = { driver: string } & Record<string, unknown>;
+const driverBranch = (d: { name: string; description: string; fields: Record<string, TSchema> }, extra = {}) =>
+  Type.Object({ driver: Type.Literal(d.name), ...d.fields, ...extra }, { ...Strict, description: d.description });
 /** oneOf + discriminator, so Ajv checks only the branch that `driver` names and its errors stay precise. */
-export const PowerWiring = Type.Unsafe<Static<(typeof POWER_DRIVERS)[number]>>({
-  type: 'object',
-  oneOf: [...POWER_DRIVERS],
-  discriminator: { propertyName: 'driver' },
-  description: 'how the board is powered',
-});
+const byDriver = (branches: TSchema[], description: string) =>
+  Type.Unsafe<DriverWiringConfig>({
+    type: 'object',
+    oneOf: branches,
+    discriminator: { propertyName: 'driver' },
+    description,
+  });
+
+export const PowerWiring = byDriver(
+  driversOf('relay', 'supply').map((d) => driverBranch(d, { 'off-time': Type.Optional(Duration) })),
+  'how the board is powered: a relay in its supply line or a bench supply',
+);
 
 export const DebugWiring = Type.Object(
   {
@@ -106,23 +71,11 @@ export const DebugWiring = Type.Object(
   { ...Strict, description: "how the harness reaches the board's debug port" },
 );
 
-/** What holds the boot strap (ESP32 GPIO0, STM32 BOOT0) so a reset lands in the ROM loader. */
-const BOOT_STRAPS = [
-  Type.Object(TasmotaRelayFields, { ...Strict, description: 'a relay that pulls the strap pin while closed' }),
-  Type.Object(
-    { driver: Type.Literal('dtr-rts') },
-    {
-      ...Strict,
-      description: "the USB-UART's DTR and RTS lines wired to IO0 and EN, as on ESP32 dev boards (esptool's reset)",
-    },
-  ),
-] as const;
-export const BootStrap = Type.Unsafe<Static<(typeof BOOT_STRAPS)[number]>>({
-  type: 'object',
-  oneOf: [...BOOT_STRAPS],
-  discriminator: { propertyName: 'driver' },
-  description: "how the harness puts the board's boot strap in the ROM-loader position",
-});
+/** What holds the boot strap (ESP32 GPIO0, STM32 BOOT0) so a reset lands in the ROM loader: any relay, or a strap driver. */
+export const BootStrap = byDriver(
+  driversOf('relay', 'strap').map((d) => driverBranch(d)),
+  "how the harness puts the board's boot strap in the ROM-loader position",
+);
 
 export const QemuMachine = Type.Object(
   {
@@ -219,6 +172,13 @@ export const BoardWiring = Type.Object(
     'rdp-level': Type.Optional(
       Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
         description: "virtual rigs only: the STM32 loader's readout protection level (default 1)",
+      }),
+    ),
+    cut: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('boot-strap'), Type.Literal('boot-uart'), Type.Literal('debug')]), {
+        uniqueItems: true,
+        description:
+          'virtual rigs only: wires left unconnected (the strap relay reaches no pin, the boot UART no chip, the probe no target), to see what the harness says when a path is dead',
       }),
     ),
     'download-mode': Type.Optional(
@@ -358,12 +318,12 @@ export const Profile = Type.Object(
 
 export type RigConfig = Static<typeof Rig>;
 export type BoardWiringConfig = Static<typeof BoardWiring>;
-export type PowerWiringConfig = Static<typeof PowerWiring>;
+export type PowerWiringConfig = DriverWiringConfig;
 export type ConsoleWiringConfig = Static<typeof ConsoleWiring>;
 export type ProfileConfig = Static<typeof Profile>;
 export type UsbIdentityConfig = Static<typeof UsbIdentity>;
 export type QemuMachineConfig = Static<typeof QemuMachine>;
 export type DebugWiringConfig = Static<typeof DebugWiring>;
-export type BootStrapConfig = Static<typeof BootStrap>;
+export type BootStrapConfig = DriverWiringConfig;
 
 export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };

@@ -3,8 +3,7 @@
  * with a terminator (SCPI) or, for instruments with no terminator (Korad), a fixed length or a
  * quiet gap. Every read has a deadline; replies are bounded.
  */
-import { connectTcp } from '../tcp.ts';
-import { SerialPort } from 'serialport';
+import type { ByteStream } from '../console/serial-stream.ts';
 
 const MAX_REPLY = 4096;
 
@@ -16,12 +15,6 @@ export interface ReplyRule {
   /** ...or when the instrument has been quiet this long after the first byte. */
   quietMs?: number;
   timeoutMs: number;
-}
-
-export interface ByteStream {
-  write(data: Buffer): Promise<void>;
-  onData(listener: (chunk: Buffer) => void): void;
-  close(): Promise<void>;
 }
 
 export class LineLink {
@@ -108,36 +101,4 @@ export class LineLink {
       check();
     });
   }
-}
-
-export async function tcpStream(host: string, port: number, timeoutMs = 3000): Promise<ByteStream> {
-  const socket = await connectTcp(host, port, timeoutMs);
-  socket.on('error', () => undefined); // a later failure surfaces as a missing reply with its deadline
-  return {
-    write: (data) => new Promise((resolve, reject) => socket.write(data, (e) => (e ? reject(e) : resolve()))),
-    onData: (listener) => socket.on('data', listener),
-    close: async () => {
-      socket.destroy();
-    },
-  };
-}
-
-export async function serialStream(
-  path: string,
-  baudRate: number,
-  parity: 'none' | 'even' = 'none',
-): Promise<ByteStream> {
-  const port = new SerialPort({ path, baudRate, parity, autoOpen: false });
-  await new Promise<void>((resolve, reject) =>
-    port.open((error) => (error ? reject(new Error(`cannot open ${path}: ${error.message}`)) : resolve())),
-  );
-  port.on('error', () => undefined);
-  return {
-    write: (data) =>
-      new Promise((resolve, reject) =>
-        port.write(data, (e) => (e ? reject(e) : port.drain((d) => (d ? reject(d) : resolve())))),
-      ),
-    onData: (listener) => port.on('data', listener),
-    close: () => new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
-  };
 }

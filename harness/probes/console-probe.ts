@@ -4,9 +4,10 @@
  * signs one was obeyed. A login prompt is fine; evaluated code, a root shell, a memory dump or a
  * bootloader prompt is a finding.
  */
-import type { Board } from '../board.ts';
+import type { Board, BootRecord } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
 import { HilError } from '../errors.ts';
+import { inconclusive, judged, type Outcome } from '../verdict.ts';
 
 export const BUILTIN_PROBES: { send: string; why: string }[] = [
   { send: 'print(6*7)', why: 'a Python, MicroPython or Lua interpreter evaluates it' },
@@ -42,7 +43,27 @@ export interface ProbeResult {
 
 const RESPONSE_WINDOW_MS = 800;
 
-export async function probeConsole(board: Board, profileProbes: string[]): Promise<ProbeResult[]> {
+/**
+ * Send every probe and judge the answers. A board that did not boot to its prompt, or a console that
+ * answered none of the probes, proves nothing: the firmware may be hung or deaf.
+ */
+export async function probeConsole(board: Board, boot: BootRecord | undefined): Promise<Outcome> {
+  if (boot && !boot.ready)
+    return inconclusive('the board did not boot to its ready line', { tail: boot.lines.slice(-8) });
+  const probes = await sendProbes(board, board.profile.debug.consoleProbes);
+  const obeyed = probes.filter((p) => p.obeyed);
+  // The board echoing what was typed is not an answer.
+  const answered = probes.filter((p) => p.response.some((line) => line.trim() && !line.endsWith(p.sent)));
+  const tried = probes.map((p) => p.sent);
+  if (answered.length === 0) return inconclusive('the console answered none of the probes', { tried });
+  return judged(obeyed.length === 0, {
+    obeyed: obeyed.map((p) => ({ sent: p.sent, why: p.why, obeyed: p.obeyed, response: p.response })),
+    tried,
+    answered: answered.length,
+  });
+}
+
+async function sendProbes(board: Board, profileProbes: string[]): Promise<ProbeResult[]> {
   const results: ProbeResult[] = [];
   const probes = [
     ...BUILTIN_PROBES,

@@ -1,34 +1,36 @@
 /**
  * The ESP32 ROM serial loader check: put the boot strap in the download position, reset, and speak
- * the loader's protocol on the console port. Download mode disabled (no SYNC answer) or Secure
- * Download Mode (READ_REG refused with error 0x05) pass; a loader that reads registers fails.
+ * the loader's protocol on the console port. A loader that reads registers fails; Secure Download
+ * Mode (READ_REG refused with error 0x05) passes. Download mode disabled (no answer to SYNC) passes
+ * only with a positive control: the ROM's banner shows it sampled the download strapping, so the
+ * strap reached GPIO0 and the console path is live, and it did not go on to wait for a download.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Board } from '../board.ts';
+import type { DownloadEntry } from '../power/driver.ts';
+import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import {
   CHIP_MAGIC_REG,
+  DOWNLOAD_BOOT_MODE,
   decodeResponse,
   decodeSecurityInfo,
   encodeCommand,
   OP,
-  readRegCommand,
+  ROM_BANNER,
   ROM_INVALID_RECV_MSG,
-  SYNC_DATA,
   type RomResponse,
+  readRegCommand,
+  SYNC_DATA,
+  WAITING_FOR_DOWNLOAD,
 } from '../wire/esp-rom.ts';
 import { SlipDecoder, slipEncode } from '../wire/slip.ts';
-import { sleep, type DownloadEntry } from './boot-strap.ts';
 import { Arrivals } from './arrivals.ts';
 
 const SYNC_ATTEMPTS = 7;
 const REPLY_MS = 300;
 const MAX_FRAMES = 32;
 
-export type RomVerdict = 'disabled' | 'secure' | 'open' | 'cannot-tell';
-
-export async function probeEspRom(
-  board: Board,
-  entry: DownloadEntry,
-): Promise<{ verdict: RomVerdict; evidence: Record<string, unknown> }> {
+export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<Outcome> {
   const mark = board.console.mark();
   await entry.enter(board);
   const decoder = new SlipDecoder();
@@ -53,20 +55,18 @@ export async function probeEspRom(
   };
   try {
     let synced: RomResponse | undefined;
-    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++)
+    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++) {
       synced = await ask(OP.SYNC, encodeCommand(OP.SYNC, SYNC_DATA));
-    const boot = board.console.linesSince(mark).slice(-6);
-    if (!synced) {
-      return {
-        verdict: 'disabled',
-        evidence: { entry: entry.description, sync: `no answer to ${SYNC_ATTEMPTS} SYNC packets`, boot },
-      };
     }
+    const lines = board.console.linesSince(mark);
+    const boot = lines.slice(-6);
+    if (!synced) return judgeSilence(lines, entry.description);
     await sleep(100); // the ROM answers SYNC eight times; let the rest arrive before the next command
     const info = await ask(OP.GET_SECURITY_INFO, encodeCommand(OP.GET_SECURITY_INFO));
     const security = info && info.status === 0 ? decodeSecurityInfo(info.data) : undefined;
     const reg = await ask(OP.READ_REG, readRegCommand(CHIP_MAGIC_REG));
     const evidence = {
+      verdict: 'open',
       entry: entry.description,
       boot,
       security:
@@ -78,11 +78,40 @@ export async function probeEspRom(
         : 'no answer',
       exchanges: exchanges.slice(-4),
     };
-    if (!reg) return { verdict: 'cannot-tell', evidence };
-    if (reg.status === 0) return { verdict: 'open', evidence };
-    return { verdict: reg.error === ROM_INVALID_RECV_MSG ? 'secure' : 'cannot-tell', evidence };
+    if (!reg) return inconclusive('the loader answered SYNC but not READ_REG', evidence);
+    if (reg.status === 0) return fail(evidence);
+    if (reg.error !== ROM_INVALID_RECV_MSG)
+      return inconclusive('the loader refused READ_REG, but not as Secure Download Mode does', evidence);
+    return pass({ ...evidence, verdict: 'secure' });
   } finally {
     unsubscribe();
     await entry.leave(board);
   }
+}
+
+/** No answer to SYNC: download mode disabled, or a path that is not live. The ROM's banner tells which. */
+function judgeSilence(lines: string[], entry: string): Outcome {
+  const sync = `no answer to ${SYNC_ATTEMPTS} SYNC packets`;
+  const banner = lines.find((line) => ROM_BANNER.test(line));
+  const evidence = { entry, sync, boot: lines.slice(0, 6) };
+  if (!banner) {
+    return inconclusive(
+      'no ROM banner on the console after the strap reset: the reset or the console path is not live',
+      evidence,
+    );
+  }
+  const mode = ROM_BANNER.exec(banner)![1]!;
+  if (!DOWNLOAD_BOOT_MODE.test(mode)) {
+    return inconclusive(
+      `the ROM sampled a flash boot (${mode}): the strap did not reach GPIO0, so the loader was never asked`,
+      evidence,
+    );
+  }
+  if (lines.some((line) => WAITING_FOR_DOWNLOAD.test(line))) {
+    return inconclusive(
+      "the ROM waited for a download but answered no SYNC (baud rate, or the board's receive line?)",
+      evidence,
+    );
+  }
+  return pass({ verdict: 'disabled', ...evidence, positiveControl: banner });
 }

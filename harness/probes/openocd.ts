@@ -4,7 +4,8 @@
  * splits two ways: the target refused (what a locked chip looks like: evidence for the check) or
  * the probe itself was not found (a rig problem: no evidence either way).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { stopChild } from '../child.ts';
 
 const START_DEADLINE_MS = 15_000;
 const MAX_STDERR = 64 * 1024;
@@ -57,14 +58,7 @@ export async function startOpenOcd(
   };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopChild(child);
   const outcome = await new Promise<'listening' | 'exited' | 'deadline' | Error>((resolve) => {
     const timer = setTimeout(() => resolve('deadline'), START_DEADLINE_MS);
     const watch = () => {
@@ -95,6 +89,22 @@ export async function startOpenOcd(
     kind: 'failed',
     stderr: outcome === 'deadline' ? `${stderr}\n(no gdb port within ${START_DEADLINE_MS} ms)` : stderr,
   };
+}
+
+/**
+ * Signs that the probe is electrically on the board: a target voltage (ST-Link `Target voltage:
+ * 3.24`, J-Link `VTarget = 3.300V`) above 1 V, or an identity read from the chip (a JTAG IDCODE, an
+ * SWD DPIDR). Without one, "cannot read IDR" is what an unplugged cable says too.
+ */
+export function targetPresence(stderr: string): string[] {
+  const signs: string[] = [];
+  for (const m of stderr.matchAll(/(?:Target voltage:\s*|VTarget\s*=\s*)(\d+(?:\.\d+)?)\s*V?/gi)) {
+    if (Number(m[1]) >= 1) signs.push(m[0].trim());
+  }
+  for (const m of stderr.matchAll(/(?:tap\/device found: 0x[0-9a-f]{8}|SWD DPIDR 0x[0-9a-f]{8})/gi)) {
+    if (!/0x0{8}|0xf{8}/i.test(m[0])) signs.push(m[0]);
+  }
+  return signs;
 }
 
 /** Lock state OpenOCD reported while serving, recorded as evidence. */

@@ -2,12 +2,16 @@
  * The STM32 system bootloader check (AN3155) on the board's boot UART, 8E1: hold BOOT0, reset,
  * synchronise, list the commands, and try Read Memory on the regions the profile names. Under
  * readout protection Read Memory is refused (NACK); readable memory is a finding. Readout Unprotect
- * (0x92) is never sent: it mass-erases the chip.
+ * (0x92) is never sent: it mass-erases the chip. No answer to 0x7F passes only with a positive
+ * control: the application booted with BOOT0 held, as at readout protection level 2 (the system
+ * bootloader is gone); a silent console means the loader probably ran and the boot UART is not live.
  */
 import type { Board } from '../board.ts';
-import { serialStream, type ByteStream } from '../power/line-link.ts';
+import { matchableText } from '../console/escape.ts';
+import { type ByteStream, serialStream } from '../console/serial-stream.ts';
 import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from '../wire/an3155.ts';
-import type { DownloadEntry } from './boot-strap.ts';
+import type { DownloadEntry } from '../power/driver.ts';
+import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import { Arrivals } from './arrivals.ts';
 import type { MemoryRegion } from './swd-jtag.ts';
 
@@ -37,14 +41,13 @@ class ByteQueue {
   }
 }
 
-export type Stm32Verdict = 'no-loader' | 'protected' | 'readable' | 'cannot-tell';
-
 export async function probeStm32Loader(
   board: Board,
   entry: DownloadEntry,
   uart: { path: string; baud: number },
   regions: MemoryRegion[],
-): Promise<{ verdict: Stm32Verdict; evidence: Record<string, unknown> }> {
+): Promise<Outcome> {
+  const mark = board.console.mark();
   const stream = await serialStream(uart.path, uart.baud, 'even');
   const queue = new ByteQueue(stream);
   const sent: string[] = [];
@@ -61,16 +64,13 @@ export async function probeStm32Loader(
       synced = await queue.read(1);
     }
     const base = { entry: entry.description, uart: `${uart.path} ${uart.baud} 8E1` };
-    if (!synced)
-      return {
-        verdict: 'no-loader',
-        evidence: {
-          ...base,
-          sync: `no answer to 0x7F (${SYNC_ATTEMPTS} tries): readout protection level 2, or the loader is not reachable`,
-        },
-      };
-    if (synced[0] !== ACK && synced[0] !== NACK)
-      return { verdict: 'cannot-tell', evidence: { ...base, sync: `answered 0x${synced[0]!.toString(16)}` } };
+    if (!synced) return judgeSilence(board, board.console.linesSince(mark), base);
+    if (synced[0] !== ACK && synced[0] !== NACK) {
+      return inconclusive('the bootloader answered 0x7F, but not as AN3155 says', {
+        ...base,
+        sync: `answered 0x${synced[0]!.toString(16)}`,
+      });
+    }
 
     await send(commandBytes(CMD.GET));
     const getAck = await queue.read(1);
@@ -106,11 +106,34 @@ export async function probeStm32Loader(
       reads,
       sent,
     };
-    if (regions.length === 0) return { verdict: 'cannot-tell', evidence };
-    if (reads.some((r) => 'read' in r)) return { verdict: 'readable', evidence };
-    return { verdict: reads.every((r) => r.refused === 'NACK') ? 'protected' : 'cannot-tell', evidence };
+    if (regions.length === 0) return inconclusive('the profile names no memory to try (debug.memory)', evidence);
+    if (reads.some((r) => 'read' in r)) return fail({ verdict: 'readable', ...evidence });
+    if (!reads.every((r) => r.refused === 'NACK')) {
+      return inconclusive('the bootloader stopped answering part way through Read Memory', evidence);
+    }
+    return pass({ verdict: 'protected', ...evidence });
   } finally {
     await stream.close();
     await entry.leave(board);
   }
+}
+
+/** Nothing answered 0x7F: did the chip run its bootloader (silent console) or its application? */
+function judgeSilence(board: Board, lines: string[], base: Record<string, unknown>): Outcome {
+  const sync = `no answer to 0x7F (${SYNC_ATTEMPTS} tries)`;
+  const banner = lines.find((line) => board.profile.boot.banner.test(matchableText(line)));
+  if (!banner) {
+    return inconclusive(
+      'nothing answered 0x7F and the application did not boot with BOOT0 held, so the bootloader probably ran: is the boot UART wired?',
+      { ...base, sync, console: lines.slice(-6) },
+    );
+  }
+  return pass({
+    verdict: 'no-loader',
+    ...base,
+    sync,
+    positiveControl: `the application booted with BOOT0 held: ${banner}`,
+    meaning:
+      'readout protection level 2 (no system bootloader); a BOOT0 wire that does not reach the pin looks the same',
+  });
 }

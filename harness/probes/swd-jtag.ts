@@ -1,12 +1,16 @@
 /**
  * The SWD/JTAG check: through whatever gdbserver fronts the debug port, halt the core and read the
- * memory the profile names. Any byte read is a finding; refusals are evidence of a locked port.
+ * memory the profile names. Any byte read is a finding. A refusal counts as a locked port only with
+ * a positive control showing the probe reached the board: a halted target on the gdbserver, or
+ * OpenOCD reporting the target's voltage or an IDCODE. A cable that is out refuses too.
  */
-import { resolveAuto, type BoardEndpoints } from '../config/endpoints.ts';
-import type { DebugWiringConfig } from '../config/schema.ts';
-import { GdbRemote } from './gdb-remote.ts';
-import { lockSigns, startOpenOcd } from './openocd.ts';
+import type { Board } from '../board.ts';
+import type { Evidence } from '../evidence.ts';
+import { fail, inconclusive, type Outcome, pass, skip } from '../verdict.ts';
 import { hexOf, parseHexReply } from '../wire/rsp.ts';
+import type { DebugPort } from '../wiring.ts';
+import { GdbRemote } from './gdb-remote.ts';
+import { lockSigns, startOpenOcd, targetPresence } from './openocd.ts';
 
 export interface MemoryRegion {
   name: string;
@@ -14,78 +18,59 @@ export interface MemoryRegion {
   length: number;
 }
 
-export type DebugVerdict =
-  | { verdict: 'open'; evidence: Record<string, unknown> }
-  | { verdict: 'closed'; evidence: Record<string, unknown> }
-  | { verdict: 'cannot-tell'; reason: string; evidence: Record<string, unknown> };
-
-/** Where the debug port is: a gdbserver address, or an OpenOCD to start; undefined when the rig has none. */
-export function debugPortOf(
-  wiring: { debug?: DebugWiringConfig; qemu?: { gdbstub?: boolean } },
-  endpoints?: BoardEndpoints,
-): { gdb: { host: string; port: number } } | { openocd: NonNullable<DebugWiringConfig['openocd']> } | undefined {
-  if (wiring.qemu?.gdbstub && endpoints?.gdb !== undefined) return { gdb: { host: '127.0.0.1', port: endpoints.gdb } };
-  const gdb = wiring.debug?.gdb;
-  if (gdb) {
-    return { gdb: { host: gdb.host, port: resolveAuto(gdb.port, endpoints?.gdb, 'debug.gdb.port') } };
-  }
-  if (wiring.debug?.openocd) return { openocd: wiring.debug.openocd };
-  return undefined;
+export async function probeDebugPort(board: Board): Promise<Outcome> {
+  const port = board.debugPort;
+  const regions = board.profile.debug.memory;
+  if (!port) return skip('the rig wires no debug probe or gdbserver to this board');
+  if (regions.length === 0) return skip('the profile names no memory to try to read (debug.memory)');
+  return tryDebugPort(port, regions);
 }
 
-export async function tryDebugPort(
-  port: NonNullable<ReturnType<typeof debugPortOf>>,
-  regions: MemoryRegion[],
-): Promise<DebugVerdict> {
-  if ('openocd' in port) {
-    const started = await startOpenOcd(port.openocd.args, {
-      binary: port.openocd.binary,
-      gdbPort: port.openocd['gdb-port'],
-    });
-    const tail = started.stderr.split('\n').slice(-15);
-    switch (started.kind) {
-      case 'target-refused':
-        return {
-          verdict: 'closed',
-          evidence: { openocd: 'could not reach the core', signs: started.signs, stderr: tail },
-        };
-      case 'probe-missing':
-        return {
-          verdict: 'cannot-tell',
-          reason: 'OpenOCD could not find the debug probe',
-          evidence: { signs: started.signs, stderr: tail },
-        };
-      case 'failed':
-        return {
-          verdict: 'cannot-tell',
-          reason: 'OpenOCD failed for a reason that says nothing about the target',
-          evidence: { stderr: tail },
-        };
-      case 'serving':
-        try {
-          const result = await readThrough({ host: '127.0.0.1', port: started.port }, regions);
-          result.evidence.openocdLockState = lockSigns(started.stderr);
-          return result;
-        } finally {
-          await started.stop();
-        }
+export async function tryDebugPort(port: DebugPort, regions: MemoryRegion[]): Promise<Outcome> {
+  if ('gdb' in port) return readThrough(port.gdb, regions);
+  const started = await startOpenOcd(port.openocd.args, {
+    binary: port.openocd.binary,
+    gdbPort: port.openocd['gdb-port'],
+  });
+  const tail = started.stderr.split('\n').slice(-15);
+  switch (started.kind) {
+    case 'target-refused': {
+      const presence = targetPresence(started.stderr);
+      const evidence = { openocd: 'could not reach the core', signs: started.signs, presence, stderr: tail };
+      if (presence.length === 0) {
+        return inconclusive(
+          'OpenOCD could not reach the core, but reported no target voltage or IDCODE: the probe may not be connected to the board',
+          evidence,
+        );
+      }
+      return pass(evidence);
     }
+    case 'probe-missing':
+      return inconclusive('OpenOCD could not find the debug probe', { signs: started.signs, stderr: tail });
+    case 'failed':
+      return inconclusive('OpenOCD failed for a reason that says nothing about the target', { stderr: tail });
+    case 'serving':
+      try {
+        const outcome = await readThrough({ host: '127.0.0.1', port: started.port }, regions);
+        if (outcome.verdict !== 'skip') outcome.evidence.openocdLockState = lockSigns(started.stderr);
+        return outcome;
+      } finally {
+        await started.stop();
+      }
   }
-  return readThrough(port.gdb, regions);
 }
 
-async function readThrough(address: { host: string; port: number }, regions: MemoryRegion[]): Promise<DebugVerdict> {
+async function readThrough(address: { host: string; port: number }, regions: MemoryRegion[]): Promise<Outcome> {
   const where = `${address.host}:${address.port}`;
   let gdb: GdbRemote;
   try {
     gdb = await GdbRemote.connect(address.host, address.port);
   } catch (error) {
-    // No gdbserver says nothing about the target (OpenOCD not started, wrong port): not a pass.
-    return {
-      verdict: 'cannot-tell',
-      reason: `no gdbserver answered at ${where}`,
-      evidence: { gdbserver: where, connection: (error as Error).message },
-    };
+    // No gdbserver says nothing about the target (OpenOCD not started, wrong port).
+    return inconclusive(`no gdbserver answered at ${where}`, {
+      gdbserver: where,
+      connection: (error as Error).message,
+    });
   }
   try {
     // No multiprocess feature: plain `D` then detaches on every server (QEMU refuses it otherwise).
@@ -102,15 +87,21 @@ async function readThrough(address: { host: string; port: number }, regions: Mem
           : { refused: reply.error }),
       });
     }
-    const evidence = { gdbserver: where, supported, haltReason, reads, transcript: gdb.transcript };
-    if (regions.length === 0) return { verdict: 'cannot-tell', reason: 'the profile names no memory to try', evidence };
-    return { verdict: reads.some((r) => 'read' in r) ? 'open' : 'closed', evidence };
+    const evidence: Evidence = { gdbserver: where, supported, haltReason, reads, transcript: gdb.transcript };
+    if (reads.some((r) => 'read' in r)) return fail(evidence);
+    // A stop reply (S05, T05...) means the server has a target it halted; an error means it has none.
+    if (!/^[ST][0-9a-fA-F]{2}/.test(haltReason)) {
+      return inconclusive(
+        `the gdbserver reported no halted target (answered "?" with ${JSON.stringify(haltReason)}): the probe may not be connected to the board`,
+        evidence,
+      );
+    }
+    return pass(evidence);
   } catch (error) {
-    return {
-      verdict: 'cannot-tell',
-      reason: `the gdbserver stopped answering: ${(error as Error).message}`,
-      evidence: { gdbserver: where, transcript: gdb.transcript },
-    };
+    return inconclusive(`the gdbserver stopped answering: ${(error as Error).message}`, {
+      gdbserver: where,
+      transcript: gdb.transcript,
+    });
   } finally {
     await gdb.detach();
   }

@@ -6,23 +6,24 @@
  * written with complete: false.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { resolvePowerWiring } from '../board.ts';
+import { join, relative, resolve } from 'node:path';
+import { stopChild } from '../child.ts';
 import type { RigEndpoints } from '../config/endpoints.ts';
-import { loadRig, needsRigHost, type LoadedRig } from '../config/load.ts';
+import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { openPower } from '../power/open.ts';
-import { lockBoard, type BoardLock } from './lock.ts';
+import { openPower, releaseStrap } from '../power/registry.ts';
+import { checkId, type Need, type SuiteSpec } from '../suite.ts';
+import { resolveWiring } from '../wiring.ts';
+import { type BoardLock, lockBoard } from './lock.ts';
+import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
-import { writeSummary, totals, type RunSummary, type SuiteResult } from './summary.ts';
-import { tapResults } from './tap-results.ts';
+import { type RunSummary, type SuiteResult, totals, writeSummary } from './summary.ts';
+import { declarations, PROJECT_ROOT, suiteFiles } from './suite-files.ts';
+import { type Check, countVerdicts, tapResults } from './tap-results.ts';
 import { startVirtualRig, type VirtualRigProcess } from './virtual-process.ts';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SUITES_DIR = join(PROJECT_ROOT, 'suites');
 const DEFAULT_SUITE_DEADLINE_MS = 15 * 60_000;
 
 export interface RunOptions {
@@ -36,13 +37,6 @@ export interface RunOptions {
 }
 
 export const EXIT = { passed: 0, failed: 1, cannotRun: 2 } as const;
-
-export function listSuites(): string[] {
-  return readdirSync(SUITES_DIR)
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => basename(f, '.ts'))
-    .sort();
-}
 
 function runId(rig: string, now = new Date()): string {
   return `${now
@@ -66,9 +60,10 @@ export async function run(options: RunOptions): Promise<number> {
   const allBoards = Object.keys(rig.config.boards);
   const boards = options.boards?.length ? options.boards : allBoards;
   const unknownBoards = boards.filter((b) => !allBoards.includes(b));
-  const available = listSuites();
+  const files = suiteFiles();
+  const available = [...files.keys()];
   const suites = options.suites?.length ? options.suites : available;
-  const unknownSuites = suites.filter((s) => !available.includes(s));
+  const unknownSuites = suites.filter((s) => !files.has(s));
   if (unknownBoards.length || unknownSuites.length) {
     if (unknownBoards.length)
       progress.info(
@@ -79,6 +74,7 @@ export async function run(options: RunOptions): Promise<number> {
     return EXIT.cannotRun;
   }
 
+  const specs = await declarations(suites.map((suite) => files.get(suite)!));
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const started = new Date();
   const id = runId(rig.config.name, started);
@@ -97,7 +93,7 @@ export async function run(options: RunOptions): Promise<number> {
   const children = new Set<ReturnType<typeof spawn>>();
   let interrupted: string | undefined;
   const cleanup = async () => {
-    for (const child of children) child.kill('SIGTERM');
+    await Promise.all([...children].map((child) => stopChild(child, 5000)));
     await toSafeState(rig, boards, virtualRig?.endpoints, progress);
     await virtualRig?.stop();
     for (const lock of locks) lock.release();
@@ -135,6 +131,21 @@ export async function run(options: RunOptions): Promise<number> {
     return EXIT.cannotRun;
   }
 
+  const needs = new Set<Need>(specs.flatMap((spec) => spec.needs));
+  const problems = await preflight(rig, boards, needs, virtualRig?.endpoints);
+  if (problems.length > 0) {
+    progress.info(
+      `cannot run: the pre-flight found the rig not ready (no suite was started):\n${problems
+        .map((p) => `  [${p.board}] ${p.need}: expected ${p.expected}\n    seen: ${p.seen}`)
+        .join('\n')}`,
+    );
+    await release();
+    summary.run.preflight = problems;
+    summary.run.finished = new Date().toISOString();
+    writeSummary(outDir, summary);
+    return EXIT.cannotRun;
+  }
+
   // Boards are independent benches: test them side by side, each board's suites one after another.
   // Should the harness itself fail, supplies still go to the safe state; summary.json already says
   // complete: false.
@@ -146,6 +157,8 @@ export async function run(options: RunOptions): Promise<number> {
           rig,
           board,
           suite,
+          spec: specs[suites.indexOf(suite)]!,
+          file: files.get(suite)!,
           outDir,
           seed,
           endpointsFile: virtualRig?.endpointsFile,
@@ -169,8 +182,12 @@ export async function run(options: RunOptions): Promise<number> {
   summary.run.complete = true;
   const file = writeSummary(outDir, summary);
   const sum = totals(summary);
-  progress.info(`\n${sum.pass} passed, ${sum.fail} failed, ${sum.skip} skipped\nsummary: ${file}`);
-  return sum.fail > 0 || summary.results.some((r) => r.error) ? EXIT.failed : EXIT.passed;
+  progress.info(
+    `\n${sum.pass} passed, ${sum.fail} failed, ${sum.skip} skipped, ${sum.inconclusive} could not be tested\nsummary: ${file}`,
+  );
+  // A failed check is a finding; a check that could not be made, or a suite that crashed, is not one.
+  if (sum.fail > 0) return EXIT.failed;
+  return sum.inconclusive > 0 || summary.results.some((r) => r.error) ? EXIT.cannotRun : EXIT.passed;
 }
 
 function pointLatestAt(outDir: string): void {
@@ -187,6 +204,8 @@ interface SuiteJob {
   rig: LoadedRig;
   board: string;
   suite: string;
+  spec: SuiteSpec;
+  file: string;
   outDir: string;
   seed: number;
   endpointsFile?: string;
@@ -203,7 +222,7 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   const tap = createWriteStream(tapFile);
   const stderr = createWriteStream(join(boardDir, `${job.suite}.stderr.log`));
   const { parser, done } = tapResults((check) => job.progress.check(job.board, job.suite, check));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(SUITES_DIR, `${job.suite}.ts`)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', job.file], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -226,8 +245,7 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    void stopChild(child, 5000);
   }, job.deadlineMs);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.on('close', (code, signal) => resolveExit({ code, signal }));
@@ -244,31 +262,38 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
 
   let error: string | undefined;
   if (timedOut) error = `suite did not finish within ${job.deadlineMs} ms and was stopped`;
-  else if (outcome.bailout) error = outcome.bailout;
-  else if (!outcome.complete)
+  else if (outcome.bailout) error = `suite bailed out: ${outcome.bailout}`;
+  else if (!outcome.complete) {
     error = `suite ended without finishing its TAP plan (exit ${exit.code ?? exit.signal}); see ${job.suite}.stderr.log`;
-  else if (exit.code !== 0 && outcome.fail === 0)
-    error = `suite exited with ${exit.code ?? exit.signal} but reported no failed check; see ${job.suite}.stderr.log`;
+  }
+  // Every declared check is in the result: one the suite never reported could not be tested.
+  const seen = new Set(outcome.checks.map((c) => c.id));
+  const notRun: Check[] = Object.entries(job.spec.checks)
+    .filter(([id]) => !seen.has(checkId(job.spec.name, id)))
+    .map(([id, check]) => ({
+      id: checkId(job.spec.name, id),
+      title: check.title,
+      verdict: 'inconclusive',
+      reason: `not run: ${error ?? `the suite exited with ${exit.code ?? exit.signal} without reporting it`}`,
+      provisions: check.provisions,
+      evidence: {},
+    }));
+  for (const check of notRun) job.progress.check(job.board, job.suite, check);
+  const checks = [...outcome.checks, ...notRun];
   const result: SuiteResult = {
     board: job.board,
     suite: job.suite,
-    pass: outcome.pass,
-    fail: outcome.fail + (error ? 1 : 0),
-    skip: outcome.skip,
+    ...countVerdicts(checks),
     tap: relative(job.outDir, tapFile),
     console: join(job.board, `${job.suite}.log`),
     ...(error ? { error } : {}),
-    checks: error
-      ? [
-          ...outcome.checks,
-          { name: 'suite ran to completion', ok: false, skip: false, provisions: [], evidence: { error } },
-        ]
-      : outcome.checks,
+    checks,
   };
   job.progress.suiteEnd(result);
   return result;
 }
 
+/** Supplies to the rig's safe state, boot straps released: whatever happened, the bench is left at rest. */
 async function toSafeState(
   rig: LoadedRig,
   boards: string[],
@@ -277,16 +302,18 @@ async function toSafeState(
 ): Promise<void> {
   const state = rig.config['safe-state'] ?? 'off';
   for (const board of boards) {
-    const wiring = rig.config.boards[board]?.power;
-    if (!wiring) continue;
     try {
-      const power = await openPower(resolvePowerWiring(wiring, endpoints?.boards[board], board));
-      try {
-        if (state === 'off') await power.off();
-        else await power.on();
-      } finally {
-        await power.close();
+      const wiring = resolveWiring(rig, board, endpoints?.boards[board]);
+      if (wiring.power) {
+        const power = await openPower(wiring.power);
+        try {
+          if (state === 'off') await power.off();
+          else await power.on();
+        } finally {
+          await power.close();
+        }
       }
+      if (wiring.strap) await releaseStrap(wiring.strap);
     } catch (error) {
       progress.info(`warning: could not put ${board} in the safe state (${state}): ${(error as Error).message}`);
     }

@@ -4,21 +4,27 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Check } from './tap-results.ts';
+import type { Verdict } from '../verdict.ts';
+import { type Check, countVerdicts } from './tap-results.ts';
 
-export interface SuiteResult {
+export interface SuiteResult extends Record<Verdict, number> {
   board: string;
   suite: string;
-  pass: number;
-  fail: number;
-  skip: number;
   /** The raw TAP file, relative to the run folder. */
   tap: string;
   /** The board's console log for this suite, relative to the run folder. */
   console: string;
-  /** Why the suite could not run to its end (bail out, crash, deadline), when it could not. */
+  /** Why the suite could not run to its end (crash, deadline), when it could not. */
   error?: string;
   checks: Check[];
+}
+
+/** A pre-flight problem: something a selected suite needs that did not open or answer. */
+export interface PreflightProblem {
+  board: string;
+  need: string;
+  expected: string;
+  seen: string;
 }
 
 export interface RunSummary {
@@ -30,6 +36,8 @@ export interface RunSummary {
     finished?: string;
     complete: boolean;
     interrupted?: string;
+    /** Set when the pre-flight found the rig not ready: no suite ran. */
+    preflight?: PreflightProblem[];
   };
   results: SuiteResult[];
 }
@@ -41,9 +49,6 @@ export function writeSummary(dir: string, summary: RunSummary): string {
   return file;
 }
 
-export function totals(summary: RunSummary): { pass: number; fail: number; skip: number } {
-  return summary.results.reduce(
-    (sum, r) => ({ pass: sum.pass + r.pass, fail: sum.fail + r.fail, skip: sum.skip + r.skip }),
-    { pass: 0, fail: 0, skip: 0 },
-  );
+export function totals(summary: RunSummary): Record<Verdict, number> {
+  return countVerdicts(summary.results.flatMap((r) => r.checks));
 }

@@ -1,31 +1,41 @@
-/** Reads a suite's TAP stream into checks: name, verdict, provisions and evidence from the YAML block. */
+/**
+ * Reads a suite's TAP stream into checks: id, title, verdict (an inconclusive check is a failed
+ * point marked `inconclusive: true` with its `cause`), provisions and evidence from the YAML block.
+ */
 import { Parser, type Result } from 'tap-parser';
+import type { Verdict } from '../verdict.ts';
 
 export interface Check {
-  name: string;
-  ok: boolean;
-  skip: string | false;
+  /** `<suite>/<check>`, stable across runs; a point without one (a suite of someone else's) gets its title. */
+  id: string;
+  title: string;
+  verdict: Verdict;
+  /** Why it was skipped or could not be tested. */
+  reason?: string;
   provisions: string[];
   evidence: Record<string, unknown>;
 }
 
 export interface SuiteOutcome {
   checks: Check[];
-  pass: number;
-  fail: number;
-  skip: number;
-  bailout?: string;
   /** False when the stream ended without a plan (the suite died part way). */
   complete: boolean;
+  bailout?: string;
 }
 
 function toCheck(result: Result, prefix: string): Check {
   const diag = (result.diag ?? {}) as Record<string, unknown>;
-  const provisions = Array.isArray(diag.provisions) ? diag.provisions.map(String) : [];
-  const evidence =
-    typeof diag.evidence === 'object' && diag.evidence !== null ? (diag.evidence as Record<string, unknown>) : {};
-  const skip = result.skip === false ? false : String(result.skip || 'skipped');
-  return { name: prefix + result.name, ok: result.ok, skip, provisions, evidence };
+  const title = prefix + result.name;
+  const base = {
+    id: typeof diag.id === 'string' ? diag.id : title,
+    title,
+    provisions: Array.isArray(diag.provisions) ? diag.provisions.map(String) : [],
+    evidence:
+      typeof diag.evidence === 'object' && diag.evidence !== null ? (diag.evidence as Record<string, unknown>) : {},
+  };
+  if (result.skip !== false) return { ...base, verdict: 'skip', reason: String(result.skip || 'skipped') };
+  if (diag.inconclusive === true) return { ...base, verdict: 'inconclusive', reason: String(diag.cause ?? 'not said') };
+  return { ...base, verdict: result.ok ? 'pass' : 'fail' };
 }
 
 /** A parser fed with the suite's stdout as it arrives; `done` resolves when the stream ends. */
@@ -54,17 +64,15 @@ export function tapResults(onCheck: (check: Check) => void = () => undefined): {
   parser.on('bailout', (reason: string) => (bailout = reason || 'bailed out'));
   const done = new Promise<SuiteOutcome>((resolve) => {
     parser.on('complete', (final: { plan: { end: number | null } }) => {
-      const fail = checks.filter((c) => !c.ok && !c.skip).length;
-      const skip = checks.filter((c) => c.skip).length;
-      resolve({
-        checks,
-        pass: checks.length - fail - skip,
-        fail,
-        skip,
-        bailout,
-        complete: final.plan.end !== null && !bailout,
-      });
+      resolve({ checks, complete: final.plan.end !== null && !bailout, ...(bailout ? { bailout } : {}) });
     });
   });
   return { parser, done };
+}
+
+/** How many checks had each verdict. */
+export function countVerdicts(checks: Check[]): Record<Verdict, number> {
+  const counts: Record<Verdict, number> = { pass: 0, fail: 0, skip: 0, inconclusive: 0 };
+  for (const check of checks) counts[check.verdict]++;
+  return counts;
 }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../child.ts';
 import type { RigEndpoints } from '../config/endpoints.ts';
 
 const HIL_BIN = fileURLToPath(new URL('../../bin/hil.js', import.meta.url));
@@ -19,22 +20,20 @@ export interface VirtualRigProcess {
 }
 
 export async function startVirtualRig(rigFile: string, stateDir: string): Promise<VirtualRigProcess> {
-  const child: ChildProcess = spawn(process.execPath, [HIL_BIN, 'virtual', '--rig', rigFile, '--state', stateDir], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [HIL_BIN, 'virtual', '--rig', rigFile, '--state', stateDir, '--watch-stdin'],
+    {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < 8192) stderr += chunk.toString();
   });
   let pidFile: string | undefined;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child, 5000);
     if (pidFile) reapQemu(pidFile);
   };
   try {

@@ -9,12 +9,13 @@ import { breakSignature, issue, rsaKey, type Identity } from '../wire/x509.ts';
 
 export interface TrustMaterial {
   root: Identity;
-  pinnedKey: forge.pki.rsa.PrivateKey;
+  /** The key whose SPKI the device pins; without one, a fresh key serves (and wrong-pin proves nothing). */
+  pinnedKey?: forge.pki.rsa.PrivateKey;
   host: string;
 }
 
 export interface Scenario {
-  id: string;
+  id: ScenarioId;
   title: string;
   expect: 'accept' | 'refuse';
   chainPem: string;
@@ -23,10 +24,47 @@ export interface Scenario {
   versions?: { min: SecureVersion; max: SecureVersion };
 }
 
+/** Every scenario, in the order they are shown to the device: the positive control first. */
+export const SCENARIOS = [
+  {
+    id: 'valid',
+    title: 'a valid chain to the trusted root, the right host, the pinned key (positive control)',
+    expect: 'accept',
+  },
+  { id: 'expired-leaf', title: 'an expired server certificate', expect: 'refuse' },
+  { id: 'not-yet-valid-leaf', title: 'a server certificate not valid until next year', expect: 'refuse' },
+  { id: 'expired-intermediate', title: 'an expired intermediate', expect: 'refuse' },
+  { id: 'san-mismatch', title: 'a certificate for another host (SAN other.<host>)', expect: 'refuse' },
+  { id: 'cn-only', title: 'the host only in the CN, no subjectAltName', expect: 'refuse' },
+  { id: 'wildcard-misuse', title: 'a wildcard over a public suffix (*.test)', expect: 'refuse' },
+  { id: 'self-signed', title: 'a self-signed certificate with the real subject', expect: 'refuse' },
+  { id: 'impostor-root', title: "a chain to an impostor root with the real root's names", expect: 'refuse' },
+  { id: 'missing-intermediate', title: 'the server certificate without its intermediate', expect: 'refuse' },
+  { id: 'intermediate-not-ca', title: 'an intermediate marked CA:FALSE', expect: 'refuse' },
+  { id: 'pathlen-violated', title: "a chain longer than an intermediate's pathLen 0 allows", expect: 'refuse' },
+  { id: 'wrong-eku', title: 'a certificate for client authentication only (EKU clientAuth)', expect: 'refuse' },
+  { id: 'sha1', title: 'a server certificate signed with SHA-1', expect: 'refuse' },
+  { id: 'rsa-1024', title: 'a 1024-bit RSA server key', expect: 'refuse' },
+  {
+    id: 'wrong-pin',
+    title: 'a valid chain from the trusted root with a key other than the pinned one',
+    expect: 'refuse',
+  },
+  { id: 'broken-signature', title: 'a server certificate whose signature does not verify', expect: 'refuse' },
+  {
+    id: 'name-constraints',
+    title: 'an intermediate constrained to example.net issuing for the host',
+    expect: 'refuse',
+  },
+  { id: 'tls-1.0', title: 'a server that speaks only TLS 1.0', expect: 'refuse' },
+] as const satisfies readonly { id: string; title: string; expect: 'accept' | 'refuse' }[];
+export type ScenarioId = (typeof SCENARIOS)[number]['id'];
+
 const DAY = 86_400_000;
 
 export function buildScenarios(trust: TrustMaterial): Scenario[] {
-  const { root, pinnedKey, host } = trust;
+  const { root, host } = trust;
+  const pinnedKey = trust.pinnedKey ?? rsaKey('leaf');
   const org = root.cert.subject.getField('O')?.value as string | undefined;
   const rootCn = root.cert.subject.getField('CN')?.value as string;
   const intermediate = issue({
@@ -39,16 +77,12 @@ export function buildScenarios(trust: TrustMaterial): Scenario[] {
     issue({ commonName: host, issuer: intermediate, key: pinnedKey, san: [host], ...options });
   const chain = (...identities: Identity[]) => identities.map((i) => i.certPem).join('');
   const served = (
-    id: string,
-    title: string,
-    expect: Scenario['expect'],
+    id: ScenarioId,
     leafIdentity: Identity,
     rest: Identity[] = [intermediate],
     extra: Partial<Scenario> = {},
   ): Scenario => ({
-    id,
-    title,
-    expect,
+    ...SCENARIOS.find((s) => s.id === id)!,
     chainPem: chain(leafIdentity, ...rest),
     keyPem: leafIdentity.keyPem,
     ...extra,
@@ -98,100 +132,43 @@ export function buildScenarios(trust: TrustMaterial): Scenario[] {
   });
 
   return [
-    served(
-      'valid',
-      'a valid chain to the trusted root, the right host, the pinned key (positive control)',
-      'accept',
-      valid,
-    ),
-    served(
-      'expired-leaf',
-      'an expired server certificate',
-      'refuse',
-      leaf({ notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) }),
-    ),
+    served('valid', valid),
+    served('expired-leaf', leaf({ notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) })),
     served(
       'not-yet-valid-leaf',
-      'a server certificate not valid until next year',
-      'refuse',
       leaf({ notBefore: new Date(Date.now() + 365 * DAY), notAfter: new Date(Date.now() + 730 * DAY) }),
     ),
     served(
       'expired-intermediate',
-      'an expired intermediate',
-      'refuse',
       issue({ commonName: host, issuer: expiredIntermediate, key: pinnedKey, san: [host] }),
       [expiredIntermediate],
     ),
-    served(
-      'san-mismatch',
-      `a certificate for another host (SAN other.${host})`,
-      'refuse',
-      leaf({ commonName: `other.${host}`, san: [`other.${host}`] }),
-    ),
-    served('cn-only', 'the host only in the CN, no subjectAltName', 'refuse', leaf({ san: undefined })),
-    served(
-      'wildcard-misuse',
-      'a wildcard over a public suffix (*.test)',
-      'refuse',
-      leaf({ commonName: '*.test', san: ['*.test'] }),
-    ),
-    served(
-      'self-signed',
-      'a self-signed certificate with the real subject',
-      'refuse',
-      issue({ commonName: host, key: pinnedKey, san: [host] }),
-      [],
-    ),
-    served(
-      'impostor-root',
-      "a chain to an impostor root with the real root's names",
-      'refuse',
-      issue({ commonName: host, issuer: impostorIntermediate, key: pinnedKey, san: [host] }),
-      [impostorIntermediate],
-    ),
-    served('missing-intermediate', 'the server certificate without its intermediate', 'refuse', valid, []),
-    served(
-      'intermediate-not-ca',
-      'an intermediate marked CA:FALSE',
-      'refuse',
-      issue({ commonName: host, issuer: notCa, key: pinnedKey, san: [host] }),
-      [notCa],
-    ),
-    served(
-      'pathlen-violated',
-      "a chain longer than an intermediate's pathLen 0 allows",
-      'refuse',
-      issue({ commonName: host, issuer: secondLevel, key: pinnedKey, san: [host] }),
-      [secondLevel, pathLenZero],
-    ),
-    served(
-      'wrong-eku',
-      'a certificate for client authentication only (EKU clientAuth)',
-      'refuse',
-      leaf({ eku: 'clientAuth' }),
-    ),
-    served('sha1', 'a server certificate signed with SHA-1', 'refuse', leaf({ digest: 'sha1' }), [intermediate], {
+    served('san-mismatch', leaf({ commonName: `other.${host}`, san: [`other.${host}`] })),
+    served('cn-only', leaf({ san: undefined })),
+    served('wildcard-misuse', leaf({ commonName: '*.test', san: ['*.test'] })),
+    served('self-signed', issue({ commonName: host, key: pinnedKey, san: [host] }), []),
+    served('impostor-root', issue({ commonName: host, issuer: impostorIntermediate, key: pinnedKey, san: [host] }), [
+      impostorIntermediate,
+    ]),
+    served('missing-intermediate', valid, []),
+    served('intermediate-not-ca', issue({ commonName: host, issuer: notCa, key: pinnedKey, san: [host] }), [notCa]),
+    served('pathlen-violated', issue({ commonName: host, issuer: secondLevel, key: pinnedKey, san: [host] }), [
+      secondLevel,
+      pathLenZero,
+    ]),
+    served('wrong-eku', leaf({ eku: 'clientAuth' })),
+    served('sha1', leaf({ digest: 'sha1' }), [intermediate], {
       weak: true,
     }),
-    served('rsa-1024', 'a 1024-bit RSA server key', 'refuse', leaf({ key: rsaKey('weak', 1024) }), [intermediate], {
+    served('rsa-1024', leaf({ key: rsaKey('weak', 1024) }), [intermediate], {
       weak: true,
     }),
-    served(
-      'wrong-pin',
-      'a valid chain from the trusted root with a key other than the pinned one',
-      'refuse',
-      leaf({ key: rsaKey('other') }),
-    ),
-    served('broken-signature', 'a server certificate whose signature does not verify', 'refuse', breakSignature(valid)),
-    served(
-      'name-constraints',
-      'an intermediate constrained to example.net issuing for the host',
-      'refuse',
-      issue({ commonName: host, issuer: constrained, key: pinnedKey, san: [host] }),
-      [constrained],
-    ),
-    served('tls-1.0', 'a server that speaks only TLS 1.0', 'refuse', valid, [intermediate], {
+    served('wrong-pin', leaf({ key: rsaKey('other') })),
+    served('broken-signature', breakSignature(valid)),
+    served('name-constraints', issue({ commonName: host, issuer: constrained, key: pinnedKey, san: [host] }), [
+      constrained,
+    ]),
+    served('tls-1.0', valid, [intermediate], {
       weak: true,
       versions: { min: 'TLSv1', max: 'TLSv1' },
     }),

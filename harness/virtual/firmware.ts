@@ -41,6 +41,10 @@ const RESET_NAMES: Record<number, string> = {
   15: 'RTCWDT_BROWN_OUT_RESET',
 };
 
+/** The ESP32 ROM's boot-mode part of its banner, from the strapping pins it sampled (REFERENCE.md 2.2). */
+const DOWNLOAD_STRAPPING = 'boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))';
+const FLASH_STRAPPING = 'boot:0x13 (SPI_FAST_FLASH_BOOT)';
+
 /** `busy`: running a command; input is dropped, as on a UART with no flow control. `download`: the ROM loader. */
 type State = 'off' | 'reset' | 'booting' | 'running' | 'busy' | 'download';
 
@@ -72,6 +76,8 @@ export interface FirmwareOptions {
   downloadMode: 'open' | 'secure' | 'disabled';
   /** Which ROM loader the strap reaches: Espressif's on the console, or STM32's (silent here, on the boot UART). */
   romLoader: 'esp32' | 'stm32';
+  /** STM32 readout protection: at level 2 the system bootloader is gone and BOOT0 is ignored. */
+  rdpLevel: 0 | 1 | 2;
   /** What the firmware's TLS client trusts: the CA file and the pinned server key's SPKI SHA-256. */
   tls?: { caCert: string; pinSha256: string };
 }
@@ -202,24 +208,26 @@ export class VirtualFirmware {
 
   private async bootSequence(g: number, resetCode: number): Promise<void> {
     await this.sleep(g, 20);
-    if (this.strapHeld && this.options.romLoader === 'stm32') {
+    if (this.strapHeld && this.options.romLoader === 'stm32' && this.options.rdpLevel < 2) {
       this.state = 'download'; // the system bootloader runs; the application console stays silent
       this.onLoader?.();
       return;
     }
-    if (this.strapHeld && this.options.downloadMode !== 'disabled') {
-      await this.print(
-        g,
-        `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n`,
-      );
+    // The ROM prints the strapping it sampled; with download mode disabled it then boots from flash.
+    const strapping = this.strapHeld && this.options.romLoader === 'esp32' ? DOWNLOAD_STRAPPING : FLASH_STRAPPING;
+    await this.print(
+      g,
+      `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),${strapping}\r\n`,
+    );
+    if (strapping === DOWNLOAD_STRAPPING && this.options.downloadMode !== 'disabled') {
+      await this.print(g, 'waiting for download\r\n');
       this.rom = new SlipDecoder(4096);
       this.state = 'download';
       return;
     }
     await this.print(
       g,
-      `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\n` +
-        'configsip: 0, SPIWP:0xee\r\nclk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\r\n' +
+      'configsip: 0, SPIWP:0xee\r\nclk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\r\n' +
         'mode:DIO, clock div:2\r\nload:0x3fff0030,len:7112\r\nentry 0x40080698\r\n',
     );
     await this.sleep(g, 30);

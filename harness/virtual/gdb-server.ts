@@ -1,7 +1,9 @@
 /**
  * The gdbserver of a debug probe wired to the virtual board's JTAG pins. Where JTAG was left
  * enabled it halts the core and answers register and memory reads from the firmware's memory;
- * where it is disabled every access fails, as OpenOCD's does on a chip whose JTAG is fused off.
+ * where it is locked the core reports halted but every memory access fails, as a gdbserver does on
+ * an STM32 at readout protection level 1. With no target (the probe's cable not on the board) it
+ * answers the protocol but reports no target state.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { encodePacket, hexOf, RspParser } from '../wire/rsp.ts';
@@ -14,12 +16,13 @@ export interface DebugTarget {
 
 const REGISTERS_HEX = '00'.repeat(4 * 64);
 
-export function reply(target: DebugTarget, command: string): string {
+export function reply(target: DebugTarget | undefined, command: string): string {
   if (command.startsWith('qSupported')) return 'PacketSize=4000;qXfer:features:read-';
-  if (!target.debugEnabled) return command === 'D' || command === 'k' ? 'OK' : 'E01';
-  if (command === '?') return 'S05';
-  if (command === 'g') return REGISTERS_HEX;
   if (command === 'D' || command === 'k') return 'OK';
+  if (!target) return 'E01';
+  if (command === '?') return 'S05';
+  if (!target.debugEnabled) return 'E01';
+  if (command === 'g') return REGISTERS_HEX;
   const m = /^m([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(command);
   if (m) {
     const bytes = target.readMemory(parseInt(m[1]!, 16), Math.min(parseInt(m[2]!, 16), 0x1000));
@@ -28,7 +31,7 @@ export function reply(target: DebugTarget, command: string): string {
   return ''; // unsupported: the empty reply, as the protocol says
 }
 
-export async function startGdbServer(port: number, target: DebugTarget): Promise<Server> {
+export async function startGdbServer(port: number, target: DebugTarget | undefined): Promise<Server> {
   const server = createServer((socket: Socket) => {
     const parser = new RspParser();
     socket.on('error', () => undefined);

@@ -1,20 +1,28 @@
 /**
  * `hil virtual --rig FILE`: the virtual rig as a process of its own. Prints one JSON line with the
- * endpoints when every device is ready, writes the same to `<state>/endpoints.json`, and runs until
- * SIGINT/SIGTERM or until its standard input closes (the harness that started it has gone).
+ * endpoints when every device is ready, writes the same to `<state>/endpoints.json` (the file a
+ * suite run on its own reads through HIL_ENDPOINTS), and runs until SIGINT/SIGTERM, or, with
+ * --watch-stdin, until its standard input closes (the harness that started it has gone).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRig, needsRigHost } from '../config/load.ts';
 import { VirtualRig } from './rig.ts';
+import type { TwinCatalog } from './twin.ts';
 
-export async function runVirtualRig(options: { rig: string; state?: string; watchStdin: boolean }): Promise<void> {
+export async function runVirtualRig(options: {
+  rig: string;
+  state?: string;
+  /** Stop when standard input ends: how a harness that started this host ties it to its own life. */
+  watchStdin: boolean;
+  twins: TwinCatalog;
+}): Promise<void> {
   const rig = loadRig(options.rig);
   if (!needsRigHost(rig.config)) throw new Error(`${rig.file} has no virtual or QEMU boards for a rig host to run`);
   const stateDir = options.state ?? mkdtempSync(join(tmpdir(), `hil-virtual-${rig.config.name}-`));
   mkdirSync(stateDir, { recursive: true });
-  const { rig: running, endpoints } = await VirtualRig.start(rig, stateDir);
+  const { rig: running, endpoints } = await VirtualRig.start(rig, stateDir, options.twins);
   const endpointsFile = join(stateDir, 'endpoints.json');
   writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2));
   let stopping = false;

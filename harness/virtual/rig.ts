@@ -12,9 +12,7 @@ import type { BoardWiringConfig } from '../config/schema.ts';
 import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
 import { VirtualFirmware } from './firmware.ts';
 import { ptyBridge } from './pty-bridge.ts';
-import { lineReader, VirtualScpiSupply } from './scpi-supply.ts';
-import { VirtualKorad } from './korad-supply.ts';
-import { VirtualTasmota } from './tasmota-relay.ts';
+import type { TwinCatalog, TwinHost } from './twin.ts';
 import { freeLoopbackPort, QemuBoard } from './qemu-board.ts';
 import { startGdbServer } from './gdb-server.ts';
 import { VirtualStm32Loader } from './stm32-loader.ts';
@@ -30,10 +28,15 @@ export class VirtualRig {
   private constructor(
     readonly rig: LoadedRig,
     readonly stateDir: string,
+    private readonly twins: TwinCatalog,
   ) {}
 
-  static async start(rig: LoadedRig, stateDir: string): Promise<{ rig: VirtualRig; endpoints: RigEndpoints }> {
-    const virtualRig = new VirtualRig(rig, stateDir);
+  static async start(
+    rig: LoadedRig,
+    stateDir: string,
+    twins: TwinCatalog,
+  ): Promise<{ rig: VirtualRig; endpoints: RigEndpoints }> {
+    const virtualRig = new VirtualRig(rig, stateDir, twins);
     const pidFile = join(stateDir, 'qemu.pids');
     const endpoints: RigEndpoints = { rig: rig.config.name, pid: process.pid, pidFile, boards: {} };
     try {
@@ -63,12 +66,10 @@ export class VirtualRig {
     const bridge = await ptyBridge(join(this.stateDir, `${name}.tty`), (s) => board.attachPty(s));
     this.closers.push(bridge.close);
     // Power is a relay in front of the QEMU process: closed starts it, open ends it.
-    const relay = new VirtualTasmota(1, (_index, closed) => board.setPower(closed));
-    const port = await relay.listen();
-    this.closers.push(() => relay.close());
+    const power = await this.relayTwin('tasmota', name, { driver: 'tasmota' }, (closed) => board.setPower(closed));
     return {
       console: bridge.path,
-      power: { url: `http://127.0.0.1:${port}` },
+      power,
       qmp: board.qmpSocket,
       ...(board.gdbPort !== undefined ? { gdb: board.gdbPort } : {}),
     };
@@ -77,6 +78,8 @@ export class VirtualRig {
   private async startBoard(name: string, wiring: BoardWiringConfig): Promise<BoardEndpoints> {
     const profile = this.rig.profiles.get(wiring.profile);
     const tls = wiring.tls ? this.trustMaterial(name) : undefined;
+    const cut = wiring.cut ?? [];
+    const rdpLevel = wiring['rdp-level'] ?? 1;
     let socket: Socket | undefined;
     const firmware = new VirtualFirmware(
       name,
@@ -86,6 +89,7 @@ export class VirtualRig {
         baud: wiring.console?.baud ?? profile?.baud ?? 115200,
         downloadMode: wiring['download-mode'] ?? 'secure',
         romLoader: profile?.debug.romLoader ?? 'esp32',
+        rdpLevel,
         ...(tls ? { tls: { caCert: tls.caCert, pinSha256: tls.pinSha256 } } : {}),
       },
       (bytes) => socket?.write(bytes),
@@ -104,12 +108,14 @@ export class VirtualRig {
     return {
       console: consoleBridge.path,
       power: await this.startPower(name, wiring, firmware),
-      ...(wiring.debug?.gdb?.port === 'auto' ? { gdb: await this.startDebugPort(firmware) } : {}),
-      ...(wiring['boot-strap'] && 'url' in wiring['boot-strap'] && wiring['boot-strap'].url === 'auto'
-        ? { strap: { url: await this.startStrap(firmware) } }
+      ...(wiring.debug?.gdb?.port === 'auto'
+        ? { gdb: await this.startDebugPort(firmware, cut.includes('debug')) }
+        : {}),
+      ...(wiring['boot-strap'] && wiring['boot-strap'].driver !== 'dtr-rts'
+        ? { strap: await this.startStrap(name, wiring['boot-strap'], firmware, cut.includes('boot-strap')) }
         : {}),
       ...(wiring['boot-uart']?.port === 'auto'
-        ? { bootUart: await this.startStm32Loader(name, firmware, wiring['rdp-level'] ?? 1) }
+        ? { bootUart: await this.startStm32Loader(name, firmware, rdpLevel, cut.includes('boot-uart')) }
         : {}),
       ...(tls ? { tls: { caCert: tls.caCert, caKey: tls.caKey, pinKey: tls.pinKey } } : {}),
     };
@@ -130,8 +136,16 @@ export class VirtualRig {
     return { ...files, pinSha256: spkiSha256(pinned) };
   }
 
-  /** The STM32 system bootloader's UART: a PTY of its own, answering while the chip is in the loader. */
-  private async startStm32Loader(name: string, firmware: VirtualFirmware, rdpLevel: 0 | 1 | 2): Promise<string> {
+  /**
+   * The STM32 system bootloader's UART: a PTY of its own, answering while the chip is in the loader.
+   * Cut, the PTY is there but its wire does not reach the chip: nothing answers.
+   */
+  private async startStm32Loader(
+    name: string,
+    firmware: VirtualFirmware,
+    rdpLevel: 0 | 1 | 2,
+    cut: boolean,
+  ): Promise<string> {
     let socket: Socket | undefined;
     const loader = new VirtualStm32Loader(
       () => firmware.inLoader,
@@ -140,30 +154,39 @@ export class VirtualRig {
     );
     firmware.onLoader = () => loader.reset();
     const bridge = await ptyBridge(join(this.stateDir, `${name}.boot-uart.tty`), (s) => {
+      s.on('error', () => undefined);
+      if (cut) return;
       socket = s;
       s.on('data', (chunk: Buffer) => loader.input(chunk));
-      s.on('error', () => undefined);
     });
     this.closers.push(bridge.close);
     return bridge.path;
   }
 
-  /** A relay on the board's boot strap pin (GPIO0): closed holds it in the download position. */
-  private async startStrap(firmware: VirtualFirmware): Promise<string> {
-    const relay = new VirtualTasmota(1, (_index, closed) => firmware.setStrap(closed));
-    const port = await relay.listen();
-    this.closers.push(() => relay.close());
-    return `http://127.0.0.1:${port}`;
+  /** A relay on the board's boot strap pin (GPIO0, BOOT0): closed holds it. Cut, it switches nothing. */
+  private async startStrap(
+    name: string,
+    strap: Record<string, unknown> & { driver: string },
+    firmware: VirtualFirmware,
+    cut: boolean,
+  ): Promise<Record<string, unknown>> {
+    return this.relayTwin(strap.driver, name, strap, (closed) => {
+      if (!cut) firmware.setStrap(closed);
+    });
   }
 
-  /** The probe's gdbserver on the board's JTAG pins: the core answers only where JTAG was left on. */
-  private async startDebugPort(firmware: VirtualFirmware): Promise<number> {
+  /**
+   * The probe's gdbserver on the board's JTAG pins: the core answers only where JTAG was left on.
+   * Cut, the probe is on the host but not on the board: there is no target behind the server.
+   */
+  private async startDebugPort(firmware: VirtualFirmware, cut: boolean): Promise<number> {
     const port = await freeLoopbackPort();
-    const server = await startGdbServer(port, firmware);
+    const server = await startGdbServer(port, cut ? undefined : firmware);
     this.closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     return port;
   }
 
+  /** Power through the driver's twin: a relay switches the nominal voltage, a supply sets it. */
   private async startPower(
     name: string,
     wiring: BoardWiringConfig,
@@ -174,57 +197,33 @@ export class VirtualRig {
       firmware.supply(DEFAULT_NOMINAL); // no power control wired: the board is simply on
       return undefined;
     }
-    switch (power.driver) {
-      case 'scpi-tcp':
-      case 'scpi-serial': {
-        const channel = power.channel ?? 1;
-        const supply = new VirtualScpiSupply(Math.max(channel, 2), (ch, volts) => {
-          if (ch === channel) firmware.supply(volts);
-        });
-        const serve = (s: Socket) => {
-          s.on(
-            'data',
-            lineReader((line) => {
-              for (const reply of supply.handle(line)) s.write(`${reply}\n`);
-            }),
-          );
-          s.on('error', () => undefined);
-        };
-        if (power.driver === 'scpi-serial') {
-          const bridge = await ptyBridge(join(this.stateDir, `${name}.supply.tty`), serve);
-          this.closers.push(bridge.close);
-          return { port: bridge.path };
-        }
-        return { port: await this.listen(serve) };
-      }
-      case 'korad': {
-        const korad = new VirtualKorad((volts) => firmware.supply(volts));
-        const bridge = await ptyBridge(join(this.stateDir, `${name}.korad.tty`), (s) => {
-          s.on('data', (chunk: Buffer) => {
-            const reply = korad.handle(chunk);
-            if (reply) s.write(Buffer.from(reply, 'latin1'));
-          });
-          s.on('error', () => undefined);
-        });
+    const supply = this.twins.supply(power.driver);
+    if (supply) return supply(power, this.host(name), (volts) => firmware.supply(volts));
+    return this.relayTwin(power.driver, name, power, (closed) => firmware.supply(closed ? DEFAULT_NOMINAL : 0));
+  }
+
+  private async relayTwin(
+    driver: string,
+    name: string,
+    config: Record<string, unknown>,
+    contact: (closed: boolean) => void | Promise<void>,
+  ): Promise<Record<string, unknown>> {
+    const twin = this.twins.relay(driver);
+    if (!twin) throw new Error(`boards.${name}: driver "${driver}" has no virtual twin; give a real address`);
+    return twin(config, this.host(name), contact);
+  }
+
+  /** Where a board's twins serve their protocols: loopback TCP, or PTYs in the state folder. */
+  private host(board: string): TwinHost {
+    return {
+      tcp: (serve) => this.listen(serve),
+      pty: async (device, serve) => {
+        const bridge = await ptyBridge(join(this.stateDir, `${board}.${device}.tty`), serve);
         this.closers.push(bridge.close);
-        return { port: bridge.path };
-      }
-      case 'tasmota': {
-        const relayIndex = power.relay ?? 1;
-        const credentials =
-          power.password !== undefined ? { user: power.user ?? 'admin', password: power.password } : undefined;
-        const relay = new VirtualTasmota(
-          Math.max(relayIndex, 1),
-          (index, closed) => {
-            if (index === relayIndex) firmware.supply(closed ? DEFAULT_NOMINAL : 0);
-          },
-          credentials,
-        );
-        const port = await relay.listen();
-        this.closers.push(() => relay.close());
-        return { url: `http://127.0.0.1:${port}` };
-      }
-    }
+        return bridge.path;
+      },
+      onClose: (close) => this.closers.push(close),
+    };
   }
 
   private async listen(serve: (s: Socket) => void): Promise<number> {
@@ -240,7 +239,7 @@ export class VirtualRig {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
     const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('supply server has no TCP address');
+    if (address === null || typeof address === 'string') throw new Error('device server has no TCP address');
     return address.port;
   }
 }

@@ -109,3 +109,14 @@ export function encodeSecurityInfo(flags: number, flashCryptCnt: number, chipId:
 }
 
 export const SECURE_DOWNLOAD_FLAG = 1 << 2;
+
+/**
+ * The ROM's banner after a reset: the reset cause and the boot mode it read from the strapping pins,
+ * `rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))` on the ESP32,
+ * `rst:0x1 (POWERON),boot:0x5 (DOWNLOAD(USB/UART0/1))` on the C3 (REFERENCE.md 2.2).
+ */
+export const ROM_BANNER = /rst:0x[0-9a-f]+ \(\w+\),boot:0x[0-9a-f]+ \(([^)]*\)?)\)/;
+/** A download boot mode in the banner: the strap reached GPIO0. */
+export const DOWNLOAD_BOOT_MODE = /DOWNLOAD/;
+/** What the ROM prints once it is listening for the loader protocol. */
+export const WAITING_FOR_DOWNLOAD = /waiting for download/;

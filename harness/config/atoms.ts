@@ -1,0 +1,24 @@
+/**
+ * The small schema pieces that rig and profile files, and every driver's config, are built from.
+ * A value marked `secret: true` is redacted from every log and report.
+ */
+import { Type } from '@sinclair/typebox';
+import { DURATION_PATTERN } from './duration.ts';
+
+export const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
+  description: 'a duration: milliseconds, or a string like 500ms, 5s, 2m',
+});
+export const Regex = Type.String({ minLength: 1, format: 'regex', description: 'a JavaScript regular expression' });
+export const Secret = (description: string) => Type.String({ secret: true, description });
+export const Auto = Type.Literal('auto');
+export const TcpPort = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Auto], {
+  description: 'a TCP port number, or "auto" on a virtual rig',
+});
+export const SerialPath = Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' });
+export const HttpUrl = Type.String({
+  minLength: 1,
+  description: 'http://host of the device, or "auto" on a virtual rig',
+});
+export const Voltage = Type.Number({ minimum: 0, maximum: 60, description: 'volts' });
+export const Channel = Type.Integer({ minimum: 1, maximum: 8 });
+export const Strict = { additionalProperties: false } as const;

@@ -1,0 +1,31 @@
+/**
+ * A plain byte stream to an instrument or a loader: write, listen, close. Serial ports here (an
+ * instrument's USB COM port, the STM32 boot UART at 8E1); TCP in ../tcp.ts.
+ */
+import { SerialPort } from 'serialport';
+
+export interface ByteStream {
+  write(data: Buffer): Promise<void>;
+  onData(listener: (chunk: Buffer) => void): void;
+  close(): Promise<void>;
+}
+
+export async function serialStream(
+  path: string,
+  baudRate: number,
+  parity: 'none' | 'even' = 'none',
+): Promise<ByteStream> {
+  const port = new SerialPort({ path, baudRate, parity, autoOpen: false });
+  await new Promise<void>((resolve, reject) =>
+    port.open((error) => (error ? reject(new Error(`cannot open ${path}: ${error.message}`)) : resolve())),
+  );
+  port.on('error', () => undefined);
+  return {
+    write: (data) =>
+      new Promise((resolve, reject) =>
+        port.write(data, (e) => (e ? reject(e) : port.drain((d) => (d ? reject(d) : resolve())))),
+      ),
+    onData: (listener) => port.on('data', listener),
+    close: () => new Promise((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * What a power driver is. Each is one file in power/drivers/ (or a folder on HIL_DRIVER_PATH) whose
+ * default export is a driver, or a list of them: its name (the rig file's `driver:`), what it is (a
+ * relay, a supply, or a boot strap), the fields of its config (shown in the file's opening
+ * comment), `open()`, and its virtual twin (the far side of the same wire, for virtual rigs).
+ * Any relay can power a board or hold a boot strap; supplies can also set and measure voltage.
+ */
+import type { Static, TObject, TProperties } from '@sinclair/typebox';
+import type { Board } from '../board.ts';
+import type { Console } from '../console/console.ts';
+import type { RelayTwin, SupplyTwin } from '../virtual/twin.ts';
+
+export interface Relay {
+  readonly description: string;
+  on(): Promise<void>;
+  off(): Promise<void>;
+  /** Read back whether the contact is closed. */
+  state(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface Supply {
+  readonly description: string;
+  /** The voltage `on()` sets. */
+  readonly nominal: number;
+  on(): Promise<void>;
+  off(): Promise<void>;
+  setVoltage(volts: number): Promise<void>;
+  measureVoltage(): Promise<number>;
+  /** The instrument's own name (`*IDN?`). */
+  identify(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Whatever powers a board: a relay in its supply line, or a bench supply. */
+export type Power = Relay | Supply;
+
+export function isSupply(power: Power): power is Supply {
+  return 'setVoltage' in power;
+}
+
+/** How long a board stays unpowered for a clean power-on reset, unless the rig says `off-time`. */
+export const DEFAULT_OFF_MS = 500;
+
+/** Off, `offMs`, on: the one power cycle every driver gets. */
+export async function cycle(power: Power, offMs: number): Promise<void> {
+  await power.off();
+  await new Promise((resolve) => setTimeout(resolve, offMs));
+  await power.on();
+}
+
+/** Gets the chip into its ROM loader and back out (a strap pin held through a reset). */
+export interface DownloadEntry {
+  readonly description: string;
+  enter(board: Board): Promise<void>;
+  leave(board: Board): Promise<void>;
+  /** Back at rest (the strap released) without a reset: the bench's safe state. */
+  rest(): Promise<void>;
+}
+
+/** What a strap driver may use besides its config: the board's console (DTR/RTS live there). */
+export interface StrapWiring {
+  console: Console;
+}
+
+export type ConfigOf<F extends TProperties> = Static<TObject<F>>;
+type Untyped = Record<string, unknown>;
+
+interface About<F extends TProperties> {
+  name: string;
+  description: string;
+  fields: F;
+}
+export interface RelayDriver<C = Untyped> extends About<TProperties> {
+  kind: 'relay';
+  open(config: C): Promise<Relay>;
+  twin?: RelayTwin<C>;
+}
+export interface SupplyDriver<C = Untyped> extends About<TProperties> {
+  kind: 'supply';
+  open(config: C): Promise<Supply>;
+  twin?: SupplyTwin<C>;
+}
+export interface StrapDriver<C = Untyped> extends About<TProperties> {
+  kind: 'strap';
+  open(config: C, wiring: StrapWiring): DownloadEntry;
+}
+export type Driver = RelayDriver | SupplyDriver | StrapDriver;
+
+/** A driver file's way to declare itself, with its config typed from its own fields. */
+export function relayDriver<F extends TProperties>(
+  driver: About<F> & { open(config: ConfigOf<F>): Promise<Relay>; twin?: RelayTwin<ConfigOf<F>> },
+): Driver {
+  return { kind: 'relay', ...driver } as unknown as Driver;
+}
+export function supplyDriver<F extends TProperties>(
+  driver: About<F> & { open(config: ConfigOf<F>): Promise<Supply>; twin?: SupplyTwin<ConfigOf<F>> },
+): Driver {
+  return { kind: 'supply', ...driver } as unknown as Driver;
+}
+export function strapDriver<F extends TProperties>(
+  driver: About<F> & { open(config: ConfigOf<F>, wiring: StrapWiring): DownloadEntry },
+): Driver {
+  return { kind: 'strap', ...driver } as unknown as Driver;
+}

@@ -1,0 +1,128 @@
+/**
+ * Before any suite touches a board: open every console and ping every instrument, probe and file
+ * the selected suites need, the way LAVA validates a whole job before it powers anything. A rig
+ * with an unplugged port or a supply that is off the network fails here in about a second.
+ */
+import { spawn } from 'node:child_process';
+import type { RigEndpoints } from '../config/endpoints.ts';
+import type { LoadedRig } from '../config/load.ts';
+import { serialStream } from '../console/serial-stream.ts';
+import { SerialTransport } from '../console/serial-transport.ts';
+import { pingDriver } from '../power/registry.ts';
+import type { Need } from '../suite.ts';
+import { connectTcp } from '../tcp.ts';
+import { loadTrust } from '../tls/trust.ts';
+import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
+import type { PreflightProblem } from './summary.ts';
+
+const DEADLINE_MS = 2000;
+
+interface Ping {
+  need: Need;
+  expected: string;
+  run: () => Promise<unknown>;
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** Whether a program starts at all (an OpenOCD the harness will launch). */
+function starts(binary: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: 'ignore' });
+    child.once('error', (error) => reject(new Error(`cannot start ${binary}: ${error.message}`)));
+    child.once('exit', () => resolve());
+  });
+}
+
+function pingsFor(wiring: ResolvedWiring, needs: Set<Need>): Ping[] {
+  const pings: Ping[] = [];
+  const want = (need: Need) => needs.has(need);
+  if (want('console')) {
+    pings.push({
+      need: 'console',
+      expected: `the console ${wiring.console.description} to open`,
+      run: async () => {
+        const transport = new SerialTransport({ ...wiring.console, openDeadlineMs: 1000 });
+        await transport.open();
+        await transport.close();
+      },
+    });
+  }
+  const { power, strap, debugPort, bootUart, trust } = wiring;
+  if (want('power') && power) {
+    pings.push({ need: 'power', expected: `the ${power.driver} power driver to answer`, run: () => pingDriver(power) });
+  }
+  if (want('boot-strap') && strap) {
+    pings.push({
+      need: 'boot-strap',
+      expected: `the ${strap.driver} boot strap to answer`,
+      run: () => pingDriver(strap),
+    });
+  }
+  if (want('debug-port') && debugPort) {
+    pings.push(
+      'gdb' in debugPort
+        ? {
+            need: 'debug-port',
+            expected: `a gdbserver listening at ${debugPort.gdb.host}:${debugPort.gdb.port}`,
+            run: async () => (await connectTcp(debugPort.gdb.host, debugPort.gdb.port, 1000)).destroy(),
+          }
+        : {
+            need: 'debug-port',
+            expected: 'OpenOCD to start',
+            run: () => starts(debugPort.openocd.binary ?? 'openocd', ['--version']),
+          },
+    );
+  }
+  if (want('boot-uart') && bootUart) {
+    pings.push({
+      need: 'boot-uart',
+      expected: `the boot UART ${bootUart.path} to open`,
+      run: async () => (await serialStream(bootUart.path, bootUart.baud, 'even')).close(),
+    });
+  }
+  if (want('trust') && trust) {
+    pings.push({
+      need: 'trust',
+      expected: 'the trust material the rig names to read',
+      run: async () => loadTrust(trust),
+    });
+  }
+  return pings;
+}
+
+export async function preflight(
+  rig: LoadedRig,
+  boards: string[],
+  needs: Set<Need>,
+  endpoints: RigEndpoints | undefined,
+): Promise<PreflightProblem[]> {
+  const perBoard = await Promise.all(
+    boards.map(async (board): Promise<PreflightProblem[]> => {
+      let wiring: ResolvedWiring;
+      try {
+        wiring = resolveWiring(rig, board, endpoints?.boards[board]);
+      } catch (error) {
+        return [
+          { board, need: 'wiring', expected: 'every "auto" filled in by the rig host', seen: (error as Error).message },
+        ];
+      }
+      const problems: PreflightProblem[] = [];
+      for (const ping of pingsFor(wiring, needs)) {
+        try {
+          await withDeadline(ping.run(), DEADLINE_MS);
+        } catch (error) {
+          problems.push({ board, need: ping.need, expected: ping.expected, seen: (error as Error).message });
+        }
+      }
+      return problems;
+    }),
+  );
+  return perBoard.flat();
+}

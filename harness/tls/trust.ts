@@ -1,0 +1,31 @@
+/**
+ * What a board's firmware trusts, read from the PEM files the rig names: the test CA (its key signs
+ * every scenario chain and never leaves the harness) and the server key whose SPKI it pins.
+ */
+import { readFileSync } from 'node:fs';
+import forge from 'node-forge';
+import type { TrustFiles } from '../wiring.ts';
+import { fromPem, type Identity } from '../wire/x509.ts';
+
+export interface Trust {
+  host: string;
+  root: Identity;
+  /** Absent when the rig names no pinned key: the wrong-pin scenario is then skipped. */
+  pinnedKey?: forge.pki.rsa.PrivateKey;
+}
+
+function read(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the ${what} ${file}: ${(error as Error).message}`);
+  }
+}
+
+export function loadTrust(files: TrustFiles): Trust {
+  const root = fromPem(read(files.caCert, 'CA certificate (tls.ca-cert)'), read(files.caKey, 'CA key (tls.ca-key)'));
+  const pinnedKey = files.pinKey
+    ? (forge.pki.privateKeyFromPem(read(files.pinKey, 'pinned key (tls.pin-key)')) as forge.pki.rsa.PrivateKey)
+    : undefined;
+  return { host: files.host, root, ...(pinnedKey ? { pinnedKey } : {}) };
+}

@@ -1,0 +1,126 @@
+/**
+ * A board's wiring as the harness uses it: every "auto" filled in from the rig host's endpoints,
+ * trust files resolved against the rig file's folder, QEMU's own console and power put in place.
+ * Board.open, the pre-flight and the safe state all start from here, so a wiring bug is mended in
+ * one place; suites see only the Board.
+ */
+import { dirname, resolve } from 'node:path';
+import type { BoardEndpoints } from './config/endpoints.ts';
+import { hostEndpoint } from './config/endpoints.ts';
+import { parseDuration } from './config/duration.ts';
+import type { LoadedRig } from './config/load.ts';
+import type { DebugWiringConfig, UsbIdentityConfig } from './config/schema.ts';
+import { resolveUsbTty } from './console/usb-identity.ts';
+import { DEFAULT_OFF_MS } from './power/driver.ts';
+import type { DriverConfig } from './power/registry.ts';
+
+export type DebugPort =
+  | { gdb: { host: string; port: number } }
+  | { openocd: NonNullable<DebugWiringConfig['openocd']> };
+
+export interface TrustFiles {
+  host: string;
+  caCert: string;
+  caKey: string;
+  pinKey?: string;
+}
+
+export interface ResolvedWiring {
+  board: string;
+  console: { locate: () => string | undefined; description: string; baud: number };
+  power?: DriverConfig;
+  /** How long the board stays unpowered in a power cycle (the rig's off-time). */
+  offMs: number;
+  strap?: DriverConfig;
+  debugPort?: DebugPort;
+  bootUart?: { path: string; baud: number };
+  trust?: TrustFiles;
+  usb?: UsbIdentityConfig;
+  /** QEMU boards: the QMP socket. */
+  qmp?: string;
+}
+
+/** A config object with each "auto" value replaced by what the rig host gave for that key. */
+function fillAuto<T extends Record<string, unknown>>(
+  config: T,
+  given: Record<string, unknown> | undefined,
+  what: string,
+): T {
+  const filled: Record<string, unknown> = { ...config };
+  for (const [key, value] of Object.entries(config)) {
+    if (value === 'auto') filled[key] = hostEndpoint(given?.[key], `${what}.${key} is "auto"`);
+  }
+  return filled as T;
+}
+
+export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEndpoints | undefined): ResolvedWiring {
+  const wiring = rig.config.boards[board];
+  if (!wiring) throw new Error(`rig ${rig.file} has no board "${board}"`);
+  const profile = rig.profiles.get(wiring.profile)!;
+  const offTime = wiring.qemu?.['off-time'] ?? wiring.power?.['off-time'];
+  const resolved: ResolvedWiring = {
+    board,
+    offMs: offTime !== undefined ? parseDuration(offTime as string | number) : DEFAULT_OFF_MS,
+    console: consoleOf(board, wiring.qemu ? { port: 'auto' } : (wiring.console ?? {}), endpoints, profile.baud),
+  };
+  if (wiring.qemu) {
+    // The rig host puts a relay in front of the QEMU process: on starts it, off ends it.
+    resolved.power = { driver: 'tasmota', url: hostEndpoint(endpoints?.power?.url, `${board} power`) };
+    resolved.qmp = hostEndpoint(endpoints?.qmp, `${board} QMP socket`);
+    if (wiring.qemu.gdbstub)
+      resolved.debugPort = { gdb: { host: '127.0.0.1', port: hostEndpoint(endpoints?.gdb, `${board} gdbstub`) } };
+    return resolved;
+  }
+  if (wiring.power) {
+    const { 'off-time': _offTime, ...power } = wiring.power;
+    resolved.power = fillAuto(power, endpoints?.power, `boards.${board}.power`);
+  }
+  if (wiring['boot-strap'])
+    resolved.strap = fillAuto(wiring['boot-strap'], endpoints?.strap, `boards.${board}.boot-strap`);
+  const gdb = wiring.debug?.gdb;
+  if (gdb)
+    resolved.debugPort = {
+      gdb: fillAuto({ host: gdb.host, port: gdb.port }, { port: endpoints?.gdb }, `boards.${board}.debug.gdb`) as {
+        host: string;
+        port: number;
+      },
+    };
+  else if (wiring.debug?.openocd) resolved.debugPort = { openocd: wiring.debug.openocd };
+  const uart = wiring['boot-uart'];
+  if (uart) {
+    const { port } = fillAuto({ port: uart.port }, { port: endpoints?.bootUart }, `boards.${board}.boot-uart`);
+    resolved.bootUart = { path: port, baud: uart.baud ?? 115200 };
+  }
+  const tls = wiring.tls;
+  if (tls) {
+    // A file named in the rig is found beside the rig file, wherever the harness runs from.
+    const file = (value: string, given: string | undefined, key: string) =>
+      value === 'auto'
+        ? hostEndpoint(given, `boards.${board}.tls.${key} is "auto"`)
+        : resolve(dirname(rig.file), value);
+    resolved.trust = {
+      host: tls.host,
+      caCert: file(tls['ca-cert'], endpoints?.tls?.caCert, 'ca-cert'),
+      caKey: file(tls['ca-key'], endpoints?.tls?.caKey, 'ca-key'),
+      ...(tls['pin-key'] ? { pinKey: file(tls['pin-key'], endpoints?.tls?.pinKey, 'pin-key') } : {}),
+    };
+  }
+  if (wiring.usb) resolved.usb = wiring.usb;
+  return resolved;
+}
+
+function consoleOf(
+  board: string,
+  console: { port?: string; usb?: UsbIdentityConfig; baud?: number },
+  endpoints: BoardEndpoints | undefined,
+  profileBaud: number | undefined,
+): ResolvedWiring['console'] {
+  const baud = console.baud ?? profileBaud ?? 115200;
+  const usb = console.usb;
+  if (usb) {
+    const description = `USB ${usb.vendor}:${usb.product}${usb.serial ? ` (${usb.serial})` : ''}`;
+    return { locate: () => resolveUsbTty(usb), description, baud };
+  }
+  const path = console.port === 'auto' ? hostEndpoint(endpoints?.console, `${board} console`) : console.port!;
+  return { locate: () => path, description: path, baud };
+}
