@@ -21,7 +21,9 @@ export function cleanEvidence(value: unknown, redactor?: Redactor, depth = 0): u
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return '[nested too deep]';
-  if (value instanceof RegExp) return String(value);
+  // A pattern is shown as the profile wrote it, escaped once (its backslashes are its own).
+  if (value instanceof RegExp)
+    return String(value).replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   if (Buffer.isBuffer(value)) return cleanEvidence(value.toString('latin1'), redactor, depth);
   if (Array.isArray(value)) {
     const items = value.slice(-MAX_ITEMS).map((v) => cleanEvidence(v, redactor, depth + 1));

@@ -92,6 +92,7 @@ async function runSuite<Id extends string>(
     if (!check) throw new Error(`suite ${spec.name} reported "${id}", which it does not declare`);
     if (reported.has(id)) throw new Error(`suite ${spec.name} reported "${id}" twice`);
     reported.add(id);
+    queueMicrotask(() => notes.splice(0).forEach((text) => t.comment(text)));
     const diag = { diagnostic: true, at: null, stack: null, id: checkId(spec.name, id), provisions: check.provisions };
     if (outcome.verdict === 'skip') {
       t.ok(false, check.title, { ...diag, skip: outcome.reason });
@@ -109,6 +110,9 @@ async function runSuite<Id extends string>(
   const rest = (outcome: Outcome) => {
     for (const id of Object.keys(spec.checks) as Id[]) if (!reported.has(id)) emit(id, outcome);
   };
+  // TAP's version line must come first, and tap writes it with the first point: notes wait for that.
+  const notes: string[] = [];
+  const note = (text: string) => (reported.size > 0 ? t.comment(text) : notes.push(text));
   let stopped: string | undefined;
   try {
     rig = loadRig(process.env.HIL_RIG ?? join(PROJECT_ROOT, 'rigs', 'virtual.yaml'));
@@ -122,13 +126,13 @@ async function runSuite<Id extends string>(
       const started = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
       cleanups.unshift(() => started.stop());
       endpointsFile = started.endpointsFile;
-      t.comment(`started the rig host for this suite; logs in ${runDir}`);
+      note(`started the rig host for this suite; logs in ${runDir}`);
     }
     const endpoints = endpointsFile ? readEndpoints(endpointsFile).boards[name] : undefined;
     board = await Board.open({ rig, name, logDir: join(runDir, name), logName: spec.name, endpoints });
     cleanups.unshift(() => board!.close());
     const seed = Number(process.env.HIL_SEED ?? 1);
-    t.comment(`seed ${seed}`);
+    note(`seed ${seed}`);
     await body({ board, rig, seed, report: emit, reportRest: rest });
   } catch (error) {
     const known = error instanceof HilError || error instanceof ConfigError;

@@ -2,103 +2,92 @@
 // fails on each boot-related flaw, exactly the checks that flaw should fail, with evidence.
 import t from 'tap';
 import './helpers/children.ts';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '../harness/runner/summary.ts';
-
-const BANNER = 'boot banner and ready line within 5000 ms of power-on';
-const CRASH = 'no crash signature during boot';
-const RESET = 'reset reason after power-on is a power-on reset';
-const VERSION = 'firmware version reported at boot';
-const JTAG = 'no red-flag line /Not disabling JTAG - SECURITY COMPROMISED/m';
-const SECURE_BOOT = 'required line /secure_boot_v2: Signature verified successfully!/m present';
+import { hilRun } from './helpers/run.ts';
 
 /** board -> the checks that must fail on it (every other check must pass). */
 const EXPECTED_FAILURES: Record<string, string[]> = {
   hardened: [],
-  'jtag-open': [JTAG],
-  'secure-boot-off': [SECURE_BOOT],
-  'boot-panic': [CRASH, RESET],
-  'no-version': [VERSION],
+  'jtag-open': ['boot-log/no-red-flag'],
+  'secure-boot-off': ['boot-log/required-lines'],
+  'boot-panic': ['boot-log/no-crash', 'boot-log/power-on-reset'],
+  'no-version': ['boot-log/version-reported'],
 };
+const ALL = [
+  'boot-log/boots-to-ready',
+  'boot-log/no-crash',
+  'boot-log/no-red-flag',
+  'boot-log/power-on-reset',
+  'boot-log/required-lines',
+  'boot-log/version-reported',
+];
 
 const out = t.testdir({});
-const run = spawnSync(
-  process.execPath,
-  [
-    'bin/hil.js',
-    'run',
-    '--rig',
-    'test/fixtures/rigs/boot-flaws.yaml',
-    '--suite',
-    'boot-log',
-    '--out',
-    out,
-    '--seed',
-    '7',
-  ],
-  {
-    encoding: 'utf8',
-    timeout: 120_000,
-  },
-);
-const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+const run = hilRun(['--rig', 'test/fixtures/rigs/boot-flaws.yaml', '--suite', 'boot-log', '--seed', '7'], out);
 
 t.equal(run.status, 1, 'exit code 1: a check failed');
-t.equal(summary.run.complete, true);
-t.equal(summary.run.seed, 7);
-t.equal(summary.results.length, 6, 'one result per board');
+t.equal(run.summary.run.complete, true);
+t.equal(run.summary.run.seed, 7);
+t.equal(run.summary.results.length, 6, 'one result per board');
 
 for (const [board, failures] of Object.entries(EXPECTED_FAILURES)) {
   t.test(board, async (t) => {
-    const result = summary.results.find((r) => r.board === board)!;
-    t.ok(result, 'has a result');
+    const result = run.result(board);
     t.notOk(result.error, 'the suite ran to its end');
-    const failed = result.checks.filter((c) => !c.ok && !c.skip).map((c) => c.name);
-    t.same(failed.sort(), [...failures].sort(), 'fails exactly the checks its flaw should');
-    t.equal(result.skip, 0);
-    for (const check of result.checks) {
-      t.ok(check.provisions.length > 0, `${check.name} names its provisions`);
-      t.ok(check.evidence.log, `${check.name} points at the console log`);
-    }
-    t.ok(
-      result.checks.some((c) => c.name === BANNER && c.ok),
-      'booted',
+    t.same(run.having(board, 'fail'), [...failures].sort(), 'fails exactly the checks its flaw should');
+    t.same(
+      run.having(board, 'pass'),
+      ALL.filter((id) => !failures.includes(id)),
+      'passes every other check',
     );
+    for (const check of result.checks) {
+      t.ok(check.provisions.length > 0, `${check.id} names its provisions`);
+      t.equal(
+        check.evidence.log,
+        `${board}/boot-log.log`,
+        `${check.id} points at the console log, relative to the run`,
+      );
+    }
     const tap = readFileSync(join(out, result.tap), 'utf8');
     t.match(tap, /^TAP version 14/, 'raw TAP kept');
+    t.match(tap, /# seed 7/, 'the seed reached the suite');
     const log = readFileSync(join(out, board, 'boot-log.log'), 'utf8');
     t.match(log, /< rst:0x1 \(POWERON_RESET\)/, 'the console log has the boot');
   });
 }
 
 t.test('evidence names what was seen', async (t) => {
-  const check = (board: string, name: string) =>
-    summary.results.find((r) => r.board === board)!.checks.find((c) => c.name === name)!;
-  t.match(check('jtag-open', JTAG).evidence.lines, [
-    /W \(\d+\) secure_boot: Not disabling JTAG - SECURITY COMPROMISED/,
+  t.match(run.check('jtag-open', 'boot-log/no-red-flag').evidence.found, [
+    {
+      pattern: '/Not disabling JTAG - SECURITY COMPROMISED/m',
+      lines: [/W \(\d+\) secure_boot: Not disabling JTAG - SECURITY COMPROMISED/],
+    },
   ]);
-  t.match(check('boot-panic', RESET).evidence.seen, '0xc (software)');
-  t.match(check('boot-panic', CRASH).evidence.crashes, [
+  t.match(run.check('boot-panic', 'boot-log/power-on-reset').evidence.seen, '0xc (software)');
+  t.match(run.check('boot-panic', 'boot-log/no-crash').evidence.crashes, [
     { line: /Guru Meditation Error: Core {2}0 panic'ed \(LoadProhibited\)/ },
   ]);
-  t.equal(check('no-version', VERSION).evidence.version, 'none reported');
-  t.same(check('secure-boot-off', SECURE_BOOT).evidence.lines, []);
+  t.equal(run.check('no-version', 'boot-log/version-reported').evidence.version, 'none reported');
+  t.match(run.check('secure-boot-off', 'boot-log/required-lines').evidence.missing, [
+    { pattern: '/secure_boot_v2: Signature verified successfully!/m', lines: [] },
+  ]);
+  const tap = readFileSync(join(out, 'no-version', 'boot-log.tap'), 'utf8');
+  t.match(tap, /pattern: \/App version:\\s\+\(\\S\+\)\/m/, 'a regex in evidence is escaped once, as written');
 });
 
-t.test('a board with no power control skips every check with the reason, and passes none', async (t) => {
-  const result = summary.results.find((r) => r.board === 'unpowered')!;
-  const hardened = summary.results.find((r) => r.board === 'hardened')!;
+t.test('a board with no power control reports the same checks, each skipped with the reason', async (t) => {
+  const result = run.result('unpowered');
   t.equal(result.pass, 0);
   t.equal(result.fail, 0);
   t.same(
-    result.checks.map((c) => c.name),
-    hardened.checks.map((c) => c.name),
-    'the same checks, each accounted for',
+    result.checks.map((c) => c.id),
+    run.result('hardened').checks.map((c) => c.id),
+    'the same stable ids whether they ran or skipped',
   );
   for (const check of result.checks) {
-    t.match(check.skip, /no power control/);
+    t.equal(check.verdict, 'skip');
+    t.match(check.reason, /no power control/);
     t.ok(check.provisions.length > 0, 'a skipped check still names its provisions');
   }
 });

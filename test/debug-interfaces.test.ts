@@ -1,63 +1,46 @@
 // debug-interfaces through `hil run`: the hardened board passes, each flaw fails exactly its check
-// with the bytes as evidence, a board with nothing wired skips with reasons, and the micro:bit's
-// open gdbstub and Python REPL fail.
+// with the bytes as evidence, a board with nothing wired skips with reasons, a board with a wire
+// cut is inconclusive where it would otherwise pass on silence, and the micro:bit's open gdbstub
+// and Python REPL fail.
 import t from 'tap';
 import './helpers/children.ts';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RunSummary } from '../harness/runner/summary.ts';
-import { startOpenOcd } from '../harness/probes/openocd.ts';
+import { startOpenOcd, targetPresence } from '../harness/probes/openocd.ts';
 import { tryDebugPort } from '../harness/probes/swd-jtag.ts';
+import { freeLoopbackPort } from '../harness/virtual/qemu-board.ts';
+import { hilRun } from './helpers/run.ts';
 
-const SWD = 'SWD/JTAG: the core cannot be halted and read through the debug port';
-const CONSOLE = 'console: no unauthenticated shell, interpreter, memory dump or bootloader prompt';
-const ROM =
-  'ROM serial loader: disabled or locked (ESP32 Secure Download Mode, STM32 readout protection): no memory reads';
-const USB = 'USB: no DFU interface and no interface the profile does not allow';
+const SWD = 'debug-interfaces/swd-jtag';
+const CONSOLE = 'debug-interfaces/console';
+const ROM = 'debug-interfaces/rom-loader';
+const USB = 'debug-interfaces/usb';
 
-function run(rig: string, out: string): { status: number | null; summary: RunSummary } {
-  const result = spawnSync(
-    process.execPath,
-    ['bin/hil.js', 'run', '--rig', rig, '--suite', 'debug-interfaces', '--out', out],
-    { encoding: 'utf8', timeout: 180_000 },
-  );
-  return { status: result.status, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary };
-}
-
-t.test('virtual boards: each flaw fails exactly its check', async (t) => {
-  const { status, summary } = run('test/fixtures/rigs/debug-flaws.yaml', t.testdir({}));
-  t.equal(status, 1);
-  const expected: Record<string, string[]> = {
-    hardened: [],
-    'rom-disabled': [],
-    'jtag-open': [SWD],
-    'debug-command': [CONSOLE],
-    'rom-open': [ROM],
-    'stm32-rdp1': [],
-    'stm32-rdp2': [],
-    'stm32-rdp0': [ROM],
+t.test('virtual boards: each flaw fails exactly its check, each cut path is inconclusive', async (t) => {
+  const run = hilRun(['--rig', 'test/fixtures/rigs/debug-flaws.yaml', '--suite', 'debug-interfaces'], t.testdir({}));
+  t.equal(run.status, 1, 'exit 1: a check failed');
+  const expected: Record<string, { fail?: string[]; inconclusive?: string[] }> = {
+    hardened: {},
+    'rom-disabled': {},
+    'jtag-open': { fail: [SWD] },
+    'debug-command': { fail: [CONSOLE] },
+    'rom-open': { fail: [ROM] },
+    'stm32-rdp1': {},
+    'stm32-rdp2': {},
+    'stm32-rdp0': { fail: [ROM] },
+    'strap-cut': { inconclusive: [ROM, SWD] },
+    'stm32-uart-cut': { inconclusive: [ROM] },
   };
-  const result = (board: string) => summary.results.find((r) => r.board === board)!;
-  for (const [board, failures] of Object.entries(expected)) {
-    const r = result(board);
-    t.notOk(r.error, `${board}: ran to its end`);
+  for (const [board, want] of Object.entries(expected)) {
+    t.notOk(run.result(board).error, `${board}: ran to its end`);
+    t.same(run.having(board, 'fail'), want.fail ?? [], `${board} fails ${want.fail?.join(', ') ?? 'nothing'}`);
     t.same(
-      r.checks
-        .filter((c) => !c.ok && !c.skip)
-        .map((c) => c.name)
-        .sort(),
-      [...failures].sort(),
-      `${board} fails ${failures.join(', ') || 'nothing'}`,
+      run.having(board, 'inconclusive'),
+      want.inconclusive ?? [],
+      `${board}: inconclusive ${want.inconclusive?.join(', ') ?? 'nothing'}`,
     );
     const skipped = board.startsWith('stm32') ? [SWD, USB] : [USB];
-    t.same(
-      r.checks.filter((c) => c.skip).map((c) => c.name),
-      skipped,
-      `${board}: skipped only ${skipped.length === 1 ? 'USB (no USB here)' : 'SWD/JTAG (not wired) and USB'}`,
-    );
+    t.same(run.having(board, 'skip'), skipped.sort(), `${board}: skipped only ${skipped.join(', ')}`);
   }
-  const check = (board: string, name: string) => result(board).checks.find((c) => c.name === name)!;
+  const check = run.check;
   t.match(
     check('jtag-open', SWD).evidence.reads,
     [
@@ -67,9 +50,9 @@ t.test('virtual boards: each flaw fails exactly its check', async (t) => {
     'the bytes read are the evidence',
   );
   t.match(
-    check('hardened', SWD).evidence.reads,
-    [{ refused: 'E01' }, { refused: 'E01' }],
-    'refusals are the evidence of a locked port',
+    check('hardened', SWD).evidence,
+    { haltReason: 'S05', reads: [{ refused: 'E01' }, { refused: 'E01' }] },
+    'refusals from a halted target are the evidence of a locked port',
   );
   t.match(check('debug-command', CONSOLE).evidence.obeyed, [
     { sent: 'debug mem 0x3ffb0000 16', obeyed: /a memory dump: 3ffb0000: 68 69 6c/ },
@@ -80,13 +63,21 @@ t.test('virtual boards: each flaw fails exactly its check', async (t) => {
     readReg: 'refused (status 1, error 0x05)',
     security: { set: ['SECURE_BOOT_EN', 'SECURE_DOWNLOAD_ENABLE', 'SOFT_DIS_JTAG'] },
   });
-  t.match(check('rom-disabled', ROM).evidence, { verdict: 'disabled', sync: 'no answer to 7 SYNC packets' });
+  t.match(check('rom-disabled', ROM).evidence, {
+    verdict: 'disabled',
+    sync: 'no answer to 7 SYNC packets',
+    positiveControl: /boot:0x3 \(DOWNLOAD_BOOT/,
+  });
   t.match(check('stm32-rdp1', ROM).evidence, {
     verdict: 'protected',
     reads: [{ region: 'flash', refused: 'NACK' }],
     bootloader: { version: '3.1' },
   });
-  t.match(check('stm32-rdp2', ROM).evidence, { verdict: 'no-loader', sync: /no answer to 0x7F/ });
+  t.match(check('stm32-rdp2', ROM).evidence, {
+    verdict: 'no-loader',
+    sync: /no answer to 0x7F/,
+    positiveControl: /the application booted with BOOT0 held: rst:0x1/,
+  });
   t.match(check('stm32-rdp0', ROM).evidence, {
     verdict: 'readable',
     reads: [{ region: 'flash', read: '0050002019030008b1020008b3020008' }],
@@ -97,43 +88,36 @@ t.test('virtual boards: each flaw fails exactly its check', async (t) => {
       `${board}: Readout Unprotect (92 6D) was never sent`,
     );
   }
-  const unwired = result('unwired');
-  t.same(
-    unwired.checks
-      .filter((c) => c.skip)
-      .map((c) => c.name)
-      .sort(),
-    [ROM, SWD, USB].sort(),
-    'no debug probe, no strap, no USB: skipped, not passed',
-  );
-  t.match(
-    result('hardened').checks.find((c) => c.name === USB)!.skip,
-    /no USB subsystem/,
-    'a USB identity on a host without USB: skipped with the reason',
-  );
-  t.match(result('jtag-open').checks.find((c) => c.name === USB)!.skip, /names no USB identity/);
-  t.match(unwired.checks.find((c) => c.name === SWD)!.skip, /wires no debug probe/);
+  t.match(check('strap-cut', ROM).reason, /sampled a flash boot .*the strap did not reach GPIO0/);
+  t.match(check('strap-cut', SWD).reason, /no halted target .*not be connected to the board/);
+  t.match(check('stm32-uart-cut', ROM).reason, /nothing answered 0x7F .*is the boot UART wired/);
+  t.same(run.having('unwired', 'skip'), [ROM, SWD, USB].sort(), 'no debug probe, no strap, no USB: skipped');
+  t.match(check('hardened', USB).reason, /no USB subsystem/, 'a USB identity on a host without USB: skipped');
+  t.match(check('jtag-open', USB).reason, /names no USB identity/);
+  t.match(check('unwired', SWD).reason, /wires no debug probe/);
+  t.match(check('hardened', SWD).provisions, ['5.6-4', '5.4-1'], 'each check has its own provisions');
+  t.match(check('hardened', USB).provisions, ['5.6-1', '5.6-4']);
 });
 
 t.test('the micro:bit under QEMU: its gdbstub reads memory and its REPL runs code', async (t) => {
-  const { summary } = run('rigs/qemu.yaml', t.testdir({}));
-  const checks = summary.results[0]!.checks;
-  const swd = checks.find((c) => c.name === SWD)!;
-  t.equal(swd.ok, false);
+  const run = hilRun(['--rig', 'rigs/qemu.yaml', '--suite', 'debug-interfaces'], t.testdir({}));
+  const swd = run.check('microbit', SWD);
+  t.equal(swd.verdict, 'fail');
   t.match(
     swd.evidence.reads,
     [{ region: 'vector table in flash', read: /^[0-9a-f]{32}$/ }],
     'the bytes read from flash are the evidence',
   );
-  const console = checks.find((c) => c.name === CONSOLE)!;
-  t.equal(console.ok, false);
+  const console = run.check('microbit', CONSOLE);
+  t.equal(console.verdict, 'fail');
   t.match(console.evidence.obeyed, [{ sent: 'print(6*7)', obeyed: /evaluated/ }]);
-  t.match(checks.find((c) => c.name === ROM)!.skip, /names no ROM serial loader/);
+  t.match(run.check('microbit', ROM).reason, /names no ROM serial loader/);
 });
 
-t.test('OpenOCD: a target that will not answer is evidence; a missing probe is not', async (t) => {
-  // OpenOCD's dummy adapter reads all-zero bits from the scan chain, as a chip with JTAG fused off does.
-  const locked = await tryDebugPort(
+t.test('OpenOCD: a refusal counts only with the target present; a missing probe is not evidence', async (t) => {
+  // OpenOCD's dummy adapter reads all-zero bits from the scan chain: what a chip with JTAG fused
+  // off gives, and what a probe whose cable is not on the board gives. It reports no voltage.
+  const cut = await tryDebugPort(
     {
       openocd: {
         args: [
@@ -148,18 +132,32 @@ t.test('OpenOCD: a target that will not answer is evidence; a missing probe is n
           '-c',
           'target create chip.cpu cortex_m -dap chip.dap',
         ],
-        'gdb-port': 50333,
+        'gdb-port': await freeLoopbackPort(),
       },
     },
     [{ name: 'flash', address: 0x08000000, length: 16 }],
   );
-  t.equal(locked.verdict, 'closed');
-  t.match(locked.evidence.signs, ['/IR capture error/']);
+  t.equal(cut.verdict, 'inconclusive');
+  t.match(cut, { reason: /no target voltage or IDCODE/, evidence: { signs: ['/IR capture error/'], presence: [] } });
   const missing = await startOpenOcd(['-f', 'interface/cmsis-dap.cfg', '-f', 'target/stm32f4x.cfg'], {
-    gdbPort: 50334,
+    gdbPort: await freeLoopbackPort(),
   });
   t.equal(missing.kind, 'probe-missing');
   t.match(missing.stderr, /unable to find a matching CMSIS-DAP device/);
   const absent = await startOpenOcd([], { binary: '/nonexistent/openocd' });
   t.match(absent, { kind: 'failed', stderr: /cannot start OpenOCD/ });
+});
+
+t.test('target presence: what a probe on a powered board says, and what a cut cable says', async (t) => {
+  // ST-Link on an STM32F4 at RDP level 2 (OpenOCD 0.12 wording).
+  const stlink = [
+    'Info : STLINK V2J29S7 (API v2) VID:PID 0483:3748',
+    'Info : Target voltage: 3.244882',
+    'Error: init mode failed (unable to connect to the target)',
+  ].join('\n');
+  t.same(targetPresence(stlink), ['Target voltage: 3.244882']);
+  t.same(targetPresence('Info : Target voltage: 0.004210\nError: init mode failed'), [], 'no voltage: no target');
+  t.same(targetPresence('Info : SWD DPIDR 0x2ba01477\nError: Failed to read memory'), ['SWD DPIDR 0x2ba01477']);
+  t.same(targetPresence('Info : JTAG tap: chip.cpu tap/device found: 0x00000000'), [], 'an all-zero IDCODE is no chip');
+  t.same(targetPresence('Info : VTarget = 3.300V\nError: Error connecting DP: cannot read IDR'), ['VTarget = 3.300V']);
 });

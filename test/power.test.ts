@@ -2,8 +2,8 @@
 // loopback TCP, a PTY made by socat, and HTTP), and the virtual board's supply model behind them.
 import t from 'tap';
 import './helpers/children.ts';
-import { isSupply, type Supply } from '../harness/power/power.ts';
-import { TasmotaRelay } from '../harness/power/tasmota.ts';
+import { cycle, isSupply, type Supply } from '../harness/power/driver.ts';
+import { TasmotaRelay } from '../harness/power/drivers/tasmota.ts';
 import { testRig } from './helpers/virtual-rig.ts';
 
 const rig = await testRig('test/fixtures/rigs/power.yaml');
@@ -67,6 +67,6 @@ t.test('a Tasmota relay with the wrong password refuses, and the error says so w
   t.equal(await right.state(), false, 'the state query reads the relay back');
   await right.on();
   t.equal(await right.state(), true);
-  await right.cycle(50);
+  await cycle(right, 50);
   t.equal(await right.state(), true, 'cycle() leaves the relay on');
 });

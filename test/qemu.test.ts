@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { hilRun } from './helpers/run.ts';
 import { testRig } from './helpers/virtual-rig.ts';
 
 /** QEMU processes whose command line names this socket (the rig host's state dir is unique). */
@@ -89,18 +90,18 @@ t.test('QEMU is reaped even when the rig host is killed outright', async (t) => 
 });
 
 t.test('boot-log through hil run passes on the micro:bit, skipping what its firmware does not report', async (t) => {
-  const out = t.testdir({});
-  const run = spawnSync(
-    process.execPath,
-    ['bin/hil.js', 'run', '--rig', 'rigs/qemu.yaml', '--suite', 'boot-log', '--out', out],
-    { encoding: 'utf8', timeout: 120_000 },
-  );
+  const run = hilRun(['--rig', 'rigs/qemu.yaml', '--suite', 'boot-log'], t.testdir({}), {}, 120_000);
   t.equal(run.status, 0, 'exit 0', { stderr: run.stderr.slice(-2000) });
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-  const checks = summary.results[0].checks as { name: string; ok: boolean; skip: string | false }[];
   t.same(
-    checks.filter((c) => c.skip).map((c) => c.skip),
-    ['the profile has no reset-reason pattern'],
+    run
+      .result('microbit')
+      .checks.filter((c) => c.verdict === 'skip')
+      .map((c) => c.reason),
+    [
+      'the profile has no reset-reason pattern',
+      'the profile lists no red-flag lines',
+      'the profile requires no boot lines',
+    ],
   );
-  t.ok(checks.filter((c) => !c.skip).every((c) => c.ok));
+  t.same(run.having('microbit', 'pass'), ['boot-log/boots-to-ready', 'boot-log/no-crash', 'boot-log/version-reported']);
 });

@@ -1,12 +1,6 @@
 // Examples from the GDB manual's description of the remote serial protocol.
 import t from 'tap';
-import {
-  decodePayload,
-  encodePacket,
-  parseHexReply,
-  readMemoryCommand,
-  RspParser,
-} from '../harness/wire/rsp.ts';
+import { decodePayload, encodePacket, parseHexReply, readMemoryCommand, RspParser } from '../harness/wire/rsp.ts';
 
 t.test('packets and checksums', async (t) => {
   t.equal(encodePacket('OK').toString(), '$OK#9a');

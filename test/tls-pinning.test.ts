@@ -2,10 +2,10 @@
 // good one; each flaw of its Mbed TLS client fails exactly the scenarios it should and no others.
 import t from 'tap';
 import './helpers/children.ts';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '../harness/runner/summary.ts';
+import { issue, rsaKey } from '../harness/wire/x509.ts';
+import { hilRun } from './helpers/run.ts';
 
 const ALL_BAD = [
   'expired-leaf',
@@ -36,69 +36,76 @@ const ACCEPTED: Record<string, string[]> = {
   'tls-expiry-ignored': ['expired-leaf', 'not-yet-valid-leaf', 'expired-intermediate'],
   'tls-legacy-versions': ['tls-1.0'],
 };
-const TITLES: Record<string, RegExp> = {
-  'expired-leaf': /expired server certificate/,
-  'not-yet-valid-leaf': /not valid until next year/,
-  'expired-intermediate': /expired intermediate/,
-  'san-mismatch': /another host/,
-  'cn-only': /only in the CN/,
-  'wildcard-misuse': /wildcard/,
-  'self-signed': /self-signed/,
-  'impostor-root': /impostor root/,
-  'missing-intermediate': /without its intermediate/,
-  'intermediate-not-ca': /CA:FALSE/,
-  'pathlen-violated': /pathLen/,
-  'wrong-eku': /client authentication only/,
-  sha1: /SHA-1/,
-  'rsa-1024': /1024-bit/,
-  'wrong-pin': /other than the pinned/,
-  'broken-signature': /does not verify/,
-  'name-constraints': /constrained/,
-  'tls-1.0': /only TLS 1.0/,
-};
-const scenarioOf = (name: string) => Object.entries(TITLES).find(([, re]) => re.test(name))?.[0];
-
-const out = t.testdir({});
-const run = spawnSync(
-  process.execPath,
-  ['bin/hil.js', 'run', '--rig', 'test/fixtures/rigs/tls-flaws.yaml', '--suite', 'tls-pinning', '--out', out],
-  { encoding: 'utf8', timeout: 300_000 },
-);
-const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+const id = (scenario: string) => `tls-pinning/${scenario}`;
+const run = hilRun(['--rig', 'test/fixtures/rigs/tls-flaws.yaml', '--suite', 'tls-pinning'], t.testdir({}));
 t.equal(run.status, 1);
 
 for (const [board, acceptedBad] of Object.entries(ACCEPTED)) {
   t.test(board, async (t) => {
-    const result = summary.results.find((r) => r.board === board)!;
+    const result = run.result(board);
     t.notOk(result.error, 'ran to its end');
-    const control = result.checks.find((c) => /positive control/.test(c.name))!;
-    t.ok(control.ok, 'the positive control connects');
+    const control = run.check(board, id('valid'));
+    t.equal(control.verdict, 'pass', 'the positive control connects');
     t.match(control.evidence, { handshake: true, applicationData: /hil-telemetry/ });
-    const wronglyAccepted = result.checks
-      .filter((c) => !c.ok && !c.skip && c.name.startsWith('refuses'))
-      .map((c) => scenarioOf(c.name));
+    const wronglyAccepted = run.having(board, 'fail').filter((c) => !c.startsWith('tls-pinning/hello-'));
     t.same(
-      wronglyAccepted.sort(),
-      [...acceptedBad].sort(),
-      `${board} accepts exactly ${acceptedBad.length ? acceptedBad.join(', ') : 'no bad server'}`,
+      wronglyAccepted,
+      acceptedBad.map(id).sort(),
+      `${board} accepts exactly ${acceptedBad.join(', ') || 'no bad server'}`,
     );
-    t.equal(result.checks.filter((c) => c.name.startsWith('refuses')).length, 18, 'all 18 bad servers tried');
-    for (const check of result.checks) t.same(check.provisions, ['5.5-1', '5.5-2', '5.5-7', '5.8-1', '5.8-2']);
-    const sni = result.checks.find((c) => c.name.startsWith('ClientHello names'))!;
-    t.equal(sni.ok, board !== 'tls-no-hostname', 'SNI is missing exactly when the hostname was never set');
+    t.equal(result.checks.filter((c) => c.title.startsWith('refuses')).length, 18, 'all 18 bad servers tried');
+    for (const check of result.checks) t.ok(check.provisions.includes('5.5-1'), `${check.id} names 5.5-1`);
+    t.equal(
+      run.check(board, 'tls-pinning/hello-sni').verdict,
+      board === 'tls-no-hostname' ? 'fail' : 'pass',
+      'SNI is missing exactly when the hostname was never set',
+    );
   });
 }
 
 t.test('evidence: what the server saw and what the device said', async (t) => {
-  const hardened = summary.results.find((r) => r.board === 'hardened')!;
-  const wrongPin = hardened.checks.find((c) => /other than the pinned/.test(c.name))!;
-  t.match(wrongPin.evidence, { device: [/tlsprobe/, /handshake failed .*pin mismatch/] });
-  const legacy = summary.results.find((r) => r.board === 'tls-legacy-versions')!;
-  t.match(legacy.checks.find((c) => /only TLS 1.0/.test(c.name))!.evidence, { handshake: true, protocol: 'TLSv1' });
+  t.match(run.check('hardened', id('wrong-pin')).evidence, { device: [/tlsprobe/, /handshake failed .*pin mismatch/] });
+  t.match(run.check('tls-legacy-versions', id('tls-1.0')).evidence, { handshake: true, protocol: 'TLSv1' });
 });
 
-t.test('a board with no trust material skips, and passes nothing', async (t) => {
-  const result = summary.results.find((r) => r.board === 'no-trust')!;
+t.test('a board with no trust material skips every check, and passes nothing', async (t) => {
+  const result = run.result('no-trust');
   t.equal(result.pass, 0);
-  t.ok(result.checks.every((c) => c.skip && /trust material/.test(c.skip)));
+  t.same(
+    result.checks.map((c) => c.id),
+    run.result('hardened').checks.map((c) => c.id),
+    'the same ids as a run',
+  );
+  t.ok(result.checks.every((c) => c.verdict === 'skip' && /trust material/.test(c.reason ?? '')));
 });
+
+t.test(
+  'trust material the firmware does not trust: the control fails, so no refusal passes and nothing fails',
+  async (t) => {
+    // A rig whose CA is not the one the virtual firmware was built with; its files sit beside the rig.
+    const dir = t.testdir({});
+    const other = issue({ commonName: 'Some Other CA', key: rsaKey('other'), ca: {} });
+    writeFileSync(join(dir, 'ca.pem'), other.certPem);
+    writeFileSync(join(dir, 'ca.key'), other.keyPem);
+    writeFileSync(
+      join(dir, 'rig.yaml'),
+      [
+        'name: wrong-trust',
+        'virtual: true',
+        'boards:',
+        '  board:',
+        '    profile: virtual',
+        '    console: { port: auto }',
+        '    power: { driver: scpi-tcp, host: 127.0.0.1, port: auto, off-time: 100ms }',
+        '    tls: { host: device-api.hil.test, ca-cert: ca.pem, ca-key: ca.key }',
+        '',
+      ].join('\n'),
+    );
+    const wrong = hilRun(['--rig', join(dir, 'rig.yaml'), '--suite', 'tls-pinning'], join(dir, 'out'));
+    t.equal(wrong.status, 2, 'exit 2: nothing failed, but nothing could be tested');
+    t.same(wrong.having('board', 'fail'), []);
+    t.same(wrong.having('board', 'pass'), []);
+    t.match(wrong.check('board', id('expired-leaf')).reason, /did not complete TLS with the positive control/);
+    t.match(wrong.check('board', 'tls-pinning/hello-versions').reason, /no ClientHello|positive control/);
+  },
+);

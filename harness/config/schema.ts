@@ -5,7 +5,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { driversOf } from '../power/registry.ts';
-import { Duration, Regex, Secret, SerialPath, Strict, TcpPort } from './atoms.ts';
+import { Duration, Regex, Secret, Strict, TcpPort } from './atoms.ts';
 
 export const UsbIdentity = Type.Object(
   {

@@ -65,7 +65,8 @@ function pingsFor(wiring: ResolvedWiring, needs: Set<Need>): Ping[] {
       run: () => pingDriver(strap),
     });
   }
-  if (want('debug-port') && debugPort) {
+  // A QEMU board's gdbstub exists only while QEMU runs, that is while the board is powered.
+  if (want('debug-port') && debugPort && !wiring.qmp) {
     pings.push(
       'gdb' in debugPort
         ? {
