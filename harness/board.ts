@@ -74,15 +74,17 @@ export class Board {
       lineEnding: profile.lineEnding,
     });
     let power: Power | undefined;
+    let romEntry: DownloadEntry | undefined;
     try {
       await console.open();
       if (wiring.power) power = await openPower(wiring.power);
-      const romEntry = wiring.strap ? await openStrap(wiring.strap, { console }) : undefined;
+      romEntry = wiring.strap ? await openStrap(wiring.strap, { console }) : undefined;
       // A strap left pulled by an earlier run would hold the board in its ROM loader.
       await romEntry?.rest();
       const qemu = wiring.qmp ? new QemuControl(wiring.qmp) : undefined;
       return new Board(setup.name, profile, wiring, console, power, romEntry, qemu);
     } catch (error) {
+      await romEntry?.close().catch(() => undefined);
       await power?.close().catch(() => undefined);
       await console.close().catch(() => undefined);
       throw new HilError({
@@ -281,6 +283,7 @@ export class Board {
   }
 
   async close(): Promise<void> {
+    await this.romEntry?.close().catch(() => undefined);
     await this.power?.close().catch(() => undefined);
     await this.console.close();
   }

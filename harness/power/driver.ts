@@ -56,6 +56,7 @@ export interface DownloadEntry {
   leave(board: Board): Promise<void>;
   /** Back at rest (the strap released) without a reset: the bench's safe state. */
   rest(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** What a strap driver may use besides its config: the board's console (DTR/RTS live there). */

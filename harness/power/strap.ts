@@ -25,4 +25,8 @@ export class RelayStrap implements DownloadEntry {
   rest(): Promise<void> {
     return this.relay.off();
   }
+
+  close(): Promise<void> {
+    return this.relay.close();
+  }
 }

@@ -114,15 +114,20 @@ export async function preflight(
           { board, need: 'wiring', expected: 'every "auto" filled in by the rig host', seen: (error as Error).message },
         ];
       }
-      const problems: PreflightProblem[] = [];
-      for (const ping of pingsFor(wiring, needs)) {
-        try {
-          await withDeadline(ping.run(), DEADLINE_MS);
-        } catch (error) {
-          problems.push({ board, need: ping.need, expected: ping.expected, seen: (error as Error).message });
-        }
-      }
-      return problems;
+      const outcomes = await Promise.all(
+        pingsFor(wiring, needs).map((ping) =>
+          withDeadline(ping.run(), DEADLINE_MS).then(
+            () => undefined,
+            (error: Error): PreflightProblem => ({
+              board,
+              need: ping.need,
+              expected: ping.expected,
+              seen: error.message,
+            }),
+          ),
+        ),
+      );
+      return outcomes.filter((p): p is PreflightProblem => p !== undefined);
     }),
   );
   return perBoard.flat();

@@ -265,6 +265,9 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   else if (outcome.bailout) error = `suite bailed out: ${outcome.bailout}`;
   else if (!outcome.complete) {
     error = `suite ended without finishing its TAP plan (exit ${exit.code ?? exit.signal}); see ${job.suite}.stderr.log`;
+  } else if (exit.signal || (exit.code !== 0 && !(exit.code === 1 && outcome.checks.some(failedPoint)))) {
+    // tap exits 1 for failed points (inconclusive ones included); anything else is the process dying.
+    error = `suite process exited with ${exit.code ?? exit.signal}; see ${job.suite}.stderr.log`;
   }
   // Every declared check is in the result: one the suite never reported could not be tested.
   const seen = new Set(outcome.checks.map((c) => c.id));
@@ -294,6 +297,8 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
 }
 
 /** Supplies to the rig's safe state, boot straps released: whatever happened, the bench is left at rest. */
+const failedPoint = (check: Check) => check.verdict === 'fail' || check.verdict === 'inconclusive';
+
 async function toSafeState(
   rig: LoadedRig,
   boards: string[],

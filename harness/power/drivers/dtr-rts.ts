@@ -28,5 +28,7 @@ export default strapDriver({
       await console.setSignals({ rts: false });
     },
     rest: () => console.setSignals({ dtr: false, rts: false }),
+    // The lines belong to the console, which the board closes.
+    close: async () => undefined,
   }),
 });
