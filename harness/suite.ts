@@ -16,7 +16,7 @@ import { Board } from './board.ts';
 import { readEndpoints } from './config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from './config/load.ts';
 import { ConfigError, HilError } from './errors.ts';
-import { cleanEvidence } from './evidence.ts';
+import { cleanEvidence, type Evidence } from './evidence.ts';
 import { lockBoard } from './runner/lock.ts';
 import { startVirtualRig } from './runner/virtual-process.ts';
 import { inconclusive, type Outcome } from './verdict.ts';
@@ -92,20 +92,15 @@ async function runSuite<Id extends string>(
     if (!check) throw new Error(`suite ${spec.name} reported "${id}", which it does not declare`);
     if (reported.has(id)) throw new Error(`suite ${spec.name} reported "${id}" twice`);
     reported.add(id);
-    queueMicrotask(() => notes.splice(0).forEach((text) => t.comment(text)));
     const diag = { diagnostic: true, at: null, stack: null, id: checkId(spec.name, id), provisions: check.provisions };
-    if (outcome.verdict === 'skip') {
-      t.ok(false, check.title, { ...diag, skip: outcome.reason });
-      return;
-    }
     const log = board ? relative(runDir, board.console.logPath) : undefined;
-    const evidence = cleanEvidence({ ...outcome.evidence, ...(log ? { log } : {}) }, rig?.redactor);
-    if (outcome.verdict === 'inconclusive') {
+    const evidence = (e: Evidence) => cleanEvidence({ ...e, ...(log ? { log } : {}) }, rig?.redactor);
+    if (outcome.verdict === 'skip') t.ok(false, check.title, { ...diag, skip: outcome.reason });
+    else if (outcome.verdict === 'inconclusive') {
       const cause = cleanEvidence(outcome.reason, rig?.redactor);
-      t.ok(false, check.title, { ...diag, inconclusive: true, cause, evidence });
-    } else {
-      t.ok(outcome.verdict === 'pass', check.title, { ...diag, evidence });
-    }
+      t.ok(false, check.title, { ...diag, inconclusive: true, cause, evidence: evidence(outcome.evidence) });
+    } else t.ok(outcome.verdict === 'pass', check.title, { ...diag, evidence: evidence(outcome.evidence) });
+    for (const text of notes.splice(0)) t.comment(text);
   };
   const rest = (outcome: Outcome) => {
     for (const id of Object.keys(spec.checks) as Id[]) if (!reported.has(id)) emit(id, outcome);

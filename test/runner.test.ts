@@ -3,6 +3,7 @@
 import t from 'tap';
 import './helpers/children.ts';
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../harness/runner/summary.ts';
@@ -85,4 +86,22 @@ t.test('SIGTERM mid-run: supplies to the safe state, summary written with comple
   t.equal(summary.run.complete, false);
   t.equal(summary.run.interrupted, 'SIGTERM');
   t.ok(summary.run.finished);
+});
+
+t.test('hil virtual keeps running with its standard input closed, and stops on SIGTERM', async (t) => {
+  const state = t.testdir({});
+  const host = spawn(process.execPath, ['bin/hil.js', 'virtual', '--rig', 'rigs/virtual.yaml', '--state', state], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.teardown(() => host.kill('SIGKILL'));
+  const ready = await new Promise<string>((resolve) =>
+    host.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+  );
+  t.match(JSON.parse(ready), { ready: true, endpointsFile: join(state, 'endpoints.json') });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  t.equal(host.exitCode, null, 'still running a second after its stdin closed');
+  host.kill('SIGTERM');
+  const [code] = (await once(host, 'exit')) as [number | null];
+  t.equal(code, 0, 'a clean stop');
+  t.notOk(existsSync(join(state, 'endpoints.json')), 'its endpoints file is removed');
 });

@@ -7,14 +7,15 @@ import { SCHEMAS } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { consoleProgress } from '../runner/progress.ts';
 import { EXIT, run } from '../runner/run.ts';
-import { suiteFiles } from '../runner/suite-files.ts';
+import { declarations, suiteFiles } from '../runner/suite-files.ts';
+import { checkId } from '../suite.ts';
 import { twinCatalog } from '../power/registry.ts';
 import { runVirtualRig } from '../virtual/main.ts';
 
 const USAGE = `usage:
   hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
       run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 the run could not be done
-  hil list [--rig FILE]          the suites, and the boards of a rig
+  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
   hil virtual --rig FILE [--state DIR] [--watch-stdin]
       run a virtual rig in the foreground (hil run starts it by itself); its endpoints go to
       DIR/endpoints.json, which HIL_ENDPOINTS gives to a suite run on its own
@@ -28,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         return await runCommand(rest);
       case 'list':
-        return listCommand(rest);
+        return await listCommand(rest);
       case 'virtual':
         return await virtualCommand(rest);
       case 'schemas':
@@ -83,9 +84,15 @@ async function runCommand(args: string[]): Promise<number> {
   });
 }
 
-function listCommand(args: string[]): number {
+async function listCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { rig: { type: 'string' } } });
-  process.stdout.write(`suites:\n${[...suiteFiles().keys()].map((s) => `  ${s}\n`).join('')}`);
+  process.stdout.write('suites and their checks:\n');
+  for (const spec of await declarations([...suiteFiles().values()])) {
+    process.stdout.write(`  ${spec.name} (needs ${spec.needs.join(', ')})\n`);
+    for (const [id, check] of Object.entries(spec.checks)) {
+      process.stdout.write(`    ${checkId(spec.name, id)}  ${check.title}  [${check.provisions.join(', ')}]\n`);
+    }
+  }
   if (values.rig) {
     const rig = loadRig(values.rig);
     process.stdout.write(`boards of ${rig.config.name}:\n`);
