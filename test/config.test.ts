@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProfile, loadRig } from '../harness/config/load.ts';
 import { REDACTED } from '../harness/config/redact.ts';
@@ -60,7 +60,7 @@ t.test('exported JSON Schemas mark secrets and forbid unknown keys', async (t) =
   const { SCHEMAS } = await import('../harness/config/schema.ts');
   const rig = JSON.parse(JSON.stringify(SCHEMAS.rig));
   t.equal(rig.additionalProperties, false);
-  const board = rig.properties.boards.patternProperties['^[A-Za-z0-9_.-]+$'];
+  const board = rig.properties.boards.patternProperties['^[A-Za-z0-9][A-Za-z0-9_-]*$'];
   t.equal(board.properties['login-password'].secret, true);
 });
 
@@ -72,4 +72,33 @@ t.test('the committed JSON Schemas match the code (run npm run schemas after cha
     t.ok($schema && title, `${name}.schema.json has $schema and title`);
     t.same(schema, JSON.parse(JSON.stringify(SCHEMAS[name])), `${name}.schema.json is current`);
   }
+});
+
+t.test('hostile files: too big, not a file, thousands of unknown keys, get a short clear error', async (t) => {
+  const dir = t.testdir({});
+  const big = join(dir, 'big.rig.yaml');
+  writeFileSync(big, `name: big\n# ${'x'.repeat(300 * 1024)}\n`);
+  t.throws(() => loadRig(big), {
+    problems: [/big\.rig\.yaml: is \d+ bytes; a rig or profile file is at most 262144 bytes/],
+  });
+  t.throws(() => loadRig('/dev/zero'), { problems: ['/dev/zero: cannot read: not a regular file'] }, '--rig /dev/zero');
+  t.throws(() => loadRig(dir), { problems: [/cannot read: not a regular file/] }, 'a folder');
+
+  const keys = Array.from({ length: 5000 }, (_, i) => `    k${i}: 1`).join('\n');
+  const noisy = join(dir, 'noisy.rig.yaml');
+  writeFileSync(
+    noisy,
+    `name: noisy\nboards:\n  b:\n    profile: virtual\n    console: { port: /dev/ttyUSB0 }\n${keys}\n`,
+  );
+  const started = Date.now();
+  const error = (() => {
+    try {
+      loadRig(noisy, { profilesDir: 'boards' });
+    } catch (e) {
+      return e as ConfigError;
+    }
+  })();
+  t.comment(`5000 unknown keys reported in ${Date.now() - started} ms`);
+  t.equal(error?.problems.length, 21, 'twenty problems and a count of the rest');
+  t.match(error?.problems.at(-1), /noisy\.rig\.yaml: \.\.\. and 4980 more problems/);
 });

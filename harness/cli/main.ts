@@ -12,18 +12,32 @@ import { checkId } from '../suite.ts';
 import { twinCatalog } from '../power/registry.ts';
 import { runVirtualRig } from '../virtual/main.ts';
 
-const USAGE = `usage:
-  hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
-      run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 the run could not be done
-  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
-  hil virtual --rig FILE [--state DIR] [--watch-stdin]
+const COMMANDS: Record<string, string> = {
+  run: `  hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
+      run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 something could not be
+      tested or the run could not be done
+`,
+  list: `  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
+`,
+  virtual: `  hil virtual --rig FILE [--state DIR] [--watch-stdin]
       run a virtual rig in the foreground (hil run starts it by itself); its endpoints go to
       DIR/endpoints.json, which HIL_ENDPOINTS gives to a suite run on its own
-  hil schemas --out DIR          write the JSON Schemas of rig and profile files, for editors
-`;
+`,
+  schemas: `  hil schemas --out DIR          write the JSON Schemas of rig and profile files, for editors
+`,
+};
+const USAGE = `usage:\n${Object.values(COMMANDS).join('')}`;
+/** The longest suite deadline: a day (a timer cannot hold much more than 24 days anyway). */
+const MAX_SUITE_DEADLINE_S = 86_400;
+
+const argError = (message: string) => Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_VALUE' });
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && COMMANDS[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`usage:\n${COMMANDS[command]}`);
+    return EXIT.passed;
+  }
   try {
     switch (command) {
       case 'run':
@@ -68,11 +82,21 @@ async function runCommand(args: string[]): Promise<number> {
       'suite-deadline': { type: 'string' },
     },
   });
-  if (!values.rig) throw Object.assign(new Error('hil run needs --rig FILE'), { code: 'ERR_PARSE_ARGS_MISSING' });
+  if (!values.rig) throw argError('hil run needs --rig FILE');
   const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !Number.isSafeInteger(seed))
-    throw Object.assign(new Error(`--seed must be an integer, not ${values.seed}`), { code: 'ERR_PARSE_ARGS_SEED' });
-  const deadline = values['suite-deadline'] === undefined ? undefined : Number(values['suite-deadline']) * 1000;
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
+    throw argError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, not ${JSON.stringify(values.seed)}`);
+  }
+  const seconds = values['suite-deadline'] === undefined ? undefined : Number(values['suite-deadline']);
+  if (
+    seconds !== undefined &&
+    !(values['suite-deadline']!.trim() !== '' && seconds > 0 && seconds <= MAX_SUITE_DEADLINE_S)
+  ) {
+    throw argError(
+      `--suite-deadline must be a number of seconds above 0, at most ${MAX_SUITE_DEADLINE_S}, not ${JSON.stringify(values['suite-deadline'])}`,
+    );
+  }
+  const deadline = seconds === undefined ? undefined : seconds * 1000;
   return run({
     rig: values.rig,
     boards: values.board,
@@ -110,7 +134,7 @@ async function virtualCommand(args: string[]): Promise<number> {
     args,
     options: { rig: { type: 'string' }, state: { type: 'string' }, 'watch-stdin': { type: 'boolean' } },
   });
-  if (!values.rig) throw Object.assign(new Error('hil virtual needs --rig FILE'), { code: 'ERR_PARSE_ARGS_MISSING' });
+  if (!values.rig) throw argError('hil virtual needs --rig FILE');
   await runVirtualRig({
     rig: values.rig,
     state: values.state,

@@ -3,11 +3,18 @@
  * A value marked `secret: true` is redacted from every log and report.
  */
 import { Type } from '@sinclair/typebox';
-import { DURATION_PATTERN } from './duration.ts';
+import { DURATION_PATTERN, MAX_DURATION_MS } from './duration.ts';
 
-export const Duration = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
-  description: 'a duration: milliseconds, or a string like 500ms, 5s, 2m',
-});
+export const Duration = Type.Union(
+  [
+    Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS }),
+    Type.String({ pattern: DURATION_PATTERN, format: 'duration' }),
+  ],
+  { description: 'a duration: milliseconds, or a string like 500ms, 5s, 2m' },
+);
+/** A name that becomes part of a path (a board's folder in the run, a profile's file): never `..`. */
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]*$';
+export const Name = (description: string) => Type.String({ pattern: NAME_PATTERN, maxLength: 64, description });
 export const Regex = Type.String({ minLength: 1, format: 'regex', description: 'a JavaScript regular expression' });
 export const Secret = (description: string) => Type.String({ secret: true, description });
 export const Auto = Type.Literal('auto');
@@ -22,3 +29,5 @@ export const HttpUrl = Type.String({
 export const Voltage = Type.Number({ minimum: 0, maximum: 60, description: 'volts' });
 export const Channel = Type.Integer({ minimum: 1, maximum: 8 });
 export const Strict = { additionalProperties: false } as const;
+/** A serial line's rate, as a USB-UART bridge can set it. */
+export const Baud = Type.Integer({ minimum: 50, maximum: 12_000_000 });

@@ -1,5 +1,5 @@
 /** Loading rig files and the board profiles they name, with every check done before any I/O. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
@@ -45,7 +45,21 @@ export interface LoadedRig {
   redactor: Redactor;
 }
 
+/** Rig and profile files are a few kilobytes; anything this big is not one. */
+const MAX_CONFIG_BYTES = 256 * 1024;
+
 function readText(file: string): string {
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    size = stat.size;
+  } catch (error) {
+    throw new ConfigError([`${file}: cannot read: ${(error as Error).message}`]);
+  }
+  if (size > MAX_CONFIG_BYTES) {
+    throw new ConfigError([`${file}: is ${size} bytes; a rig or profile file is at most ${MAX_CONFIG_BYTES} bytes`]);
+  }
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { driversOf } from '../power/registry.ts';
-import { Duration, Regex, Secret, Strict, TcpPort } from './atoms.ts';
+import { Baud, Duration, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort } from './atoms.ts';
 
 export const UsbIdentity = Type.Object(
   {
@@ -20,7 +20,7 @@ export const ConsoleWiring = Type.Object(
   {
     port: Type.Optional(Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' })),
     usb: Type.Optional(UsbIdentity),
-    baud: Type.Optional(Type.Integer({ minimum: 50, maximum: 12_000_000 })),
+    baud: Type.Optional(Baud),
   },
   Strict,
 );
@@ -119,7 +119,7 @@ export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 
 export const BoardWiring = Type.Object(
   {
-    profile: Type.String({ minLength: 1, description: 'the name of a file in boards/, without .yaml' }),
+    profile: Name('the name of a file in boards/, without .yaml'),
     console: Type.Optional(ConsoleWiring),
     qemu: Type.Optional(QemuMachine),
     power: Type.Optional(PowerWiring),
@@ -192,7 +192,7 @@ export const BoardWiring = Type.Object(
 
 export const Rig = Type.Object(
   {
-    name: Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }),
+    name: Name('the rig name: letters, digits, _ and -'),
     description: Type.Optional(Type.String()),
     virtual: Type.Optional(Type.Boolean({ description: 'start the virtual rig process for this file' })),
     'safe-state': Type.Optional(
@@ -200,7 +200,8 @@ export const Rig = Type.Object(
         description: 'what supplies go to when a run is interrupted (default off)',
       }),
     ),
-    boards: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), BoardWiring, {
+    boards: Type.Record(Type.String({ pattern: NAME_PATTERN, maxLength: 64 }), BoardWiring, {
+      keyName: 'board name',
       minProperties: 1,
       additionalProperties: false,
     }),
@@ -219,7 +220,7 @@ export const Profile = Type.Object(
     console: Type.Optional(
       Type.Object(
         {
-          baud: Type.Optional(Type.Integer({ minimum: 50 })),
+          baud: Type.Optional(Baud),
           'line-ending': Type.Optional(
             Type.Union([Type.Literal('\n'), Type.Literal('\r'), Type.Literal('\r\n')], {
               description: 'what ends a command sent to the board',

@@ -6,17 +6,32 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigError } from '../errors.ts';
+import { MAX_DURATION_MS, parseDuration } from './duration.ts';
+import { nestedQuantifier } from './safe-regex.ts';
 
 const ajv = new Ajv({ allErrors: true, discriminator: true, strict: true, allowUnionTypes: true });
 ajv.addVocabulary(['secret']);
+ajv.addVocabulary(['keyName']);
 ajv.addFormat('regex', (source: string) => {
   try {
     new RegExp(source);
-    return true;
+  } catch {
+    return false;
+  }
+  return nestedQuantifier(source) === undefined;
+});
+ajv.addFormat('duration', (value: string) => {
+  try {
+    return parseDuration(value) <= MAX_DURATION_MS;
   } catch {
     return false;
   }
 });
+
+/** Past this many problems a file is not worth listing further: the first ones say what is wrong. */
+const MAX_PROBLEMS = 20;
+/** YAML aliases expanded at most: a few are a convenience, thousands are an attack (a "billion laughs"). */
+const MAX_ALIASES = 100;
 
 export function validateYaml<T>(file: string, text: string, schema: TSchema): T {
   const lines = new LineCounter();
@@ -29,16 +44,30 @@ export function validateYaml<T>(file: string, text: string, schema: TSchema): T 
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`));
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const validate = ajv.compile(schema);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    throw new ConfigError([`${file}: ${(error as Error).message} (at most ${MAX_ALIASES} aliases are expanded)`]);
+  }
+  const validate = compiled(schema);
   if (validate(data)) return data as T;
-  const problems = relevantErrors(validate.errors ?? []).map((error) => {
+  const errors = relevantErrors(validate.errors ?? []);
+  const problems = errors.slice(0, MAX_PROBLEMS).map((error) => {
     const path = pathOf(error);
     const node = nodeAt(doc, path, error);
     const offset = node?.range?.[0] ?? 0;
     return `${where(offset)}: ${formatPath(path)}: ${describeError(error, data, schema)}`;
   });
-  throw new ConfigError([...new Set(problems)]);
+  const more = errors.length > MAX_PROBLEMS ? [`${file}: ... and ${errors.length - MAX_PROBLEMS} more problems`] : [];
+  throw new ConfigError([...new Set(problems), ...more]);
+}
+
+const compiledSchemas = new WeakMap<TSchema, ReturnType<typeof ajv.compile>>();
+function compiled(schema: TSchema): ReturnType<typeof ajv.compile> {
+  let validate = compiledSchemas.get(schema);
+  if (!validate) compiledSchemas.set(schema, (validate = ajv.compile(schema)));
+  return validate;
 }
 
 /** Drop the summary errors that anyOf/oneOf add on top of the branch errors they explain. */
@@ -85,12 +114,14 @@ function nodeAt(doc: Document, path: string[], error: ErrorObject): Node | undef
   return undefined;
 }
 
+/** What was found, shown short: a file can hold a megabyte in one value. */
 function found(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null (an empty value)';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  const shown = JSON.stringify(value);
+  return `${typeof value} ${shown.length > 80 ? `${shown.slice(0, 77)}..."` : shown}`;
 }
 
 function valueAt(data: unknown, pointer: string): unknown {
@@ -120,9 +151,14 @@ function describeError(error: ErrorObject, data: unknown, root: TSchema): string
   const hint = typeof described?.description === 'string' ? described.description : undefined;
   switch (error.keyword) {
     case 'additionalProperties': {
+      const name = String(error.params.additionalProperty);
+      // A mapping of names (boards by board name): the key is a name, and it is not a valid one.
+      if (typeof described?.keyName === 'string') {
+        return `${described.keyName} ${JSON.stringify(name.slice(0, 80))} is not valid: expected letters, digits, _ and - (starting with a letter or digit)`;
+      }
       const allowed = Object.keys((described?.properties as object | undefined) ?? {});
       const suffix = allowed.length > 0 ? `; expected one of: ${allowed.join(', ')}` : '';
-      return `unknown key "${String(error.params.additionalProperty)}"${suffix}`;
+      return `unknown key ${JSON.stringify(name.slice(0, 80))}${suffix}`;
     }
     case 'required':
       return `missing required key "${String(error.params.missingProperty)}"`;
@@ -135,9 +171,14 @@ function describeError(error: ErrorObject, data: unknown, root: TSchema): string
       return `expected "${tag}" to be one of ${known}, found ${found((value as Record<string, unknown> | undefined)?.[tag])}`;
     }
     case 'format':
-      return error.params.format === 'regex'
-        ? `expected a valid regular expression, found ${found(value)}`
-        : `expected ${String(error.params.format)}, found ${found(value)}`;
+      if (error.params.format === 'duration') {
+        return `expected a duration of at most ${MAX_DURATION_MS} ms (about 24 days), found ${found(value)}`;
+      }
+      if (error.params.format !== 'regex') return `expected ${String(error.params.format)}, found ${found(value)}`;
+      if (typeof value === 'string' && nestedQuantifier(value)) {
+        return `expected a pattern that runs in linear time, found ${found(value)}: ${nestedQuantifier(value)}, which a hostile line can make take exponential time`;
+      }
+      return `expected a valid regular expression, found ${found(value)}`;
     case 'type':
     case 'pattern':
     case 'const':

@@ -9,7 +9,7 @@
  * commands as they complete in the byte stream, the way the instrument does.
  */
 import { Type } from '@sinclair/typebox';
-import { SerialPath, Voltage } from '../../config/atoms.ts';
+import { Baud, SerialPath, Voltage } from '../../config/atoms.ts';
 import { serialStream } from '../../console/serial-stream.ts';
 import { type Supply, supplyDriver } from '../driver.ts';
 import { LineLink } from '../line-link.ts';
@@ -114,7 +114,7 @@ export default supplyDriver({
   description: 'a Korad KA3005P supply (or a clone) on its USB serial port',
   fields: {
     port: SerialPath,
-    baud: Type.Optional(Type.Integer({ minimum: 50 })),
+    baud: Type.Optional(Baud),
     nominal: Type.Optional({ ...Voltage, description: 'the voltage the board runs at (default 3.3)' }),
   },
   open: async (c) => {

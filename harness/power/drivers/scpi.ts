@@ -10,7 +10,7 @@
  */
 import type { Socket } from 'node:net';
 import { Type } from '@sinclair/typebox';
-import { Channel, SerialPath, TcpPort, Voltage } from '../../config/atoms.ts';
+import { Baud, Channel, SerialPath, TcpPort, Voltage } from '../../config/atoms.ts';
 import { serialStream } from '../../console/serial-stream.ts';
 import { tcpStream } from '../../tcp.ts';
 import { lineReader } from '../../wire/lines.ts';
@@ -206,7 +206,7 @@ export default [
   supplyDriver({
     name: 'scpi-serial',
     description: 'a SCPI bench supply on a serial port',
-    fields: { port: SerialPath, baud: Type.Optional(Type.Integer({ minimum: 50 })), ...supplyFields },
+    fields: { port: SerialPath, baud: Type.Optional(Baud), ...supplyFields },
     open: async (c) => {
       const link = new LineLink(await serialStream(c.port, c.baud ?? 9600), c.port);
       return new ScpiSupply(link, c.channel ?? 1, c.nominal ?? DEFAULT_NOMINAL);
