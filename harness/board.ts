@@ -282,6 +282,13 @@ export class Board {
     return record;
   }
 
+  /** The bench at rest: the strap released, the supply off (or at its nominal voltage, as the rig says). */
+  async toSafeState(state: 'off' | 'nominal'): Promise<void> {
+    await this.romEntry?.rest();
+    if (state === 'off') await this.power?.off();
+    else await this.power?.on();
+  }
+
   async close(): Promise<void> {
     await this.romEntry?.close().catch(() => undefined);
     await this.power?.close().catch(() => undefined);

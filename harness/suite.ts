@@ -13,12 +13,13 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Board } from './board.ts';
-import { readEndpoints } from './config/endpoints.ts';
+import { type BoardEndpoints, readEndpoints } from './config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from './config/load.ts';
 import { ConfigError, HilError } from './errors.ts';
 import { cleanEvidence, type Evidence } from './evidence.ts';
 import { lockBoard } from './runner/lock.ts';
 import { startVirtualRig } from './runner/virtual-process.ts';
+import { boardToSafeState } from './safe-state.ts';
 import { inconclusive, type Outcome } from './verdict.ts';
 
 /** What a suite's checks rely on; the pre-flight opens or pings each one the board has wired. */
@@ -86,6 +87,8 @@ async function runSuite<Id extends string>(
   const reported = new Set<string>();
   let runDir = '';
   let rig: LoadedRig | undefined;
+  let name: string | undefined;
+  let endpoints: BoardEndpoints | undefined;
   let board: Board | undefined;
   const emit = (id: Id, outcome: Outcome) => {
     const check = spec.checks[id];
@@ -109,9 +112,37 @@ async function runSuite<Id extends string>(
   const notes: string[] = [];
   const note = (text: string) => (reported.size > 0 ? t.comment(text) : notes.push(text));
   let stopped: string | undefined;
+  // Under `hil run` stdin is a pipe from the runner: its end means the run is gone (killed outright),
+  // so the board goes to the safe state and this process stops rather than drive it on alone.
+  const watchParent = process.env.HIL_WATCH_STDIN === '1';
+  let parentGone: Promise<void> | undefined;
+  if (watchParent) {
+    const onGone = async () => {
+      process.stderr.write(
+        `${spec.name}: the run that started this suite is gone; board to the safe state, stopping\n`,
+      );
+      // The board's own drivers where it is open (a serial supply opens once); fresh ones otherwise.
+      const atRest = board
+        ? board.toSafeState(rig!.config['safe-state'] ?? 'off')
+        : rig && name
+          ? boardToSafeState(rig, name, endpoints)
+          : Promise.resolve();
+      await atRest.catch(() => undefined);
+      process.exit(2);
+    };
+    const gone = () => {
+      parentGone ??= onGone();
+    };
+    process.stdin.once('end', gone);
+    process.stdin.once('error', gone);
+    process.stdin.resume();
+    // With the runner gone, TAP has nowhere to go: a write fails with EPIPE, which must not end this
+    // process before the board is at rest.
+    for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
+  }
   try {
     rig = loadRig(process.env.HIL_RIG ?? join(PROJECT_ROOT, 'rigs', 'virtual.yaml'));
-    const name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
+    name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
     runDir = resolve(process.env.HIL_RUN_DIR ?? mkdtempSync(join(tmpdir(), `hil-${spec.name}-`)));
     // Under `hil run` the runner (this process's parent) holds the board's lock; on our own we take it.
     const lock = lockBoard(rig.config.name, name, { heldBy: process.ppid });
@@ -123,7 +154,7 @@ async function runSuite<Id extends string>(
       endpointsFile = started.endpointsFile;
       note(`started the rig host for this suite; logs in ${runDir}`);
     }
-    const endpoints = endpointsFile ? readEndpoints(endpointsFile).boards[name] : undefined;
+    endpoints = endpointsFile ? readEndpoints(endpointsFile).boards[name] : undefined;
     board = await Board.open({ rig, name, logDir: join(runDir, name), logName: spec.name, endpoints });
     cleanups.unshift(() => board!.close());
     const seed = Number(process.env.HIL_SEED ?? 1);
@@ -142,6 +173,9 @@ async function runSuite<Id extends string>(
       ),
     );
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    // A suite that ends while its run is going away waits for the bench to be at rest.
+    if (parentGone) await parentGone;
+    if (watchParent) process.stdin.destroy();
   }
 }
 

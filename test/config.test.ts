@@ -78,11 +78,20 @@ t.test('hostile files: too big, not a file, thousands of unknown keys, get a sho
   const dir = t.testdir({});
   const big = join(dir, 'big.rig.yaml');
   writeFileSync(big, `name: big\n# ${'x'.repeat(300 * 1024)}\n`);
-  t.throws(() => loadRig(big), {
-    problems: [/big\.rig\.yaml: is \d+ bytes; a rig or profile file is at most 262144 bytes/],
-  });
-  t.throws(() => loadRig('/dev/zero'), { problems: ['/dev/zero: cannot read: not a regular file'] }, '--rig /dev/zero');
-  t.throws(() => loadRig(dir), { problems: [/cannot read: not a regular file/] }, 'a folder');
+  t.match(
+    problemsOf(() => loadRig(big)),
+    [/big\.rig\.yaml: is \d+ bytes; a rig or profile file is at most 262144 bytes/],
+  );
+  t.same(
+    problemsOf(() => loadRig('/dev/zero')),
+    ['/dev/zero: cannot read: not a regular file'],
+    '--rig /dev/zero',
+  );
+  t.match(
+    problemsOf(() => loadRig(dir)),
+    [/cannot read: not a regular file/],
+    'a folder',
+  );
 
   const keys = Array.from({ length: 5000 }, (_, i) => `    k${i}: 1`).join('\n');
   const noisy = join(dir, 'noisy.rig.yaml');
@@ -91,14 +100,19 @@ t.test('hostile files: too big, not a file, thousands of unknown keys, get a sho
     `name: noisy\nboards:\n  b:\n    profile: virtual\n    console: { port: /dev/ttyUSB0 }\n${keys}\n`,
   );
   const started = Date.now();
-  const error = (() => {
-    try {
-      loadRig(noisy, { profilesDir: 'boards' });
-    } catch (e) {
-      return e as ConfigError;
-    }
-  })();
+  const problems = problemsOf(() => loadRig(noisy, { profilesDir: 'boards' }));
   t.comment(`5000 unknown keys reported in ${Date.now() - started} ms`);
-  t.equal(error?.problems.length, 21, 'twenty problems and a count of the rest');
-  t.match(error?.problems.at(-1), /noisy\.rig\.yaml: \.\.\. and 4980 more problems/);
+  t.equal(problems.length, 21, 'twenty problems and a count of the rest');
+  t.match(problems.at(-1), /noisy\.rig\.yaml: \.\.\. and 4980 more problems/);
 });
+
+/** The problems a ConfigError lists (none when the call succeeded). */
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems;
+  }
+}

@@ -5,41 +5,55 @@
  * reader ever sees an empty lock. A lock whose owner is gone (no such pid, or a pid reused by a
  * process that started later) is stale and is taken over.
  */
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface BoardLock {
+  /** The processes working for the holder (its suites): the lock is not stale while any of them lives. */
+  note(children: number[]): void;
   release(): void;
 }
 
-interface Holder {
+interface Process {
   pid: number;
   /** The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), where known. */
   start?: string;
+}
+interface Holder extends Process {
   since: string;
+  children?: Process[];
 }
 
-/** A process's start time, which tells it apart from a later process that got the same pid. */
-function startTime(pid: number): string | undefined {
+/** A process's state letter and start time (/proc/<pid>/stat fields 3 and 22), where /proc has them. */
+function stat(pid: number): { state: string; start: string } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Field 2 (the command) is in parentheses and may hold spaces: count from after its close.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, start: fields[19]! };
   } catch {
     return undefined;
   }
 }
 
-function alive(holder: Holder): boolean {
+/** A process's start time, which tells it apart from a later process that got the same pid. */
+const startTime = (pid: number) => stat(pid)?.start;
+
+function running(p: Process): boolean {
   try {
-    process.kill(holder.pid, 0);
+    process.kill(p.pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const now = startTime(holder.pid);
-  return holder.start === undefined || now === undefined || now === holder.start;
+  const now = stat(p.pid);
+  // A zombie (exited, not yet reaped by whoever inherited it) holds nothing.
+  if (now && (now.state === 'Z' || now.state === 'X')) return false;
+  return p.start === undefined || now === undefined || now.start === p.start;
 }
+
+/** A lock is held while its holder, or any process it noted (a suite of a killed run), still runs. */
+const alive = (holder: Holder) => running(holder) || (holder.children ?? []).some(running);
 
 export class BoardLockedError extends Error {
   constructor(
@@ -61,7 +75,14 @@ export function lockBoard(rig: string, board: string, options: { dir?: string; h
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         linkSync(aside, file);
-        return { release: () => rmSync(file, { force: true }) };
+        return {
+          note: (children) => {
+            const next: Holder = { ...mine, children: children.map((pid) => ({ pid, start: startTime(pid) })) };
+            writeFileSync(aside, JSON.stringify(next));
+            renameSync(aside, file);
+          },
+          release: () => rmSync(file, { force: true }),
+        };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
@@ -72,10 +93,14 @@ export function lockBoard(rig: string, board: string, options: { dir?: string; h
         // not a lock this harness wrote: stale
       }
       if (holder && alive(holder)) {
-        // The runner holds the lock for the suites it starts.
-        if (holder.pid === options.heldBy) return { release: () => undefined };
+        // The runner holds the lock for the suites it starts, and names them in it.
+        const ours = holder.pid === options.heldBy || holder.children?.some((c) => c.pid === process.pid);
+        if (ours) return { note: () => undefined, release: () => undefined };
+        const owner = running(holder)
+          ? `process ${holder.pid}`
+          : `suite process ${holder.children?.find(running)?.pid} of a run that ended (process ${holder.pid})`;
         throw new BoardLockedError(
-          `board ${board} of rig ${rig} is in use by process ${holder.pid} since ${holder.since ?? '?'} (lock ${file})`,
+          `board ${board} of rig ${rig} is in use by ${owner} since ${holder.since ?? '?'} (lock ${file})`,
           holder,
         );
       }

@@ -10,12 +10,11 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, symlinkSync } from '
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stopChild } from '../child.ts';
-import type { RigEndpoints } from '../config/endpoints.ts';
+import { readEndpoints, type RigEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { openPower, releaseStrap } from '../power/registry.ts';
+import { boardToSafeState } from '../safe-state.ts';
 import { checkId, type Need, type SuiteSpec } from '../suite.ts';
-import { resolveWiring } from '../wiring.ts';
 import { type BoardLock, lockBoard } from './lock.ts';
 import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
@@ -45,7 +44,44 @@ function runId(rig: string, now = new Date()): string {
     .replace(/:/g, '-')}-${rig}`;
 }
 
+/** SIGINT/SIGTERM from the first moment: held ones (bin/hil.js) are taken over; `then` runs on the first. */
+function watchSignals(): { readonly signal: NodeJS.Signals | undefined; then(act: () => void): void; stop(): void } {
+  let signal: NodeJS.Signals | undefined;
+  let act: (() => void) | undefined;
+  const on = (s: NodeJS.Signals) => {
+    if (signal) return;
+    signal = s;
+    act?.();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  const take = (globalThis as { hilHeldSignals?: () => NodeJS.Signals[] }).hilHeldSignals;
+  for (const held of take?.() ?? []) on(held);
+  return {
+    get signal() {
+      return signal;
+    },
+    then: (fn) => {
+      act = fn;
+      if (signal) fn();
+    },
+    stop: () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
+}
+
 export async function run(options: RunOptions): Promise<number> {
+  const signals = watchSignals();
+  try {
+    return await runWatched(options, signals);
+  } finally {
+    signals.stop();
+  }
+}
+
+async function runWatched(options: RunOptions, signals: ReturnType<typeof watchSignals>): Promise<number> {
   const { progress } = options;
   let rig: LoadedRig;
   try {
@@ -74,7 +110,6 @@ export async function run(options: RunOptions): Promise<number> {
     return EXIT.cannotRun;
   }
 
-  const specs = await declarations(suites.map((suite) => files.get(suite)!));
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const started = new Date();
   const id = runId(rig.config.name, started);
@@ -88,7 +123,7 @@ export async function run(options: RunOptions): Promise<number> {
   writeSummary(outDir, summary);
   progress.info(`run ${id}: ${boards.length} board(s) x ${suites.length} suite(s), seed ${seed}\nreport: ${outDir}`);
 
-  const locks: BoardLock[] = [];
+  const locks = new Map<string, BoardLock>();
   let virtualRig: VirtualRigProcess | undefined;
   const children = new Set<ReturnType<typeof spawn>>();
   let interrupted: string | undefined;
@@ -96,7 +131,7 @@ export async function run(options: RunOptions): Promise<number> {
     await Promise.all([...children].map((child) => stopChild(child, 5000)));
     await toSafeState(rig, boards, virtualRig?.endpoints, progress);
     await virtualRig?.stop();
-    for (const lock of locks) lock.release();
+    for (const lock of locks.values()) lock.release();
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
@@ -112,24 +147,28 @@ export async function run(options: RunOptions): Promise<number> {
       process.exit(EXIT.cannotRun);
     });
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const release = async () => {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+  signals.then(() => onSignal(signals.signal!));
+  if (interrupted) return new Promise(() => undefined); // the signal handler finishes the run and exits
+  const release = cleanup;
 
+  let specs: SuiteSpec[];
   try {
-    for (const board of boards) locks.push(lockBoard(rig.config.name, board));
+    specs = await declarations(suites.map((suite) => files.get(suite)!));
+    for (const board of boards) locks.set(board, lockBoard(rig.config.name, board));
+    // A rig host already running (`hil virtual`, named by HIL_ENDPOINTS) is used as it is: a bench whose
+    // relays and supplies outlive one run, as real ones do. Otherwise this run starts its own.
     if (needsRigHost(rig.config)) {
-      virtualRig = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
+      virtualRig = process.env.HIL_ENDPOINTS
+        ? runningRigHost(process.env.HIL_ENDPOINTS, rig.config.name)
+        : await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
     }
   } catch (error) {
+    if (interrupted) return new Promise(() => undefined);
     progress.info(`cannot run: ${(error as Error).message}`);
     await release();
     return EXIT.cannotRun;
   }
+  if (interrupted) return new Promise(() => undefined);
 
   const needs = new Set<Need>(specs.flatMap((spec) => spec.needs));
   const problems = await preflight(rig, boards, needs, virtualRig?.endpoints);
@@ -165,6 +204,7 @@ export async function run(options: RunOptions): Promise<number> {
           deadlineMs: options.suiteDeadlineMs ?? DEFAULT_SUITE_DEADLINE_MS,
           progress,
           children,
+          lock: locks.get(board)!,
         });
         if (interrupted) return;
         summary.results.push(result);
@@ -190,6 +230,13 @@ export async function run(options: RunOptions): Promise<number> {
   return sum.inconclusive > 0 || summary.results.some((r) => r.error) ? EXIT.cannotRun : EXIT.passed;
 }
 
+function runningRigHost(endpointsFile: string, rigName: string): VirtualRigProcess {
+  const endpoints = readEndpoints(endpointsFile);
+  if (endpoints.rig !== rigName)
+    throw new Error(`${endpointsFile} is the rig host of rig ${endpoints.rig}, not ${rigName}`);
+  return { endpoints, endpointsFile, stop: async () => undefined };
+}
+
 function pointLatestAt(outDir: string): void {
   const latest = join(PROJECT_ROOT, 'reports', 'latest');
   rmSync(latest, { force: true });
@@ -212,6 +259,8 @@ interface SuiteJob {
   deadlineMs: number;
   progress: Progress;
   children: Set<ReturnType<typeof spawn>>;
+  /** The board's lock, which names the suite process while it runs (it must not outlive the run). */
+  lock: BoardLock;
 }
 
 async function runSuite(job: SuiteJob): Promise<SuiteResult> {
@@ -222,21 +271,24 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   const tap = createWriteStream(tapFile);
   const stderr = createWriteStream(join(boardDir, `${job.suite}.stderr.log`));
   const { parser, done } = tapResults((check) => job.progress.check(job.board, job.suite, check));
+  // The suite watches its stdin: when this process dies, the pipe closes and the suite stops.
   const child = spawn(process.execPath, ['--import', 'tsx', job.file], {
     cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,
       HIL_RIG: resolve(job.rig.file),
       HIL_BOARD: job.board,
       HIL_RUN_DIR: job.outDir,
       HIL_SEED: String(job.seed),
+      HIL_WATCH_STDIN: '1',
       // The runner's own deadline governs a suite; tap's default 30 s would cut a long one short.
       TAP_TIMEOUT: '0',
       ...(job.endpointsFile ? { HIL_ENDPOINTS: job.endpointsFile } : {}),
     },
   });
   job.children.add(child);
+  if (child.pid !== undefined) job.lock.note([child.pid]);
   child.stdout.on('data', (chunk: Buffer) => {
     tap.write(chunk);
     parser.write(chunk);
@@ -256,6 +308,7 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   });
   clearTimeout(timer);
   job.children.delete(child);
+  job.lock.note([]);
   parser.end();
   const outcome = await done;
   await Promise.all([tap, stderr].map((s) => new Promise((r) => s.end(r))));
@@ -296,7 +349,6 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   return result;
 }
 
-/** Supplies to the rig's safe state, boot straps released: whatever happened, the bench is left at rest. */
 const failedPoint = (check: Check) => check.verdict === 'fail' || check.verdict === 'inconclusive';
 
 async function toSafeState(
@@ -305,22 +357,10 @@ async function toSafeState(
   endpoints: RigEndpoints | undefined,
   progress: Progress,
 ): Promise<void> {
-  const state = rig.config['safe-state'] ?? 'off';
   for (const board of boards) {
-    try {
-      const wiring = resolveWiring(rig, board, endpoints?.boards[board]);
-      if (wiring.power) {
-        const power = await openPower(wiring.power);
-        try {
-          if (state === 'off') await power.off();
-          else await power.on();
-        } finally {
-          await power.close();
-        }
-      }
-      if (wiring.strap) await releaseStrap(wiring.strap);
-    } catch (error) {
-      progress.info(`warning: could not put ${board} in the safe state (${state}): ${(error as Error).message}`);
-    }
+    await boardToSafeState(rig, board, endpoints?.boards[board]).catch((error: Error) => {
+      const state = rig.config['safe-state'] ?? 'off';
+      progress.info(`warning: could not put ${board} in the safe state (${state}): ${error.message}`);
+    });
   }
 }

@@ -1,0 +1,28 @@
+/**
+ * The bench at rest, whatever happened: a board's supply to the rig's safe state (off, or nominal)
+ * and its boot strap released, through drivers opened for the purpose. The runner does this at the
+ * end of every run and on SIGINT/SIGTERM; a suite whose run was killed does it for its own board.
+ */
+import type { BoardEndpoints } from './config/endpoints.ts';
+import type { LoadedRig } from './config/load.ts';
+import { openPower, releaseStrap } from './power/registry.ts';
+import { resolveWiring } from './wiring.ts';
+
+export async function boardToSafeState(
+  rig: LoadedRig,
+  board: string,
+  endpoints: BoardEndpoints | undefined,
+): Promise<void> {
+  const state = rig.config['safe-state'] ?? 'off';
+  const wiring = resolveWiring(rig, board, endpoints);
+  if (wiring.power) {
+    const power = await openPower(wiring.power);
+    try {
+      if (state === 'off') await power.off();
+      else await power.on();
+    } finally {
+      await power.close();
+    }
+  }
+  if (wiring.strap) await releaseStrap(wiring.strap);
+}

@@ -1,0 +1,127 @@
+// Runs stopped at random moments (SIGINT) and killed outright (kill -9), against a rig host that
+// outlives them, as a real bench does: every time the supply ends off, the boot strap released, the
+// lock gone, no suite process left; and the next run passes.
+import t, { type Test } from 'tap';
+import './helpers/children.ts';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RigEndpoints } from '../harness/config/endpoints.ts';
+import { connectTcp } from '../harness/tcp.ts';
+
+const dir = t.testdir({});
+const rigFile = join(dir, 'bench.yaml');
+writeFileSync(
+  rigFile,
+  [
+    'name: bench',
+    'virtual: true',
+    'boards:',
+    '  board:',
+    '    profile: virtual',
+    '    console: { port: auto }',
+    '    power: { driver: scpi-tcp, host: 127.0.0.1, port: auto, off-time: 100ms }',
+    '    debug: { gdb: { host: 127.0.0.1, port: auto } }',
+    '    boot-strap: { driver: tasmota, url: auto }',
+    '',
+  ].join('\n'),
+);
+const state = join(dir, 'host');
+const host = spawn(process.execPath, ['bin/hil.js', 'virtual', '--rig', rigFile, '--state', state], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+t.teardown(() => host.kill('SIGTERM'));
+const endpoints = JSON.parse(
+  await new Promise<string>((resolve) => host.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()))),
+) as RigEndpoints & { endpointsFile: string };
+const board = endpoints.boards.board!;
+const env = { ...process.env, HIL_ENDPOINTS: endpoints.endpointsFile };
+
+async function supplyOutput(): Promise<string> {
+  const socket = await connectTcp('127.0.0.1', Number(board.power!.port));
+  socket.write('INST:NSEL 1\nOUTP?\n');
+  const [reply] = (await once(socket, 'data')) as [Buffer];
+  socket.destroy();
+  return reply.toString().trim();
+}
+async function strapState(): Promise<unknown> {
+  const url = new URL('/cm', String(board.strap!.url));
+  url.searchParams.set('cmnd', 'Power1');
+  return ((await (await fetch(url)).json()) as Record<string, unknown>).POWER1;
+}
+/** Processes started for the run writing to `out` (suites carry HIL_RUN_DIR in their environment). */
+function processesOf(out: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`HIL_RUN_DIR=${out}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+function lockFree(): boolean {
+  const file = join(process.env.HIL_LOCK_DIR!, 'bench--board.lock');
+  if (!existsSync(file)) return true;
+  const holder = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; children?: { pid: number }[] };
+  const gone = (pid: number) =>
+    !existsSync(`/proc/${pid}`) || /\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return [holder, ...(holder.children ?? [])].every(({ pid }) => gone(pid));
+}
+function start(out: string): ChildProcess & { stderrText: () => string } {
+  const child = spawn(process.execPath, ['bin/hil.js', 'run', '--rig', rigFile, '--out', out], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env,
+  });
+  let text = '';
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return Object.assign(child, { stderrText: () => text });
+}
+async function benchAtRest(t: Test, out: string, what: string): Promise<void> {
+  for (let i = 0; i < 50 && processesOf(out).length > 0; i++) await sleep(100);
+  t.same(processesOf(out), [], `${what}: no suite process left`);
+  t.equal(await supplyOutput(), '0', `${what}: the supply is off`);
+  t.equal(await strapState(), 'OFF', `${what}: the boot strap is released`);
+  t.ok(lockFree(), `${what}: the lock is free (gone, or held by no live process)`);
+}
+
+t.test('SIGINT at moments from start-up to mid-suite', async (t) => {
+  // From 300 ms: before that Node itself may not have started running the harness (a loaded machine),
+  // and a signal then ends it as any program, with nothing to clean up.
+  for (const [i, delay] of [300, 700, 1200, 2500, 4500].entries()) {
+    const out = join(dir, `int-${i}`);
+    const run = start(out);
+    await sleep(delay);
+    run.kill('SIGINT');
+    const [code] = (await once(run, 'exit')) as [number | null];
+    t.equal(code, 2, `SIGINT after ${delay} ms: exit 2`);
+    if (existsSync(join(out, 'summary.json'))) {
+      t.match(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).run, { complete: false });
+    }
+    await benchAtRest(t, out, `SIGINT after ${delay} ms`);
+  }
+});
+
+t.test('kill -9 of hil run mid-suite: its suites stop and leave the bench at rest', async (t) => {
+  for (const [i, delay] of [800, 2500].entries()) {
+    const out = join(dir, `kill-${i}`);
+    const run = start(out);
+    while (!/board \/ \w/.test(run.stderrText()) && run.exitCode === null) await sleep(50);
+    t.equal(run.exitCode, null, 'the run got to a suite', { stderr: run.stderrText().slice(-1500) });
+    await sleep(delay);
+    run.kill('SIGKILL');
+    if (run.exitCode === null) await once(run, 'exit');
+    await benchAtRest(t, out, `kill -9 ${delay} ms into a suite`);
+  }
+});
+
+t.test('the next run after all that passes', async (t) => {
+  const out = join(dir, 'after');
+  const run = start(out);
+  const [code] = (await once(run, 'exit')) as [number | null];
+  t.equal(code, 0, 'exit 0', { stderr: run.stderrText().slice(-2000) });
+});
