@@ -13,8 +13,8 @@ export type Evidence = { [key: string]: unknown };
 
 export function cleanEvidence(value: unknown, redactor?: Redactor, depth = 0): unknown {
   if (typeof value === 'string') {
-    const escaped = escapeBytes(Buffer.from(value, 'latin1'));
-    const redacted = redactor ? redactor.redact(escaped) : escaped;
+    // Redacted first: escaping changes a secret's bytes (a backslash doubles), and it would survive.
+    const redacted = escapeBytes(Buffer.from(redactor ? redactor.redact(value) : value, 'latin1'));
     return redacted.length > MAX_STRING
       ? `${redacted.slice(0, MAX_STRING)}... [${redacted.length - MAX_STRING} more characters]`
       : redacted;

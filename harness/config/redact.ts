@@ -32,14 +32,20 @@ export function collectSecrets(schema: TSchema, value: unknown, out: Set<string>
 }
 
 export class Redactor {
-  private readonly secrets: string[];
+  readonly secrets: string[];
+  /** Each secret as text, and as its UTF-8 bytes read one byte a character (how console lines are kept). */
+  private readonly forms: string[];
   constructor(secrets: Iterable<string> = []) {
     // Longest first, so a secret that contains another is removed whole.
     this.secrets = [...new Set(secrets)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+    this.forms = [...new Set(this.secrets.flatMap((s) => [s, Buffer.from(s, 'utf8').toString('latin1')]))].sort(
+      (a, b) => b.length - a.length,
+    );
   }
+  /** Text with every secret taken out: apply before escaping, which would change a secret's bytes. */
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
+    for (const secret of this.forms) out = out.split(secret).join(REDACTED);
     return out;
   }
   get empty(): boolean {

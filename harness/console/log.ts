@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Redactor } from '../config/redact.ts';
 import { escapeBytes } from './escape.ts';
-import { encodeRecord, type Direction } from './records.ts';
+import { type Direction, encodeRecord } from './records.ts';
+import { RedactingStream } from './redacting-stream.ts';
 
 /** A readable log line longer than this is broken, so a flood with no newline stays viewable. */
 const MAX_LOG_LINE = 4096;
@@ -19,6 +20,8 @@ export class ConsoleLog {
   readonly binPath: string;
   readonly logPath: string;
   private readonly bin: WriteStream;
+  /** Per direction, the bytes with secrets taken out; none when the rig has no secrets. */
+  private readonly streams: Record<'<' | '>', RedactingStream> | undefined;
   private readonly text: WriteStream;
   private openLine: { direction: Direction; length: number } | undefined;
   /** A chunk that ended in CR: shown only if the next byte is not the LF that makes it a line end. */
@@ -29,6 +32,10 @@ export class ConsoleLog {
     name: string,
     private readonly redactor?: Redactor,
   ) {
+    this.streams =
+      redactor && !redactor.empty
+        ? { '<': new RedactingStream(redactor.secrets), '>': new RedactingStream(redactor.secrets) }
+        : undefined;
     mkdirSync(dir, { recursive: true });
     this.binPath = join(dir, `${name}.bin`);
     this.logPath = join(dir, `${name}.log`);
@@ -36,8 +43,17 @@ export class ConsoleLog {
     this.text = createWriteStream(this.logPath, { flags: 'a' });
   }
 
-  /** Bytes that crossed the wire. Returns false when the caller should wait for `drained()`. */
+  /**
+   * Bytes that crossed the wire. Secrets are taken out of the bytes themselves, before either file
+   * sees them (a secret split across two reads included). Returns false when the caller should wait
+   * for `drained()`.
+   */
   bytes(direction: '<' | '>', data: Uint8Array, time = Date.now()): boolean {
+    const clean = this.streams ? this.streams[direction].push(data) : data;
+    return clean.length === 0 || this.record(direction, clean, time);
+  }
+
+  private record(direction: '<' | '>', data: Uint8Array, time: number): boolean {
     const binOk = this.bin.write(encodeRecord(direction, time, data));
     let start = 0;
     let textOk = true;
@@ -64,6 +80,7 @@ export class ConsoleLog {
 
   /** Something the harness itself did or saw (port gone, reopened, power cut). */
   event(message: string, time = Date.now()): void {
+    this.flushHeld(time);
     this.bin.write(encodeRecord('!', time, Buffer.from(message)));
     if (this.heldCr !== undefined) this.appendText(this.heldCr, CR, time);
     this.heldCr = undefined;
@@ -75,7 +92,16 @@ export class ConsoleLog {
     await Promise.all([this.bin, this.text].filter((s) => s.writableNeedDrain).map((s) => once(s, 'drain')));
   }
 
+  /** Bytes held back because they could have begun a secret: they did not, so they are logged now. */
+  private flushHeld(time: number): void {
+    for (const direction of ['<', '>'] as const) {
+      const held = this.streams?.[direction].flush();
+      if (held?.length) this.record(direction, held, time);
+    }
+  }
+
   async close(): Promise<void> {
+    this.flushHeld(Date.now());
     if (this.heldCr !== undefined) this.appendText(this.heldCr, CR, Date.now());
     this.heldCr = undefined;
     if (this.openLine) this.endLine();
@@ -85,7 +111,7 @@ export class ConsoleLog {
   private appendText(direction: Direction, data: Uint8Array, time: number): boolean {
     let ok = true;
     if (this.openLine && this.openLine.direction !== direction) ok = this.endLine();
-    let rest = this.redact(escapeBytes(data));
+    let rest = escapeBytes(data);
     while (rest.length > 0 || !this.openLine) {
       if (!this.openLine) {
         ok = this.text.write(`${stamp(time)} ${direction} `) && ok;

@@ -44,8 +44,12 @@ function runId(rig: string, now = new Date()): string {
     .replace(/:/g, '-')}-${rig}`;
 }
 
-/** SIGINT/SIGTERM from the first moment: held ones (bin/hil.js) are taken over; `then` runs on the first. */
-function watchSignals(): { readonly signal: NodeJS.Signals | undefined; then(act: () => void): void; stop(): void } {
+/** SIGINT/SIGTERM from the first moment: held ones (bin/hil.js) are taken over. */
+function watchSignals(): {
+  readonly signal: NodeJS.Signals | undefined;
+  whenSignalled(act: () => void): void;
+  stop(): void;
+} {
   let signal: NodeJS.Signals | undefined;
   let act: (() => void) | undefined;
   const on = (s: NodeJS.Signals) => {
@@ -61,7 +65,7 @@ function watchSignals(): { readonly signal: NodeJS.Signals | undefined; then(act
     get signal() {
       return signal;
     },
-    then: (fn) => {
+    whenSignalled: (fn) => {
       act = fn;
       if (signal) fn();
     },
@@ -147,7 +151,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
       process.exit(EXIT.cannotRun);
     });
   };
-  signals.then(() => onSignal(signals.signal!));
+  signals.whenSignalled(() => onSignal(signals.signal!));
   if (interrupted) return new Promise(() => undefined); // the signal handler finishes the run and exits
   const release = cleanup;
 
