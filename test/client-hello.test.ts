@@ -94,3 +94,36 @@ t.test(
     ]);
   },
 );
+
+t.test('every registered suite with NULL, anon, EXPORT, RC4, DES or 3DES in its name is weak', async (t) => {
+  const { CIPHER_SUITES, isWeakSuite } = await import('../harness/wire/client-hello.ts');
+  t.ok(CIPHER_SUITES.size > 300, `the registry is shipped whole (${CIPHER_SUITES.size} suites)`);
+  t.equal(CIPHER_SUITES.get(0xc010), 'TLS_ECDHE_RSA_WITH_NULL_SHA', 'ECDHE-RSA-NULL-SHA, once passed, is there');
+  const offered = [...CIPHER_SUITES.keys()];
+  const hello = parseClientHello(clientHelloOffering(offered));
+  const flagged = new Set(weakSuites(hello).map((s) => Number.parseInt(s.slice(2, 6), 16)));
+  const wrong = [...CIPHER_SUITES]
+    .filter(([id, name]) => /NULL|anon|EXPORT|RC4|DES/.test(name) !== flagged.has(id))
+    .map(([id, name]) => `0x${id.toString(16)} ${name}`);
+  t.same(wrong, [], 'flagged exactly the suites whose names say NULL, anon, EXPORT, RC4, DES or 3DES');
+  t.ok(isWeakSuite('TLS_RSA_WITH_3DES_EDE_CBC_SHA'));
+  t.notOk(isWeakSuite('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'));
+  t.notOk(isWeakSuite('TLS_AES_256_GCM_SHA384'), 'TLS 1.3 suites are not weak');
+  t.comment(`${flagged.size} of ${CIPHER_SUITES.size} registered suites are weak by their names`);
+});
+
+/** A minimal, well-formed ClientHello offering `suites` (RFC 5246 7.4.1.2), for the parser. */
+function clientHelloOffering(suites: number[]): Buffer {
+  const list = Buffer.alloc(2 + suites.length * 2);
+  list.writeUInt16BE(suites.length * 2, 0);
+  suites.forEach((s, i) => list.writeUInt16BE(s, 2 + i * 2));
+  const body = Buffer.concat([
+    Buffer.from([0x03, 0x03]),
+    Buffer.alloc(32),
+    Buffer.from([0]),
+    list,
+    Buffer.from([1, 0]),
+  ]);
+  const handshake = Buffer.concat([Buffer.from([0x01, 0, body.length >> 8, body.length & 0xff]), body]);
+  return Buffer.concat([Buffer.from([0x16, 0x03, 0x01, handshake.length >> 8, handshake.length & 0xff]), handshake]);
+}

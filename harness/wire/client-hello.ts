@@ -2,7 +2,8 @@
  * A TLS ClientHello, parsed from the first bytes a client sends (RFC 5246 7.4.1.2, RFC 8446 4.1.2):
  * record header 16 03 0x LLLL, handshake type 01 and length, client_version, random, session id,
  * cipher suites, compression methods, extensions. Bytes are hostile: every length is checked.
- */
+ */ import { readFileSync } from 'node:fs';
+
 export interface ClientHello {
   recordVersion: number;
   clientVersion: number;
@@ -99,48 +100,33 @@ export const VERSION_NAMES: Record<number, string> = {
   772: 'TLS 1.3',
 };
 
-/** Suites no device should offer (REFERENCE.md 6.4): NULL, anonymous, export, RC4, DES, 3DES. */
-const WEAK_SUITES = new Map<number, string>([
-  [0x0000, 'TLS_NULL_WITH_NULL_NULL'],
-  [0x0001, 'TLS_RSA_WITH_NULL_MD5'],
-  [0x0002, 'TLS_RSA_WITH_NULL_SHA'],
-  [0x002c, 'TLS_PSK_WITH_NULL_SHA'],
-  [0x002d, 'TLS_DHE_PSK_WITH_NULL_SHA'],
-  [0x002e, 'TLS_RSA_PSK_WITH_NULL_SHA'],
-  [0x003b, 'TLS_RSA_WITH_NULL_SHA256'],
-  [0x0003, 'TLS_RSA_EXPORT_WITH_RC4_40_MD5'],
-  [0x0004, 'TLS_RSA_WITH_RC4_128_MD5'],
-  [0x0005, 'TLS_RSA_WITH_RC4_128_SHA'],
-  [0x0006, 'TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5'],
-  [0x0008, 'TLS_RSA_EXPORT_WITH_DES40_CBC_SHA'],
-  [0x0009, 'TLS_RSA_WITH_DES_CBC_SHA'],
-  [0x000a, 'TLS_RSA_WITH_3DES_EDE_CBC_SHA'],
-  [0x0011, 'TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA'],
-  [0x0014, 'TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA'],
-  [0x0015, 'TLS_DHE_RSA_WITH_DES_CBC_SHA'],
-  [0x0016, 'TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA'],
-  [0x0018, 'TLS_DH_anon_WITH_RC4_128_MD5'],
-  [0x001a, 'TLS_DH_anon_WITH_DES_CBC_SHA'],
-  [0x001b, 'TLS_DH_anon_WITH_3DES_EDE_CBC_SHA'],
-  [0x0034, 'TLS_DH_anon_WITH_AES_128_CBC_SHA'],
-  [0x003a, 'TLS_DH_anon_WITH_AES_256_CBC_SHA'],
-  [0x006c, 'TLS_DH_anon_WITH_AES_128_CBC_SHA256'],
-  [0x006d, 'TLS_DH_anon_WITH_AES_256_CBC_SHA256'],
-  [0xc007, 'TLS_ECDHE_ECDSA_WITH_RC4_128_SHA'],
-  [0xc008, 'TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA'],
-  [0xc011, 'TLS_ECDHE_RSA_WITH_RC4_128_SHA'],
-  [0xc012, 'TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA'],
-  [0xc015, 'TLS_ECDH_anon_WITH_NULL_SHA'],
-  [0xc016, 'TLS_ECDH_anon_WITH_RC4_128_SHA'],
-  [0xc017, 'TLS_ECDH_anon_WITH_3DES_EDE_CBC_SHA'],
-  [0xc018, 'TLS_ECDH_anon_WITH_AES_128_CBC_SHA'],
-  [0xc019, 'TLS_ECDH_anon_WITH_AES_256_CBC_SHA'],
-]);
+/** Every registered suite, id -> name (tls-cipher-suites.json names its source; scripts/cipher-suites.mjs remakes it). */
+export const CIPHER_SUITES: ReadonlyMap<number, string> = new Map(
+  Object.entries(
+    (
+      JSON.parse(readFileSync(new URL('./tls-cipher-suites.json', import.meta.url), 'utf8')) as {
+        suites: Record<string, string>;
+      }
+    ).suites,
+  ).map(([id, name]) => [Number(id), name]),
+);
+
+/**
+ * What makes a suite weak, read from the parts of its registered name (REFERENCE.md 6.4): no
+ * encryption or no authentication (NULL, anon), export grade (EXPORT, EXPORT1024), or a broken
+ * cipher (RC4, RC2, DES, DES40, 3DES).
+ */
+const WEAK_PART = /^(NULL|anon|EXPORT\d*|RC4|RC2|DES\d*|3DES)$/;
+
+export function isWeakSuite(name: string): boolean {
+  return name.split('_').some((part) => WEAK_PART.test(part));
+}
 
 export function weakSuites(hello: ClientHello): string[] {
-  return hello.cipherSuites
-    .filter((s) => WEAK_SUITES.has(s))
-    .map((s) => `0x${s.toString(16).padStart(4, '0')} ${WEAK_SUITES.get(s)}`);
+  return hello.cipherSuites.flatMap((s) => {
+    const name = CIPHER_SUITES.get(s);
+    return name && isWeakSuite(name) ? [`0x${s.toString(16).padStart(4, '0')} ${name}`] : [];
+  });
 }
 
 export function legacyVersions(hello: ClientHello): string[] {
