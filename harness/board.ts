@@ -3,7 +3,7 @@
  * entry, boot UART, trust material and the profile's actions. Suites talk to boards only through this.
  */
 import { join } from 'node:path';
-import { type BootRecord, readIdentity } from './boot-record.ts';
+import { type BootRecord, BootWatch } from './boot-record.ts';
 import type { BoardEndpoints } from './config/endpoints.ts';
 import type { BoardProfile, LoadedRig } from './config/load.ts';
 import { Console } from './console/console.ts';
@@ -259,27 +259,52 @@ export class Board {
   /**
    * Follow a boot from the banner to the ready line within the profile's deadline, surviving a
    * crash and reboot on the way (it is recorded, and the later boot's reset reason is the one kept).
+   * Every line is judged as it arrives, the unfinished one that matched ready included.
    */
   async recordBoot(step: string, from = { mark: this.console.mark(), started: Date.now() }): Promise<BootRecord> {
     const boot = this.profile.boot;
     const { mark, started } = from;
-    const record: BootRecord = { lines: [], bannerSeen: false, ready: false, crashes: [], deadlineMs: boot.deadlineMs };
+    const watch = new BootWatch(this.profile);
+    // What arrived between the mark and now is still in the history; the rest is watched live.
+    for (const line of this.console.linesSince(mark)) watch.line(visible(line));
+    const replayed = this.console.lineCount;
+    const onLine = (text: string, index: number) => {
+      if (index >= replayed) watch.line(visible(text));
+    };
+    const onGone = (why: string) => {
+      watch.portLost ??= why;
+    };
+    this.console.on('line', onLine);
+    this.console.on('gone', onGone);
+    const fields: Parameters<BootWatch['record']>[0] = {
+      bannerSeen: false,
+      ready: false,
+      crashes: [],
+      deadlineMs: boot.deadlineMs,
+    };
     const remaining = () => Math.max(1, boot.deadlineMs - (Date.now() - started));
     const crashesBefore = this.console.crashes.length;
     try {
       await this.console.expect(boot.banner, { timeout: remaining(), step: `${step}: boot banner`, allowCrash: true });
-      record.bannerSeen = true;
-      await this.console.expect(boot.ready, { timeout: remaining(), step: `${step}: ready line`, allowCrash: true });
-      record.ready = true;
-      record.readyAfterMs = Date.now() - started;
+      fields.bannerSeen = true;
+      const ready = await this.console.expect(boot.ready, {
+        timeout: remaining(),
+        step: `${step}: ready line`,
+        allowCrash: true,
+      });
+      // A ready pattern may match a line that has not ended (a prompt, a countdown): it is part of the boot.
+      if (ready.index >= this.console.lineCount) watch.line(ready.line);
+      fields.ready = true;
+      fields.readyAfterMs = Date.now() - started;
     } catch (error) {
       if (!(error instanceof HilError)) throw error;
-      record.failure = error;
+      fields.failure = error;
+    } finally {
+      this.console.off('line', onLine);
+      this.console.off('gone', onGone);
     }
-    record.lines = this.console.linesSince(mark).map(visible);
-    record.crashes = this.console.crashes.slice(crashesBefore);
-    readIdentity(this.profile, record);
-    return record;
+    fields.crashes = this.console.crashes.slice(crashesBefore);
+    return watch.record(fields);
   }
 
   /** The bench at rest: the strap released, the supply off (or at its nominal voltage, as the rig says). */

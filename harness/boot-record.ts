@@ -1,11 +1,20 @@
-/** What a boot showed: its lines, whether it reached ready, and the reset reason and version it reported. */
+/**
+ * What a boot showed, judged line by line as the lines arrive: nothing depends on a bounded history
+ * still holding a line when the check looks (a red flag followed by megabytes of output is still
+ * seen). Kept: the last lines for evidence, and for each of the profile's boot patterns (reset
+ * reason, version, red flags, required lines) the lines it matched, bounded.
+ */
 import type { BoardProfile } from './config/load.ts';
 import type { CrashSeen } from './console/console.ts';
 import type { HilError } from './errors.ts';
 
 export interface BootRecord {
-  /** Every line from the power cycle (or reset) to the ready line or the deadline. */
+  /** The last lines of the boot (bounded), from the power cycle or reset to the ready line or the deadline. */
   lines: string[];
+  /** How many lines the boot had in all, the unfinished line that matched ready included. */
+  lineCount: number;
+  /** The lines a boot pattern of the profile matched: the first few and the latest. */
+  hits(pattern: RegExp): string[];
   bannerSeen: boolean;
   ready: boolean;
   /** Milliseconds from power-on to the ready line. */
@@ -17,20 +26,60 @@ export interface BootRecord {
   crashes: CrashSeen[];
   deadlineMs: number;
   failure?: HilError;
+  /** The console's port went away while the boot was followed: what it said. */
+  portLost?: string;
 }
 
-/** The reset reason and version the boot's lines report, by the profile's patterns. */
-export function readIdentity(profile: BoardProfile, record: BootRecord): void {
-  const boot = profile.boot;
-  for (const line of record.lines) {
-    const reset = boot.resetReason?.exec(line);
-    // The profile's reset-reason group 1 is the code in hexadecimal, as ROMs print it.
-    if (reset?.[1]) record.resetCode = parseInt(reset[1].replace(/^0x/i, ''), 16);
-    const version = boot.version?.exec(line);
-    if (version) record.version = version[1] ?? version[0];
+const TAIL_LINES = 100;
+const HITS_KEPT = 10;
+
+/** Collects a boot's lines as they arrive; `record()` gives the BootRecord. */
+export class BootWatch {
+  private readonly tail: string[] = [];
+  private count = 0;
+  private readonly matches = new Map<RegExp, string[]>();
+  portLost: string | undefined;
+
+  constructor(private readonly profile: BoardProfile) {
+    const { resetReason, version, redFlags, required } = profile.boot;
+    for (const pattern of [resetReason, version, ...redFlags, ...required]) if (pattern) this.matches.set(pattern, []);
   }
-  if (record.resetCode !== undefined) {
-    const kinds = Object.entries(profile.resetReasons);
-    record.resetKind = kinds.find(([, codes]) => codes?.includes(record.resetCode!))?.[0] ?? 'unknown';
+
+  /** One line of the boot, as patterns see it (escapes removed). */
+  line(text: string): void {
+    this.count++;
+    this.tail.push(text);
+    if (this.tail.length > TAIL_LINES) this.tail.shift();
+    for (const [pattern, lines] of this.matches) {
+      if (!pattern.test(text)) continue;
+      // The first few, and always the latest: the reset reason that counts is the last one printed.
+      if (lines.length >= HITS_KEPT) lines.pop();
+      lines.push(text);
+    }
+  }
+
+  record(
+    fields: Pick<BootRecord, 'bannerSeen' | 'ready' | 'crashes' | 'deadlineMs'> & Partial<BootRecord>,
+  ): BootRecord {
+    const matches = this.matches;
+    const record: BootRecord = {
+      ...fields,
+      lines: [...this.tail],
+      lineCount: this.count,
+      hits: (pattern) => [...(matches.get(pattern) ?? [])],
+      ...(this.portLost ? { portLost: this.portLost } : {}),
+    };
+    const { resetReason, version } = this.profile.boot;
+    // The profile's reset-reason group 1 is the code in hexadecimal, as ROMs print it.
+    const reset = resetReason ? resetReason.exec(matches.get(resetReason)?.at(-1) ?? '') : null;
+    if (reset?.[1]) {
+      record.resetCode = parseInt(reset[1].replace(/^0x/i, ''), 16);
+      const kinds = Object.entries(this.profile.resetReasons);
+      record.resetKind = kinds.find(([, codes]) => codes?.includes(record.resetCode!))?.[0] ?? 'unknown';
+    }
+    const versionLine = version ? matches.get(version)?.at(-1) : undefined;
+    const found = versionLine ? version!.exec(versionLine) : null;
+    if (found) record.version = found[1] ?? found[0];
+    return record;
   }
 }

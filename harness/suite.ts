@@ -149,7 +149,7 @@ async function runSuite<Id extends string>(
     cleanups.push(async () => lock.release());
     let endpointsFile = process.env.HIL_ENDPOINTS;
     if (needsRigHost(rig.config) && !endpointsFile) {
-      const started = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
+      const started = await startVirtualRig(rig.file);
       cleanups.unshift(() => started.stop());
       endpointsFile = started.endpointsFile;
       note(`started the rig host for this suite; logs in ${runDir}`);

@@ -4,7 +4,8 @@ import t from 'tap';
 import './helpers/children.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { hilRun } from './helpers/run.ts';
@@ -105,3 +106,42 @@ t.test('boot-log through hil run passes on the micro:bit, skipping what its firm
   );
   t.same(run.having('microbit', 'pass'), ['boot-log/boots-to-ready', 'boot-log/no-crash', 'boot-log/version-reported']);
 });
+
+t.test(
+  'QEMU that cannot start: its own error is the reason, nothing passes, exit 2, no state left behind',
+  async (t) => {
+    const dir = t.testdir({});
+    // A temporary folder of the run's own, short enough for QEMU's unix socket paths (108 bytes).
+    const tmp = mkdtempSync(join(tmpdir(), 'hilq-'));
+    t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+    writeFileSync(
+      join(dir, 'rig.yaml'),
+      [
+        'name: broken-qemu',
+        'boards:',
+        '  microbit:',
+        '    profile: microbit-micropython',
+        '    qemu:',
+        '      machine: microbit',
+        '      loader: /usr/share/firmware-microbit-micropython/firmware.hex',
+        '      args: [-cpu, no-such-cpu]',
+        '',
+      ].join('\n'),
+    );
+    const run = hilRun(
+      ['--rig', join(dir, 'rig.yaml'), '--suite', 'boot-log'],
+      join(dir, 'out'),
+      { TMPDIR: tmp },
+      120_000,
+    );
+    t.equal(run.status, 2, 'exit 2: nothing could be tested');
+    t.same(run.having('microbit', 'pass'), [], 'no check passes for a board that never ran');
+    t.same(run.having('microbit', 'fail'), [], 'and none fails: it is not the firmware');
+    t.match(run.check('microbit', 'boot-log/no-crash').reason, /unable to find CPU model/);
+    t.same(
+      readdirSync(tmp).filter((f) => f.startsWith('hil-virtual-')),
+      [],
+      'no rig host state left behind',
+    );
+  },
+);

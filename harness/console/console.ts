@@ -140,6 +140,11 @@ export class Console extends EventEmitter<{
     return this.cursor;
   }
 
+  /** How many lines have ended so far: the index the next one will get. */
+  get lineCount(): number {
+    return this.nextIndex;
+  }
+
   linesSince(mark: number): string[] {
     return this.history.filter((l) => l.index >= mark).map((l) => l.text);
   }

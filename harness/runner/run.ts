@@ -6,8 +6,7 @@
  * written with complete: false.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { stopChild } from '../child.ts';
 import { readEndpoints, type RigEndpoints } from '../config/endpoints.ts';
@@ -164,7 +163,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     if (needsRigHost(rig.config)) {
       virtualRig = process.env.HIL_ENDPOINTS
         ? runningRigHost(process.env.HIL_ENDPOINTS, rig.config.name)
-        : await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-virtual-')));
+        : await startVirtualRig(rig.file);
     }
   } catch (error) {
     if (interrupted) return new Promise(() => undefined);

@@ -4,7 +4,9 @@
  * and the host stops. QEMU processes it started are reaped here too, should the host itself die.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../child.ts';
@@ -19,10 +21,13 @@ export interface VirtualRigProcess {
   stop(): Promise<void>;
 }
 
-export async function startVirtualRig(rigFile: string, stateDir: string): Promise<VirtualRigProcess> {
+/** Without `stateDir`, a temporary folder of its own, removed when the host stops. */
+export async function startVirtualRig(rigFile: string, stateDir?: string): Promise<VirtualRigProcess> {
+  const ownState = stateDir === undefined;
+  const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'hil-virtual-'));
   const child: ChildProcess = spawn(
     process.execPath,
-    [HIL_BIN, 'virtual', '--rig', rigFile, '--state', stateDir, '--watch-stdin'],
+    [HIL_BIN, 'virtual', '--rig', rigFile, '--state', dir, '--watch-stdin'],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
     },
@@ -35,6 +40,7 @@ export async function startVirtualRig(rigFile: string, stateDir: string): Promis
   const stop = async () => {
     await stopChild(child, 5000);
     if (pidFile) reapQemu(pidFile);
+    if (ownState) rmSync(dir, { recursive: true, force: true });
   };
   try {
     const ready = await new Promise<{ endpointsFile: string } & RigEndpoints>((resolve, reject) => {

@@ -6,11 +6,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { QemuMachineConfig } from '../config/schema.ts';
 
 const QUIT_GRACE_MS = 2000;
+
+/** How long QEMU may take to start the machine (a loaded CI machine included). */
+const START_DEADLINE_MS = 10_000;
 
 export class QemuBoard {
   readonly consoleSocket: string;
@@ -111,11 +114,40 @@ export class QemuBoard {
       this.log.write(`${new Date().toISOString()} exit: ${code ?? signal}\n`);
       this.onPids();
     });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('latin1')).slice(-2000);
+    });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (error) => reject(new Error(`cannot start ${binary} (${error.message}); run npm run setup`)));
     });
     this.onPids();
+    await this.running(child, () => stderr);
+  }
+
+  /**
+   * Power is on once QEMU runs the machine: its QMP greeting comes only from the main loop, after the
+   * machine and firmware were set up. A QEMU that exits first (`unable to find CPU model`, `Could not
+   * find ROM image`) never powered the board, and its own words are the reason.
+   */
+  private async running(child: ChildProcess, stderr: () => string): Promise<void> {
+    const deadline = Date.now() + START_DEADLINE_MS;
+    const exited = new Promise<string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(String(code ?? signal))),
+    );
+    let exit: string | undefined;
+    void exited.then((code) => (exit = code));
+    while (Date.now() < deadline) {
+      if (exit !== undefined) {
+        this.process = undefined;
+        throw new Error(`QEMU exited (${exit}) before the machine ran: ${stderr().trim() || 'it said nothing'}`);
+      }
+      if (await greets(this.qmpSocket)) return;
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 50))]);
+    }
+    await this.stop();
+    throw new Error(`QEMU did not start the machine within ${START_DEADLINE_MS} ms: ${stderr().trim()}`);
   }
 
   private async stop(): Promise<void> {
@@ -128,6 +160,25 @@ export class QemuBoard {
     clearTimeout(timer);
     this.process = undefined;
   }
+}
+
+/** Whether a QMP server answers on `path` with its greeting (`{"QMP": ...}`). */
+function greets(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (text.includes('"QMP"')) done(true);
+    });
+    socket.on('error', () => done(false));
+    socket.on('close', () => done(false));
+    socket.setTimeout(1000, () => done(false));
+  });
 }
 
 export async function freeLoopbackPort(): Promise<number> {

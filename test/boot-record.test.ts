@@ -1,0 +1,86 @@
+// A boot is judged line by line as it arrives, through a real PTY: a red flag followed by more
+// lines and bytes than any history keeps is still seen, the unfinished line that matched ready is
+// part of the boot, and a port that goes away mid-boot is recorded as such, not as a quiet board.
+import t, { type Test } from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Board } from '../harness/board.ts';
+import { loadRig } from '../harness/config/load.ts';
+import { ptyDevice } from './helpers/pty-device.ts';
+
+async function boardOn(t: Test, ready: string, deadline = '20s') {
+  const dir = t.testdir({});
+  const device = await ptyDevice(dir);
+  mkdirSync(join(dir, 'boards'));
+  mkdirSync(join(dir, 'rigs'));
+  writeFileSync(
+    join(dir, 'boards', 'countdown.yaml'),
+    [
+      'name: countdown',
+      'boot:',
+      '  banner: "^rst:0x"',
+      `  ready: '${ready}'`,
+      '  reset-reason: "^rst:0x([0-9a-f]+) "',
+      '  version: "App version: (\\\\S+)"',
+      `  deadline: ${deadline}`,
+      '  red-flags: ["SECURITY COMPROMISED", "autoboot"]',
+      '  required: ["Hit any key"]',
+      'reset-reasons: { power-on: [0x1] }',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'rigs', 'rig.yaml'),
+    `name: desk\nboards:\n  b:\n    profile: countdown\n    console: { port: ${device.path} }\n`,
+  );
+  const rig = loadRig(join(dir, 'rigs', 'rig.yaml'));
+  const board = await Board.open({ rig, name: 'b', logDir: dir, logName: 'console' });
+  t.teardown(async () => {
+    await board.close();
+    await device.close();
+  });
+  return { board, device, rig };
+}
+
+t.test('a red flag followed by 6000 lines and 5 MiB is still found; the history stays bounded', async (t) => {
+  const { board, device, rig } = await boardOn(t, '^ready$');
+  const recording = board.recordBoot('boot');
+  const wire = device.socket();
+  wire.write('rst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\nApp version: 2.0.1\r\n');
+  wire.write('W (12) secure_boot: Not disabling JTAG - SECURITY COMPROMISED\r\n');
+  const filler = Buffer.from(`${'I (99) noise: '.padEnd(900, '.')}\r\n`);
+  for (let i = 0; i < 6000; i++) if (!wire.write(filler)) await new Promise((resolve) => wire.once('drain', resolve));
+  wire.write('Hit any key? no\r\nready\r\n');
+  const r = await recording;
+  t.ok(r.ready, 'reached ready');
+  t.ok(r.lineCount > 6000, `${r.lineCount} lines judged`);
+  t.ok(r.lines.length <= 100, 'the kept tail is bounded');
+  const redFlag = rig.profiles.get('countdown')!.boot.redFlags[0]!;
+  t.match(r.hits(redFlag), [/Not disabling JTAG - SECURITY COMPROMISED/], 'the red flag from 5 MiB ago is evidence');
+  t.equal(r.version, '2.0.1', 'the version from before the flood');
+  t.equal(r.resetKind, 'power-on');
+});
+
+t.test('a ready pattern matched on a line with no newline yet: that line is part of the boot', async (t) => {
+  const { board, device, rig } = await boardOn(t, 'Hit any key to stop autoboot');
+  const recording = board.recordBoot('boot');
+  device.socket().write('rst:0x1 (POWERON_RESET),boot:0x13\r\nU-Boot 2023.01\r\nHit any key to stop autoboot:  3');
+  const r = await recording;
+  t.ok(r.ready);
+  const [, autoboot] = rig.profiles.get('countdown')!.boot.redFlags;
+  const [hitAnyKey] = rig.profiles.get('countdown')!.boot.required;
+  t.match(r.hits(autoboot!), [/Hit any key to stop autoboot/], 'the red-flag check sees the countdown line');
+  t.match(r.hits(hitAnyKey!), [/Hit any key/], 'so does the required-line check');
+});
+
+t.test('the port going away mid-boot is recorded, with what the transport said', async (t) => {
+  const { board, device } = await boardOn(t, '^ready$', '2s');
+  const recording = board.recordBoot('boot');
+  device.socket().write('rst:0x1 (POWERON_RESET),boot:0x13\r\n');
+  await sleep(100);
+  await device.unplug();
+  const r = await recording;
+  t.notOk(r.ready);
+  t.match(r.portLost, /gone|closed|disappeared|lost/i, `portLost: ${r.portLost}`);
+});
