@@ -24,6 +24,8 @@ import {
 const CHAIN_PROVISIONS = ['5.5-1', '5.5-7', '5.8-2'];
 const HELLO_PROVISIONS = ['5.5-1', '5.8-2'];
 const DEADLINE_MS = 15_000;
+/** Never less than this after the device is back at its prompt, however fast it connected to the control. */
+const MIN_GRACE_MS = 2000;
 
 const checks: Record<string, CheckSpec> = {
   ...Object.fromEntries(
@@ -64,15 +66,21 @@ export default defineSuite(
     if (board.power) await board.powerCycle('tls-pinning power cycle');
 
     const outcomes = new Map<string, Seen>();
+    // The control goes first (SCENARIOS starts with it); how soon the device connected to it sets how
+    // long a refusal waits for a connection once the device is back at its prompt.
+    let graceMs = DEADLINE_MS;
     for (const scenario of buildScenarios(trust)) {
       if (scenario.id === 'wrong-pin' && !trust.pinnedKey) continue;
       const { listener, port } = await ScenarioListener.start(scenario);
       try {
-        const [connection, answer] = await Promise.all([
-          listener.result(DEADLINE_MS),
-          board.action('tls-connect', { host: trust.host, port }, { timeout: DEADLINE_MS }),
-        ]);
-        outcomes.set(scenario.id, { ...connection, device: answer.lines.slice(0, 10) });
+        const answer = board.action('tls-connect', { host: trust.host, port }, { timeout: DEADLINE_MS });
+        const backAtPrompt = answer.then((a) => (a.prompt ? undefined : new Promise(() => undefined)));
+        const early = scenario.id === 'valid' ? undefined : { backAtPrompt, graceMs };
+        const [connection, said] = await Promise.all([listener.result(DEADLINE_MS, early), answer]);
+        if (scenario.id === 'valid' && listener.connectedAfterMs !== undefined) {
+          graceMs = Math.max(MIN_GRACE_MS, 2 * listener.connectedAfterMs);
+        }
+        outcomes.set(scenario.id, { ...connection, device: said.lines.slice(0, 10) });
       } finally {
         await listener.close();
       }

@@ -116,7 +116,7 @@ t.test('every registered suite with NULL, anon, EXPORT, RC4, DES or 3DES in its 
 function clientHelloOffering(suites: number[]): Buffer {
   const list = Buffer.alloc(2 + suites.length * 2);
   list.writeUInt16BE(suites.length * 2, 0);
-  suites.forEach((s, i) => list.writeUInt16BE(s, 2 + i * 2));
+  for (const [i, s] of suites.entries()) list.writeUInt16BE(s, 2 + i * 2);
   const body = Buffer.concat([
     Buffer.from([0x03, 0x03]),
     Buffer.alloc(32),

@@ -29,6 +29,12 @@ t.test('unknown board or suite: exit 2 with the names that exist', async (t) => 
   const suite = hil(['run', '--rig', 'rigs/virtual.yaml', '--suite', 'nope']);
   t.equal(suite.status, 2);
   t.match(suite.stderr, /no suite nope .*suites: .*boot-log/);
+  const help = hil(['run', '--help']);
+  t.equal(help.status, 0, 'hil run --help: exit 0');
+  t.match(help.stdout, /usage:\n {2}hil run --rig FILE/);
+  const deadline = hil(['run', '--rig', 'rigs/virtual.yaml', '--suite-deadline', 'abc']);
+  t.equal(deadline.status, 2);
+  t.match(deadline.stderr, /--suite-deadline must be a number of seconds above 0, at most 86400, not "abc"/);
   const usage = hil(['frobnicate']);
   t.equal(usage.status, 2);
   t.match(usage.stderr, /unknown command "frobnicate"/);

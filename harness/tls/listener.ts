@@ -33,6 +33,7 @@ export class ScenarioListener {
   private settled: (() => void) | undefined;
   private readonly done = new Promise<void>((resolve) => (this.settled = resolve));
   private readonly sockets = new Set<Socket>();
+  private connectedAt: number | undefined;
 
   private constructor(
     private readonly front: Server,
@@ -57,15 +58,34 @@ export class ScenarioListener {
     return { listener, port: (front.address() as { port: number }).port };
   }
 
-  /** Resolves when the client has finished (closed, failed, or sent data), or at the deadline. */
-  async result(deadlineMs: number): Promise<Outcome> {
+  /**
+   * Resolves when the client has finished (closed, failed, or sent data), or at the deadline. The
+   * wire stays the judge: the wait ends sooner only once `backAtPrompt` has resolved (the device says
+   * it is done), `graceMs` more have passed, and no connection was ever made or is in progress, so a
+   * device that connects in the background is still caught.
+   */
+  async result(deadlineMs: number, early?: { backAtPrompt: Promise<unknown>; graceMs: number }): Promise<Outcome> {
     const timer = setTimeout(
       () => this.finish(this.outcome.connected ? undefined : `no connection within ${deadlineMs} ms`),
       deadlineMs,
     );
+    let grace: NodeJS.Timeout | undefined;
+    void early?.backAtPrompt.then(() => {
+      grace = setTimeout(() => {
+        if (!this.outcome.connected) {
+          this.finish(`no connection: the device was back at its prompt and made none for ${early.graceMs} ms`);
+        }
+      }, early.graceMs);
+    });
     await this.done;
     clearTimeout(timer);
+    clearTimeout(grace);
     return { ...this.outcome };
+  }
+
+  /** Milliseconds from the listener's start to the device's first connection, once it connected. */
+  get connectedAfterMs(): number | undefined {
+    return this.connectedAt === undefined ? undefined : this.connectedAt - this.started;
   }
 
   async close(): Promise<void> {
@@ -77,6 +97,7 @@ export class ScenarioListener {
 
   private relay(client: Socket, backPort: number): void {
     this.outcome.connected = true;
+    this.connectedAt ??= Date.now();
     const back = connect(backPort, '127.0.0.1');
     for (const s of [client, back]) {
       this.sockets.add(s);
