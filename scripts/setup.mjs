@@ -15,6 +15,7 @@ const DEBIAN = {
   socat: 'socat', // PTYs for the virtual rig's consoles and instruments
   'qemu-system-arm': 'qemu-system-arm', // QEMU boards (rigs/qemu.yaml)
   'firmware-microbit-micropython': '/usr/share/firmware-microbit-micropython/firmware.hex', // real firmware for it
+  'u-boot-qemu': '/usr/lib/u-boot/qemu_arm/u-boot.bin', // U-Boot under QEMU (rigs/uboot.yaml)
   openocd: 'openocd', // reaching SWD/JTAG ports (debug-interfaces)
   gcc: 'gcc', // builds the virtual board's TLS client
   'libmbedtls-dev': '/usr/include/mbedtls/ssl.h', // Mbed TLS 2.28, the TLS library of ESP-IDF and FreeRTOS

@@ -4,13 +4,25 @@
  * its definition names UART, SWD and JTAG. A probe that connects and reads is a failure; a probe
  * that could not show the path was live is inconclusive, never a pass.
  */
-import { defineSuite, probeConsole, probeDebugPort, probeRomLoader, probeUsb } from '../harness/index.ts';
+import {
+  defineSuite,
+  probeBootWindow,
+  probeConsole,
+  probeDebugPort,
+  probeRomLoader,
+  probeUsb,
+} from '../harness/index.ts';
 
 export default defineSuite(
   {
     name: 'debug-interfaces',
     needs: ['console', 'power', 'debug-port', 'boot-strap', 'boot-uart'],
     checks: {
+      // A bootloader console reached by pressing a key during the boot countdown is a debug interface.
+      'boot-window': {
+        title: 'boot: the countdown cannot be interrupted into a bootloader console',
+        provisions: ['5.6-4', '5.6-1'],
+      },
       // 5.6-4 debug interfaces disabled; 5.4-1 no flash or key readout (UK CoP 6 and 4).
       'swd-jtag': { title: 'SWD/JTAG: the core cannot be halted and its memory read', provisions: ['5.6-4', '5.4-1'] },
       // 5.6-2: no unauthenticated disclosure of security information on the console.
@@ -30,7 +42,9 @@ export default defineSuite(
     },
   },
   async ({ board, report }) => {
-    // A known state first: the firmware running, at its prompt.
+    // Keys pressed from the moment of power-on, before anything else touches the board.
+    report('boot-window', await probeBootWindow(board));
+    // Then a known state: the firmware running, at its prompt.
     const boot = board.power ? await board.powerCycle('debug-interfaces power cycle') : undefined;
     report('swd-jtag', await probeDebugPort(board));
     report('console', await probeConsole(board, boot));

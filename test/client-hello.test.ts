@@ -7,7 +7,7 @@ import { connect } from 'node:tls';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { legacyVersions, parseClientHello, weakSuites } from '../harness/wire/client-hello.ts';
-import { TLS_CLIENT } from '../harness/virtual/firmware.ts';
+import { TLS_CLIENT } from '../harness/virtual/tls-probe.ts';
 import { issue, rsaKey, spkiSha256 } from '../harness/wire/x509.ts';
 
 /** A TCP server that keeps the first bytes a client sends, then hangs up. */

@@ -9,6 +9,7 @@ import { tryDebugPort } from '../harness/probes/swd-jtag.ts';
 import { freeLoopbackPort } from '../harness/virtual/qemu-board.ts';
 import { hilRun } from './helpers/run.ts';
 
+const BOOT = 'debug-interfaces/boot-window';
 const SWD = 'debug-interfaces/swd-jtag';
 const CONSOLE = 'debug-interfaces/console';
 const ROM = 'debug-interfaces/rom-loader';
@@ -28,6 +29,7 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     'stm32-rdp0': { fail: [ROM] },
     'strap-cut': { inconclusive: [ROM, SWD] },
     'stm32-uart-cut': { inconclusive: [ROM] },
+    'boot-countdown': { fail: [BOOT] },
   };
   for (const [board, want] of Object.entries(expected)) {
     t.notOk(run.result(board).error, `${board}: ran to its end`);
@@ -88,6 +90,8 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
       `${board}: Readout Unprotect (92 6D) was never sent`,
     );
   }
+  t.match(check('boot-countdown', BOOT).evidence, { countdown: /Hit any key to stop autoboot/, stoppedAt: '=> ' });
+  t.match(check('hardened', BOOT).evidence, { keysSent: Number, countdown: 'none seen' }, 'keys pressed, no countdown');
   t.match(check('strap-cut', ROM).reason, /sampled a flash boot .*the strap did not reach GPIO0/);
   t.match(check('strap-cut', SWD).reason, /no halted target .*not be connected to the board/);
   t.match(check('stm32-uart-cut', ROM).reason, /nothing answered 0x7F .*is the boot UART wired/);
@@ -112,6 +116,19 @@ t.test('the micro:bit under QEMU: its gdbstub reads memory and its REPL runs cod
   t.equal(console.verdict, 'fail');
   t.match(console.evidence.obeyed, [{ sent: 'print(6*7)', obeyed: /evaluated/ }]);
   t.match(run.check('microbit', ROM).reason, /names no ROM serial loader/);
+});
+
+t.test('U-Boot under QEMU (Debian u-boot-qemu): a key during its countdown opens its console', async (t) => {
+  const run = hilRun(['--rig', 'rigs/uboot.yaml', '--suite', 'debug-interfaces', '--suite', 'boot-log'], t.testdir({}));
+  const boot = run.check('uboot', BOOT);
+  t.equal(boot.verdict, 'fail', 'the countdown was interrupted');
+  t.match(boot.evidence, { countdown: /Hit any key to stop autoboot/, stoppedAt: /^=>/ });
+  const console = run.check('uboot', CONSOLE);
+  t.equal(console.verdict, 'fail');
+  t.match(console.evidence.obeyed, [{ obeyed: /a U-Boot prompt/ }]);
+  t.same(run.having('uboot', 'fail'), [BOOT, CONSOLE].sort(), 'and nothing else fails');
+  t.equal(run.check('uboot', 'boot-log/boots-to-ready').verdict, 'pass', 'it boots to its countdown');
+  t.match(run.check('uboot', 'boot-log/version-reported').evidence, { version: /^2023\.01/ });
 });
 
 t.test('OpenOCD: a refusal counts only with the target present; a missing probe is not evidence', async (t) => {

@@ -105,6 +105,7 @@ export const VIRTUAL_FLAWS = [
   'jtag-open',
   'secure-boot-off',
   'boot-panic',
+  'boot-countdown',
   'crash-long-arg',
   'no-version',
   'debug-command',

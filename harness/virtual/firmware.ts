@@ -5,20 +5,11 @@
  * Flaw switches make it insecure in one named way each.
  */
 import type { VirtualFlaw } from '../config/schema.ts';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { parseCommandLine } from './shell-line.ts';
+import { SlipDecoder } from '../wire/slip.ts';
+import { romReply } from './esp-rom-loader.ts';
 import { PacedOutput } from './paced-output.ts';
-import { SlipDecoder, slipEncode } from '../wire/slip.ts';
-import {
-  CHIP_MAGIC_REG,
-  encodeResponse,
-  encodeSecurityInfo,
-  OP,
-  ROM_INVALID_RECV_MSG,
-  SECURE_DOWNLOAD_FLAG,
-  SYNC_DATA,
-} from '../wire/esp-rom.ts';
+import { parseCommandLine } from './shell-line.ts';
+import { runTlsClient } from './tls-probe.ts';
 
 export const OFF_VOLTS = 1.8;
 /** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */
@@ -45,28 +36,15 @@ const RESET_NAMES: Record<number, string> = {
 const DOWNLOAD_STRAPPING = 'boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))';
 const FLASH_STRAPPING = 'boot:0x13 (SPI_FAST_FLASH_BOOT)';
 
-/** `busy`: running a command; input is dropped, as on a UART with no flow control. `download`: the ROM loader. */
-type State = 'off' | 'reset' | 'booting' | 'running' | 'busy' | 'download';
-
-/** The ESP32 chip-magic register's value (esptool's ESP32ROM.CHIP_DETECT_MAGIC_VALUE). */
-const ESP32_MAGIC = 0x00f01d83;
-/** What GET_SECURITY_INFO reports in Secure Download Mode: secure boot, secure download, JTAG soft-disabled. */
-const SECURE_FLAGS = 0b1 | SECURE_DOWNLOAD_FLAG | (1 << 6);
+/**
+ * `busy`: running a command; input is dropped, as on a UART with no flow control. `download`: the ROM
+ * loader. `countdown`: the boot-countdown flaw's window, in which a key stops the boot at `bootloader`.
+ */
+type State = 'off' | 'reset' | 'booting' | 'running' | 'busy' | 'download' | 'countdown' | 'bootloader';
+/** How long the boot-countdown flaw waits for a key, as a bootloader's autoboot delay does. */
+const COUNTDOWN_MS = 400;
 
 class PowerLost extends Error {}
-
-/** The Mbed TLS client `npm run setup` builds from tls-client/hil_tlsclient.c. */
-export const TLS_CLIENT = fileURLToPath(new URL('../../build/hil_tlsclient', import.meta.url));
-const TLS_DEADLINE_MS = 15_000;
-/** Flaw switch -> the client's flag for the same mistake. */
-const TLS_FLAWS: Partial<Record<VirtualFlaw, string>> = {
-  'tls-no-verify': 'verify-none',
-  'tls-verify-ignored': 'verify-optional',
-  'tls-no-hostname': 'no-hostname',
-  'tls-no-pin': 'no-pin',
-  'tls-expiry-ignored': 'ignore-expiry',
-  'tls-legacy-versions': 'legacy-versions',
-};
 
 export interface FirmwareOptions {
   flaws: readonly VirtualFlaw[];
@@ -159,11 +137,36 @@ export class VirtualFirmware {
   /** Bytes typed at the console. */
   input(bytes: Buffer): void {
     if (this.state === 'download') {
-      if (this.options.romLoader === 'esp32') for (const packet of this.rom.push(bytes)) this.romCommand(packet);
+      if (this.options.romLoader === 'esp32')
+        for (const packet of this.rom.push(bytes)) {
+          for (const frame of romReply(packet, this.options.downloadMode)) void this.output.send(frame);
+        }
       return;
     }
+    if (this.state === 'countdown' || this.state === 'bootloader') return this.bootloaderInput(bytes);
     if (this.state !== 'running') return; // a board in reset or booting reads nothing
     for (const byte of bytes) this.key(byte);
+  }
+
+  /** A key during the countdown stops the boot at a bootloader prompt, which answers every line. */
+  private bootloaderInput(bytes: Buffer): void {
+    const g = this.generation;
+    if (this.state === 'countdown') {
+      this.state = 'bootloader';
+      this.line = '';
+      void this.print(g, '\r\n=> ').catch(() => undefined);
+      return;
+    }
+    for (const byte of bytes) {
+      if (byte !== 0x0d) {
+        if (byte >= 0x20 && byte < 0x7f && this.line.length < MAX_LINE) this.line += String.fromCharCode(byte);
+        continue;
+      }
+      const line = this.line.trim();
+      this.line = '';
+      const answer = line ? `\r\nUnknown command '${line.split(' ')[0]}' - try 'help'\r\n=> ` : '\r\n=> ';
+      void this.print(g, answer).catch(() => undefined);
+    }
   }
 
   private stop(next: State): number {
@@ -232,6 +235,15 @@ export class VirtualFirmware {
     );
     await this.sleep(g, 30);
     await this.print(g, this.log('I', 'boot', 'ESP-IDF v5.1.2 2nd stage bootloader'));
+    if (this.has('boot-countdown')) {
+      // The flaw: a bootloader with an autoboot delay, whose console a key press opens.
+      this.state = 'countdown';
+      await this.print(g, 'Hit any key to stop autoboot:  1');
+      await this.sleep(g, COUNTDOWN_MS);
+      if ((this.state as State) === 'bootloader') return; // a key stopped it (bootloaderInput)
+      this.state = 'booting';
+      await this.print(g, '  0\r\n');
+    }
     await this.print(g, this.log('I', 'boot', 'compile time Nov 20 2026 10:12:01'));
     if (!this.has('secure-boot-off')) {
       await this.print(g, this.log('I', 'secure_boot_v2', 'Verifying with RSA-PSS...'));
@@ -342,31 +354,6 @@ export class VirtualFirmware {
     }
   }
 
-  /** One ROM loader command (esptool's serial protocol). */
-  private romCommand(packet: Buffer): void {
-    if (packet.length < 8 || packet[0] !== 0x00) return;
-    const op = packet[1]!;
-    const data = packet.subarray(8, 8 + packet.readUInt16LE(2));
-    const secure = this.options.downloadMode === 'secure';
-    const send = (response: Buffer) => void this.output.send(slipEncode(response));
-    const refuse = () => send(encodeResponse(op, 0, Buffer.alloc(0), 1, ROM_INVALID_RECV_MSG));
-    switch (op) {
-      case OP.SYNC:
-        if (!data.equals(SYNC_DATA)) return refuse();
-        for (let i = 0; i < 8; i++) send(encodeResponse(OP.SYNC, 0x20120707, Buffer.alloc(0), 0, 0));
-        return;
-      case OP.GET_SECURITY_INFO:
-        return send(encodeResponse(op, 0, encodeSecurityInfo(secure ? SECURE_FLAGS : 0, secure ? 1 : 0, 0), 0, 0));
-      case OP.READ_REG:
-        if (secure || data.length !== 4) return refuse();
-        return send(
-          encodeResponse(op, data.readUInt32LE(0) === CHIP_MAGIC_REG ? ESP32_MAGIC : 0, Buffer.alloc(0), 0, 0),
-        );
-      default:
-        return refuse();
-    }
-  }
-
   private async debugCommand(g: number, args: string[]): Promise<void> {
     const [verb, address, length] = args;
     if (verb !== 'mem' || address === undefined) return this.print(g, 'debug mem <address> [length] | debug regs\r\n');
@@ -381,31 +368,12 @@ export class VirtualFirmware {
     return this.print(g, out);
   }
 
-  /**
-   * Connect to HOST:PORT over TLS and send a telemetry line, with the firmware's Mbed TLS client.
-   * The board's DNS points every name at the harness, so it connects to loopback and names HOST.
-   */
+  /** Connect to HOST:PORT over TLS and send a telemetry line, with the firmware's Mbed TLS client. */
   private async tlsProbe(g: number, args: string[]): Promise<void> {
     const [host, port] = args;
     if (!host || !port || !/^\d+$/.test(port)) return this.print(g, 'usage: tlsprobe <host> <port>\r\n');
     if (!this.options.tls) return this.print(g, 'tls: no trust material configured\r\n');
-    const flaws = this.options.flaws.map((f) => TLS_FLAWS[f]).filter((f): f is string => f !== undefined);
-    const output = await new Promise<string>((resolve) => {
-      const child = spawn(
-        TLS_CLIENT,
-        ['127.0.0.1', port, host, this.options.tls!.caCert, this.options.tls!.pinSha256, ...flaws],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let text = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), TLS_DEADLINE_MS);
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.on('error', (error) => resolve(`tls: client not available (${error.message}); run npm run setup`));
-      child.on('close', () => {
-        clearTimeout(timer);
-        resolve(text.trim() || 'tls: client ended without a word');
-      });
-    });
+    const output = await runTlsClient(host, Number(port), this.options.tls, this.options.flaws);
     return this.print(g, `${output.split('\n').join('\r\n')}\r\n`);
   }
 
