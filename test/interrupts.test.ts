@@ -97,8 +97,14 @@ t.test('SIGINT at moments from start-up to mid-suite', async (t) => {
     const run = start(out);
     await sleep(delay);
     run.kill('SIGINT');
-    const [code] = (await once(run, 'exit')) as [number | null];
-    t.equal(code, 2, `SIGINT after ${delay} ms: exit 2`);
+    const [code, signal] = (await once(run, 'exit')) as [number | null, NodeJS.Signals | null];
+    if (signal && !existsSync(out)) {
+      // On a loaded machine Node may not have reached the harness's first line yet: then the signal
+      // ends it as any program, before it did anything (the bench checks below still apply).
+      t.comment(`SIGINT after ${delay} ms came before Node ran the harness`);
+    } else {
+      t.equal(code, 2, `SIGINT after ${delay} ms: exit 2`);
+    }
     if (existsSync(join(out, 'summary.json'))) {
       t.match(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).run, { complete: false });
     }
