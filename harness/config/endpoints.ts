@@ -41,10 +41,3 @@ export function hostEndpoint<T>(endpoint: T | undefined, what: string): T {
     throw new Error(`${what}: the rig host gave no such endpoint (is it running for this rig?)`);
   return endpoint;
 }
-
-/** A rig-file value that may be "auto": the rig host's endpoint stands in for "auto". */
-export function resolveAuto<T>(value: T | 'auto', endpoint: T | undefined, what: string): T;
-export function resolveAuto<T>(value: T | 'auto' | undefined, endpoint: T | undefined, what: string): T | undefined;
-export function resolveAuto<T>(value: T | 'auto' | undefined, endpoint: T | undefined, what: string): T | undefined {
-  return value === 'auto' ? hostEndpoint(endpoint, `${what} is "auto"`) : value;
-}

@@ -42,13 +42,6 @@ export function isSupply(power: Power): power is Supply {
 /** How long a board stays unpowered for a clean power-on reset, unless the rig says `off-time`. */
 export const DEFAULT_OFF_MS = 500;
 
-/** Off, `offMs`, on: the one power cycle every driver gets. */
-export async function cycle(power: Power, offMs: number): Promise<void> {
-  await power.off();
-  await new Promise((resolve) => setTimeout(resolve, offMs));
-  await power.on();
-}
-
 /** Gets the chip into its ROM loader and back out (a strap pin held through a reset). */
 export interface DownloadEntry {
   readonly description: string;
