@@ -1,9 +1,13 @@
 // The scenario chains are what their names say, checked with Node's own X.509 code; and a
 // listener is gone when it is closed.
 import t from 'tap';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { once } from 'node:events';
 import { issue, rsaKey, spkiSha256 } from '../harness/wire/x509.ts';
 import { buildScenarios } from '../harness/tls/scenarios.ts';
@@ -82,3 +86,78 @@ t.test('a closed listener leaves nothing listening', async (t) => {
   const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException];
   t.equal(error.code, 'ECONNREFUSED');
 });
+
+t.test('EC (P-256) trust material: an EC root signs the chains, an EC pinned key serves them', async (t) => {
+  const { ecKey, fromPem: readCa } = await import('../harness/wire/x509.ts');
+  const ecRoot = issue({ commonName: 'HIL EC Root', organization: 'HIL', key: ecKey(), ca: {} });
+  // What a rig's PEM files give: forge alone refused this ("OID is not RSA").
+  const root = readCa(ecRoot.certPem, ecRoot.keyPem);
+  const pinned = ecKey();
+  const ec = buildScenarios({ root, pinnedKey: pinned, host: 'device.hil.test' });
+  const chain = (id: string) =>
+    ec
+      .find((s) => s.id === id)!
+      .chainPem.split(/(?<=-----END CERTIFICATE-----\r?\n)/)
+      .filter(Boolean)
+      .map((pem) => new X509Certificate(pem));
+  const [leaf, intermediate] = chain('valid');
+  const ecRootX509 = new X509Certificate(root.certPem);
+  t.ok(intermediate!.verify(ecRootX509.publicKey), 'the intermediate carries the EC root’s ECDSA signature');
+  t.ok(leaf!.verify(intermediate!.publicKey));
+  t.equal(leaf!.publicKey.asymmetricKeyType, 'ec', 'the leaf holds the pinned EC key');
+  t.equal(spkiSha256(pinned), spkiOf(leaf!));
+  t.equal(intermediate!.issuer, ecRootX509.subject, 'issued in the root’s own name, read from its certificate');
+
+  // A real TLS client that trusts the EC root: the control connects, a bad server is refused.
+  const handshake = async (id: string) => {
+    const { listener, port } = await ScenarioListener.start(ec.find((s) => s.id === id)!);
+    try {
+      const client = tlsConnect({ host: '127.0.0.1', port, servername: 'device.hil.test', ca: root.certPem });
+      const outcome = await new Promise<string>((resolve) => {
+        client.once('secureConnect', () => resolve('connected'));
+        client.once('error', (error) => resolve(error.message));
+      });
+      client.destroy();
+      return outcome;
+    } finally {
+      await listener.close();
+    }
+  };
+  t.equal(await handshake('valid'), 'connected');
+  t.match(await handshake('expired-leaf'), /certificate has expired/);
+  t.match(await handshake('self-signed'), /self[- ]signed/);
+});
+
+t.test(
+  'Mbed TLS (the virtual board’s client, as on ESP-IDF) takes the EC chains as it takes the RSA ones',
+  async (t) => {
+    const { ecKey } = await import('../harness/wire/x509.ts');
+    const { TLS_CLIENT } = await import('../harness/virtual/tls-probe.ts');
+    const dir = t.testdir({});
+    const root = issue({ commonName: 'HIL EC Root', key: ecKey(), ca: {} });
+    const pinned = ecKey();
+    writeFileSync(join(dir, 'root.pem'), root.certPem);
+    const said = async (id: string) => {
+      const scenario = buildScenarios({ root, pinnedKey: pinned, host: 'device.hil.test' }).find((s) => s.id === id)!;
+      const { listener, port } = await ScenarioListener.start(scenario);
+      try {
+        const client = spawn(TLS_CLIENT, [
+          '127.0.0.1',
+          String(port),
+          'device.hil.test',
+          join(dir, 'root.pem'),
+          spkiSha256(pinned),
+        ]);
+        let out = '';
+        client.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        await once(client, 'close');
+        return out.trim();
+      } finally {
+        await listener.close();
+      }
+    };
+    t.match(await said('valid'), /^tls: connected TLSv1\.2 TLS-ECDHE-ECDSA-/);
+    t.match(await said('expired-leaf'), /handshake failed/);
+    t.match(await said('wrong-pin'), /pin mismatch/);
+  },
+);

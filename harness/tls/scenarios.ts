@@ -5,12 +5,12 @@
  */
 import type { SecureVersion } from 'node:tls';
 import type forge from 'node-forge';
-import { breakSignature, issue, rsaKey, type Identity } from '../wire/x509.ts';
+import { breakSignature, type Identity, issue, type KeyPair, nameField, rsaKey } from '../wire/x509.ts';
 
 export interface TrustMaterial {
   root: Identity;
   /** The key whose SPKI the device pins; without one, a fresh key serves (and wrong-pin proves nothing). */
-  pinnedKey?: forge.pki.rsa.PrivateKey;
+  pinnedKey?: KeyPair;
   host: string;
 }
 
@@ -65,8 +65,8 @@ const DAY = 86_400_000;
 export function buildScenarios(trust: TrustMaterial): Scenario[] {
   const { root, host } = trust;
   const pinnedKey = trust.pinnedKey ?? rsaKey('leaf');
-  const org = root.cert.subject.getField('O')?.value as string | undefined;
-  const rootCn = root.cert.subject.getField('CN')?.value as string;
+  const org = nameField(root, 'O');
+  const rootCn = nameField(root, 'CN') ?? 'Test Root';
   const intermediate = issue({
     commonName: 'HIL Test Intermediate',
     issuer: root,

@@ -3,15 +3,14 @@
  * every scenario chain and never leaves the harness) and the server key whose SPKI it pins.
  */
 import { readFileSync } from 'node:fs';
-import forge from 'node-forge';
 import type { TrustFiles } from '../wiring.ts';
-import { fromPem, type Identity } from '../wire/x509.ts';
+import { fromPem, type Identity, type KeyPair, keyFromPem } from '../wire/x509.ts';
 
 export interface Trust {
   host: string;
   root: Identity;
   /** Absent when the rig names no pinned key: the wrong-pin scenario is then skipped. */
-  pinnedKey?: forge.pki.rsa.PrivateKey;
+  pinnedKey?: KeyPair;
 }
 
 function read(file: string, what: string): string {
@@ -24,8 +23,6 @@ function read(file: string, what: string): string {
 
 export function loadTrust(files: TrustFiles): Trust {
   const root = fromPem(read(files.caCert, 'CA certificate (tls.ca-cert)'), read(files.caKey, 'CA key (tls.ca-key)'));
-  const pinnedKey = files.pinKey
-    ? (forge.pki.privateKeyFromPem(read(files.pinKey, 'pinned key (tls.pin-key)')) as forge.pki.rsa.PrivateKey)
-    : undefined;
+  const pinnedKey = files.pinKey ? keyFromPem(read(files.pinKey, 'pinned key (tls.pin-key)')) : undefined;
   return { host: files.host, root, ...(pinnedKey ? { pinnedKey } : {}) };
 }

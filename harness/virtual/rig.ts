@@ -3,7 +3,6 @@
  * (a rig with virtual: true) and QEMU boards (any rig), each with its console PTY and power endpoint.
  */
 import { writeFileSync } from 'node:fs';
-import forge from 'node-forge';
 import { issue, rsaKey, spkiSha256 } from '../wire/x509.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -132,7 +131,7 @@ export class VirtualRig {
     };
     writeFileSync(files.caCert, root.certPem);
     writeFileSync(files.caKey, root.keyPem, { mode: 0o600 });
-    writeFileSync(files.pinKey, forge.pki.privateKeyToPem(pinned), { mode: 0o600 });
+    writeFileSync(files.pinKey, pinned.pem, { mode: 0o600 });
     return { ...files, pinSha256: spkiSha256(pinned) };
   }
 
