@@ -14,6 +14,7 @@ import { HilError } from './errors.ts';
 import type { DownloadEntry, Power } from './power/driver.ts';
 import { openPower, openStrap } from './power/registry.ts';
 import { QemuControl } from './qemu/control.ts';
+import { powerAtRest } from './safe-state.ts';
 import { loadTrust, type Trust } from './tls/trust.ts';
 import { type ResolvedWiring, resolveWiring } from './wiring.ts';
 
@@ -310,8 +311,7 @@ export class Board {
   /** The bench at rest: the strap released, the supply off (or at its nominal voltage, as the rig says). */
   async toSafeState(state: 'off' | 'nominal'): Promise<void> {
     await this.romEntry?.rest();
-    if (state === 'off') await this.power?.off();
-    else await this.power?.on();
+    if (this.power) await powerAtRest(this.power, state);
   }
 
   async close(): Promise<void> {

@@ -5,8 +5,14 @@
  */
 import type { BoardEndpoints } from './config/endpoints.ts';
 import type { LoadedRig } from './config/load.ts';
+import type { Power } from './power/driver.ts';
 import { openPower, releaseStrap } from './power/registry.ts';
 import { resolveWiring } from './wiring.ts';
+
+/** A supply or relay in the rig's safe state: off, or on at its nominal voltage. */
+export function powerAtRest(power: Power, state: 'off' | 'nominal'): Promise<void> {
+  return state === 'off' ? power.off() : power.on();
+}
 
 export async function boardToSafeState(
   rig: LoadedRig,
@@ -18,8 +24,7 @@ export async function boardToSafeState(
   if (wiring.power) {
     const power = await openPower(wiring.power);
     try {
-      if (state === 'off') await power.off();
-      else await power.on();
+      await powerAtRest(power, state);
     } finally {
       await power.close();
     }

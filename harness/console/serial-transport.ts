@@ -8,6 +8,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { ByteTransport, TransportEvents } from './transport.ts';
+import { withDeadline } from '../deadline.ts';
 
 export interface SerialOptions {
   /** Where the port is now; undefined while it is absent (a USB identity not enumerated). */
@@ -61,22 +62,11 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   async write(data: Buffer): Promise<void> {
     const port = this.port;
     if (!port?.isOpen) throw new Error(`${this.description} is not open (port gone)`);
-    let timer: NodeJS.Timeout | undefined;
     const written = new Promise<void>((resolve, reject) => {
       port.write(data, (error) => (error ? reject(error) : port.drain((e) => (e ? reject(e) : resolve()))));
     });
-    const deadline = new Promise<never>((_, reject) => {
-      // A port nobody reads (no flow control, a full PTY) would otherwise block the caller forever.
-      timer = setTimeout(
-        () => reject(new Error(`${this.description}: ${data.length} bytes not written within ${WRITE_DEADLINE_MS} ms`)),
-        WRITE_DEADLINE_MS,
-      );
-    });
-    try {
-      await Promise.race([written, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // A port nobody reads (no flow control, a full PTY) would otherwise block the caller forever.
+    await withDeadline(written, WRITE_DEADLINE_MS, `${this.description}: ${data.length} bytes not written`);
   }
 
   async setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void> {

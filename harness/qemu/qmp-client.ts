@@ -2,6 +2,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { decodeMessage, encodeCommand, type QmpMessage } from '../wire/qmp.ts';
+import { withDeadline } from '../deadline.ts';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -73,12 +74,4 @@ export class QmpClient {
     this.pending = undefined;
     pending?.resolve(message);
   }
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -10,6 +10,7 @@ import { serialStream } from '../console/serial-stream.ts';
 import { SerialTransport } from '../console/serial-transport.ts';
 import { pingDriver } from '../power/registry.ts';
 import type { Need } from '../suite.ts';
+import { withDeadline } from '../deadline.ts';
 import { connectTcp } from '../tcp.ts';
 import { loadTrust } from '../tls/trust.ts';
 import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
@@ -21,14 +22,6 @@ interface Ping {
   need: Need;
   expected: string;
   run: () => Promise<unknown>;
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** Whether a program starts at all (an OpenOCD the harness will launch). */
@@ -116,7 +109,7 @@ export async function preflight(
       }
       const outcomes = await Promise.all(
         pingsFor(wiring, needs).map((ping) =>
-          withDeadline(ping.run(), DEADLINE_MS).then(
+          withDeadline(ping.run(), DEADLINE_MS, 'no answer').then(
             () => undefined,
             (error: Error): PreflightProblem => ({
               board,

@@ -152,7 +152,6 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   };
   signals.whenSignalled(() => onSignal(signals.signal!));
   if (interrupted) return new Promise(() => undefined); // the signal handler finishes the run and exits
-  const release = cleanup;
 
   let specs: SuiteSpec[];
   try {
@@ -168,7 +167,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   } catch (error) {
     if (interrupted) return new Promise(() => undefined);
     progress.info(`cannot run: ${(error as Error).message}`);
-    await release();
+    await cleanup();
     return EXIT.cannotRun;
   }
   if (interrupted) return new Promise(() => undefined);
@@ -181,7 +180,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
         .map((p) => `  [${p.board}] ${p.need}: expected ${p.expected}\n    seen: ${p.seen}`)
         .join('\n')}`,
     );
-    await release();
+    await cleanup();
     summary.run.preflight = problems;
     summary.run.finished = new Date().toISOString();
     writeSummary(outDir, summary);
@@ -215,12 +214,12 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
       }
     }),
   ).catch(async (error: unknown) => {
-    await release();
+    await cleanup();
     throw error;
   });
   if (interrupted) return new Promise(() => undefined); // the signal handler finishes the run and exits
 
-  await release();
+  await cleanup();
   summary.run.finished = new Date().toISOString();
   summary.run.complete = true;
   const file = writeSummary(outDir, summary);

@@ -4,7 +4,6 @@
  * SubjectPublicKeyInfo of `pinnedKey`; it expects to reach `host`.
  */
 import type { SecureVersion } from 'node:tls';
-import type forge from 'node-forge';
 import { breakSignature, type Identity, issue, type KeyPair, nameField, rsaKey } from '../wire/x509.ts';
 
 export interface TrustMaterial {
