@@ -9,6 +9,7 @@ import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { QemuMachineConfig } from '../config/schema.ts';
+import { decodeMessage, encodeCommand, type QmpMessage } from '../wire/qmp.ts';
 
 const QUIT_GRACE_MS = 2000;
 
@@ -127,7 +128,7 @@ export class QemuBoard {
   }
 
   /**
-   * Power is on once QEMU runs the machine: its QMP greeting comes only from the main loop, after the
+   * Power is on once QEMU runs the machine: its main loop answers QMP, which it does only after the
    * machine and firmware were set up. A QEMU that exits first (`unable to find CPU model`, `Could not
    * find ROM image`) never powered the board, and its own words are the reason.
    */
@@ -143,7 +144,7 @@ export class QemuBoard {
         this.process = undefined;
         throw new Error(`QEMU exited (${exit}) before the machine ran: ${stderr().trim() || 'it said nothing'}`);
       }
-      if (await greets(this.qmpSocket)) return;
+      if (await machineRuns(this.qmpSocket)) return;
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 50))]);
     }
     await this.stop();
@@ -162,18 +163,39 @@ export class QemuBoard {
   }
 }
 
-/** Whether a QMP server answers on `path` with its greeting (`{"QMP": ...}`). */
-function greets(path: string): Promise<boolean> {
+/**
+ * Whether the machine runs: QEMU answers `query-status` on its QMP socket. The greeting alone is not
+ * enough: QMP's monitor has its own I/O thread and greets while the machine is still being set up
+ * (a QEMU that then fails on `-cpu` greeted first on a loaded machine), but commands other than
+ * out-of-band ones are dispatched by the main loop, which starts only after the machine did.
+ */
+function machineRuns(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(path);
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
-    let text = '';
+    let pending = '';
     socket.on('data', (chunk: Buffer) => {
-      text += chunk.toString('latin1');
-      if (text.includes('"QMP"')) done(true);
+      pending += chunk.toString('latin1');
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
+        const line = pending.slice(0, end).trim();
+        pending = pending.slice(end + 1);
+        if (!line) continue;
+        let message: QmpMessage;
+        try {
+          message = decodeMessage(line);
+        } catch {
+          return done(false);
+        }
+        if (message.kind === 'greeting') socket.write(encodeCommand('qmp_capabilities', undefined, 'caps'));
+        else if (message.kind === 'return' && message.id === 'caps')
+          socket.write(encodeCommand('query-status', undefined, 'status'));
+        else if (message.kind === 'return' && message.id === 'status') return done(true);
+        else if (message.kind === 'error') return done(false);
+      }
+      if (pending.length > 65536) done(false);
     });
     socket.on('error', () => done(false));
     socket.on('close', () => done(false));
