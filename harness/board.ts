@@ -16,6 +16,7 @@ import { openPower, openStrap } from './power/registry.ts';
 import { QemuControl } from './qemu/control.ts';
 import { powerAtRest } from './safe-state.ts';
 import { loadTrust, type Trust } from './tls/trust.ts';
+import { SmpClient } from './update/smp-client.ts';
 import { type ResolvedWiring, resolveWiring } from './wiring.ts';
 
 export type { BootRecord } from './boot-record.ts';
@@ -49,6 +50,7 @@ const ANSWER_QUIET_MS = 300;
 
 export class Board {
   private trustLoaded: Trust | undefined;
+  private smpClient: SmpClient | undefined;
 
   private constructor(
     readonly name: string,
@@ -122,6 +124,17 @@ export class Board {
       throw this.failure('trust material', 'the PEM files the rig names', (error as Error).message);
     }
     return this.trustLoaded;
+  }
+
+  /** The rollback suite's update path and the team's images, when the rig names them. */
+  get rollback() {
+    return this.wiring.rollback;
+  }
+
+  /** mcumgr on this board's console (made on first use, sharing the console with its log lines). */
+  get smp(): SmpClient {
+    this.smpClient ??= new SmpClient(this.console);
+    return this.smpClient;
   }
 
   hasAction(name: string): boolean {
@@ -315,6 +328,7 @@ export class Board {
   }
 
   async close(): Promise<void> {
+    this.smpClient?.close();
     await this.romEntry?.close().catch(() => undefined);
     await this.power?.close().catch(() => undefined);
     await this.console.close();

@@ -11,6 +11,9 @@ export { type CheckSpec, defineSuite, type SuiteContext } from './suite.ts';
 export { ScenarioListener, type Outcome as ConnectionOutcome } from './tls/listener.ts';
 // tls-pinning
 export { buildScenarios, SCENARIOS } from './tls/scenarios.ts';
+// rollback
+export { type Attempt, offerImage, type Running, resetAndRead, sameVersion } from './update/offer.ts';
+export { type Candidate, offers, readTeamImages } from './update/variants.ts';
 export { probeUsb } from './usb/probe.ts';
 export { fail, inconclusive, judged, type Outcome, pass, skip } from './verdict.ts';
 export { legacyVersions, parseClientHello, VERSION_NAMES, weakSuites } from './wire/client-hello.ts';

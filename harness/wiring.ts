@@ -25,6 +25,17 @@ export interface TrustFiles {
   pinKey?: string;
 }
 
+/** The rollback suite's update path and the team's images, as absolute paths. */
+export interface RollbackFiles {
+  path: 'smp';
+  current: string;
+  older?: string;
+  newer?: string;
+  key?: string;
+  allowUpgrade: boolean;
+  chunk: number;
+}
+
 export interface ResolvedWiring {
   board: string;
   console: { locate: () => string | undefined; description: string; baud: number };
@@ -35,6 +46,7 @@ export interface ResolvedWiring {
   debugPort?: DebugPort;
   bootUart?: { path: string; baud: number };
   trust?: TrustFiles;
+  rollback?: RollbackFiles;
   usb?: UsbIdentityConfig;
   /** QEMU boards: the QMP socket. */
   qmp?: string;
@@ -91,18 +103,33 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
     const { port } = fillAuto({ port: uart.port }, { port: endpoints?.bootUart }, `boards.${board}.boot-uart`);
     resolved.bootUart = { path: port, baud: uart.baud ?? 115200 };
   }
+  // A file named in the rig is found beside the rig file, wherever the harness runs from.
+  const file = (value: string, given: string | undefined, key: string) =>
+    value === 'auto' ? hostEndpoint(given, `boards.${board}.${key} is "auto"`) : resolve(dirname(rig.file), value);
   const tls = wiring.tls;
   if (tls) {
-    // A file named in the rig is found beside the rig file, wherever the harness runs from.
-    const file = (value: string, given: string | undefined, key: string) =>
-      value === 'auto'
-        ? hostEndpoint(given, `boards.${board}.tls.${key} is "auto"`)
-        : resolve(dirname(rig.file), value);
     resolved.trust = {
       host: tls.host,
-      caCert: file(tls['ca-cert'], endpoints?.tls?.caCert, 'ca-cert'),
-      caKey: file(tls['ca-key'], endpoints?.tls?.caKey, 'ca-key'),
-      ...(tls['pin-key'] ? { pinKey: file(tls['pin-key'], endpoints?.tls?.pinKey, 'pin-key') } : {}),
+      caCert: file(tls['ca-cert'], endpoints?.tls?.caCert, 'tls.ca-cert'),
+      caKey: file(tls['ca-key'], endpoints?.tls?.caKey, 'tls.ca-key'),
+      ...(tls['pin-key'] ? { pinKey: file(tls['pin-key'], endpoints?.tls?.pinKey, 'tls.pin-key') } : {}),
+    };
+  }
+  const rollback = wiring.rollback;
+  if (rollback) {
+    const given = endpoints?.update;
+    const optional = (key: 'older' | 'newer' | 'key') => {
+      const value = rollback[key];
+      return value === undefined ? {} : { [key]: file(value, given?.[key], `rollback.${key}`) };
+    };
+    resolved.rollback = {
+      path: rollback.path,
+      current: file(rollback.current, given?.current, 'rollback.current'),
+      ...optional('older'),
+      ...optional('newer'),
+      ...optional('key'),
+      allowUpgrade: rollback['allow-upgrade'] ?? false,
+      chunk: rollback.chunk ?? 256,
     };
   }
   if (wiring.usb) resolved.usb = wiring.usb;

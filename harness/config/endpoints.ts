@@ -17,6 +17,8 @@ export interface BoardEndpoints {
   bootUart?: string;
   /** Virtual boards: the trust material the simulated firmware was built with (PEM files). */
   tls?: { caCert: string; caKey: string; pinKey: string };
+  /** Virtual boards: the images its MCUboot slots were built from, and their signing key. */
+  update?: { current: string; older: string; newer: string; key: string };
 }
 
 export interface RigEndpoints {

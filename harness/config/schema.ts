@@ -115,8 +115,40 @@ export const VIRTUAL_FLAWS = [
   'tls-no-pin',
   'tls-expiry-ignored',
   'tls-legacy-versions',
+  'downgrade-accepted',
+  'hash-not-checked',
+  'unsigned-accepted',
+  'any-key-accepted',
+  'counter-ignored',
 ] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
+
+const ImageFile = (description: string) =>
+  Type.String({ minLength: 1, description: `${description}: a file beside the rig file, or "auto" on a virtual rig` });
+
+/** The team's own images for the rollback suite; the harness derives the bad ones from them. */
+const Rollback = Type.Object(
+  {
+    path: Type.Literal('smp', { description: 'the update path the product uses: mcumgr SMP on the console (MCUboot)' }),
+    current: ImageFile('the signed image the board runs now'),
+    older: Type.Optional(ImageFile('a signed image of a lower version')),
+    newer: Type.Optional(ImageFile('a signed image of a higher version (the positive control)')),
+    key: Type.Optional(
+      ImageFile('the PEM private key the images are signed with (for the higher-version, lower-counter image)'),
+    ),
+    'allow-upgrade': Type.Optional(
+      Type.Boolean({
+        description:
+          'install and confirm the newer image as the positive control; on hardware this raises the anti-rollback counter for good',
+      }),
+    ),
+    chunk: Type.Optional(
+      Type.Integer({ minimum: 32, maximum: 2048, description: 'image bytes per SMP upload packet (default 256)' }),
+    ),
+  },
+  { ...Strict, description: 'images and update path for the rollback suite' },
+);
+export type RollbackConfig = Static<typeof Rollback>;
 
 export const BoardWiring = Type.Object(
   {
@@ -149,6 +181,7 @@ export const BoardWiring = Type.Object(
         { ...Strict, description: 'what the firmware trusts, for the tls-pinning suite' },
       ),
     ),
+    rollback: Type.Optional(Rollback),
     'boot-uart': Type.Optional(
       Type.Object(
         {

@@ -133,6 +133,11 @@ export class Console extends EventEmitter<{
     await this.transport.write(bytes);
   }
 
+  /** A line of the harness's own in the console log, between the board's lines (decoded SMP frames). */
+  note(text: string): void {
+    this.log.event(text);
+  }
+
   /** A position in the stream: expect() only looks at what arrives after the newest mark or match. */
   mark(): number {
     this.cursor = this.nextIndex;

@@ -4,12 +4,14 @@
  * (below BROWN_OUT_VOLTS the brown-out detector holds it in reset; below OFF_VOLTS it is off).
  * Flaw switches make it insecure in one named way each.
  */
+import { createPublicKey } from 'node:crypto';
 import type { VirtualFlaw } from '../config/schema.ts';
 import { SlipDecoder } from '../wire/slip.ts';
 import { romReply } from './esp-rom-loader.ts';
 import { PacedOutput } from './paced-output.ts';
-import { parseCommandLine } from './shell-line.ts';
-import { runTlsClient } from './tls-probe.ts';
+import { runCommand } from './console-commands.ts';
+import { Mcuboot } from './mcuboot.ts';
+import { SmpServer } from './smp-server.ts';
 
 export const OFF_VOLTS = 1.8;
 /** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */
@@ -22,7 +24,6 @@ const MEMORY: { base: number; bytes: Buffer }[] = [
   { base: 0x3f400020, bytes: Buffer.concat([Buffer.from([0x32, 0x54, 0xcd, 0xab]), Buffer.alloc(60)]) },
   { base: 0x3ffb0000, bytes: DEVICE_KEY },
 ];
-const MAX_ARG = 32;
 const PROMPT = 'esp32> ';
 
 /** ESP32 ROM reset codes and names (esp-idf components/esp_rom/include/esp32/rom/rtc.h). */
@@ -58,6 +59,8 @@ export interface FirmwareOptions {
   rdpLevel: 0 | 1 | 2;
   /** What the firmware's TLS client trusts: the CA file and the pinned server key's SPKI SHA-256. */
   tls?: { caCert: string; pinSha256: string };
+  /** MCUboot slots: the image in the primary slot and the public key (PEM) the bootloader verifies with. */
+  update?: { primary: Buffer; trustedKey: string };
 }
 
 export class VirtualFirmware {
@@ -71,6 +74,10 @@ export class VirtualFirmware {
   private readonly settings = new Map<string, string>();
   private strapHeld = false;
   private rom = new SlipDecoder(4096);
+  /** An SMP frame being read from the console (a line that began with its marker). */
+  private smpLine: string | undefined;
+  readonly mcuboot: Mcuboot | undefined;
+  private readonly smp: SmpServer | undefined;
 
   constructor(
     readonly name: string,
@@ -78,6 +85,21 @@ export class VirtualFirmware {
     sink: (bytes: Buffer) => void,
   ) {
     this.output = new PacedOutput(options.baud / 10, sink);
+    if (options.update) {
+      this.mcuboot = new Mcuboot(options.update.primary, createPublicKey(options.update.trustedKey), options.flaws);
+      this.smp = new SmpServer(
+        this.mcuboot,
+        (frame) => void this.output.send(frame),
+        () => {
+          if (this.state === 'running' || this.state === 'busy') this.boot(0xc);
+        },
+      );
+    }
+  }
+
+  /** The version the running application reports: the primary slot's, where there are slots. */
+  get version(): string {
+    return this.mcuboot?.runningVersion ?? this.options.version;
   }
 
   get status(): { state: State; volts: number } {
@@ -144,8 +166,31 @@ export class VirtualFirmware {
       return;
     }
     if (this.state === 'countdown' || this.state === 'bootloader') return this.bootloaderInput(bytes);
-    if (this.state !== 'running') return; // a board in reset or booting reads nothing
-    for (const byte of bytes) this.key(byte);
+    if (this.state !== 'running' && this.state !== 'busy') return; // a board in reset or booting reads nothing
+    for (const byte of bytes) {
+      if (this.smpByte(byte)) continue;
+      if (this.state === 'running') this.key(byte);
+    }
+  }
+
+  /**
+   * mcumgr shares the console, as Zephyr's shell does: a line that starts with an SMP marker byte
+   * (06 or 04) is a frame, read to its newline and handed to the SMP server.
+   */
+  private smpByte(byte: number): boolean {
+    if (!this.smp) return false;
+    if (this.smpLine === undefined) {
+      if (this.line !== '' || (byte !== 0x06 && byte !== 0x04)) return false;
+      this.smpLine = '';
+    }
+    if (byte === 0x0a) {
+      const frame = this.smpLine;
+      this.smpLine = undefined;
+      this.smp.frame(frame);
+    } else if (this.smpLine.length < 256) {
+      this.smpLine += String.fromCharCode(byte);
+    }
+    return true;
   }
 
   /** A key during the countdown stops the boot at a bootloader prompt, which answers every line. */
@@ -181,6 +226,7 @@ export class VirtualFirmware {
     const generation = ++this.generation;
     this.state = 'booting';
     this.line = '';
+    this.smpLine = undefined;
     this.uptimeBase = Date.now();
     this.run(generation, () => this.bootSequence(generation, resetCode));
   }
@@ -245,6 +291,14 @@ export class VirtualFirmware {
       await this.print(g, '  0\r\n');
     }
     await this.print(g, this.log('I', 'boot', 'compile time Nov 20 2026 10:12:01'));
+    if (this.mcuboot)
+      await this.print(
+        g,
+        this.mcuboot
+          .boot()
+          .map((line) => `${line}\r\n`)
+          .join(''),
+      );
     if (!this.has('secure-boot-off')) {
       await this.print(g, this.log('I', 'secure_boot_v2', 'Verifying with RSA-PSS...'));
       await this.sleep(g, 40);
@@ -258,7 +312,7 @@ export class VirtualFirmware {
     await this.print(g, this.log('I', 'app_init', 'Application information:'));
     await this.print(g, this.log('I', 'app_init', 'Project name:     hil-virtual'));
     if (!this.has('no-version')) {
-      await this.print(g, this.log('I', 'app_init', `App version:      ${this.options.version}`));
+      await this.print(g, this.log('I', 'app_init', `App version:      ${this.version}`));
     }
     await this.print(g, this.log('I', 'app_init', 'ESP-IDF:          v5.1.2'));
     if (this.has('boot-panic') && resetCode === 0x1) {
@@ -318,75 +372,22 @@ export class VirtualFirmware {
   }
 
   private async execute(g: number, line: string): Promise<void> {
-    const parsed = parseCommandLine(line);
-    if (!parsed.ok) return this.print(g, `error: ${parsed.error}\r\n`);
-    const [command, ...args] = parsed.argv;
-    if (command === undefined) return;
-    const longArg = args.find((a) => a.length > MAX_ARG);
-    if (longArg !== undefined) {
-      if (this.has('crash-long-arg')) return this.panic(g, 'StoreProhibited', '0x400d1f7e');
-      return this.print(g, `error: argument too long (${longArg.length} > ${MAX_ARG} characters)\r\n`);
+    const result = await runCommand(
+      {
+        flaws: this.options.flaws,
+        version: this.version,
+        settings: this.settings,
+        ...(this.options.tls ? { tls: this.options.tls } : {}),
+        readMemory: (address, length) => this.readMemory(address, length),
+      },
+      line,
+    );
+    if (!result) return;
+    if ('panic' in result) return this.panic(g, result.panic.cause, result.panic.pc);
+    if ('reboot' in result) {
+      await this.print(g, result.reboot);
+      return this.boot(0xc);
     }
-    switch (command) {
-      case 'help':
-        return this.print(
-          g,
-          'help\r\nversion\r\nreboot\r\necho <words>\r\ncfg get <key>\r\ncfg set <key> <value>\r\ntlsprobe <host> <port>\r\n',
-        );
-      case 'version':
-        return this.print(g, `App version: ${this.options.version}\r\n`);
-      case 'echo':
-        return this.print(g, `${args.join(' ')}\r\n`);
-      case 'reboot':
-        await this.print(g, 'Rebooting...\r\n');
-        this.boot(0xc);
-        return;
-      case 'cfg':
-        return this.config(g, args);
-      case 'tlsprobe':
-        return this.tlsProbe(g, args);
-      case 'debug':
-        // The flaw: a factory debug command left in, with no authentication.
-        if (this.has('debug-command')) return this.debugCommand(g, args);
-        return this.print(g, 'Unrecognized command\r\n');
-      default:
-        return this.print(g, 'Unrecognized command\r\n');
-    }
-  }
-
-  private async debugCommand(g: number, args: string[]): Promise<void> {
-    const [verb, address, length] = args;
-    if (verb !== 'mem' || address === undefined) return this.print(g, 'debug mem <address> [length] | debug regs\r\n');
-    const start = Number(address);
-    const bytes = this.readMemory(start, Math.min(Number(length ?? 16), 256));
-    if (!Number.isFinite(start) || !bytes) return this.print(g, 'debug: unmapped address\r\n');
-    let out = '';
-    for (let i = 0; i < bytes.length; i += 16) {
-      const row = [...bytes.subarray(i, i + 16)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-      out += `${(start + i).toString(16).padStart(8, '0')}: ${row}\r\n`;
-    }
-    return this.print(g, out);
-  }
-
-  /** Connect to HOST:PORT over TLS and send a telemetry line, with the firmware's Mbed TLS client. */
-  private async tlsProbe(g: number, args: string[]): Promise<void> {
-    const [host, port] = args;
-    if (!host || !port || !/^\d+$/.test(port)) return this.print(g, 'usage: tlsprobe <host> <port>\r\n');
-    if (!this.options.tls) return this.print(g, 'tls: no trust material configured\r\n');
-    const output = await runTlsClient(host, Number(port), this.options.tls, this.options.flaws);
-    return this.print(g, `${output.split('\n').join('\r\n')}\r\n`);
-  }
-
-  private async config(g: number, args: string[]): Promise<void> {
-    const [verb, key, value] = args;
-    if (verb === 'get' && key !== undefined && args.length === 2) {
-      const stored = this.settings.get(key);
-      return this.print(g, stored === undefined ? `error: no such key: ${key}\r\n` : `${key}=${stored}\r\n`);
-    }
-    if (verb === 'set' && key !== undefined && value !== undefined && args.length === 3) {
-      this.settings.set(key, value);
-      return this.print(g, 'OK\r\n');
-    }
-    return this.print(g, 'usage: cfg get <key> | cfg set <key> <value>\r\n');
+    return this.print(g, result.output);
   }
 }

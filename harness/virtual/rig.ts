@@ -10,6 +10,7 @@ import type { LoadedRig } from '../config/load.ts';
 import type { BoardWiringConfig } from '../config/schema.ts';
 import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
 import { VirtualFirmware } from './firmware.ts';
+import { mintUpdateImages } from './update-images.ts';
 import { ptyBridge } from './pty-bridge.ts';
 import type { TwinCatalog, TwinHost } from './twin.ts';
 import { freeLoopbackPort, QemuBoard } from './qemu-board.ts';
@@ -77,6 +78,9 @@ export class VirtualRig {
   private async startBoard(name: string, wiring: BoardWiringConfig): Promise<BoardEndpoints> {
     const profile = this.rig.profiles.get(wiring.profile);
     const tls = wiring.tls ? this.trustMaterial(name) : undefined;
+    const update = wiring.rollback
+      ? mintUpdateImages(this.stateDir, name, wiring.version ?? DEFAULT_VERSION)
+      : undefined;
     const cut = wiring.cut ?? [];
     const rdpLevel = wiring['rdp-level'] ?? 1;
     let socket: Socket | undefined;
@@ -90,6 +94,7 @@ export class VirtualRig {
         romLoader: profile?.debug.romLoader ?? 'esp32',
         rdpLevel,
         ...(tls ? { tls: { caCert: tls.caCert, pinSha256: tls.pinSha256 } } : {}),
+        ...(update ? { update: { primary: update.primary, trustedKey: update.trustedKey } } : {}),
       },
       (bytes) => socket?.write(bytes),
     );
@@ -117,6 +122,7 @@ export class VirtualRig {
         ? { bootUart: await this.startStm32Loader(name, firmware, rdpLevel, cut.includes('boot-uart')) }
         : {}),
       ...(tls ? { tls: { caCert: tls.caCert, caKey: tls.caKey, pinKey: tls.pinKey } } : {}),
+      ...(update ? { update: update.files } : {}),
     };
   }
 
