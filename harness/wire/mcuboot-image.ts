@@ -73,6 +73,7 @@ export interface ParsedImage {
 }
 
 export class ImageFormatError extends Error {
+  override name = 'ImageFormatError';
   constructor(message: string) {
     super(`MCUboot image: ${message}`);
   }

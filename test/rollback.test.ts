@@ -1,0 +1,128 @@
+// rollback through `hil run`: the hardened board refuses every bad image over SMP and takes the newer
+// one; each bootloader flaw fails exactly the checks it should and no others; a board with no update
+// path skips, and one that does not run the rig's current image cannot be judged.
+import t from 'tap';
+import './helpers/children.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildImage, signerFor } from '../harness/wire/mcuboot-image.ts';
+import { hilRun } from './helpers/run.ts';
+
+const id = (check: string) => `rollback/${check}`;
+/** flaw -> the checks it fails (every other check must still pass). */
+const FAILS: Record<string, string[]> = {
+  hardened: [],
+  'downgrade-accepted': ['older-refused'],
+  'hash-not-checked': ['tampered-refused', 'header-version-refused'],
+  'unsigned-accepted': ['unsigned-refused'],
+  'any-key-accepted': ['wrong-key-refused'],
+  'counter-ignored': ['lower-counter-refused'],
+};
+
+const run = hilRun(['--rig', 'test/fixtures/rigs/rollback-flaws.yaml', '--suite', 'rollback'], t.testdir({}));
+
+t.test('each flaw fails exactly its checks', async (t) => {
+  t.equal(run.status, 1, 'exit 1: insecure boards found');
+  for (const [board, failing] of Object.entries(FAILS)) {
+    t.notOk(run.result(board).error, `${board} ran to its end`);
+    t.same(run.having(board, 'fail'), failing.map(id).sort(), `${board} fails ${failing.join(', ') || 'nothing'}`);
+    t.equal(run.having(board, 'pass').length, 8 - failing.length, `${board} passes the rest`);
+    t.equal(run.check(board, id('newer-accepted')).verdict, 'pass', `${board}: the positive control installs`);
+  }
+});
+
+t.test('evidence: both sources, where the device refused, and what its bootloader said', async (t) => {
+  t.match(run.check('hardened', id('older-refused')).evidence, {
+    offeredVersion: '1.4.1',
+    refusedAt: 'boot',
+    running: { bootLog: '1.4.2', imageList: '1.4.2' },
+    bootloader: [/insufficient version/],
+  });
+  t.match(run.check('hardened', id('lower-counter-refused')).evidence, {
+    offered: /security counter 1 \(current 2\)/,
+    bootloader: [/security counter value 1 lower than monotonic value 2/],
+  });
+  t.match(run.check('downgrade-accepted', id('older-refused')).evidence, {
+    running: { bootLog: '1.4.1', imageList: '1.4.1' },
+    seen: 'the offered image runs',
+    bootloader: [/Swap type: test/],
+  });
+  t.match(run.check('hardened', id('same-version')).evidence, { policy: /accepted: a test boot/ });
+  t.match(run.check('hardened', id('newer-accepted')).evidence, {
+    testBoot: '1.5.0',
+    afterConfirm: '1.5.0',
+    confirmed: true,
+  });
+  const log = run.check('hardened', id('older-refused')).evidence as { log?: string };
+  t.match(log.log, 'hardened/rollback.log', 'the console log, with the SMP exchange in it');
+});
+
+t.test('no update path: every check skips with the reason; no opt-in: the control skips', async (t) => {
+  const dir = t.testdir({});
+  writeFileSync(
+    join(dir, 'rig.yaml'),
+    [
+      'name: rollback-edges',
+      'virtual: true',
+      'boards:',
+      '  plain: { profile: virtual, console: { port: auto } }',
+      '  cautious:',
+      '    profile: virtual',
+      '    console: { port: auto }',
+      '    rollback: { path: smp, current: auto, newer: auto }',
+      '',
+    ].join('\n'),
+  );
+  const edges = hilRun(['--rig', join(dir, 'rig.yaml'), '--suite', 'rollback'], join(dir, 'out'));
+  t.equal(edges.status, 0);
+  const plain = edges.result('plain');
+  t.equal(plain.checks.length, 8, 'the same ids as a run');
+  t.ok(plain.checks.every((c) => c.verdict === 'skip' && /no update path/.test(c.reason ?? '')));
+  t.match(edges.check('cautious', id('newer-accepted')).reason, /opt-in: rollback.allow-upgrade/);
+  t.match(edges.check('cautious', id('lower-counter-refused')).reason, /signing key/);
+  t.match(edges.check('cautious', id('older-refused')).reason, /no older image/);
+  t.match(edges.check('cautious', id('tampered-refused')).evidence, { offered: /newer image .* one bit flipped/ });
+  t.same(
+    edges
+      .having('cautious', 'pass')
+      .map((c) => c.replace('rollback/', ''))
+      .sort(),
+    ['header-version-refused', 'same-version', 'tampered-refused', 'unsigned-refused', 'wrong-key-refused'],
+  );
+});
+
+t.test("images that are not the board's, or not there: nothing can be judged, nothing passes", async (t) => {
+  const dir = t.testdir({});
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const foreign = buildImage({
+    body: Buffer.alloc(512, 1),
+    version: '1.4.2',
+    securityCounter: 2,
+    signer: signerFor(privateKey),
+  });
+  writeFileSync(join(dir, 'foreign.bin'), foreign);
+  copyFileSync('package.json', join(dir, 'not-an-image.bin'));
+  writeFileSync(
+    join(dir, 'rig.yaml'),
+    [
+      'name: rollback-wrong',
+      'virtual: true',
+      'boards:',
+      '  foreign: { profile: virtual, console: { port: auto }, rollback: { path: smp, current: foreign.bin } }',
+      '  missing: { profile: virtual, console: { port: auto }, rollback: { path: smp, current: gone.bin } }',
+      '  garbage: { profile: virtual, console: { port: auto }, rollback: { path: smp, current: not-an-image.bin } }',
+      '',
+    ].join('\n'),
+  );
+  const wrong = hilRun(['--rig', join(dir, 'rig.yaml'), '--suite', 'rollback'], join(dir, 'out'));
+  t.equal(wrong.status, 2, 'exit 2: could not test');
+  for (const board of ['foreign', 'missing', 'garbage'])
+    t.same(wrong.having(board, 'pass'), [], `${board}: nothing passes`);
+  t.match(wrong.check('foreign', id('older-refused')).reason, /does not run the rig's current image/);
+  t.match(wrong.check('missing', id('older-refused')).reason, /gone\.bin.*ENOENT|ENOENT.*gone\.bin/);
+  t.match(
+    wrong.check('garbage', id('older-refused')).reason,
+    /current image .*not-an-image\.bin: MCUboot image: bad magic/,
+  );
+});
