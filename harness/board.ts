@@ -244,6 +244,19 @@ export class Board {
     return this.recordBoot(step, from);
   }
 
+  /**
+   * Restart the board and record the boot: a power cycle where power is wired, else the profile's
+   * `reboot` action (the firmware's own restart, as esp_restart() after an OTA).
+   */
+  async restart(step: string): Promise<BootRecord> {
+    if (this.power) return this.powerCycle(step);
+    const template = this.profile.actions.reboot;
+    if (template === undefined)
+      throw this.failure(step, 'power control in the rig or a reboot action in the profile', 'neither');
+    const started = Date.now();
+    return this.recordBoot(step, { mark: await this.command(template, step), started });
+  }
+
   /** Power off, wait the rig's off-time, power on, and record the boot. */
   async powerCycle(step = 'power cycle'): Promise<BootRecord> {
     return this.recordBoot(step, await this.powerOffOn(step));

@@ -12,7 +12,8 @@ export { ScenarioListener, type Outcome as ConnectionOutcome } from './tls/liste
 // tls-pinning
 export { buildScenarios, SCENARIOS } from './tls/scenarios.ts';
 // rollback
-export { type Attempt, offerImage, type Running, resetAndRead, sameVersion } from './update/offer.ts';
+export { openUpdatePath } from './update/open.ts';
+export { type Attempt, type Running, sameVersion, type UpdatePath } from './update/path.ts';
 export { type Candidate, offers, readTeamImages } from './update/variants.ts';
 export { probeUsb } from './usb/probe.ts';
 export { fail, inconclusive, judged, type Outcome, pass, skip } from './verdict.ts';

@@ -27,7 +27,7 @@ export interface TrustFiles {
 
 /** The rollback suite's update path and the team's images, as absolute paths. */
 export interface RollbackFiles {
-  path: 'smp';
+  path: 'smp' | 'esp-ota';
   current: string;
   older?: string;
   newer?: string;

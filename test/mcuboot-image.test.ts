@@ -13,7 +13,8 @@ import {
   signerFor,
   TLV,
 } from '../harness/wire/mcuboot-image.ts';
-import { offers, probeVersion, type TeamImages } from '../harness/update/variants.ts';
+import { MCUBOOT } from '../harness/update/formats.ts';
+import { candidate, offers, type TeamImages } from '../harness/update/variants.ts';
 
 const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
 const keys = {
@@ -151,28 +152,33 @@ t.test('broken images give a named error, never a read past the end', async (t) 
 t.test('the images the rollback suite derives', async (t) => {
   const key = keys['ecdsa-p256'];
   const signer = signerFor(key);
-  const made = (version: string, securityCounter: number) => {
-    const bytes = buildImage({ body, version, securityCounter, signer });
-    return { bytes, image: parseImage(bytes), made: version };
+  const made = (version: string, securityCounter: number) =>
+    candidate(MCUBOOT, buildImage({ body, version, securityCounter, signer, hdrSize: 0x200 }), version);
+  const team: TeamImages = {
+    format: MCUBOOT,
+    current: made('1.4.2', 2),
+    older: made('1.4.1', 2),
+    newer: made('1.5.0', 3),
+    key,
   };
-  const team: TeamImages = { current: made('1.4.2', 2), older: made('1.4.1', 2), newer: made('1.5.0', 3), key };
   const o = offers(team);
   const get = (name: string) => {
     const offer = o[name]!;
     if ('skip' in offer) throw new Error(`${name} skipped: ${offer.skip}`);
-    return offer.image;
+    return parseImage(offer.bytes);
   };
   const publicKey = createPublicKey(key);
-  t.equal(formatProbe(team), '1.4.3');
   t.equal(get('older').version, '1.4.1');
   t.equal(get('same-version').version, '1.4.2');
   const tampered = get('tampered');
   t.equal(tampered.version, '1.4.3', 'tampered from the re-signed probe, not the newer image');
   t.notOk(tampered.hashValid);
+  t.equal(tampered.header.hdrSize, 0x200, 'the header size kept');
+  t.same(tampered.payload.subarray(0x200, 0x200 + 16), body.subarray(0, 16), 'the body where it was');
   const header = get('header-version');
   t.equal(header.version, '1.4.3');
   t.notOk(header.hashValid, 'the hash no longer matches the header');
-  t.same(header.hash, team.current.image.hash, 'hash and signature are the current image’s');
+  t.same(header.hash, team.current.info.hash, "hash and signature are the current image's");
   const unsigned = get('unsigned');
   t.ok(unsigned.hashValid);
   t.equal(unsigned.signature, undefined);
@@ -180,23 +186,19 @@ t.test('the images the rollback suite derives', async (t) => {
   const wrongKey = get('wrong-key');
   t.ok(wrongKey.hashValid);
   t.equal(wrongKey.signatureKind, 'ecdsa-p256', 'a key of the same kind');
-  t.notSame(wrongKey.keyHash, team.current.image.keyHash);
+  t.notSame(wrongKey.keyHash, team.current.info.keyId);
   const lower = get('lower-counter');
   t.equal(lower.securityCounter, 1);
   t.equal(lower.version, '1.4.3');
-  t.ok(signatureValid(lower, publicKey), 'signed with the team’s key');
+  t.ok(signatureValid(lower, publicKey), "signed with the team's key");
+  t.ok(signatureValid(get('tampered'), publicKey) === false, 'the tampered signature no longer verifies');
 
-  const noKey = offers({ current: team.current });
+  const noKey = offers({ format: MCUBOOT, current: team.current });
   t.match(noKey['lower-counter'], { skip: /signing key/ });
   t.match(noKey.tampered, { skip: /signing key .* or a newer image/ });
   t.match(noKey.older, { skip: /no older image/ });
-  const fromNewer = offers({ current: team.current, newer: team.newer! }).tampered!;
-  t.equal('image' in fromNewer && fromNewer.image.version, '1.5.0', 'without the key, the newer image is tampered');
-  const noCounter = made('1.4.2', 0);
-  t.match(offers({ current: noCounter, key })['lower-counter'], { skip: /counter is 0/ });
+  const fromNewer = offers({ format: MCUBOOT, current: team.current, newer: team.newer! }).tampered!;
+  t.equal('info' in fromNewer && fromNewer.info.version, '1.5.0', 'without the key, the newer image is tampered');
+  t.match(offers({ format: MCUBOOT, current: made('1.4.2', 0), key })['lower-counter'], { skip: /counter is 0/ });
+  t.equal(MCUBOOT.probeVersion('1.4.65535'), '1.5.0');
 });
-
-const formatProbe = (team: TeamImages) => {
-  const v = probeVersion(team.current.image);
-  return `${v.major}.${v.minor}.${v.revision}`;
-};

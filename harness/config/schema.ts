@@ -129,7 +129,10 @@ const ImageFile = (description: string) =>
 /** The team's own images for the rollback suite; the harness derives the bad ones from them. */
 const Rollback = Type.Object(
   {
-    path: Type.Literal('smp', { description: 'the update path the product uses: mcumgr SMP on the console (MCUboot)' }),
+    path: Type.Union([Type.Literal('smp'), Type.Literal('esp-ota')], {
+      description:
+        "the update path the product uses: mcumgr SMP on the console (MCUboot), or ESP-IDF HTTPS OTA (the profile's ota action, served with the board's tls trust)",
+    }),
     current: ImageFile('the signed image the board runs now'),
     older: Type.Optional(ImageFile('a signed image of a lower version')),
     newer: Type.Optional(ImageFile('a signed image of a higher version (the positive control)')),

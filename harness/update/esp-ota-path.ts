@@ -1,0 +1,109 @@
+/**
+ * ESP-IDF HTTPS OTA: the harness serves the image over HTTPS, with a server certificate for the
+ * host the firmware expects, issued by the CA it trusts (the board's `tls:` trust material), and
+ * has the firmware fetch it with the profile's `ota {url}` action (esp_https_ota in the firmware).
+ * The board is then restarted and its boot log read (`App version:`); the second source is the
+ * firmware's version command. That the board fetched the image at all is the control that the
+ * path was live: an image never fetched proves nothing.
+ */
+import { createServer, type Server } from 'node:https';
+import type { Board } from '../board.ts';
+import { HilError } from '../errors.ts';
+import { issue } from '../wire/x509.ts';
+import { fromBoot, type Running, sameVersion, type UpdatePath, versionByCommand } from './path.ts';
+import type { Candidate } from './variants.ts';
+
+/** esp_https_ota over a slow link: a few hundred KiB at 115200 baud-equivalent Wi-Fi is seconds, not minutes. */
+const OTA_DEADLINE_MS = 120_000;
+const SAID = /error|fail|refus|reject|less than|not bootable|older|same|invalid|abort/i;
+
+export class EspOtaPath implements UpdatePath {
+  readonly source = 'versionCommand';
+  private readonly images = new Map<string, Buffer>();
+  private readonly fetched = new Set<string>();
+  private served = 0;
+
+  private constructor(
+    private readonly board: Board,
+    private readonly server: Server,
+    private readonly base: string,
+  ) {}
+
+  static async open(board: Board): Promise<EspOtaPath> {
+    const trust = board.trust;
+    if (!trust)
+      throw board.failure('OTA server', "the board's TLS trust (tls: in the rig) to serve images over HTTPS", 'none');
+    const leaf = issue({ commonName: trust.host, issuer: trust.root, san: [trust.host] });
+    let path: EspOtaPath | undefined;
+    const server = createServer({ cert: leaf.certPem + trust.root.certPem, key: leaf.keyPem }, (req, res) => {
+      const name = (req.url ?? '').replace(/^\//, '');
+      const image = path?.images.get(name);
+      if (!image) {
+        res.writeHead(404).end();
+        return;
+      }
+      path?.fetched.add(name);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': image.length }).end(image);
+    });
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    path = new EspOtaPath(board, server, `https://${trust.host}:${port}`);
+    return path;
+
+  }
+
+  async running(step: string): Promise<Running> {
+    return this.restartAndRead(step);
+  }
+
+  runs(r: Running, image: Candidate): boolean {
+    return r.confirmed && sameVersion(r.bootVersion ?? r.pathVersion, image.info.version);
+  }
+
+  async offer(image: Candidate, step: string) {
+    const name = `image-${++this.served}.bin`;
+    this.images.set(name, image.bytes);
+    const answer = await this.board.action('ota', { url: `${this.base}/${name}` }, { timeout: OTA_DEADLINE_MS });
+    this.images.delete(name);
+    if (!this.fetched.has(name)) {
+      throw new HilError({
+        board: this.board.name,
+        step: `${step}: OTA`,
+        expected: `the firmware to fetch ${this.base}/${name}`,
+        seen: `no request for it; the firmware said: ${answer.lines.slice(-4).join(' | ') || 'nothing'}`,
+      });
+    }
+    const said = answer.lines.filter((l) => SAID.test(l)).slice(-4);
+    const running = await this.restartAndRead(step);
+    return said.length > 0 ? { refusedAt: 'download', deviceSaid: said.join(' | '), running } : { running };
+  }
+
+  async restore(current: Candidate, last: Running, step: string): Promise<void> {
+    if (this.runs(last, current)) return;
+    const again = await this.offer(current, `${step}: back to the current image`);
+    if (this.runs(again.running, current)) return;
+    throw new HilError({
+      board: this.board.name,
+      step: `${step}: back to the current image`,
+      expected: `version ${current.info.version} after an OTA of the current image`,
+      seen: again.running.bootVersion ?? 'no version line',
+    });
+  }
+
+  async keep(_image: Candidate, step: string): Promise<Running> {
+    // ESP-IDF marks the new app valid once it runs; a restart shows it stayed.
+    return this.restartAndRead(`${step}: after restart`);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async restartAndRead(step: string): Promise<Running> {
+    const boot = await this.board.restart(`${step}: restart`);
+    const pathVersion = boot.ready ? await versionByCommand(this.board) : undefined;
+    return { ...fromBoot(boot), pathVersion, id: undefined, confirmed: boot.ready };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * An update path: how an image reaches a board and how the harness then learns what the board
+ * runs. Every path ends the same way: the board boots, and what it runs is read from two sources
+ * (its boot log's version line, and the path's own: the SMP image list, or the firmware's version
+ * command), which must agree.
+ */
+import type { Board, BootRecord } from '../board.ts';
+import type { Candidate } from './variants.ts';
+
+export interface Running {
+  /** From the boot log (the profile's version pattern); undefined when it printed none. */
+  bootVersion: string | undefined;
+  /** From the path's own source; undefined when it gave none. */
+  pathVersion: string | undefined;
+  /** What the path lists the running image by (MCUboot: its SHA256 TLV). */
+  id: Buffer | undefined;
+  /** Whether the running image is confirmed (not on a test boot that reverts at the next reset). */
+  confirmed: boolean;
+  ready: boolean;
+  /** How many lines the boot printed: none means the console or the board is not there. */
+  printed: number;
+  /** The bootloader's and application's lines about slots, swaps, versions and signatures. */
+  updateLines: string[];
+  tail: string[];
+}
+
+export interface Attempt {
+  /** Where the device said no before any reboot, and in its words (an SMP error name, a log line). */
+  refusedAt?: string;
+  deviceSaid?: string;
+  running: Running;
+}
+
+export interface UpdatePath {
+  /** The second source, as evidence names it. */
+  readonly source: string;
+  /** What the board runs now (after a restart where the path needs one to tell). */
+  running(step: string): Promise<Running>;
+  offer(image: Candidate, step: string): Promise<Attempt>;
+  /** Whether `r` is `image`, running for good. */
+  runs(r: Running, image: Candidate): boolean;
+  /** After an attempt: back to `current`, or a HilError. */
+  restore(current: Candidate, last: Running, step: string): Promise<void>;
+  /** The positive control's last step: keep an image that booted (confirm it), and read again. */
+  keep(image: Candidate, step: string): Promise<Running>;
+  close(): Promise<void>;
+}
+
+const UPDATE_LINES = /slot|swap|image|version|counter|downgrade|signature|valid|magic|revert|ota|rollback/i;
+
+/** Version strings as equal as bootloaders compare them: numbers by value (1.4.2 = 1.4.2+0), anything else as text. */
+export function sameVersion(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  const numeric = /^\d+(\.\d+){0,2}(\+\d+)?$/;
+  if (!numeric.test(a.trim()) || !numeric.test(b.trim())) return a.trim() === b.trim();
+  const parts = (v: string) => v.trim().split(/[.+]/).map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  const length = Math.min(Math.max(3, Math.min(x.length, y.length)), 4);
+  for (let i = 0; i < length; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return false;
+  return true;
+}
+
+/** The boot's side of Running; the path adds its own source. */
+export function fromBoot(boot: BootRecord): Omit<Running, 'pathVersion' | 'id' | 'confirmed'> {
+  return {
+    bootVersion: boot.version,
+    ready: boot.ready,
+    printed: boot.lineCount,
+    updateLines: boot.lines.filter((l) => UPDATE_LINES.test(l)).slice(-12),
+    tail: boot.lines.slice(-8),
+  };
+}
+
+/** The running version by the profile's `version` action, where it has one. */
+export async function versionByCommand(board: Board): Promise<string | undefined> {
+  const pattern = board.profile.boot.version;
+  if (!board.hasAction('version') || !pattern) return undefined;
+  const answer = await board.action('version', {}).catch(() => undefined);
+  return answer?.lines.map((l) => pattern.exec(l)?.[1]).find((v) => v !== undefined);
+}

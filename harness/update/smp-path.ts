@@ -1,0 +1,105 @@
+/**
+ * mcumgr SMP to MCUboot, as mcumgr and MCUboot do it: upload to the secondary slot, mark it for a
+ * test boot, reset over SMP, follow the boot; the image list is the second source. A device that
+ * refuses at upload or at the state write answers with a named error; one that refuses at boot
+ * says so in its boot log and keeps running what it ran. Either way the board is reset and must
+ * boot to what it ran before. An image wrongly taken for a test boot reverts at the next reset.
+ */
+import type { Board } from '../board.ts';
+import { HilError } from '../errors.ts';
+import { fromBoot, type Running, type UpdatePath } from './path.ts';
+import { SmpDeviceError } from './smp-client.ts';
+import type { Candidate } from './variants.ts';
+
+export class SmpPath implements UpdatePath {
+  readonly source = 'imageList';
+
+  constructor(
+    private readonly board: Board,
+    private readonly chunk: number,
+  ) {}
+
+  async running(step: string): Promise<Running> {
+    const slots = await this.board.smp.imageState(`${step}: image list`);
+    const active = slots.find((s) => s.active) ?? slots.find((s) => s.slot === 0);
+    return {
+      bootVersion: undefined,
+      pathVersion: active?.version,
+      id: active?.hash,
+      confirmed: active?.confirmed ?? false,
+      ready: true,
+      printed: 1,
+      updateLines: [],
+      tail: [],
+    };
+  }
+
+  runs(r: Running, image: Candidate): boolean {
+    return r.confirmed && image.info.hash !== undefined && r.id?.equals(image.info.hash) === true;
+  }
+
+  async offer(image: Candidate, step: string) {
+    const hash = image.info.hash;
+    if (!hash) throw new Error(`${image.made} has no SHA256 TLV to name it by`);
+    try {
+      await this.upload(image, step);
+    } catch (error) {
+      if (!(error instanceof SmpDeviceError)) throw error;
+      return { refusedAt: 'upload', deviceSaid: error.errorName, running: await this.resetAndRead(step) };
+    }
+    try {
+      await this.board.smp.setState(hash, false, `${step}: mark for test boot`);
+    } catch (error) {
+      if (!(error instanceof SmpDeviceError)) throw error;
+      return { refusedAt: 'state write', deviceSaid: error.errorName, running: await this.resetAndRead(step) };
+    }
+    return { running: await this.resetAndRead(step) };
+  }
+
+  async restore(current: Candidate, last: Running, step: string): Promise<void> {
+    if (this.runs(last, current)) return;
+    const after = await this.resetAndRead(`${step}: revert`);
+    if (this.runs(after, current)) return;
+    throw new HilError({
+      board: this.board.name,
+      step: `${step}: back to the current image`,
+      expected: `version ${current.info.version}, confirmed, after a reset`,
+      seen: `${after.pathVersion ?? 'no active slot'} (${after.confirmed ? 'confirmed' : 'not confirmed'})`,
+    });
+  }
+
+  async keep(image: Candidate, step: string): Promise<Running> {
+    await this.board.smp.setState(image.info.hash!, true, `${step}: confirm`);
+    return this.resetAndRead(`${step}: after confirm`);
+  }
+
+  async close(): Promise<void> {}
+
+  private async upload(image: Candidate, step: string): Promise<void> {
+    const quarter = Math.max(1, Math.floor(image.bytes.length / 4));
+    let nextNote = quarter;
+    await this.board.smp.upload(image.bytes, {
+      chunk: this.chunk,
+      step: `${step}: upload`,
+      onProgress: (sent) => {
+        if (sent < nextNote) return;
+        this.board.console.note(`upload ${sent}/${image.bytes.length} bytes`);
+        nextNote += quarter;
+      },
+    });
+  }
+
+  /** Reset over SMP and read what the board runs afterwards. */
+  private async resetAndRead(step: string): Promise<Running> {
+    const from = { mark: this.board.console.mark(), started: Date.now() };
+    await this.board.smp.reset(`${step}: SMP reset`);
+    const boot = await this.board.recordBoot(`${step}: boot`, from);
+    const listed = boot.ready ? await this.running(step) : undefined;
+    return {
+      ...fromBoot(boot),
+      pathVersion: listed?.pathVersion,
+      id: listed?.id,
+      confirmed: listed?.confirmed ?? false,
+    };
+  }
+}
