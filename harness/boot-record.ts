@@ -83,3 +83,22 @@ export class BootWatch {
     return record;
   }
 }
+
+/**
+ * A boot inside lines already collected (a command whose answer ran on through a restart, as an
+ * OTA that reboots into the new image): from the last banner on; undefined when there is none.
+ */
+export function bootInLines(profile: BoardProfile, lines: string[]): BootRecord | undefined {
+  const { banner, ready, deadlineMs } = profile.boot;
+  let start = lines.length - 1;
+  while (start >= 0 && !banner.test(lines[start]!)) start--;
+  if (start === -1) return undefined;
+  const watch = new BootWatch(profile);
+  for (const line of lines.slice(start)) watch.line(line);
+  return watch.record({
+    bannerSeen: true,
+    ready: lines.slice(start).some((l) => ready.test(l)),
+    crashes: [],
+    deadlineMs,
+  });
+}

@@ -127,9 +127,13 @@ function versionOf(path: UpdatePath, r: Running): { version: string } | { outcom
   };
   if (r.printed === 0) return { outcome: inconclusive('the board printed nothing after its restart') };
   if (!r.ready)
-    return { outcome: fail({ ...evidence, seen: 'the board did not boot to its ready line after the update attempt' }) };
+    return {
+      outcome: fail({ ...evidence, seen: 'the board did not boot to its ready line after the update attempt' }),
+    };
   if (r.bootVersion !== undefined && r.pathVersion !== undefined && !sameVersion(r.bootVersion, r.pathVersion))
-    return { outcome: fail({ ...evidence, seen: 'the boot log and the second source disagree on the running version' }) };
+    return {
+      outcome: fail({ ...evidence, seen: 'the boot log and the second source disagree on the running version' }),
+    };
   const version = r.bootVersion ?? r.pathVersion;
   if (version === undefined)
     return { outcome: inconclusive('neither the boot log nor the second source gave a version', evidence) };
@@ -147,11 +151,12 @@ function refused(path: UpdatePath, attempt: Attempt, offer: Candidate, current: 
   const evidence = {
     offered: offer.made,
     offeredVersion: offer.info.version,
-    refusedAt: attempt.refusedAt ? `${attempt.refusedAt} (${attempt.deviceSaid})` : 'boot',
     running: running(path, r),
     bootloader: r.updateLines,
   };
-  if (path.runs(r, current)) return pass(evidence);
+  // Refused before any restart (with the device's words), or at boot (the bootloader's lines say why).
+  const refusedAt = attempt.refusedAt ? `${attempt.refusedAt}: ${attempt.deviceSaid}` : 'boot';
+  if (path.runs(r, current)) return pass({ ...evidence, refusedAt });
   return fail({
     ...evidence,
     seen: sameVersion(seen.version, offer.info.version) ? 'the offered image runs' : 'neither image runs',
@@ -163,7 +168,7 @@ function sameVersionPolicy(path: UpdatePath, attempt: Attempt, current: Candidat
   if ('outcome' in seen) return seen.outcome;
   const evidence = {
     policy: attempt.refusedAt
-      ? `refused at ${attempt.refusedAt} (${attempt.deviceSaid})`
+      ? `refused at ${attempt.refusedAt}: ${attempt.deviceSaid}`
       : attempt.running.confirmed
         ? 'installed again, or refused at boot'
         : 'accepted: a test boot of the same version',

@@ -21,15 +21,37 @@ const FAILS: Record<string, string[]> = {
 };
 
 const run = hilRun(['--rig', 'test/fixtures/rigs/rollback-flaws.yaml', '--suite', 'rollback'], t.testdir({}));
+const esp = hilRun(['--rig', 'test/fixtures/rigs/rollback-esp-flaws.yaml', '--suite', 'rollback'], t.testdir({}));
 
-t.test('each flaw fails exactly its checks', async (t) => {
-  t.equal(run.status, 1, 'exit 1: insecure boards found');
-  for (const [board, failing] of Object.entries(FAILS)) {
-    t.notOk(run.result(board).error, `${board} ran to its end`);
-    t.same(run.having(board, 'fail'), failing.map(id).sort(), `${board} fails ${failing.join(', ') || 'nothing'}`);
-    t.equal(run.having(board, 'pass').length, 8 - failing.length, `${board} passes the rest`);
-    t.equal(run.check(board, id('newer-accepted')).verdict, 'pass', `${board}: the positive control installs`);
-  }
+for (const [path, result] of [
+  ['SMP to MCUboot', run],
+  ['ESP-IDF HTTPS OTA', esp],
+] as const) {
+  t.test(`${path}: each flaw fails exactly its checks`, async (t) => {
+    t.equal(result.status, 1, 'exit 1: insecure boards found');
+    for (const [board, failing] of Object.entries(FAILS)) {
+      t.notOk(result.result(board).error, `${board} ran to its end`);
+      t.same(result.having(board, 'fail'), failing.map(id).sort(), `${board} fails ${failing.join(', ') || 'nothing'}`);
+      t.equal(result.having(board, 'pass').length, 8 - failing.length, `${board} passes the rest`);
+      t.equal(result.check(board, id('newer-accepted')).verdict, 'pass', `${board}: the positive control installs`);
+    }
+  });
+}
+
+t.test("ESP-IDF OTA evidence: the firmware's own refusal, the version command beside the boot log", async (t) => {
+  t.match(esp.check('hardened', id('older-refused')).evidence, {
+    refusedAt: /download: .*New firmware version 1.4.1 is older than the running 1.4.2/,
+    running: { bootLog: '1.4.2', versionCommand: '1.4.2' },
+  });
+  t.match(esp.check('hardened', id('lower-counter-refused')).evidence, {
+    refusedAt: /security version is less than eFuse programmed, 1 < 2/,
+  });
+  t.match(esp.check('hardened', id('unsigned-refused')).evidence, { refusedAt: /No signature block/ });
+  t.match(esp.check('hardened', id('same-version')).evidence, { policy: /refused at download: .*same as a new/ });
+  t.match(esp.check('counter-ignored', id('lower-counter-refused')).evidence, {
+    seen: 'the offered image runs',
+    bootloader: [/pending verify/],
+  });
 });
 
 t.test('evidence: both sources, where the device refused, and what its bootloader said', async (t) => {
@@ -50,8 +72,8 @@ t.test('evidence: both sources, where the device refused, and what its bootloade
   });
   t.match(run.check('hardened', id('same-version')).evidence, { policy: /accepted: a test boot/ });
   t.match(run.check('hardened', id('newer-accepted')).evidence, {
-    testBoot: '1.5.0',
-    afterConfirm: '1.5.0',
+    firstBoot: '1.5.0',
+    afterKeep: '1.5.0',
     confirmed: true,
   });
   const log = run.check('hardened', id('older-refused')).evidence as { log?: string };

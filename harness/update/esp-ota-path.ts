@@ -8,6 +8,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { Board } from '../board.ts';
+import { bootInLines } from '../boot-record.ts';
 import { HilError } from '../errors.ts';
 import { issue } from '../wire/x509.ts';
 import { fromBoot, type Running, sameVersion, type UpdatePath, versionByCommand } from './path.ts';
@@ -15,7 +16,8 @@ import type { Candidate } from './variants.ts';
 
 /** esp_https_ota over a slow link: a few hundred KiB at 115200 baud-equivalent Wi-Fi is seconds, not minutes. */
 const OTA_DEADLINE_MS = 120_000;
-const SAID = /error|fail|refus|reject|less than|not bootable|older|same|invalid|abort/i;
+/** What the firmware's OTA said that explains a refusal: ESP_LOGE lines, and words of refusal. */
+const SAID = /^E[ (]|error|fail|refus|reject|mismatch|less than|not bootable|older|same|invalid|abort/i;
 
 export class EspOtaPath implements UpdatePath {
   readonly source = 'versionCommand';
@@ -50,17 +52,17 @@ export class EspOtaPath implements UpdatePath {
     const port = (server.address() as { port: number }).port;
     path = new EspOtaPath(board, server, `https://${trust.host}:${port}`);
     return path;
-
   }
 
   async running(step: string): Promise<Running> {
     return this.restartAndRead(step);
   }
 
-  runs(r: Running, image: Candidate): boolean {
-    return r.confirmed && sameVersion(r.bootVersion ?? r.pathVersion, image.info.version);
-  }
-
+  /**
+   * Serve the image, have the firmware fetch it, and read the boot it restarts into (the action's
+   * answer runs on to the new app's prompt). A firmware that refuses answers without restarting;
+   * it is then restarted, and must come back to what it ran.
+   */
   async offer(image: Candidate, step: string) {
     const name = `image-${++this.served}.bin`;
     this.images.set(name, image.bytes);
@@ -74,25 +76,40 @@ export class EspOtaPath implements UpdatePath {
         seen: `no request for it; the firmware said: ${answer.lines.slice(-4).join(' | ') || 'nothing'}`,
       });
     }
+    const boot = bootInLines(this.board.profile, answer.lines);
+    if (boot) {
+      // The first boot of the new image: on trial until the firmware marks it valid.
+      const pathVersion = boot.ready ? await versionByCommand(this.board) : undefined;
+      return { running: { ...fromBoot(boot), pathVersion, id: undefined, confirmed: false } };
+    }
     const said = answer.lines.filter((l) => SAID.test(l)).slice(-4);
-    const running = await this.restartAndRead(step);
-    return said.length > 0 ? { refusedAt: 'download', deviceSaid: said.join(' | '), running } : { running };
+    return {
+      refusedAt: 'download',
+      deviceSaid: said.join(' | ') || 'no restart',
+      running: await this.restartAndRead(step),
+    };
   }
 
+  runs(r: Running, image: Candidate): boolean {
+    return sameVersion(r.bootVersion ?? r.pathVersion, image.info.version);
+  }
+
+  /** An image on trial is rolled back by ESP-IDF's bootloader at the next restart (it was never marked valid). */
   async restore(current: Candidate, last: Running, step: string): Promise<void> {
-    if (this.runs(last, current)) return;
-    const again = await this.offer(current, `${step}: back to the current image`);
-    if (this.runs(again.running, current)) return;
+    if (last.confirmed && this.runs(last, current)) return;
+    const after = await this.restartAndRead(`${step}: roll back`);
+    if (this.runs(after, current)) return;
     throw new HilError({
       board: this.board.name,
       step: `${step}: back to the current image`,
-      expected: `version ${current.info.version} after an OTA of the current image`,
-      seen: again.running.bootVersion ?? 'no version line',
+      expected: `version ${current.info.version} after a restart (the image on trial rolled back)`,
+      seen: after.bootVersion ?? 'no version line',
     });
   }
 
+  /** Mark the running image valid (the profile's ota-confirm action, esp_ota_mark_app_valid_cancel_rollback), then restart. */
   async keep(_image: Candidate, step: string): Promise<Running> {
-    // ESP-IDF marks the new app valid once it runs; a restart shows it stayed.
+    if (this.board.hasAction('ota-confirm')) await this.board.action('ota-confirm', {});
     return this.restartAndRead(`${step}: after restart`);
   }
 

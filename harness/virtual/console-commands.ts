@@ -3,10 +3,13 @@
  * result (prints it, panics, reboots); this module only decides, so flaws read as one line each.
  */
 import type { VirtualFlaw } from '../config/schema.ts';
+import type { OtaResult } from './esp-ota.ts';
 import { parseCommandLine } from './shell-line.ts';
 import { runTlsClient } from './tls-probe.ts';
 
 const MAX_ARG = 32;
+/** The ota command takes a URL: its argument may be longer. */
+const MAX_URL = 200;
 
 export type CommandResult = { output: string } | { panic: { cause: string; pc: string } } | { reboot: string };
 
@@ -16,6 +19,8 @@ export interface CommandContext {
   settings: Map<string, string>;
   tls?: { caCert: string; pinSha256: string };
   readMemory(address: number, length: number): Buffer | undefined;
+  /** ESP-IDF OTA, on boards built with OTA partitions. */
+  ota?: { update(url: string): Promise<OtaResult>; confirm(): string };
 }
 
 const HELP = [
@@ -26,6 +31,7 @@ const HELP = [
   'cfg get <key>',
   'cfg set <key> <value>',
   'tlsprobe <host> <port>',
+  'ota <https url> | ota confirm',
 ];
 
 const say = (text: string): CommandResult => ({ output: text });
@@ -35,10 +41,11 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
   if (!parsed.ok) return say(`error: ${parsed.error}\r\n`);
   const [command, ...args] = parsed.argv;
   if (command === undefined) return undefined;
-  const longArg = args.find((a) => a.length > MAX_ARG);
+  const limit = command === 'ota' ? MAX_URL : MAX_ARG;
+  const longArg = args.find((a) => a.length > limit);
   if (longArg !== undefined) {
     if (ctx.flaws.includes('crash-long-arg')) return { panic: { cause: 'StoreProhibited', pc: '0x400d1f7e' } };
-    return say(`error: argument too long (${longArg.length} > ${MAX_ARG} characters)\r\n`);
+    return say(`error: argument too long (${longArg.length} > ${limit} characters)\r\n`);
   }
   switch (command) {
     case 'help':
@@ -53,6 +60,8 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
       return say(config(ctx.settings, args));
     case 'tlsprobe':
       return say(await tlsProbe(ctx, args));
+    case 'ota':
+      return ctx.ota ? ota(ctx.ota, args) : say('Unrecognized command\r\n');
     case 'debug':
       // The flaw: a factory debug command left in, with no authentication.
       if (ctx.flaws.includes('debug-command')) return say(debugCommand(ctx, args));
@@ -60,6 +69,15 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
     default:
       return say('Unrecognized command\r\n');
   }
+}
+
+async function ota(slots: NonNullable<CommandContext['ota']>, args: string[]): Promise<CommandResult> {
+  const [what] = args;
+  if (what === 'confirm' && args.length === 1) return say(`${slots.confirm()}\r\n`);
+  if (!what || args.length !== 1 || !/^https:\/\//.test(what)) return say('usage: ota <https url> | ota confirm\r\n');
+  const result = await slots.update(what);
+  const text = `${result.lines.join('\r\n')}\r\n`;
+  return result.reboot ? { reboot: text } : say(text);
 }
 
 function debugCommand(ctx: CommandContext, args: string[]): string {

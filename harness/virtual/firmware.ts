@@ -4,14 +4,12 @@
  * (below BROWN_OUT_VOLTS the brown-out detector holds it in reset; below OFF_VOLTS it is off).
  * Flaw switches make it insecure in one named way each.
  */
-import { createPublicKey } from 'node:crypto';
 import type { VirtualFlaw } from '../config/schema.ts';
 import { SlipDecoder } from '../wire/slip.ts';
 import { romReply } from './esp-rom-loader.ts';
 import { PacedOutput } from './paced-output.ts';
 import { runCommand } from './console-commands.ts';
-import { Mcuboot } from './mcuboot.ts';
-import { SmpServer } from './smp-server.ts';
+import { type UpdateOptions, UpdateStorage } from './update-storage.ts';
 
 export const OFF_VOLTS = 1.8;
 /** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */
@@ -59,8 +57,11 @@ export interface FirmwareOptions {
   rdpLevel: 0 | 1 | 2;
   /** What the firmware's TLS client trusts: the CA file and the pinned server key's SPKI SHA-256. */
   tls?: { caCert: string; pinSha256: string };
-  /** MCUboot slots: the image in the primary slot and the public key (PEM) the bootloader verifies with. */
-  update?: { primary: Buffer; trustedKey: string };
+  /**
+   * Update storage: MCUboot slots (the primary slot's image, the public key PEM it verifies with), or
+   * ESP-IDF OTA partitions (the running app image, the Secure Boot V2 key digest in eFuse).
+   */
+  update?: UpdateOptions;
 }
 
 export class VirtualFirmware {
@@ -76,8 +77,7 @@ export class VirtualFirmware {
   private rom = new SlipDecoder(4096);
   /** An SMP frame being read from the console (a line that began with its marker). */
   private smpLine: string | undefined;
-  readonly mcuboot: Mcuboot | undefined;
-  private readonly smp: SmpServer | undefined;
+  readonly storage: UpdateStorage | undefined;
 
   constructor(
     readonly name: string,
@@ -86,20 +86,19 @@ export class VirtualFirmware {
   ) {
     this.output = new PacedOutput(options.baud / 10, sink);
     if (options.update) {
-      this.mcuboot = new Mcuboot(options.update.primary, createPublicKey(options.update.trustedKey), options.flaws);
-      this.smp = new SmpServer(
-        this.mcuboot,
-        (frame) => void this.output.send(frame),
-        () => {
+      this.storage = new UpdateStorage(options.update, options.flaws, {
+        send: (frame) => void this.output.send(frame),
+        reset: () => {
           if (this.state === 'running' || this.state === 'busy') this.boot(0xc);
         },
-      );
+        ...(options.tls ? { caCert: options.tls.caCert } : {}),
+      });
     }
   }
 
   /** The version the running application reports: the primary slot's, where there are slots. */
   get version(): string {
-    return this.mcuboot?.runningVersion ?? this.options.version;
+    return this.storage?.version ?? this.options.version;
   }
 
   get status(): { state: State; volts: number } {
@@ -178,7 +177,8 @@ export class VirtualFirmware {
    * (06 or 04) is a frame, read to its newline and handed to the SMP server.
    */
   private smpByte(byte: number): boolean {
-    if (!this.smp) return false;
+    const smp = this.storage?.smp;
+    if (!smp) return false;
     if (this.smpLine === undefined) {
       if (this.line !== '' || (byte !== 0x06 && byte !== 0x04)) return false;
       this.smpLine = '';
@@ -186,7 +186,7 @@ export class VirtualFirmware {
     if (byte === 0x0a) {
       const frame = this.smpLine;
       this.smpLine = undefined;
-      this.smp.frame(frame);
+      smp.frame(frame);
     } else if (this.smpLine.length < 256) {
       this.smpLine += String.fromCharCode(byte);
     }
@@ -291,14 +291,8 @@ export class VirtualFirmware {
       await this.print(g, '  0\r\n');
     }
     await this.print(g, this.log('I', 'boot', 'compile time Nov 20 2026 10:12:01'));
-    if (this.mcuboot)
-      await this.print(
-        g,
-        this.mcuboot
-          .boot()
-          .map((line) => `${line}\r\n`)
-          .join(''),
-      );
+    for (const line of this.storage?.boot() ?? [])
+      await this.print(g, line.tag ? this.log('I', line.tag, line.text) : `${line.text}\r\n`);
     if (!this.has('secure-boot-off')) {
       await this.print(g, this.log('I', 'secure_boot_v2', 'Verifying with RSA-PSS...'));
       await this.sleep(g, 40);
@@ -314,6 +308,7 @@ export class VirtualFirmware {
     if (!this.has('no-version')) {
       await this.print(g, this.log('I', 'app_init', `App version:      ${this.version}`));
     }
+    for (const line of this.storage?.appLines() ?? []) await this.print(g, this.log('I', 'app_init', line));
     await this.print(g, this.log('I', 'app_init', 'ESP-IDF:          v5.1.2'));
     if (this.has('boot-panic') && resetCode === 0x1) {
       // The flaw: first boot after power-on reads uninitialised RTC memory and faults.
@@ -379,6 +374,7 @@ export class VirtualFirmware {
         settings: this.settings,
         ...(this.options.tls ? { tls: this.options.tls } : {}),
         readMemory: (address, length) => this.readMemory(address, length),
+        ...(this.storage?.otaCommands ? { ota: this.storage.otaCommands } : {}),
       },
       line,
     );

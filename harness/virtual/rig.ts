@@ -79,7 +79,7 @@ export class VirtualRig {
     const profile = this.rig.profiles.get(wiring.profile);
     const tls = wiring.tls ? this.trustMaterial(name) : undefined;
     const update = wiring.rollback
-      ? mintUpdateImages(this.stateDir, name, wiring.version ?? DEFAULT_VERSION)
+      ? mintUpdateImages(this.stateDir, name, wiring.version ?? DEFAULT_VERSION, wiring.rollback.path)
       : undefined;
     const cut = wiring.cut ?? [];
     const rdpLevel = wiring['rdp-level'] ?? 1;
@@ -94,7 +94,7 @@ export class VirtualRig {
         romLoader: profile?.debug.romLoader ?? 'esp32',
         rdpLevel,
         ...(tls ? { tls: { caCert: tls.caCert, pinSha256: tls.pinSha256 } } : {}),
-        ...(update ? { update: { primary: update.primary, trustedKey: update.trustedKey } } : {}),
+        ...(update ? { update: update.update } : {}),
       },
       (bytes) => socket?.write(bytes),
     );

@@ -65,7 +65,8 @@ const cString = (bytes: Buffer) => {
 
 function field(text: string, size: number, what: string): Buffer {
   const bytes = Buffer.alloc(size);
-  if (Buffer.byteLength(text, 'latin1') >= size) throw new EspImageFormatError(`${what} "${text}" is over ${size - 1} bytes`);
+  if (Buffer.byteLength(text, 'latin1') >= size)
+    throw new EspImageFormatError(`${what} "${text}" is over ${size - 1} bytes`);
   bytes.write(text, 'latin1');
   return bytes;
 }
@@ -154,7 +155,12 @@ export function keyBlock(key: KeyObject): Buffer {
   if (n.toString(2).length !== KEY_BYTES * 8) throw new EspImageFormatError('Secure Boot V2 RSA keys are 3072 bits');
   const rinv = (1n << BigInt(KEY_BYTES * 16)) % n;
   const mdash = (1n << 32n) - inverse(n, 1n << 32n);
-  return Buffer.concat([le(n, KEY_BYTES), le(fromBase64url(jwk.e), 4), le(rinv, KEY_BYTES), le(mdash & 0xffffffffn, 4)]);
+  return Buffer.concat([
+    le(n, KEY_BYTES),
+    le(fromBase64url(jwk.e), 4),
+    le(rinv, KEY_BYTES),
+    le(mdash & 0xffffffffn, 4),
+  ]);
 }
 
 export function keyDigest(key: KeyObject): Buffer {
@@ -237,7 +243,9 @@ export function parseEspImage(bytes: Buffer): ParsedEspImage {
   const imageLength = at + (hashAppended ? 32 : 0);
   const sigAt = Math.ceil(imageLength / SECTOR) * SECTOR;
   const signature =
-    sigAt + SIG_BLOCK <= bytes.length && bytes[sigAt] === 0xe7 ? parseSignature(bytes.subarray(sigAt, sigAt + SIG_BLOCK)) : undefined;
+    sigAt + SIG_BLOCK <= bytes.length && bytes[sigAt] === 0xe7
+      ? parseSignature(bytes.subarray(sigAt, sigAt + SIG_BLOCK))
+      : undefined;
   return {
     app: parseAppDescription(segments[0]!.data),
     segments,

@@ -1,0 +1,66 @@
+/**
+ * The virtual board's update storage, one of two kinds: MCUboot slots behind mcumgr SMP on the
+ * console, or ESP-IDF OTA partitions behind the `ota` command. The firmware asks it what version
+ * runs, what the bootloader prints at reset, and hands it SMP frames and OTA commands.
+ */
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { VirtualFlaw } from '../config/schema.ts';
+import type { CommandContext } from './console-commands.ts';
+import { EspOtaSlots } from './esp-ota.ts';
+import { Mcuboot } from './mcuboot.ts';
+import { SmpServer } from './smp-server.ts';
+
+export type UpdateOptions =
+  | { kind: 'mcuboot'; primary: Buffer; trustedKey: string }
+  | { kind: 'esp-ota'; image: Buffer; keyDigest: Buffer };
+
+/** A line the bootloader prints: as an ESP_LOGI line with its tag, or as it is (MCUboot's `I: ...`). */
+export interface BootLine {
+  tag?: string;
+  text: string;
+}
+
+export class UpdateStorage {
+  readonly smp: SmpServer | undefined;
+  private readonly mcuboot: Mcuboot | undefined;
+  private readonly ota: EspOtaSlots | undefined;
+
+  constructor(
+    options: UpdateOptions,
+    flaws: readonly VirtualFlaw[],
+    io: { send(frame: Buffer): void; reset(): void; caCert?: string },
+  ) {
+    if (options.kind === 'mcuboot') {
+      this.mcuboot = new Mcuboot(options.primary, createPublicKey(options.trustedKey), flaws);
+      this.smp = new SmpServer(this.mcuboot, io.send, io.reset);
+    } else {
+      const ota = new EspOtaSlots(options.image, options.keyDigest, flaws);
+      this.ota = ota;
+      const ca = io.caCert ? readFileSync(io.caCert, 'utf8') : undefined;
+      this.otaCommands = {
+        update: (url) =>
+          ca ? ota.update(url, ca) : Promise.resolve({ lines: ['E ota: no CA configured'], reboot: false }),
+        confirm: () => ota.confirm(),
+      };
+    }
+  }
+
+  /** The `ota` command's back end, on OTA boards. */
+  readonly otaCommands: CommandContext['ota'];
+
+  get version(): string {
+    return this.mcuboot?.runningVersion ?? this.ota!.version;
+  }
+
+  /** At reset: what the bootloader decides and prints. */
+  boot(): BootLine[] {
+    if (this.mcuboot) return this.mcuboot.boot().map((text) => ({ text }));
+    return this.ota!.boot().map((text) => ({ tag: 'boot', text }));
+  }
+
+  /** The application's own lines about its image (ESP-IDF's `Secure version:` with anti-rollback). */
+  appLines(): string[] {
+    return this.ota ? [`Secure version:   ${this.ota.secureVersion}`] : [];
+  }
+}
