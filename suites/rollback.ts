@@ -36,7 +36,7 @@ const REFUSALS = {
 export default defineSuite(
   {
     name: 'rollback',
-    needs: ['console'],
+    needs: ['console', 'trust'],
     checks: {
       'older-refused': { title: 'an older signed image is refused', provisions: ['5.3-7', '5.3-10', '5.7-1'] },
       'same-version': {

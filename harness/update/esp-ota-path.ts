@@ -32,6 +32,8 @@ export class EspOtaPath implements UpdatePath {
   ) {}
 
   static async open(board: Board): Promise<EspOtaPath> {
+    if (!board.hasAction('ota'))
+      throw board.failure('OTA', 'an ota action in the profile (the firmware command that fetches {url})', 'none');
     const trust = board.trust;
     if (!trust)
       throw board.failure('OTA server', "the board's TLS trust (tls: in the rig) to serve images over HTTPS", 'none');
@@ -82,7 +84,10 @@ export class EspOtaPath implements UpdatePath {
       const pathVersion = boot.ready ? await versionByCommand(this.board) : undefined;
       return { running: { ...fromBoot(boot), pathVersion, id: undefined, confirmed: false } };
     }
-    const said = answer.lines.filter((l) => SAID.test(l)).slice(-4);
+    const said = answer.lines
+      .filter((l) => SAID.test(l))
+      .slice(-4)
+      .map((l) => l.slice(0, 200));
     return {
       refusedAt: 'download',
       deviceSaid: said.join(' | ') || 'no restart',
