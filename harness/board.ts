@@ -245,10 +245,11 @@ export class Board {
   }
 
   /**
-   * Restart the board and record the boot: a power cycle where power is wired, else the profile's
-   * `reboot` action (the firmware's own restart, as esp_restart() after an OTA).
+   * Restart the board and record the boot: QEMU's reset, a power cycle where power is wired, else
+   * the profile's `reboot` action (the firmware's own restart, as esp_restart() after an OTA).
    */
   async restart(step: string): Promise<BootRecord> {
+    if (this.qemu) return this.reset(step);
     if (this.power) return this.powerCycle(step);
     const template = this.profile.actions.reboot;
     if (template === undefined)

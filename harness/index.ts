@@ -11,6 +11,9 @@ export { type CheckSpec, defineSuite, type SuiteContext } from './suite.ts';
 export { ScenarioListener, type Outcome as ConnectionOutcome } from './tls/listener.ts';
 // tls-pinning
 export { buildScenarios, SCENARIOS } from './tls/scenarios.ts';
+// fuzz
+export { type FuzzPlan, fuzzPlan } from './fuzz/plan.ts';
+export { type FuzzResult, replayReproducer, runFuzzCampaign } from './fuzz/run.ts';
 // rollback
 export { openUpdatePath } from './update/open.ts';
 export { type Attempt, type Running, sameVersion, type UpdatePath } from './update/path.ts';

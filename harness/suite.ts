@@ -46,6 +46,8 @@ export interface SuiteContext<Id extends string> {
   report(id: Id, outcome: Outcome): void;
   /** The same outcome for every check not reported yet (no power control: nothing can be tested). */
   reportRest(outcome: Outcome): void;
+  /** A line for the person watching (long work: a fuzz campaign's cases and rate); a TAP comment. */
+  progress(text: string): void;
 }
 
 export interface DeclaredSuite {
@@ -159,7 +161,7 @@ async function runSuite<Id extends string>(
     cleanups.unshift(() => board!.close());
     const seed = Number(process.env.HIL_SEED ?? 1);
     note(`seed ${seed}`);
-    await body({ board, rig, seed, report: emit, reportRest: rest });
+    await body({ board, rig, seed, report: emit, reportRest: rest, progress: (text) => note(`progress: ${text}`) });
   } catch (error) {
     const known = error instanceof HilError || error instanceof ConfigError;
     if (!known) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);

@@ -9,7 +9,7 @@ import type { BoardEndpoints } from './config/endpoints.ts';
 import { hostEndpoint } from './config/endpoints.ts';
 import { parseDuration } from './config/duration.ts';
 import type { LoadedRig } from './config/load.ts';
-import type { DebugWiringConfig, UsbIdentityConfig } from './config/schema.ts';
+import type { BoardWiringConfig, DebugWiringConfig, UsbIdentityConfig } from './config/schema.ts';
 import { resolveUsbTty } from './console/usb-identity.ts';
 import { DEFAULT_OFF_MS } from './power/driver.ts';
 import type { DriverConfig } from './power/registry.ts';
@@ -47,6 +47,8 @@ export interface ResolvedWiring {
   bootUart?: { path: string; baud: number };
   trust?: TrustFiles;
   rollback?: RollbackFiles;
+  /** The fuzz suite's budget and network targets for this board, as the rig gives them. */
+  fuzz?: BoardWiringConfig['fuzz'];
   usb?: UsbIdentityConfig;
   /** QEMU boards: the QMP socket. */
   qmp?: string;
@@ -133,6 +135,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
     };
   }
   if (wiring.usb) resolved.usb = wiring.usb;
+  if (wiring.fuzz) resolved.fuzz = wiring.fuzz;
   return resolved;
 }
 

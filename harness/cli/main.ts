@@ -1,10 +1,11 @@
-/** The `hil` command: run | list | virtual | schemas. */
+/** The `hil` command: run | replay | list | virtual | schemas. */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRig } from '../config/load.ts';
 import { SCHEMAS } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import { loadReproducer } from '../fuzz/reproducer.ts';
 import { consoleProgress } from '../runner/progress.ts';
 import { EXIT, run } from '../runner/run.ts';
 import { declarations, suiteFiles } from '../runner/suite-files.ts';
@@ -14,8 +15,13 @@ import { runVirtualRig } from '../virtual/main.ts';
 
 const COMMANDS: Record<string, string> = {
   run: `  hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
+          [--fuzz-cases N] [--fuzz-seconds N]
       run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 something could not be
       tested or the run could not be done
+`,
+  replay: `  hil replay FILE [--rig FILE] [--board NAME] [--out DIR]
+      run a fuzz reproducer again on a restarted board (its rig and board unless given); exit 1 when it
+      reproduces, 0 when it does not, 2 when it cannot run
 `,
   list: `  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
 `,
@@ -44,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'list':
         return await listCommand(rest);
+      case 'replay':
+        return await replayCommand(rest);
       case 'virtual':
         return await virtualCommand(rest);
       case 'schemas':
@@ -80,9 +88,23 @@ async function runCommand(args: string[]): Promise<number> {
       out: { type: 'string' },
       seed: { type: 'string' },
       'suite-deadline': { type: 'string' },
+      'fuzz-cases': { type: 'string' },
+      'fuzz-seconds': { type: 'string' },
     },
   });
   if (!values.rig) throw argError('hil run needs --rig FILE');
+  // The fuzz suite's budget reaches its processes through their environment, as the seed does.
+  for (const [option, name] of [
+    ['fuzz-cases', 'HIL_FUZZ_CASES'],
+    ['fuzz-seconds', 'HIL_FUZZ_SECONDS'],
+  ] as const) {
+    const given = values[option];
+    if (given === undefined) continue;
+    const n = Number(given);
+    if (!(Number.isSafeInteger(n) && n >= 1 && n <= 10_000_000))
+      throw argError(`--${option} must be a whole number from 1 to 10000000, not ${JSON.stringify(given)}`);
+    process.env[name] = String(n);
+  }
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
     throw argError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, not ${JSON.stringify(values.seed)}`);
@@ -104,6 +126,31 @@ async function runCommand(args: string[]): Promise<number> {
     out: values.out,
     seed,
     suiteDeadlineMs: deadline,
+    progress: consoleProgress(),
+  });
+}
+
+async function replayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { rig: { type: 'string' }, board: { type: 'string' }, out: { type: 'string' } },
+  });
+  const [file] = positionals;
+  if (!file || positionals.length > 1) throw argError('hil replay needs one reproducer FILE');
+  let recorded: { rig: string; board: string };
+  try {
+    recorded = loadReproducer(file);
+  } catch (error) {
+    process.stderr.write(`hil: ${(error as Error).message}\n`);
+    return EXIT.cannotRun;
+  }
+  process.env.HIL_FUZZ_REPLAY = resolve(file);
+  return run({
+    rig: values.rig ?? recorded.rig,
+    boards: [values.board ?? recorded.board],
+    suites: ['fuzz'],
+    out: values.out,
     progress: consoleProgress(),
   });
 }

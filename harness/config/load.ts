@@ -36,6 +36,15 @@ export interface BoardProfile {
   crash: RegExp[];
   resetReasons: Partial<Record<'power-on' | 'brown-out' | 'software' | 'watchdog', number[]>>;
   actions: Record<string, string>;
+  fuzz: {
+    commands: string[];
+    samples: string[];
+    exclude: string[];
+    dictionary: string[];
+    caseDeadlineMs?: number;
+    cases?: number;
+    seconds?: number;
+  };
 }
 
 export interface LoadedRig {
@@ -85,6 +94,17 @@ export function loadProfile(file: string): BoardProfile {
         }
       : undefined,
     baud: config.console?.baud,
+    fuzz: {
+      commands: config.fuzz?.commands ?? [],
+      samples: config.fuzz?.samples ?? [],
+      exclude: config.fuzz?.exclude ?? [],
+      dictionary: config.fuzz?.dictionary ?? [],
+      ...(config.fuzz?.['case-deadline'] !== undefined
+        ? { caseDeadlineMs: parseDuration(config.fuzz['case-deadline']) }
+        : {}),
+      ...(config.fuzz?.cases !== undefined ? { cases: config.fuzz.cases } : {}),
+      ...(config.fuzz?.seconds !== undefined ? { seconds: config.fuzz.seconds } : {}),
+    },
     boot: {
       banner: pattern(config.boot.banner),
       ready: pattern(config.boot.ready),

@@ -107,6 +107,9 @@ export const VIRTUAL_FLAWS = [
   'boot-panic',
   'boot-countdown',
   'crash-long-arg',
+  'hang-on-token',
+  'oob-after-set',
+  'smp-length-reset',
   'no-version',
   'debug-command',
   'tls-no-verify',
@@ -122,6 +125,11 @@ export const VIRTUAL_FLAWS = [
   'counter-ignored',
 ] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
+
+const FuzzCases = Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'cases per target at most' });
+const FuzzSeconds = Type.Integer({ minimum: 1, maximum: 86_400, description: 'seconds per target at most' });
+const HostPort = (description: string) =>
+  Type.String({ pattern: '^[A-Za-z0-9.:\\[\\]-]{1,253}:[0-9]{1,5}$', description: `${description}: host:port` });
 
 const ImageFile = (description: string) =>
   Type.String({ minLength: 1, description: `${description}: a file beside the rig file, or "auto" on a virtual rig` });
@@ -185,6 +193,23 @@ export const BoardWiring = Type.Object(
       ),
     ),
     rollback: Type.Optional(Rollback),
+    fuzz: Type.Optional(
+      Type.Object(
+        {
+          cases: Type.Optional(FuzzCases),
+          seconds: Type.Optional(FuzzSeconds),
+          tcp: Type.Optional(HostPort('a TCP service of the board to fuzz')),
+          udp: Type.Optional(HostPort('a UDP port of the board to fuzz')),
+          samples: Type.Optional(
+            Type.Array(Type.String({ maxLength: 4096 }), {
+              maxItems: 64,
+              description: 'messages the network service takes (latin1 text), for the mutators to start from',
+            }),
+          ),
+        },
+        { ...Strict, description: 'the fuzz suite on this board: budget and network targets' },
+      ),
+    ),
     'boot-uart': Type.Optional(
       Type.Object(
         {
@@ -314,6 +339,42 @@ export const Profile = Type.Object(
           ),
         },
         { ...Strict, description: 'what the debug-interfaces suite tries on this board' },
+      ),
+    ),
+    fuzz: Type.Optional(
+      Type.Object(
+        {
+          commands: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+              maxItems: 64,
+              description:
+                'command shapes as help prints them ("cfg set <key> <value>"), besides those harvested from help',
+            }),
+          ),
+          samples: Type.Optional(
+            Type.Array(Type.String({ maxLength: 1024 }), {
+              maxItems: 64,
+              description: 'console lines to mutate besides the grammar (a REPL: "print(1)", "import os")',
+            }),
+          ),
+          exclude: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
+              maxItems: 64,
+              description:
+                'commands never to send, besides reboot, reset, ota, erase and the like (which are left out anyway)',
+            }),
+          ),
+          dictionary: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+              maxItems: 256,
+              description: 'tokens the mutators insert, besides the built-in ones',
+            }),
+          ),
+          'case-deadline': Type.Optional({ ...Duration, description: 'how long one case may take to come back' }),
+          cases: Type.Optional(FuzzCases),
+          seconds: Type.Optional(FuzzSeconds),
+        },
+        { ...Strict, description: 'how the fuzz suite talks to this firmware' },
       ),
     ),
     liveness: Type.Optional(

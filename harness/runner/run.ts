@@ -272,7 +272,10 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   job.progress.suiteStart(job.board, job.suite);
   const tap = createWriteStream(tapFile);
   const stderr = createWriteStream(join(boardDir, `${job.suite}.stderr.log`));
-  const { parser, done } = tapResults((check) => job.progress.check(job.board, job.suite, check));
+  const { parser, done } = tapResults(
+    (check) => job.progress.check(job.board, job.suite, check),
+    (text) => job.progress.info(`  ${job.board} ... ${text}`),
+  );
   // The suite watches its stdin: when this process dies, the pipe closes and the suite stops.
   const child = spawn(process.execPath, ['--import', 'tsx', job.file], {
     cwd: PROJECT_ROOT,

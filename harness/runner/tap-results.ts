@@ -39,7 +39,10 @@ function toCheck(result: Result, prefix: string): Check {
 }
 
 /** A parser fed with the suite's stdout as it arrives; `done` resolves when the stream ends. */
-export function tapResults(onCheck: (check: Check) => void = () => undefined): {
+export function tapResults(
+  onCheck: (check: Check) => void = () => undefined,
+  onProgress: (text: string) => void = () => undefined,
+): {
   parser: Parser;
   done: Promise<SuiteOutcome>;
 } {
@@ -61,6 +64,11 @@ export function tapResults(onCheck: (check: Check) => void = () => undefined): {
   };
   const parser = new Parser();
   watch(parser, '');
+  // A suite's progress lines are TAP comments: `# progress: ...`.
+  parser.on('comment', (line: string) => {
+    const m = /^#\s*progress: (.*)$/.exec(line.trim());
+    if (m) onProgress(m[1]!.slice(0, 300));
+  });
   parser.on('bailout', (reason: string) => (bailout = reason || 'bailed out'));
   const done = new Promise<SuiteOutcome>((resolve) => {
     parser.on('complete', (final: { plan: { end: number | null } }) => {

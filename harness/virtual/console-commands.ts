@@ -11,12 +11,18 @@ const MAX_ARG = 32;
 /** The ota command takes a URL: its argument may be longer. */
 const MAX_URL = 200;
 
-export type CommandResult = { output: string } | { panic: { cause: string; pc: string } } | { reboot: string };
+export type CommandResult =
+  | { output: string }
+  | { panic: { cause: string; pc: string } }
+  | { reboot: string }
+  | { hang: true };
 
 export interface CommandContext {
   flaws: readonly VirtualFlaw[];
   version: string;
   settings: Map<string, string>;
+  /** What the oob-after-set flaw remembers between commands: the last one set a negative index. */
+  session: { negativeIndex: boolean };
   tls?: { caCert: string; pinSha256: string };
   readMemory(address: number, length: number): Buffer | undefined;
   /** ESP-IDF OTA, on boards built with OTA partitions. */
@@ -41,6 +47,10 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
   if (!parsed.ok) return say(`error: ${parsed.error}\r\n`);
   const [command, ...args] = parsed.argv;
   if (command === undefined) return undefined;
+  const negativeIndex = ctx.session.negativeIndex;
+  ctx.session.negativeIndex = false;
+  // The flaw: a printf-style logger handed the user's text as its format; %n spins it forever.
+  if (ctx.flaws.includes('hang-on-token') && args.some((a) => a.includes('%n'))) return { hang: true };
   const limit = command === 'ota' ? MAX_URL : MAX_ARG;
   const longArg = args.find((a) => a.length > limit);
   if (longArg !== undefined) {
@@ -57,6 +67,11 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
     case 'reboot':
       return { reboot: 'Rebooting...\r\n' };
     case 'cfg':
+      // The flaw: `cfg set` keeps a negative value as a table index, and the next `cfg get` reads through it.
+      if (ctx.flaws.includes('oob-after-set')) {
+        if (args[0] === 'get' && negativeIndex) return { panic: { cause: 'LoadProhibited', pc: '0x400d2b10' } };
+        ctx.session.negativeIndex = args[0] === 'set' && /^-\d+$/.test(args[2] ?? '');
+      }
       return say(config(ctx.settings, args));
     case 'tlsprobe':
       return say(await tlsProbe(ctx, args));

@@ -39,7 +39,7 @@ const FLASH_STRAPPING = 'boot:0x13 (SPI_FAST_FLASH_BOOT)';
  * `busy`: running a command; input is dropped, as on a UART with no flow control. `download`: the ROM
  * loader. `countdown`: the boot-countdown flaw's window, in which a key stops the boot at `bootloader`.
  */
-type State = 'off' | 'reset' | 'booting' | 'running' | 'busy' | 'download' | 'countdown' | 'bootloader';
+type State = 'off' | 'reset' | 'booting' | 'running' | 'busy' | 'hung' | 'download' | 'countdown' | 'bootloader';
 /** How long the boot-countdown flaw waits for a key, as a bootloader's autoboot delay does. */
 const COUNTDOWN_MS = 400;
 
@@ -73,6 +73,7 @@ export class VirtualFirmware {
   private lastWasCr = false;
   private uptimeBase = 0;
   private readonly settings = new Map<string, string>();
+  private readonly session = { negativeIndex: false };
   private strapHeld = false;
   private rom = new SlipDecoder(4096);
   /** An SMP frame being read from the console (a line that began with its marker). */
@@ -372,6 +373,7 @@ export class VirtualFirmware {
         flaws: this.options.flaws,
         version: this.version,
         settings: this.settings,
+        session: this.session,
         ...(this.options.tls ? { tls: this.options.tls } : {}),
         readMemory: (address, length) => this.readMemory(address, length),
         ...(this.storage?.otaCommands ? { ota: this.storage.otaCommands } : {}),
@@ -380,6 +382,10 @@ export class VirtualFirmware {
     );
     if (!result) return;
     if ('panic' in result) return this.panic(g, result.panic.cause, result.panic.pc);
+    if ('hang' in result) {
+      this.state = 'hung'; // reads nothing and answers nothing until power is cut
+      return;
+    }
     if ('reboot' in result) {
       await this.print(g, result.reboot);
       return this.boot(0xc);

@@ -12,6 +12,7 @@ import {
   IMAGE_CMD,
   OP,
   OS_CMD,
+  SmpFrameError,
   type SmpPacket,
 } from '../wire/smp.ts';
 import { IMAGE_MAGIC } from '../wire/mcuboot-image.ts';
@@ -35,6 +36,8 @@ export class SmpServer {
     private readonly mcuboot: Mcuboot,
     private readonly send: (frame: Buffer) => void,
     private readonly reset: () => void,
+    /** The smp-length-reset flaw: a header whose length disagrees with its body resets the board. */
+    private readonly onBadLength?: () => void,
   ) {}
 
   /** One console line that started with an SMP marker. */
@@ -48,8 +51,9 @@ export class SmpServer {
       const { group, sequence, id } = request.header;
       for (const frame of encodeFrames(encodePacket({ op: request.header.op + 1, group, sequence, id }, reply)))
         this.send(frame);
-    } catch {
+    } catch (error) {
       // A frame that does not decode is dropped; the client's deadline tells it.
+      if (error instanceof SmpFrameError && error.code === 'bad-length' && packet) this.onBadLength?.();
     }
   }
 

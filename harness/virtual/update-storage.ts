@@ -33,7 +33,12 @@ export class UpdateStorage {
   ) {
     if (options.kind === 'mcuboot') {
       this.mcuboot = new Mcuboot(options.primary, createPublicKey(options.trustedKey), flaws);
-      this.smp = new SmpServer(this.mcuboot, io.send, io.reset);
+      this.smp = new SmpServer(
+        this.mcuboot,
+        io.send,
+        io.reset,
+        flaws.includes('smp-length-reset') ? io.reset : undefined,
+      );
     } else {
       const ota = new EspOtaSlots(options.image, options.keyDigest, flaws);
       this.ota = ota;

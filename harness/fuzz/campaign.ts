@@ -1,0 +1,212 @@
+/**
+ * A campaign: cases 0, 1, 2, ... of one target until the case or time budget is spent. After each
+ * case the monitors look; every K cases the liveness probe runs, and a dead board is bisected back
+ * to the first case after which it no longer answered. On a failure the board is restarted (QMP
+ * reset, power cycle, or its reboot action: never a fixed sleep, always its ready line), the case
+ * is replayed to confirm it (one that does not come back is flaky, and reported as such), the cases
+ * before it are tried when it alone does not reproduce, the bytes are minimized with ddmin, and a
+ * reproducer is kept.
+ */
+import type { Board } from '../board.ts';
+import { type CaseSource, caseBytes } from './cases.ts';
+import { ddmin } from './minimize.ts';
+import type { Finding, Monitor } from './monitors.ts';
+import type { Target } from './targets.ts';
+
+export interface Budget {
+  cases: number;
+  seconds: number;
+  /** Liveness every this many cases. */
+  livenessEvery: number;
+  /** Restarts a minimization may spend on one failure. */
+  minimizeTests: number;
+}
+
+export interface Failure {
+  index: number;
+  finding: Finding;
+  confirmed: boolean;
+  /** The cases before it that it needs (indexes), when it alone did not reproduce. */
+  preamble: number[];
+  bytes: Buffer;
+  minimized: Buffer;
+}
+
+export interface CampaignResult {
+  cases: number;
+  seconds: number;
+  failures: Failure[];
+  /** Set when the campaign could not go on: the board did not come back after a restart. */
+  stopped?: string;
+  synopsis: string[];
+}
+
+export interface Progress {
+  cases: number;
+  failures: number;
+  casesPerSecond: number;
+  last?: string;
+}
+
+const HISTORY = 8;
+/** A board that keeps failing is not worth more than this many failures in one campaign. */
+const MAX_FAILURES = 5;
+
+export class Campaign {
+  private readonly history: number[] = [];
+
+  constructor(
+    private readonly board: Board,
+    private readonly target: Target,
+    private readonly source: CaseSource,
+    private readonly monitors: Monitor[],
+    private readonly budget: Budget,
+    private readonly onProgress: (p: Progress) => void = () => undefined,
+  ) {}
+
+  async run(): Promise<CampaignResult> {
+    const started = Date.now();
+    const failures: Failure[] = [];
+    const seen = new Set<string>();
+    let index = 0;
+    let stopped: string | undefined;
+    const elapsed = () => (Date.now() - started) / 1000;
+    for (; index < this.budget.cases && elapsed() < this.budget.seconds; index++) {
+      let finding = await this.one(index);
+      if (!finding && (index + 1) % this.budget.livenessEvery === 0) finding = await this.alive();
+      this.history.push(index);
+      if (this.history.length > HISTORY) this.history.shift();
+      if (index % 25 === 0 || finding)
+        this.onProgress({
+          cases: index + 1,
+          failures: failures.length,
+          casesPerSecond: (index + 1) / Math.max(elapsed(), 0.001),
+          last: finding?.signature,
+        });
+      if (!finding) continue;
+      const failure = await this.investigate(index, finding).catch((error: Error) => {
+        stopped = error.message;
+        return undefined;
+      });
+      if (stopped) break;
+      if (failure && !seen.has(failure.finding.signature)) failures.push(failure);
+      if (failure) seen.add(failure.finding.signature);
+      this.history.length = 0;
+      if (failures.length >= MAX_FAILURES) break;
+    }
+    return {
+      cases: index,
+      seconds: elapsed(),
+      failures,
+      ...(stopped ? { stopped } : {}),
+      synopsis: this.monitors.map((m) => m.synopsis()),
+    };
+  }
+
+  private one(index: number, bytes = caseBytes(this.source, index)): Promise<Finding | undefined> {
+    return sendCase(this.target, this.monitors, index, bytes);
+  }
+
+  private alive(): Promise<Finding | undefined> {
+    return askAlive(this.monitors);
+  }
+
+  private restart(step: string): Promise<void> {
+    return restartBoard(this.board, this.monitors, step);
+  }
+
+  private async reproduces(preamble: number[], bytes: Buffer, finding: Finding): Promise<boolean> {
+    const seen = await replay(
+      this.board,
+      this.target,
+      this.monitors,
+      preamble.map((i) => caseBytes(this.source, i)),
+      bytes,
+      finding,
+    );
+    return seen?.signature === finding.signature;
+  }
+
+  private async investigate(index: number, finding: Finding): Promise<Failure | undefined> {
+    const bytes = caseBytes(this.source, index);
+    const before = this.history.filter((i) => i < index);
+    const tests = { tests: this.budget.minimizeTests };
+    let preamble: number[] = [];
+    let confirmed = await this.reproduces([], bytes, finding);
+    if (!confirmed && before.length > 0 && (await this.reproduces(before, bytes, finding))) {
+      confirmed = true;
+      preamble = await ddmin(before, (subset) => this.reproduces(subset, bytes, finding), tests);
+    }
+    if (!confirmed && finding.kind === 'dead') {
+      // A board found dead at a liveness probe: the case that killed it is one of those since the last probe.
+      for (const i of before) {
+        if (await this.reproduces([], caseBytes(this.source, i), finding)) {
+          await this.restart('fuzz: after the bisect');
+          return this.investigate(i, finding);
+        }
+      }
+    }
+    let minimized = bytes;
+    if (confirmed) {
+      const units = [...bytes];
+      const kept = await ddmin(units, (subset) => this.reproduces(preamble, Buffer.from(subset), finding), tests);
+      minimized = Buffer.from(kept);
+    }
+    await this.restart('fuzz: restart after a failure');
+    return { index, finding, confirmed, preamble, bytes, minimized };
+  }
+}
+
+/** Send one case and ask every monitor; the first finding counts. */
+export async function sendCase(
+  target: Target,
+  monitors: Monitor[],
+  index: number,
+  bytes: Buffer,
+): Promise<Finding | undefined> {
+  for (const m of monitors) m.preSend?.(index);
+  const fromTarget = await target.send(bytes);
+  // A crash or a reboot explains a prompt that never came: the monitors speak first.
+  for (const m of monitors) {
+    const finding = m.postSend(index);
+    if (finding) return finding;
+  }
+  return fromTarget;
+}
+
+export async function askAlive(monitors: Monitor[]): Promise<Finding | undefined> {
+  for (const m of monitors) {
+    const finding = await m.alive?.();
+    if (finding) return finding;
+  }
+  return undefined;
+}
+
+/** Restart the board to its ready line; a board that does not come back ends the campaign. */
+export async function restartBoard(board: Board, monitors: Monitor[], step: string): Promise<void> {
+  const boot = await board.restart(step);
+  for (const m of monitors) m.restarted();
+  if (!boot.ready) throw new Error(`${step}: the board did not come back to its ready line after a restart`);
+}
+
+/**
+ * On a freshly restarted board: the preamble's cases, then `bytes`; what was seen. A different
+ * failure on the way is returned as it is (it is not the one looked for).
+ */
+export async function replay(
+  board: Board,
+  target: Target,
+  monitors: Monitor[],
+  preamble: Buffer[],
+  bytes: Buffer,
+  looking: Finding,
+): Promise<Finding | undefined> {
+  await restartBoard(board, monitors, 'fuzz: restart for a replay');
+  for (const before of preamble) {
+    const on = await sendCase(target, monitors, -1, before);
+    if (on) return on;
+  }
+  const seen = await sendCase(target, monitors, -1, bytes);
+  if (seen || (looking.kind !== 'dead' && looking.kind !== 'hang')) return seen;
+  return askAlive(monitors);
+}

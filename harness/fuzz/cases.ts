@@ -1,0 +1,107 @@
+/**
+ * What case N sends, from (seed, N) alone. Console cases are lines from the device's grammar, or
+ * AFL havoc over earlier lines of the grammar; SMP cases are requests mutated inside the packet and
+ * re-framed (length, CRC and base64 recomputed, so they reach the device's SMP code), or frames
+ * mutated as they are (so they test the framing); datagram cases are havoc over the rig's samples.
+ */
+import { encodeFrames, encodePacket, GROUP, IMAGE_CMD, OP, OS_CMD } from '../wire/smp.ts';
+import { generateLine, type CommandShape } from './grammar.ts';
+import { havoc } from './mutators.ts';
+import { caseRng, type Rng } from './prng.ts';
+
+export type TargetKind = 'console' | 'smp' | 'tcp' | 'udp';
+
+export interface CaseSource {
+  seed: number;
+  target: TargetKind;
+  /** Console: the commands harvested from help and the profile. */
+  commands: CommandShape[];
+  dictionary: Buffer[];
+  /** Network targets: sample messages the rig gives (havoc starts from them). */
+  samples: Buffer[];
+  maxLength: number;
+}
+
+/** Tokens every console campaign knows: format strings, escapes, and separators parsers trip on. */
+export const BUILT_IN_TOKENS = [
+  '%n',
+  '%s',
+  '%x',
+  '\\',
+  '"',
+  "'",
+  '\x1b[',
+  '\x00',
+  '\xff',
+  ';',
+  '|',
+  '$(',
+  '`',
+  '..',
+  '0x',
+  '-1',
+].map((t) => Buffer.from(t, 'latin1'));
+
+export function caseBytes(source: CaseSource, index: number): Buffer {
+  const rng = caseRng(source.seed, index);
+  switch (source.target) {
+    case 'console':
+      return consoleCase(source, rng);
+    case 'smp':
+      return smpCase(source, rng);
+    default:
+      return havoc(source.samples.length > 0 ? rng.pick(source.samples) : rng.bytes(16), rng, {
+        dictionary: source.dictionary,
+        corpus: source.samples,
+        maxLength: source.maxLength,
+      });
+  }
+}
+
+function consoleCase(source: CaseSource, rng: Rng): Buffer {
+  const context = { dictionary: source.dictionary, corpus: source.samples, maxLength: source.maxLength };
+  const samples = source.samples;
+  if (source.commands.length === 0 || (samples.length > 0 && rng.chance(30))) {
+    // No grammar (a REPL): the profile's sample lines, mutated; or bytes, where there are none either.
+    const base = samples.length > 0 ? rng.pick(samples) : rng.bytes(1 + rng.below(16));
+    return rng.chance(20) ? base : havoc(base, rng, context);
+  }
+  const line = Buffer.from(generateLine(rng, source.commands, source.dictionary), 'latin1');
+  // Most cases are grammar lines; the rest are havoc over one, spliced with another.
+  if (rng.chance(70)) return line.subarray(0, source.maxLength);
+  const other = Buffer.from(generateLine(rng, source.commands, source.dictionary), 'latin1');
+  return havoc(line, rng, { ...context, corpus: [other] });
+}
+
+/** Requests that change nothing for good: echo, image list, an upload chunk out of place, a state write for no image. */
+function smpRequest(rng: Rng): Buffer {
+  const sequence = rng.below(256);
+  switch (rng.below(4)) {
+    case 0:
+      return encodePacket(
+        { op: OP.WRITE, group: GROUP.OS, sequence, id: OS_CMD.ECHO },
+        { d: rng.bytes(1 + rng.below(24)).toString('hex') },
+      );
+    case 1:
+      return encodePacket({ op: OP.READ, group: GROUP.IMAGE, sequence, id: IMAGE_CMD.STATE }, {});
+    case 2:
+      return encodePacket(
+        { op: OP.WRITE, group: GROUP.IMAGE, sequence, id: IMAGE_CMD.UPLOAD },
+        { off: 1 + rng.below(4096), data: rng.bytes(rng.below(64)) },
+      );
+    default:
+      return encodePacket(
+        { op: OP.WRITE, group: GROUP.IMAGE, sequence, id: IMAGE_CMD.STATE },
+        { hash: rng.bytes(32), confirm: false },
+      );
+  }
+}
+
+function smpCase(source: CaseSource, rng: Rng): Buffer {
+  const context = { dictionary: source.dictionary, corpus: [] as Buffer[], maxLength: 2048 };
+  const packet = smpRequest(rng);
+  if (rng.chance(70)) return Buffer.concat(encodeFrames(havoc(packet, rng, context)));
+  // In the framing: the frame lines themselves, newlines kept so each still ends as a frame.
+  const frames = encodeFrames(packet).map((f) => havoc(f.subarray(0, -1), rng, { ...context, maxLength: 126 }));
+  return Buffer.concat(frames.map((f) => Buffer.concat([f.filter((b) => b !== 0x0a), Buffer.from('\n')])));
+}

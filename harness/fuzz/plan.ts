@@ -1,0 +1,110 @@
+/**
+ * What a board's campaigns will be: the budget (CLI over rig over profile over the default of about
+ * a minute a board), the console's grammar harvested from its `help` and the profile, the
+ * dictionary, and which targets the board has (and why not, for those it lacks).
+ */
+import type { Board } from '../board.ts';
+import { matchableText } from '../console/escape.ts';
+import { BUILT_IN_TOKENS, type CaseSource } from './cases.ts';
+import { type CommandShape, harvestCommands } from './grammar.ts';
+
+export type FuzzTargetName = 'console' | 'smp' | 'network';
+
+export interface FuzzPlan {
+  seed: number;
+  cases: number;
+  /** Seconds for each target. */
+  seconds: number;
+  caseDeadlineMs: number;
+  commands: CommandShape[];
+  dictionary: Buffer[];
+  samples: { console: Buffer[]; network: Buffer[] };
+  network?: { kind: 'tcp' | 'udp'; host: string; port: number };
+  skip: Partial<Record<FuzzTargetName, string>>;
+}
+
+const DEFAULT_SECONDS = 60;
+const DEFAULT_CASES = 100_000;
+const DEFAULT_CASE_DEADLINE_MS = 2000;
+
+function envNumber(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a whole number above 0, not ${value}`);
+  return n;
+}
+
+/** The board's own help text, freshly booted: what it says between `help` and its next prompt. */
+async function helpLines(board: Board): Promise<string[]> {
+  if (!board.profile.prompt) return [];
+  const boot = await board.restart('fuzz: boot to read help');
+  if (!boot.ready) return [];
+  try {
+    const answer = await board.action('help', {});
+    return answer.lines;
+  } catch {
+    const mark = await board.command('help', 'fuzz: help').catch(() => undefined);
+    if (mark === undefined) return [];
+    await board.console
+      .expect(board.profile.prompt, { timeout: 3000, step: 'fuzz: help', allowCrash: true })
+      .catch(() => undefined);
+    return board.console.linesSince(mark).map(matchableText);
+  }
+}
+
+function hostPort(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
+}
+
+export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
+  const rig = board.wiring.fuzz ?? {};
+  const profile = board.profile.fuzz;
+  const targets = [true, board.rollback?.path === 'smp', rig.tcp !== undefined || rig.udp !== undefined].filter(
+    Boolean,
+  );
+  const total = envNumber('HIL_FUZZ_SECONDS') ?? rig.seconds ?? profile.seconds ?? DEFAULT_SECONDS;
+  const help = await helpLines(board);
+  const commands = harvestCommands([...help, ...profile.commands], profile.exclude);
+  const network = rig.tcp
+    ? { kind: 'tcp' as const, ...hostPort(rig.tcp) }
+    : rig.udp
+      ? { kind: 'udp' as const, ...hostPort(rig.udp) }
+      : undefined;
+  return {
+    seed,
+    cases: envNumber('HIL_FUZZ_CASES') ?? rig.cases ?? profile.cases ?? DEFAULT_CASES,
+    seconds: Math.max(1, Math.floor(total / targets.length)),
+    caseDeadlineMs: profile.caseDeadlineMs ?? DEFAULT_CASE_DEADLINE_MS,
+    commands,
+    dictionary: [
+      ...BUILT_IN_TOKENS,
+      ...profile.dictionary.map((t) => Buffer.from(t, 'latin1')),
+      ...commands.map((c) => Buffer.from(c.name, 'latin1')),
+    ],
+    samples: {
+      console: profile.samples.map((s) => Buffer.from(s, 'latin1')),
+      network: (rig.samples ?? []).map((s) => Buffer.from(s, 'latin1')),
+    },
+    ...(network ? { network } : {}),
+    skip: {
+      ...(board.rollback?.path === 'smp'
+        ? {}
+        : { smp: 'the board has no mcumgr SMP path (rollback.path: smp in the rig)' }),
+      ...(network ? {} : { network: 'the rig names no network port for this board (fuzz.tcp or fuzz.udp)' }),
+    },
+  };
+}
+
+export function sourceFor(plan: FuzzPlan, target: FuzzTargetName): CaseSource {
+  const kind = target === 'network' ? plan.network!.kind : target;
+  return {
+    seed: plan.seed,
+    target: kind,
+    commands: plan.commands,
+    dictionary: plan.dictionary,
+    samples: target === 'network' ? plan.samples.network : plan.samples.console,
+    maxLength: target === 'console' ? 240 : 1024,
+  };
+}

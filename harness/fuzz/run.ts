@@ -1,0 +1,110 @@
+/**
+ * The fuzz suite's two jobs on a board: a campaign on one target (a fresh boot, the firmware's
+ * fingerprint, the campaign, a reproducer for each failure), and a replay of a reproducer.
+ */
+import type { Board } from '../board.ts';
+import type { BootRecord } from '../boot-record.ts';
+import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
+import { Campaign, type CampaignResult, replay } from './campaign.ts';
+import { standardMonitors } from './monitors.ts';
+import { type FuzzPlan, type FuzzTargetName, sourceFor } from './plan.ts';
+import { firmwareFingerprint, loadReproducer, type SavedFailure, saveReproducer } from './reproducer.ts';
+import { consoleTarget, smpTarget, type Target, tcpTarget, udpTarget } from './targets.ts';
+
+const LIVENESS_EVERY = 50;
+const MINIMIZE_TESTS = 40;
+
+function targetFor(board: Board, kind: string, deadlineMs: number, network?: FuzzPlan['network']): Target {
+  if (kind === 'console') return consoleTarget(board, deadlineMs, board.rollback?.path === 'smp');
+  if (kind === 'smp') return smpTarget(board, deadlineMs);
+  if (!network) throw board.failure('fuzz', 'a network port in the rig (fuzz.tcp or fuzz.udp)', 'none');
+  return kind === 'tcp' ? tcpTarget(network.host, network.port, deadlineMs) : udpTarget(network.host, network.port);
+}
+
+const fingerprintOf = (board: Board, boot: BootRecord) =>
+  firmwareFingerprint(
+    boot.lines.find((l) => board.profile.boot.banner.test(l)),
+    boot.version,
+  );
+
+export interface FuzzResult extends CampaignResult {
+  seed: number;
+  reproducers: SavedFailure[];
+}
+
+export async function runFuzzCampaign(
+  board: Board,
+  rigFile: string,
+  plan: FuzzPlan,
+  target: FuzzTargetName,
+  progress: (text: string) => void,
+): Promise<FuzzResult> {
+  const source = sourceFor(plan, target);
+  const sender = targetFor(board, source.target, plan.caseDeadlineMs, plan.network);
+  const monitors = standardMonitors(board, plan.caseDeadlineMs);
+  const boot = await board.restart(`fuzz ${target}: restart`);
+  if (!boot.ready)
+    return {
+      seed: plan.seed,
+      cases: 0,
+      seconds: 0,
+      failures: [],
+      reproducers: [],
+      synopsis: [],
+      stopped: 'the board did not boot to its ready line before the campaign',
+    };
+  for (const m of monitors) m.restarted();
+  const firmware = fingerprintOf(board, boot);
+  const campaign = new Campaign(
+    board,
+    sender,
+    source,
+    monitors,
+    { cases: plan.cases, seconds: plan.seconds, livenessEvery: LIVENESS_EVERY, minimizeTests: MINIMIZE_TESTS },
+    (p) =>
+      progress(
+        `fuzz ${target}: ${p.cases} cases, ${p.casesPerSecond.toFixed(0)}/s, ${p.failures} failures${p.last ? `, last: ${p.last}` : ''}`,
+      ),
+  );
+  const result = await campaign.run();
+  const reproducers = result.failures.map((f) =>
+    saveReproducer(board, rigFile, source, f, plan.caseDeadlineMs, firmware),
+  );
+  return { ...result, seed: plan.seed, reproducers };
+}
+
+/** Run a reproducer again on a restarted board: fail when it reproduces, pass when it does not. */
+export async function replayReproducer(board: Board, file: string, network?: FuzzPlan['network']): Promise<Outcome> {
+  let reproducer: ReturnType<typeof loadReproducer>;
+  try {
+    reproducer = loadReproducer(file);
+  } catch (error) {
+    return inconclusive((error as Error).message);
+  }
+  const target = targetFor(board, reproducer.target, reproducer.pacing.caseDeadlineMs, network);
+  const monitors = standardMonitors(board, reproducer.pacing.caseDeadlineMs);
+  const boot = await board.restart('replay: restart');
+  if (!boot.ready) return inconclusive('the board did not boot to its ready line, so nothing was replayed');
+  const firmware = fingerprintOf(board, boot);
+  const preamble = reproducer.preamble.map((p) => Buffer.from(p.bytes, 'base64'));
+  const seen = await replay(
+    board,
+    target,
+    monitors,
+    preamble,
+    Buffer.from(reproducer.bytes, 'base64'),
+    reproducer.finding,
+  );
+  const evidence = {
+    reproducer: file,
+    looking: reproducer.finding.signature,
+    seen: seen?.signature ?? 'nothing: the board took the input',
+    sent: reproducer.shown,
+    firmware: {
+      recorded: reproducer.firmware,
+      now: firmware,
+      same: firmware.banner === reproducer.firmware.banner && firmware.version === reproducer.firmware.version,
+    },
+  };
+  return seen?.signature === reproducer.finding.signature ? fail(evidence) : pass(evidence);
+}

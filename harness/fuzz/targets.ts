@@ -1,0 +1,100 @@
+/**
+ * Where cases go. Each target sends one case paced as the board needs (the console waits for the
+ * prompt to come back before the next line; boards with no flow control drop what they cannot
+ * read) and says when the board did not become ready again within the case deadline.
+ */
+import { connect } from 'node:net';
+import { createSocket } from 'node:dgram';
+import type { Board } from '../board.ts';
+import type { TargetKind } from './cases.ts';
+import type { Finding } from './monitors.ts';
+
+export interface Target {
+  kind: TargetKind;
+  /** Send one case; a Finding when the board did not come back from it in time. */
+  send(bytes: Buffer): Promise<Finding | undefined>;
+}
+
+/**
+ * A console line: CR and LF inside the case become spaces (one case is one line), the profile's line
+ * ending ends it. On a console that also carries SMP, its frame markers' first bytes (06, 04) become
+ * spaces too: a line the shell hands to SMP is the SMP target's work.
+ */
+export function consoleTarget(board: Board, deadlineMs: number, smpShared = false): Target {
+  const reserved = new Set([0x0a, 0x0d, ...(smpShared ? [0x04, 0x06] : [])]);
+  return {
+    kind: 'console',
+    async send(bytes) {
+      const line = Buffer.from(bytes.map((b) => (reserved.has(b) ? 0x20 : b)));
+      board.console.mark();
+      await board.console.write(Buffer.concat([line, Buffer.from(board.profile.lineEnding, 'latin1')]));
+      const prompt = board.profile.prompt;
+      if (!prompt) {
+        await board.console.waitQuiet(50, deadlineMs);
+        return undefined;
+      }
+      const waitPrompt = (step: string) =>
+        board.console
+          .expect(prompt, { timeout: deadlineMs, step, allowCrash: true })
+          .then(() => true)
+          .catch(() => false);
+      if (await waitPrompt('fuzz case: prompt')) return undefined;
+      // No prompt for this line (a line the shell took for something else): a hang only if an empty line gets none either.
+      await board.console.write(Buffer.from(board.profile.lineEnding, 'latin1'));
+      if (await waitPrompt('fuzz case: prompt for an empty line')) return undefined;
+      return { kind: 'hang', signature: `hang: no prompt within ${deadlineMs} ms, nor for an empty line` };
+    },
+  };
+}
+
+/** SMP frames on the console: a device may drop a bad frame without a word, so silence is not a finding here. */
+export function smpTarget(board: Board, deadlineMs: number): Target {
+  return {
+    kind: 'smp',
+    async send(bytes) {
+      board.console.mark();
+      await board.console.write(bytes);
+      await board.console.waitQuiet(30, Math.min(deadlineMs, 500));
+      return undefined;
+    },
+  };
+}
+
+/** A TCP service the rig names: a connection per case; one refused after others worked is a finding. */
+export function tcpTarget(host: string, port: number, deadlineMs: number): Target {
+  return {
+    kind: 'tcp',
+    send: (bytes) =>
+      new Promise((resolve) => {
+        const socket = connect({ host, port });
+        const done = (finding?: Finding) => {
+          socket.destroy();
+          resolve(finding);
+        };
+        socket.setTimeout(deadlineMs, () => done());
+        socket.on('connect', () => socket.end(bytes));
+        socket.on('data', () => undefined);
+        socket.on('close', () => done());
+        socket.on('error', (error: NodeJS.ErrnoException) =>
+          done(
+            error.code === 'ECONNREFUSED' ? { kind: 'dead', signature: `tcp ${port}: connection refused` } : undefined,
+          ),
+        );
+      }),
+  };
+}
+
+/** A UDP port the rig names: one datagram a case; liveness comes from the other monitors. */
+export function udpTarget(host: string, port: number): Target {
+  return {
+    kind: 'udp',
+    send: (bytes) =>
+      new Promise((resolve) => {
+        const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+        socket.send(bytes, port, host, () => {
+          socket.close();
+          resolve(undefined);
+        });
+      }),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * fuzz: malformed input on every way in that the board has (its console, SMP frames on it, a TCP or
+ * UDP service the rig names, USB control requests) never crashes, hangs or resets it. Campaigns are
+ * seeded: case N follows from (seed, N) alone, so any failure replays. A failure is confirmed on a
+ * restarted board, minimized, and kept as a reproducer that `hil replay FILE` runs again.
+ */
+import { existsSync } from 'node:fs';
+import {
+  defineSuite,
+  fail,
+  type FuzzPlan,
+  type FuzzResult,
+  fuzzPlan,
+  inconclusive,
+  type Outcome,
+  pass,
+  replayReproducer,
+  runFuzzCampaign,
+  skip,
+} from '../harness/index.ts';
+
+const survives = (target: string) => `survives malformed input on ${target} (no crash, hang or reset)`;
+
+export default defineSuite(
+  {
+    name: 'fuzz',
+    needs: ['console'],
+    checks: {
+      console: { title: survives('the console'), provisions: ['5.13-1', '5.9-2'] },
+      smp: { title: survives('mcumgr SMP'), provisions: ['5.13-1', '5.9-2'] },
+      network: { title: survives('the network ports the rig names'), provisions: ['5.13-1', '5.9-2', '5.6-1'] },
+      usb: { title: survives('USB control requests'), provisions: ['5.13-1', '5.9-2'] },
+      replay: { title: 'a reproducer given to hil replay no longer reproduces', provisions: ['5.13-1'] },
+    },
+  },
+  async ({ board, rig, seed, report, reportRest, progress }) => {
+    const reproducer = process.env.HIL_FUZZ_REPLAY;
+    if (reproducer) {
+      report('replay', await replayReproducer(board, reproducer, (await fuzzPlan(board, seed)).network));
+      return reportRest(skip('a replay run: no campaign'));
+    }
+    report('replay', skip('no reproducer to replay (hil replay FILE)'));
+    const plan: FuzzPlan = await fuzzPlan(board, seed);
+    for (const target of ['console', 'smp', 'network'] as const) {
+      const why = plan.skip[target];
+      if (why) {
+        report(target, skip(why));
+        continue;
+      }
+      report(target, verdict(await runFuzzCampaign(board, rig.file, plan, target, progress)));
+    }
+    report(
+      'usb',
+      skip(
+        board.usbIdentity
+          ? existsSync('/sys/bus/usb')
+            ? 'USB control-request fuzzing is not built yet'
+            : "this host has no USB subsystem (/sys/bus/usb), so the board's USB device cannot be reached"
+          : 'the rig names no USB identity for this board',
+      ),
+    );
+  },
+);
+
+function verdict(result: FuzzResult): Outcome {
+  const evidence = {
+    seed: result.seed,
+    cases: result.cases,
+    seconds: Number(result.seconds.toFixed(1)),
+    casesPerSecond: Number((result.cases / Math.max(result.seconds, 0.001)).toFixed(1)),
+    monitors: result.synopsis,
+    failures: result.reproducers,
+  };
+  // A failure seen once is a failure, flaky or not (its reproducer says which); a campaign cut short is not a pass.
+  if (result.reproducers.length > 0) return fail(evidence);
+  if (result.stopped) return inconclusive(result.stopped, evidence);
+  return pass(evidence);
+}
