@@ -70,6 +70,7 @@ function verdict(result: FuzzResult): Outcome {
     casesPerSecond: Number((result.cases / Math.max(result.seconds, 0.001)).toFixed(1)),
     monitors: result.synopsis,
     failures: result.reproducers,
+    ...(result.stopped ? { stopped: result.stopped } : {}),
   };
   // A failure seen once is a failure, flaky or not (its reproducer says which); a campaign cut short is not a pass.
   if (result.reproducers.length > 0) return fail(evidence);

@@ -11,8 +11,8 @@ import type { RunSummary } from '../harness/runner/summary.ts';
 const hil = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ['bin/hil.js', ...args], {
     encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, ...env },
+    timeout: 120_000,
+    env: { ...process.env, HIL_FUZZ_SECONDS: '3', ...env },
   });
 
 t.test('a broken rig file: exit 2, file:line:col and key path, no stack trace', async (t) => {
@@ -75,6 +75,7 @@ t.test('SIGTERM mid-run: supplies to the safe state, summary written with comple
   const out = t.testdir({});
   const child = spawn(process.execPath, ['bin/hil.js', 'run', '--rig', 'rigs/virtual.yaml', '--out', out], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HIL_FUZZ_SECONDS: '3' },
   });
   let stderr = '';
   await new Promise<void>((resolve) => {

@@ -49,6 +49,8 @@ export interface Progress {
 }
 
 const HISTORY = 8;
+/** How long a replay waits for the board to go quiet before it looks again (a reset's banner is late). */
+const SETTLE_MS = 150;
 /** A board that keeps failing is not worth more than this many failures in one campaign. */
 const MAX_FAILURES = 5;
 
@@ -84,15 +86,16 @@ export class Campaign {
           last: finding?.signature,
         });
       if (!finding) continue;
-      const failure = await this.investigate(index, finding).catch((error: Error) => {
+      const failure = await this.investigate(index, finding).catch((error: Error): Failure => {
+        // The board did not come back: what was seen is kept, unconfirmed, and the campaign ends.
         stopped = error.message;
-        return undefined;
+        const bytes = caseBytes(this.source, index);
+        return { index, finding, confirmed: false, preamble: [], bytes, minimized: bytes };
       });
-      if (stopped) break;
       if (failure && !seen.has(failure.finding.signature)) failures.push(failure);
       if (failure) seen.add(failure.finding.signature);
       this.history.length = 0;
-      if (failures.length >= MAX_FAILURES) break;
+      if (stopped || failures.length >= MAX_FAILURES) break;
     }
     return {
       cases: index,
@@ -133,6 +136,14 @@ export class Campaign {
     const tests = { tests: this.budget.minimizeTests };
     let preamble: number[] = [];
     let confirmed = await this.reproduces([], bytes, finding);
+    // Output lags input: a reboot or crash seen after case N may be case N-1's doing.
+    const previous = before.at(-1);
+    if (!confirmed && previous !== undefined && finding.kind !== 'hang') {
+      if (await this.reproduces([], caseBytes(this.source, previous), finding)) {
+        this.history.length = 0;
+        return this.investigate(previous, finding);
+      }
+    }
     if (!confirmed && before.length > 0 && (await this.reproduces(before, bytes, finding))) {
       confirmed = true;
       preamble = await ddmin(before, (subset) => this.reproduces(subset, bytes, finding), tests);
@@ -204,9 +215,17 @@ export async function replay(
   await restartBoard(board, monitors, 'fuzz: restart for a replay');
   for (const before of preamble) {
     const on = await sendCase(target, monitors, -1, before);
-    if (on) return on;
+    // A failure on the way is not this case's: it must come from the case itself.
+    if (on) return { ...on, signature: `${on.signature} (during the preamble)` };
   }
   const seen = await sendCase(target, monitors, -1, bytes);
-  if (seen || (looking.kind !== 'dead' && looking.kind !== 'hang')) return seen;
-  return askAlive(monitors);
+  if (seen) return seen;
+  if (looking.kind === 'dead' || looking.kind === 'hang') return askAlive(monitors);
+  // Output lags input (a reset's banner comes tens of milliseconds later): let the board settle, and look again.
+  await board.console.waitQuiet(SETTLE_MS, 4 * SETTLE_MS);
+  for (const m of monitors) {
+    const late = m.postSend(-1);
+    if (late) return late;
+  }
+  return undefined;
 }

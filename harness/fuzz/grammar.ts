@@ -55,7 +55,7 @@ function value(rng: Rng, dictionary: readonly Buffer[]): string {
     case 4:
       return 'A'.repeat(1 + rng.below(300));
     case 5:
-      return rng.pick(['%s%s%s', '%n', '%x%x%x%x', '%99999d', '{}', '${x}']);
+      return rng.pick(['%s%s%s', '%n', '%x%x%x%x', '%99999d', '{}', '\x24{x}']);
     case 6:
       return rng.pick(['"', "'", '\\', '"unterminated', '`id`', '$(id)', ';', '&&']);
     case 7:

@@ -91,7 +91,8 @@ export function saveReproducer(
     signature: failure.finding.signature,
     confirmed: failure.confirmed,
     caseIndex: failure.index,
-    minimized: reproducer.shown.slice(0, 200),
+    // As bytes: evidence is escaped once, where it is written.
+    minimized: failure.minimized.subarray(0, 200).toString('latin1'),
     preamble: failure.preamble,
     replay: `hil replay ${file}`,
   };

@@ -54,7 +54,7 @@ export function smpTarget(board: Board, deadlineMs: number): Target {
     async send(bytes) {
       board.console.mark();
       await board.console.write(bytes);
-      await board.console.waitQuiet(30, Math.min(deadlineMs, 500));
+      await board.console.waitQuiet(10, Math.min(deadlineMs, 500));
       return undefined;
     },
   };

@@ -228,6 +228,7 @@ export class VirtualFirmware {
     this.state = 'booting';
     this.line = '';
     this.smpLine = undefined;
+    this.storage?.smp?.restart();
     this.uptimeBase = Date.now();
     this.run(generation, () => this.bootSequence(generation, resetCode));
   }

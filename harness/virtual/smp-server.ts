@@ -29,7 +29,7 @@ interface Upload {
 }
 
 export class SmpServer {
-  private readonly decoder = new FrameDecoder();
+  private decoder = new FrameDecoder();
   private upload: Upload | undefined;
 
   constructor(
@@ -39,6 +39,12 @@ export class SmpServer {
     /** The smp-length-reset flaw: a header whose length disagrees with its body resets the board. */
     private readonly onBadLength?: () => void,
   ) {}
+
+  /** A reset: what was held in RAM (a half-received packet, an upload in progress) is gone. */
+  restart(): void {
+    this.decoder = new FrameDecoder();
+    this.upload = undefined;
+  }
 
   /** One console line that started with an SMP marker. */
   frame(line: string): void {

@@ -20,7 +20,8 @@ export function hilRun(args: string[], out: string, env: NodeJS.ProcessEnv = {},
   const run = spawnSync(process.execPath, ['bin/hil.js', 'run', ...args, '--out', out], {
     encoding: 'utf8',
     timeout,
-    env: { ...process.env, ...env },
+    // A fuzz campaign's default minute a board is for people; tests that want more say so.
+    env: { ...process.env, HIL_FUZZ_SECONDS: '3', ...env },
   });
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
   const result = (board: string, suite?: string) => {

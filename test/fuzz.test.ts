@@ -1,0 +1,93 @@
+// fuzz through `hil run` and `hil replay`: with a fixed seed each input-handling flaw of the virtual
+// board is found, confirmed on a restarted board and minimized; hardened survives; a reproducer
+// reproduces on the flawed board (exit 1) and not on the fixed one (exit 0); a board that dies ends
+// its campaign with the evidence instead of hanging it.
+import t from 'tap';
+import './helpers/children.ts';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hilRun } from './helpers/run.ts';
+
+interface Saved {
+  file: string;
+  signature: string;
+  confirmed: boolean;
+  minimized: string;
+  preamble: number[];
+}
+
+const out = t.testdir({});
+const started = Date.now();
+const run = hilRun(
+  ['--rig', 'test/fixtures/rigs/fuzz-flaws.yaml', '--suite', 'fuzz', '--seed', '75', '--fuzz-cases', '600'],
+  out,
+  { HIL_FUZZ_SECONDS: '60' },
+  600_000,
+);
+t.comment(`the campaigns took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const failures = (board: string, check: string) =>
+  (run.check(board, `fuzz/${check}`).evidence as { failures?: Saved[] }).failures ?? [];
+
+/** board -> the check that fails, what it must have seen, and the heart of the minimized input. */
+const FOUND: Record<string, { check: string; signature: RegExp; minimized: RegExp; preamble?: boolean }> = {
+  'crash-long-arg': { check: 'console', signature: /^crash: Guru Meditation/, minimized: /A{33}/ },
+  'hang-on-token': { check: 'console', signature: /^hang: no prompt/, minimized: /%n/ },
+  'oob-after-set': { check: 'console', signature: /^crash: Guru Meditation/, minimized: /^cfg get/, preamble: true },
+  'smp-length-reset': { check: 'smp', signature: /^reboot: rst:0xc/, minimized: /^\\x06\\t/ },
+};
+
+t.test('hardened survives the campaign on every target it has', async (t) => {
+  t.equal(run.check('hardened', 'fuzz/console').verdict, 'pass');
+  t.equal(run.check('hardened', 'fuzz/smp').verdict, 'pass');
+  t.match(run.check('hardened', 'fuzz/console').evidence, { seed: 75, cases: 600, failures: [] });
+  t.match(run.check('hardened', 'fuzz/network').reason, /names no network port/);
+  t.match(run.check('hardened', 'fuzz/usb').reason, /no USB identity/);
+});
+
+for (const [board, expected] of Object.entries(FOUND)) {
+  t.test(`${board}: found, confirmed, minimized, kept`, async (t) => {
+    t.same(run.having(board, 'fail'), [`fuzz/${expected.check}`], 'exactly the target with the flaw fails');
+    const [failure] = failures(board, expected.check);
+    t.ok(failure, 'a reproducer');
+    t.match(failure!.signature, expected.signature);
+    t.ok(failure!.confirmed, 'seen again on a restarted board');
+    t.match(failure!.minimized, expected.minimized);
+    if (expected.preamble) t.equal(failure!.preamble.length, 1, 'it needs the one case before it, and only that');
+    const saved = JSON.parse(readFileSync(join(out, failure!.file), 'utf8'));
+    t.match(saved, { format: 'hil-fuzz-reproducer/1', board, seed: 75, finding: { signature: failure!.signature } });
+  });
+}
+
+const replay = (file: string, ...args: string[]) =>
+  spawnSync(
+    process.execPath,
+    ['bin/hil.js', 'replay', file, '--out', mkdtempSync(join(tmpdir(), 'hil-replay-')), ...args],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+
+t.test('hil replay: reproduces on the flawed board (exit 1), not on the fixed one (exit 0)', async (t) => {
+  const file = join(out, failures('oob-after-set', 'console')[0]!.file);
+  const again = replay(file);
+  t.equal(again.status, 1, 'reproduced', { stderr: again.stderr.slice(-1500) });
+  t.match(again.stderr, /oob-after-set FAIL a reproducer given to hil replay no longer reproduces/);
+  const fixed = replay(file, '--board', 'hardened');
+  t.equal(fixed.status, 0, 'not reproduced on firmware without the flaw', { stderr: fixed.stderr.slice(-1500) });
+  const broken = replay(join(out, 'summary.json'));
+  t.equal(broken.status, 2, 'a file that is not a reproducer cannot run');
+  t.match(broken.stderr, /not a hil-fuzz-reproducer\/1 file/);
+});
+
+t.test('a board that dies and cannot be restarted ends its campaign, with what it saw', async (t) => {
+  const check = run.check('dies-unpowered', 'fuzz/console');
+  t.equal(check.verdict, 'fail', 'the hang it saw is a finding');
+  t.match(check.evidence, {
+    stopped: /did not come back|expected/,
+    failures: [{ signature: /^hang/, confirmed: false }],
+  });
+  t.notOk(run.result('dies-unpowered').error, 'the suite ended by itself, within its deadline');
+});
