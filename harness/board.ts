@@ -249,7 +249,8 @@ export class Board {
    * the profile's `reboot` action (the firmware's own restart, as esp_restart() after an OTA).
    */
   async restart(step: string): Promise<BootRecord> {
-    if (this.qemu) return this.reset(step);
+    // QEMU resets in place while it runs; when it does not (the board is off), power starts it.
+    if (this.qemu && (await this.qemu.status().catch(() => undefined)) !== undefined) return this.reset(step);
     if (this.power) return this.powerCycle(step);
     const template = this.profile.actions.reboot;
     if (template === undefined)

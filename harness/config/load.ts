@@ -39,6 +39,10 @@ export interface BoardProfile {
   fuzz: {
     commands: string[];
     samples: string[];
+    /** Crash signatures that are the firmware's answer to bad input here, by source. */
+    handled: string[];
+    reserved: string;
+    recover: string;
     exclude: string[];
     dictionary: string[];
     caseDeadlineMs?: number;
@@ -97,6 +101,9 @@ export function loadProfile(file: string): BoardProfile {
     fuzz: {
       commands: config.fuzz?.commands ?? [],
       samples: config.fuzz?.samples ?? [],
+      handled: config.fuzz?.handled ?? [],
+      reserved: config.fuzz?.reserved ?? '',
+      recover: config.fuzz?.recover ?? '\x03',
       exclude: config.fuzz?.exclude ?? [],
       dictionary: config.fuzz?.dictionary ?? [],
       ...(config.fuzz?.['case-deadline'] !== undefined

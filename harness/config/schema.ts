@@ -357,6 +357,27 @@ export const Profile = Type.Object(
               description: 'console lines to mutate besides the grammar (a REPL: "print(1)", "import os")',
             }),
           ),
+          reserved: Type.Optional(
+            Type.String({
+              maxLength: 32,
+              description:
+                'bytes this console gives a meaning of its own (MicroPython: Ctrl-A raw REPL, Ctrl-D soft reset, Ctrl-E paste mode): cases carry spaces instead',
+            }),
+          ),
+          recover: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 16,
+              description: 'what brings the console back to its prompt after a line it did not finish (default Ctrl-C)',
+            }),
+          ),
+          handled: Type.Optional(
+            Type.Array(Regex, {
+              maxItems: 32,
+              description:
+                "crash signatures that are, on this console, the firmware's own answer to bad input (a REPL's Traceback): not findings when fuzzing",
+            }),
+          ),
           exclude: Type.Optional(
             Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
               maxItems: 64,

@@ -138,7 +138,7 @@ export class Campaign {
     let confirmed = await this.reproduces([], bytes, finding);
     // Output lags input: a reboot or crash seen after case N may be case N-1's doing.
     const previous = before.at(-1);
-    if (!confirmed && previous !== undefined && finding.kind !== 'hang') {
+    if (!confirmed && previous !== undefined) {
       if (await this.reproduces([], caseBytes(this.source, previous), finding)) {
         this.history.length = 0;
         return this.investigate(previous, finding);

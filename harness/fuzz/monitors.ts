@@ -30,14 +30,18 @@ export interface Monitor {
   synopsis(): string;
 }
 
-/** The profile's crash signatures, which the console already matches on every line. */
+/**
+ * The profile's crash signatures, which the console already matches on every line, but for those
+ * the profile says are this firmware's answer to bad input (a REPL's Traceback).
+ */
 export function crashMonitor(board: Board): Monitor {
+  const handled = new Set(board.profile.fuzz.handled);
   let seen = board.console.crashes.length;
   let found = 0;
   return {
     name: 'crash signatures',
     postSend() {
-      const crash = board.console.crashes.slice(seen).at(0);
+      const crash = board.console.crashes.slice(seen).find((c) => !handled.has(c.signature.source));
       seen = board.console.crashes.length;
       if (!crash) return undefined;
       found++;

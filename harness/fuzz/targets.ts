@@ -9,6 +9,10 @@ import type { Board } from '../board.ts';
 import type { TargetKind } from './cases.ts';
 import type { Finding } from './monitors.ts';
 
+/** Silence this long with no prompt: the line is not coming back by itself. */
+const QUIET_MS = 250;
+const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+
 export interface Target {
   kind: TargetKind;
   /** Send one case; a Finding when the board did not come back from it in time. */
@@ -18,10 +22,17 @@ export interface Target {
 /**
  * A console line: CR and LF inside the case become spaces (one case is one line), the profile's line
  * ending ends it. On a console that also carries SMP, its frame markers' first bytes (06, 04) become
- * spaces too: a line the shell hands to SMP is the SMP target's work.
+ * spaces too (a line the shell hands to SMP is the SMP target's work), and so do the bytes the
+ * profile reserves (a REPL's mode switches).
  */
 export function consoleTarget(board: Board, deadlineMs: number, smpShared = false): Target {
-  const reserved = new Set([0x0a, 0x0d, ...(smpShared ? [0x04, 0x06] : [])]);
+  const reserved = new Set([
+    0x0a,
+    0x0d,
+    ...(smpShared ? [0x04, 0x06] : []),
+    ...Buffer.from(board.profile.fuzz.reserved, 'latin1'),
+  ]);
+  const recover = Buffer.from(`${board.profile.fuzz.recover}${board.profile.lineEnding}`, 'latin1');
   return {
     kind: 'console',
     async send(bytes) {
@@ -38,11 +49,19 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
           .expect(prompt, { timeout: deadlineMs, step, allowCrash: true })
           .then(() => true)
           .catch(() => false);
-      if (await waitPrompt('fuzz case: prompt')) return undefined;
-      // No prompt for this line (a line the shell took for something else): a hang only if an empty line gets none either.
-      await board.console.write(Buffer.from(board.profile.lineEnding, 'latin1'));
-      if (await waitPrompt('fuzz case: prompt for an empty line')) return undefined;
-      return { kind: 'hang', signature: `hang: no prompt within ${deadlineMs} ms, nor for an empty line` };
+      // The prompt, or the board going quiet without one (an unclosed bracket in a REPL, a line the
+      // shell took for something else): then the profile's recovery (Ctrl-C) and an empty line, which
+      // bring shells and REPLs back to their prompt. A hang only if they do not.
+      const prompted = waitPrompt('fuzz case: prompt');
+      const first = await Promise.race([
+        prompted.then((ok) => (ok ? 'prompt' : 'none')),
+        board.console.waitQuiet(QUIET_MS, deadlineMs).then(() => 'quiet'),
+      ]);
+      if (first === 'prompt' || (first === 'quiet' && (await Promise.race([prompted, delay(20, false)]))))
+        return undefined;
+      await board.console.write(recover);
+      if ((await prompted) || (await waitPrompt('fuzz case: prompt after Ctrl-C'))) return undefined;
+      return { kind: 'hang', signature: `hang: no prompt within ${deadlineMs} ms, nor after Ctrl-C` };
     },
   };
 }

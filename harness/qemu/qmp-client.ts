@@ -25,6 +25,8 @@ export class QmpClient {
     });
     const lines = createInterface({ input: socket });
     lines.on('line', (line) => client.onLine(line));
+    // readline re-emits its input's errors: the socket's own listener reports them.
+    lines.on('error', () => undefined);
     socket.on('close', () => client.pending?.reject(new Error(`QMP ${path}: QEMU closed the connection`)));
     socket.on('error', () => undefined);
     const hello = await withDeadline(greeting, timeoutMs, `QMP ${path}: no greeting`);
