@@ -1,6 +1,8 @@
 /**
  * A UART transmitter: bytes leave at the emulated baud rate (8N1: baud/10 bytes a second), so the
  * harness sees the timing a real board gives. `send` resolves when the last byte is on the wire.
+ * An idle transmitter sends its first byte at once and the rest at the line rate: no burst is
+ * faster than the wire, however long the line was quiet before it.
  */
 const TICK_MS = 5;
 
@@ -25,7 +27,7 @@ export class PacedOutput {
       this.queue.push({ bytes, done });
       if (!this.timer) {
         this.lastTick = performance.now();
-        this.credit = Math.max(1, Math.round((this.bytesPerSecond * TICK_MS) / 1000));
+        this.credit = 1;
         this.pump();
       }
     });
@@ -60,6 +62,8 @@ export class PacedOutput {
       this.credit = 0;
       return;
     }
-    this.timer = setTimeout(() => this.pump(), TICK_MS);
+    // Wake when the next piece is due: as little as one byte's time, at most a tick.
+    const due = Math.min(this.queue[0]!.bytes.length, (this.bytesPerSecond * TICK_MS) / 1000) - this.credit;
+    this.timer = setTimeout(() => this.pump(), Math.max(1, Math.min(TICK_MS, (1000 * due) / this.bytesPerSecond)));
   }
 }
