@@ -319,8 +319,9 @@ export class VirtualFirmware {
     }
     await this.sleep(g, 20);
     await this.print(g, this.log('I', 'main_task', 'Calling app_main()'));
-    await this.print(g, 'ready\r\n');
+    // The console listens before it says so: input that follows the ready line is read.
     this.state = 'running';
+    await this.print(g, 'ready\r\n');
     await this.print(g, PROMPT);
   }
 
