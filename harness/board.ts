@@ -51,6 +51,8 @@ const ANSWER_QUIET_MS = 300;
 export class Board {
   private trustLoaded: Trust | undefined;
   private smpClient: SmpClient | undefined;
+  /** Set once the board was put at rest for good (the run is gone): nothing powers it on again. */
+  private atRest = false;
 
   private constructor(
     readonly name: string,
@@ -279,6 +281,9 @@ export class Board {
     }
     await this.power.off();
     await new Promise((resolve) => setTimeout(resolve, this.wiring.offMs));
+    // A safe state taken during the off-time (the run was killed) is not undone by this power cycle.
+    if (this.atRest)
+      throw this.failure(step, 'to power the board on again', 'the board was put at rest: the run is gone');
     // Lines still in flight from before the cut must not count as this boot's.
     const from = { mark: this.console.mark(), started: Date.now() };
     await this.power.on();
@@ -336,8 +341,12 @@ export class Board {
     return watch.record(fields);
   }
 
-  /** The bench at rest: the strap released, the supply off (or at its nominal voltage, as the rig says). */
-  async toSafeState(state: 'off' | 'nominal'): Promise<void> {
+  /**
+   * The bench at rest: the strap released, the supply off (or at its nominal voltage, as the rig
+   * says). `forGood` (the run is gone): no power cycle still under way turns it back on.
+   */
+  async toSafeState(state: 'off' | 'nominal', forGood = false): Promise<void> {
+    if (forGood) this.atRest = true;
     await this.romEntry?.rest();
     if (this.power) await powerAtRest(this.power, state);
   }

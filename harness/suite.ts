@@ -125,7 +125,7 @@ async function runSuite<Id extends string>(
       );
       // The board's own drivers where it is open (a serial supply opens once); fresh ones otherwise.
       const atRest = board
-        ? board.toSafeState(rig!.config['safe-state'] ?? 'off')
+        ? board.toSafeState(rig!.config['safe-state'] ?? 'off', true)
         : rig && name
           ? boardToSafeState(rig, name, endpoints)
           : Promise.resolve();

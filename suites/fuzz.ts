@@ -4,7 +4,6 @@
  * seeded: case N follows from (seed, N) alone, so any failure replays. A failure is confirmed on a
  * restarted board, minimized, and kept as a reproducer that `hil replay FILE` runs again.
  */
-import { existsSync } from 'node:fs';
 import {
   defineSuite,
   fail,
@@ -36,12 +35,12 @@ export default defineSuite(
   async ({ board, rig, seed, report, reportRest, progress }) => {
     const reproducer = process.env.HIL_FUZZ_REPLAY;
     if (reproducer) {
-      report('replay', await replayReproducer(board, reproducer, (await fuzzPlan(board, seed)).network));
+      report('replay', await replayReproducer(board, reproducer, await fuzzPlan(board, seed)));
       return reportRest(skip('a replay run: no campaign'));
     }
     report('replay', skip('no reproducer to replay (hil replay FILE)'));
     const plan: FuzzPlan = await fuzzPlan(board, seed);
-    for (const target of ['console', 'smp', 'network'] as const) {
+    for (const target of ['console', 'smp', 'network', 'usb'] as const) {
       const why = plan.skip[target];
       if (why) {
         report(target, skip(why));
@@ -49,16 +48,6 @@ export default defineSuite(
       }
       report(target, verdict(await runFuzzCampaign(board, rig.file, plan, target, progress)));
     }
-    report(
-      'usb',
-      skip(
-        board.usbIdentity
-          ? existsSync('/sys/bus/usb')
-            ? 'USB control-request fuzzing is not built yet'
-            : "this host has no USB subsystem (/sys/bus/usb), so the board's USB device cannot be reached"
-          : 'the rig names no USB identity for this board',
-      ),
-    );
   },
 );
 

@@ -2,14 +2,16 @@
  * What case N sends, from (seed, N) alone. Console cases are lines from the device's grammar, or
  * AFL havoc over earlier lines of the grammar; SMP cases are requests mutated inside the packet and
  * re-framed (length, CRC and base64 recomputed, so they reach the device's SMP code), or frames
- * mutated as they are (so they test the framing); datagram cases are havoc over the rig's samples.
+ * mutated as they are (so they test the framing); datagram cases are havoc over the rig's samples;
+ * USB cases are control requests, setup packet first.
  */
 import { encodeFrames, encodePacket, GROUP, IMAGE_CMD, OP, OS_CMD } from '../wire/smp.ts';
 import { generateLine, type CommandShape } from './grammar.ts';
 import { havoc } from './mutators.ts';
 import { caseRng, type Rng } from './prng.ts';
+import { usbSeed } from './usb-target.ts';
 
-export type TargetKind = 'console' | 'smp' | 'tcp' | 'udp';
+export type TargetKind = 'console' | 'smp' | 'tcp' | 'udp' | 'usb';
 
 export interface CaseSource {
   seed: number;
@@ -49,6 +51,9 @@ export function caseBytes(source: CaseSource, index: number): Buffer {
       return consoleCase(source, rng);
     case 'smp':
       return smpCase(source, rng);
+    case 'usb':
+      // A setup packet from the standard, class and vendor requests, then havoc over it and its data.
+      return havoc(usbSeed(rng), rng, { dictionary: [], corpus: [], maxLength: 8 + 64 });
     default:
       return havoc(source.samples.length > 0 ? rng.pick(source.samples) : rng.bytes(16), rng, {
         dictionary: source.dictionary,

@@ -6,9 +6,11 @@
 import type { Board } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
 import { BUILT_IN_TOKENS, type CaseSource } from './cases.ts';
+import { findUsbDevice } from '../usb/find.ts';
 import { type CommandShape, harvestCommands } from './grammar.ts';
+import type { UsbControlDevice } from './usb-target.ts';
 
-export type FuzzTargetName = 'console' | 'smp' | 'network';
+export type FuzzTargetName = 'console' | 'smp' | 'network' | 'usb';
 
 export interface FuzzPlan {
   seed: number;
@@ -20,6 +22,8 @@ export interface FuzzPlan {
   dictionary: Buffer[];
   samples: { console: Buffer[]; network: Buffer[] };
   network?: { kind: 'tcp' | 'udp'; host: string; port: number };
+  /** The board's own USB device, where the host reaches it. */
+  usb?: UsbControlDevice;
   skip: Partial<Record<FuzzTargetName, string>>;
 }
 
@@ -53,6 +57,15 @@ async function helpLines(board: Board): Promise<string[]> {
   }
 }
 
+/** The board's USB device through the `usb` package, or why not (no identity in the rig, no USB subsystem, not on the bus). */
+async function usbReach(board: Board): Promise<{ device: UsbControlDevice } | { skip: string }> {
+  const identity = board.usbIdentity;
+  if (!identity) return { skip: 'the rig names no USB identity for this board' };
+  const found = await findUsbDevice(identity);
+  if ('found' in found) return { device: found.found as unknown as UsbControlDevice };
+  return { skip: 'unavailable' in found ? found.unavailable : found.absent };
+}
+
 function hostPort(text: string): { host: string; port: number } {
   const at = text.lastIndexOf(':');
   return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
@@ -61,9 +74,13 @@ function hostPort(text: string): { host: string; port: number } {
 export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
   const rig = board.wiring.fuzz ?? {};
   const profile = board.profile.fuzz;
-  const targets = [true, board.rollback?.path === 'smp', rig.tcp !== undefined || rig.udp !== undefined].filter(
-    Boolean,
-  );
+  const usb = await usbReach(board);
+  const targets = [
+    true,
+    board.rollback?.path === 'smp',
+    rig.tcp !== undefined || rig.udp !== undefined,
+    'device' in usb,
+  ].filter(Boolean);
   const total = envNumber('HIL_FUZZ_SECONDS') ?? rig.seconds ?? profile.seconds ?? DEFAULT_SECONDS;
   const help = await helpLines(board);
   const commands = harvestCommands([...help, ...profile.commands], profile.exclude);
@@ -88,7 +105,9 @@ export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
       network: (rig.samples ?? []).map((s) => Buffer.from(s, 'latin1')),
     },
     ...(network ? { network } : {}),
+    ...('device' in usb ? { usb: usb.device } : {}),
     skip: {
+      ...('skip' in usb ? { usb: usb.skip } : {}),
       ...(board.rollback?.path === 'smp'
         ? {}
         : { smp: 'the board has no mcumgr SMP path (rollback.path: smp in the rig)' }),

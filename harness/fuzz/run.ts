@@ -10,13 +10,19 @@ import { standardMonitors } from './monitors.ts';
 import { type FuzzPlan, type FuzzTargetName, sourceFor } from './plan.ts';
 import { firmwareFingerprint, loadReproducer, type SavedFailure, saveReproducer } from './reproducer.ts';
 import { consoleTarget, smpTarget, type Target, tcpTarget, udpTarget } from './targets.ts';
+import { usbTarget } from './usb-target.ts';
 
 const LIVENESS_EVERY = 50;
 const MINIMIZE_TESTS = 40;
 
-function targetFor(board: Board, kind: string, deadlineMs: number, network?: FuzzPlan['network']): Target {
+function targetFor(board: Board, kind: string, deadlineMs: number, plan?: Pick<FuzzPlan, 'network' | 'usb'>): Target {
+  const network = plan?.network;
   if (kind === 'console') return consoleTarget(board, deadlineMs, board.rollback?.path === 'smp');
   if (kind === 'smp') return smpTarget(board, deadlineMs);
+  if (kind === 'usb') {
+    if (!plan?.usb) throw board.failure('fuzz', "the board's USB device on this host", 'none reachable');
+    return usbTarget(plan.usb);
+  }
   if (!network) throw board.failure('fuzz', 'a network port in the rig (fuzz.tcp or fuzz.udp)', 'none');
   return kind === 'tcp' ? tcpTarget(network.host, network.port, deadlineMs) : udpTarget(network.host, network.port);
 }
@@ -40,7 +46,7 @@ export async function runFuzzCampaign(
   progress: (text: string) => void,
 ): Promise<FuzzResult> {
   const source = sourceFor(plan, target);
-  const sender = targetFor(board, source.target, plan.caseDeadlineMs, plan.network);
+  const sender = targetFor(board, source.target, plan.caseDeadlineMs, plan);
   const monitors = standardMonitors(board, plan.caseDeadlineMs);
   const boot = await board.restart(`fuzz ${target}: restart`);
   if (!boot.ready)
@@ -74,14 +80,14 @@ export async function runFuzzCampaign(
 }
 
 /** Run a reproducer again on a restarted board: fail when it reproduces, pass when it does not. */
-export async function replayReproducer(board: Board, file: string, network?: FuzzPlan['network']): Promise<Outcome> {
+export async function replayReproducer(board: Board, file: string, plan: FuzzPlan): Promise<Outcome> {
   let reproducer: ReturnType<typeof loadReproducer>;
   try {
     reproducer = loadReproducer(file);
   } catch (error) {
     return inconclusive((error as Error).message);
   }
-  const target = targetFor(board, reproducer.target, reproducer.pacing.caseDeadlineMs, network);
+  const target = targetFor(board, reproducer.target, reproducer.pacing.caseDeadlineMs, plan);
   const monitors = standardMonitors(board, reproducer.pacing.caseDeadlineMs);
   const boot = await board.restart('replay: restart');
   if (!boot.ready) return inconclusive('the board did not boot to its ready line, so nothing was replayed');

@@ -1,0 +1,103 @@
+/**
+ * USB control requests to the board's own USB device, through the `usb` package's WebUSB API: each
+ * case is a setup packet (bmRequestType, bRequest, wValue, wIndex, wLength) and, going out, its data.
+ * A stall is the device saying no, which is fine; a device that leaves the bus, or stops answering,
+ * is a finding. Standard SET_ADDRESS, SET_CONFIGURATION and SET_INTERFACE are never sent: they
+ * re-enumerate or reconfigure the device, which is what they are for.
+ */
+import type { Finding } from './monitors.ts';
+import type { Rng } from './prng.ts';
+import type { Target } from './targets.ts';
+
+/** What the target needs of a `usb` WebUSB device (USBDevice). */
+export interface UsbControlDevice {
+  opened: boolean;
+  open(): Promise<void>;
+  controlTransferIn(setup: UsbSetup, length: number): Promise<{ status?: string; data?: DataView }>;
+  controlTransferOut(setup: UsbSetup, data?: ArrayBuffer): Promise<{ status?: string; bytesWritten?: number }>;
+}
+
+export interface UsbSetup {
+  requestType: 'standard' | 'class' | 'vendor';
+  recipient: 'device' | 'interface' | 'endpoint' | 'other';
+  request: number;
+  value: number;
+  index: number;
+}
+
+const TYPES = ['standard', 'class', 'vendor'] as const;
+const RECIPIENTS = ['device', 'interface', 'endpoint', 'other'] as const;
+/** USB 2.0 9.4: SET_ADDRESS 5, SET_CONFIGURATION 9, SET_INTERFACE 11. */
+const NEVER_STANDARD = new Set([5, 9, 11]);
+const MAX_LENGTH = 4096;
+
+/** A case's bytes as a control request: the first 8 bytes are the setup packet, the rest its data. */
+export function setupOf(bytes: Buffer): { setup: UsbSetup; dirIn: boolean; length: number; data: Buffer } | undefined {
+  if (bytes.length < 8) return undefined;
+  const bmRequestType = bytes[0]!;
+  const type = TYPES[(bmRequestType >> 5) & 3];
+  const recipient = RECIPIENTS[bmRequestType & 3];
+  if (!type || !recipient) return undefined; // type 3 is reserved
+  const request = bytes[1]!;
+  if (type === 'standard' && NEVER_STANDARD.has(request)) return undefined;
+  return {
+    setup: { requestType: type, recipient, request, value: bytes.readUInt16LE(2), index: bytes.readUInt16LE(4) },
+    dirIn: (bmRequestType & 0x80) !== 0,
+    length: Math.min(bytes.readUInt16LE(6), MAX_LENGTH),
+    data: bytes.subarray(8, 8 + MAX_LENGTH),
+  };
+}
+
+/** Setup packets to start havoc from: GET_DESCRIPTOR of each kind, GET_STATUS, class and vendor requests. */
+export function usbSeed(rng: Rng): Buffer {
+  const b = Buffer.alloc(8);
+  switch (rng.below(4)) {
+    case 0:
+      b.set([0x80, 0x06, rng.below(256), rng.pick([1, 2, 3, 6, 15, 0x21, 0x22])]);
+      b.writeUInt16LE(rng.pick([18, 9, 255, 4096]), 6);
+      break;
+    case 1:
+      b.set([rng.pick([0x80, 0x81, 0x82]), 0x00]);
+      b.writeUInt16LE(2, 6);
+      break;
+    case 2:
+      b.set([rng.pick([0xa1, 0x21]), rng.below(256)]);
+      b.writeUInt16LE(rng.below(256), 6);
+      break;
+    default:
+      b.set([rng.pick([0xc0, 0x40, 0xc1, 0x41]), rng.below(256), rng.below(256), rng.below(256)]);
+      b.writeUInt16LE(rng.below(64), 6);
+  }
+  return b;
+}
+
+export function usbTarget(device: UsbControlDevice): Target {
+  return {
+    kind: 'usb',
+    async send(bytes): Promise<Finding | undefined> {
+      const request = setupOf(bytes);
+      if (!request) return undefined;
+      try {
+        if (!device.opened) await device.open();
+        if (request.dirIn) await device.controlTransferIn(request.setup, request.length);
+        else
+          await device.controlTransferOut(
+            request.setup,
+            request.data.buffer.slice(
+              request.data.byteOffset,
+              request.data.byteOffset + request.data.length,
+            ) as ArrayBuffer,
+          );
+        return undefined;
+      } catch (error) {
+        const message = (error as Error).message;
+        // A stall or a refused request is an answer; a device gone from the bus is not.
+        if (/NO_DEVICE|not found|disconnected|ENODEV|no such device/i.test(message))
+          return { kind: 'dead', signature: 'usb: the device left the bus', line: message.slice(0, 200) };
+        if (/TIMEOUT|timed out/i.test(message))
+          return { kind: 'hang', signature: 'usb: control request timed out', line: message.slice(0, 200) };
+        return undefined;
+      }
+    },
+  };
+}
