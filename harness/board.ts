@@ -162,7 +162,16 @@ export class Board {
       if (/[\r\n]/.test(String(value))) throw this.failure(step, `{${key}} on one line`, JSON.stringify(value));
       return String(value);
     });
-    const timeout = options.timeout ?? ACTION_DEADLINE_MS;
+    return this.ask(sent, { step, timeout: options.timeout ?? ACTION_DEADLINE_MS });
+  }
+
+  /**
+   * Send one line, paced (see command()), and collect the answer up to the next prompt, or until
+   * the board goes quiet where the profile names no prompt. For lines that are not one of the
+   * profile's actions (a `help` to learn the console's commands from).
+   */
+  async ask(sent: string, options: { step: string; timeout: number }): Promise<ActionAnswer> {
+    const { step, timeout } = options;
     const mark = await this.command(sent, step, timeout);
     let prompt = false;
     if (this.profile.prompt) {

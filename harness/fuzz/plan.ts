@@ -4,7 +4,6 @@
  * dictionary, and which targets the board has (and why not, for those it lacks).
  */
 import type { Board } from '../board.ts';
-import { matchableText } from '../console/escape.ts';
 import { BUILT_IN_TOKENS, type CaseSource } from './cases.ts';
 import { findUsbDevice } from '../usb/find.ts';
 import { type CommandShape, harvestCommands } from './grammar.ts';
@@ -44,17 +43,9 @@ async function helpLines(board: Board): Promise<string[]> {
   if (!board.profile.prompt) return [];
   const boot = await board.restart('fuzz: boot to read help');
   if (!boot.ready) return [];
-  try {
-    const answer = await board.action('help', {});
-    return answer.lines;
-  } catch {
-    const mark = await board.command('help', 'fuzz: help').catch(() => undefined);
-    if (mark === undefined) return [];
-    await board.console
-      .expect(board.profile.prompt, { timeout: 3000, step: 'fuzz: help', allowCrash: true })
-      .catch(() => undefined);
-    return board.console.linesSince(mark).map(matchableText);
-  }
+  const help = board.hasAction('help') ? board.profile.actions.help! : 'help';
+  const answer = await board.ask(help, { step: 'fuzz: help', timeout: 3000 }).catch(() => undefined);
+  return answer?.lines ?? [];
 }
 
 /** The board's USB device through the `usb` package, or why not (no identity in the rig, no USB subsystem, not on the bus). */
