@@ -9,6 +9,7 @@
  *   deadline, and return a Finding when the board does not answer.
  * - `restarted()` MUST forget what it saw of the boot before (the harness restarted the board).
  * - `synopsis()` MUST say in one line what it watched and saw.
+ * - `close()` (optional) MUST stop whatever it listens to; it is called once, when the campaign ends.
  */
 import type { Board } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
@@ -28,6 +29,7 @@ export interface Monitor {
   alive?(): Promise<Finding | undefined>;
   restarted(): void;
   synopsis(): string;
+  close?(): void;
 }
 
 /**
@@ -81,15 +83,17 @@ export function rebootMonitor(board: Board): Monitor {
       banner = undefined;
     },
     synopsis: () => `unexpected boots: ${count}`,
+    close: () => void board.console.off('line', onLine),
   };
 }
 
 /** The console's port went away (a USB device that re-enumerated: the board reset or died). */
 export function portMonitor(board: Board): Monitor {
   let gone: string | undefined;
-  board.console.on('gone', (why: string) => {
+  const onGone = (why: string) => {
     gone ??= why;
-  });
+  };
+  board.console.on('gone', onGone);
   return {
     name: 'port',
     postSend() {
@@ -102,6 +106,7 @@ export function portMonitor(board: Board): Monitor {
       gone = undefined;
     },
     synopsis: () => 'console port watched',
+    close: () => void board.console.off('gone', onGone),
   };
 }
 

@@ -48,35 +48,39 @@ export async function runFuzzCampaign(
   const source = sourceFor(plan, target);
   const sender = targetFor(board, source.target, plan.caseDeadlineMs, plan);
   const monitors = standardMonitors(board, plan.caseDeadlineMs);
-  const boot = await board.restart(`fuzz ${target}: restart`);
-  if (!boot.ready)
-    return {
-      seed: plan.seed,
-      cases: 0,
-      seconds: 0,
-      failures: [],
-      reproducers: [],
-      synopsis: [],
-      stopped: 'the board did not boot to its ready line before the campaign',
-    };
-  for (const m of monitors) m.restarted();
-  const firmware = fingerprintOf(board, boot);
-  const campaign = new Campaign(
-    board,
-    sender,
-    source,
-    monitors,
-    { cases: plan.cases, seconds: plan.seconds, livenessEvery: LIVENESS_EVERY, minimizeTests: MINIMIZE_TESTS },
-    (p) =>
-      progress(
-        `fuzz ${target}: ${p.cases} cases, ${p.casesPerSecond.toFixed(0)}/s, ${p.failures} failures${p.last ? `, last: ${p.last}` : ''}`,
-      ),
-  );
-  const result = await campaign.run();
-  const reproducers = result.failures.map((f) =>
-    saveReproducer(board, rigFile, source, f, plan.caseDeadlineMs, firmware),
-  );
-  return { ...result, seed: plan.seed, reproducers };
+  try {
+    const boot = await board.restart(`fuzz ${target}: restart`);
+    if (!boot.ready)
+      return {
+        seed: plan.seed,
+        cases: 0,
+        seconds: 0,
+        failures: [],
+        reproducers: [],
+        synopsis: [],
+        stopped: 'the board did not boot to its ready line before the campaign',
+      };
+    for (const m of monitors) m.restarted();
+    const firmware = fingerprintOf(board, boot);
+    const campaign = new Campaign(
+      board,
+      sender,
+      source,
+      monitors,
+      { cases: plan.cases, seconds: plan.seconds, livenessEvery: LIVENESS_EVERY, minimizeTests: MINIMIZE_TESTS },
+      (p) =>
+        progress(
+          `fuzz ${target}: ${p.cases} cases, ${p.casesPerSecond.toFixed(0)}/s, ${p.failures} failures${p.last ? `, last: ${p.last}` : ''}`,
+        ),
+    );
+    const result = await campaign.run();
+    const reproducers = result.failures.map((f) =>
+      saveReproducer(board, rigFile, source, f, plan.caseDeadlineMs, firmware),
+    );
+    return { ...result, seed: plan.seed, reproducers };
+  } finally {
+    for (const m of monitors) m.close?.();
+  }
 }
 
 /** Run a reproducer again on a restarted board: fail when it reproduces, pass when it does not. */
@@ -89,28 +93,32 @@ export async function replayReproducer(board: Board, file: string, plan: FuzzPla
   }
   const target = targetFor(board, reproducer.target, reproducer.pacing.caseDeadlineMs, plan);
   const monitors = standardMonitors(board, reproducer.pacing.caseDeadlineMs);
-  const boot = await board.restart('replay: restart');
-  if (!boot.ready) return inconclusive('the board did not boot to its ready line, so nothing was replayed');
-  const firmware = fingerprintOf(board, boot);
-  const preamble = reproducer.preamble.map((p) => Buffer.from(p.bytes, 'base64'));
-  const seen = await replay(
-    board,
-    target,
-    monitors,
-    preamble,
-    Buffer.from(reproducer.bytes, 'base64'),
-    reproducer.finding,
-  );
-  const evidence = {
-    reproducer: file,
-    looking: reproducer.finding.signature,
-    seen: seen?.signature ?? 'nothing: the board took the input',
-    sent: reproducer.shown,
-    firmware: {
-      recorded: reproducer.firmware,
-      now: firmware,
-      same: firmware.banner === reproducer.firmware.banner && firmware.version === reproducer.firmware.version,
-    },
-  };
-  return seen?.signature === reproducer.finding.signature ? fail(evidence) : pass(evidence);
+  try {
+    const boot = await board.restart('replay: restart');
+    if (!boot.ready) return inconclusive('the board did not boot to its ready line, so nothing was replayed');
+    const firmware = fingerprintOf(board, boot);
+    const preamble = reproducer.preamble.map((p) => Buffer.from(p.bytes, 'base64'));
+    const seen = await replay(
+      board,
+      target,
+      monitors,
+      preamble,
+      Buffer.from(reproducer.bytes, 'base64'),
+      reproducer.finding,
+    );
+    const evidence = {
+      reproducer: file,
+      looking: reproducer.finding.signature,
+      seen: seen?.signature ?? 'nothing: the board took the input',
+      sent: reproducer.shown,
+      firmware: {
+        recorded: reproducer.firmware,
+        now: firmware,
+        same: firmware.banner === reproducer.firmware.banner && firmware.version === reproducer.firmware.version,
+      },
+    };
+    return seen?.signature === reproducer.finding.signature ? fail(evidence) : pass(evidence);
+  } finally {
+    for (const m of monitors) m.close?.();
+  }
 }
