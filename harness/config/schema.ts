@@ -6,6 +6,9 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { driversOf } from '../power/registry.ts';
 import { Baud, Duration, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort } from './atoms.ts';
+import { ProfileFuzz, RigFuzz, Rollback } from './suite-options.ts';
+
+export type { RollbackConfig } from './suite-options.ts';
 
 export const UsbIdentity = Type.Object(
   {
@@ -126,41 +129,6 @@ export const VIRTUAL_FLAWS = [
 ] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 
-const FuzzCases = Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'cases per target at most' });
-const FuzzSeconds = Type.Integer({ minimum: 1, maximum: 86_400, description: 'seconds per target at most' });
-const HostPort = (description: string) =>
-  Type.String({ pattern: '^[A-Za-z0-9.:\\[\\]-]{1,253}:[0-9]{1,5}$', description: `${description}: host:port` });
-
-const ImageFile = (description: string) =>
-  Type.String({ minLength: 1, description: `${description}: a file beside the rig file, or "auto" on a virtual rig` });
-
-/** The team's own images for the rollback suite; the harness derives the bad ones from them. */
-const Rollback = Type.Object(
-  {
-    path: Type.Union([Type.Literal('smp'), Type.Literal('esp-ota')], {
-      description:
-        "the update path the product uses: mcumgr SMP on the console (MCUboot), or ESP-IDF HTTPS OTA (the profile's ota action, served with the board's tls trust)",
-    }),
-    current: ImageFile('the signed image the board runs now'),
-    older: Type.Optional(ImageFile('a signed image of a lower version')),
-    newer: Type.Optional(ImageFile('a signed image of a higher version (the positive control)')),
-    key: Type.Optional(
-      ImageFile('the PEM private key the images are signed with (for the higher-version, lower-counter image)'),
-    ),
-    'allow-upgrade': Type.Optional(
-      Type.Boolean({
-        description:
-          'install and confirm the newer image as the positive control; on hardware this raises the anti-rollback counter for good',
-      }),
-    ),
-    chunk: Type.Optional(
-      Type.Integer({ minimum: 32, maximum: 2048, description: 'image bytes per SMP upload packet (default 256)' }),
-    ),
-  },
-  { ...Strict, description: 'images and update path for the rollback suite' },
-);
-export type RollbackConfig = Static<typeof Rollback>;
-
 export const BoardWiring = Type.Object(
   {
     profile: Name('the name of a file in boards/, without .yaml'),
@@ -193,23 +161,7 @@ export const BoardWiring = Type.Object(
       ),
     ),
     rollback: Type.Optional(Rollback),
-    fuzz: Type.Optional(
-      Type.Object(
-        {
-          cases: Type.Optional(FuzzCases),
-          seconds: Type.Optional(FuzzSeconds),
-          tcp: Type.Optional(HostPort('a TCP service of the board to fuzz')),
-          udp: Type.Optional(HostPort('a UDP port of the board to fuzz')),
-          samples: Type.Optional(
-            Type.Array(Type.String({ maxLength: 4096 }), {
-              maxItems: 64,
-              description: 'messages the network service takes (latin1 text), for the mutators to start from',
-            }),
-          ),
-        },
-        { ...Strict, description: 'the fuzz suite on this board: budget and network targets' },
-      ),
-    ),
+    fuzz: Type.Optional(RigFuzz),
     'boot-uart': Type.Optional(
       Type.Object(
         {
@@ -341,63 +293,7 @@ export const Profile = Type.Object(
         { ...Strict, description: 'what the debug-interfaces suite tries on this board' },
       ),
     ),
-    fuzz: Type.Optional(
-      Type.Object(
-        {
-          commands: Type.Optional(
-            Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
-              maxItems: 64,
-              description:
-                'command shapes as help prints them ("cfg set <key> <value>"), besides those harvested from help',
-            }),
-          ),
-          samples: Type.Optional(
-            Type.Array(Type.String({ maxLength: 1024 }), {
-              maxItems: 64,
-              description: 'console lines to mutate besides the grammar (a REPL: "print(1)", "import os")',
-            }),
-          ),
-          reserved: Type.Optional(
-            Type.String({
-              maxLength: 32,
-              description:
-                'bytes this console gives a meaning of its own (MicroPython: Ctrl-A raw REPL, Ctrl-D soft reset, Ctrl-E paste mode): cases carry spaces instead',
-            }),
-          ),
-          recover: Type.Optional(
-            Type.String({
-              minLength: 1,
-              maxLength: 16,
-              description: 'what brings the console back to its prompt after a line it did not finish (default Ctrl-C)',
-            }),
-          ),
-          handled: Type.Optional(
-            Type.Array(Regex, {
-              maxItems: 32,
-              description:
-                "crash signatures that are, on this console, the firmware's own answer to bad input (a REPL's Traceback): not findings when fuzzing",
-            }),
-          ),
-          exclude: Type.Optional(
-            Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
-              maxItems: 64,
-              description:
-                'commands never to send, besides reboot, reset, ota, erase and the like (which are left out anyway)',
-            }),
-          ),
-          dictionary: Type.Optional(
-            Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
-              maxItems: 256,
-              description: 'tokens the mutators insert, besides the built-in ones',
-            }),
-          ),
-          'case-deadline': Type.Optional({ ...Duration, description: 'how long one case may take to come back' }),
-          cases: Type.Optional(FuzzCases),
-          seconds: Type.Optional(FuzzSeconds),
-        },
-        { ...Strict, description: 'how the fuzz suite talks to this firmware' },
-      ),
-    ),
+    fuzz: Type.Optional(ProfileFuzz),
     liveness: Type.Optional(
       Type.Object(
         {
