@@ -222,7 +222,6 @@ export class VirtualRig {
   private host(board: string): TwinHost {
     return {
       tcp: (serve) => this.listen(serve),
-      http: async (server) => `http://127.0.0.1:${await this.listen((s) => server.emit('connection', s))}`,
       pty: async (device, serve) => {
         const bridge = await ptyBridge(join(this.stateDir, `${board}.${device}.tty`), serve);
         this.closers.push(bridge.close);

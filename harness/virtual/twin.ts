@@ -3,14 +3,11 @@
  * TCP port, a PTY made by socat) and the board pin it drives. A twin returns the values that stand
  * in for "auto" in the rig file (`{ port: 40123 }`, `{ url: 'http://127.0.0.1:40124' }`).
  */
-import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface TwinHost {
   /** A TCP server on loopback; returns its port. */
   tcp(serve: (socket: Socket) => void): Promise<number>;
-  /** An HTTP server (not listening: the host gives it its connections) on loopback; returns its URL. */
-  http(server: HttpServer): Promise<string>;
   /** A PTY whose far end is served here; returns its path. */
   pty(name: string, serve: (socket: Socket) => void): Promise<string>;
   /** Something to close when the rig host stops. */

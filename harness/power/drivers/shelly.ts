@@ -105,6 +105,13 @@ export default relayDriver({
       }
       reply(404, { code: 404, message: `No handler for ${url.pathname.replace('/rpc/', '')}` });
     });
-    return { url: await host.http(server) };
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    host.onClose(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('Shelly twin has no TCP address');
+    return { url: `http://127.0.0.1:${address.port}` };
   },
 });

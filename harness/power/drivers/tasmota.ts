@@ -120,6 +120,13 @@ export default relayDriver({
       }
       reply(200, { [relays.length === 1 && !m[1] ? 'POWER' : `POWER${n}`]: relays[n - 1] ? 'ON' : 'OFF' });
     });
-    return { url: await host.http(server) };
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    host.onClose(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('relay server has no TCP address');
+    return { url: `http://127.0.0.1:${address.port}` };
   },
 });
