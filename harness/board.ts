@@ -11,7 +11,7 @@ import { matchableText as visible } from './console/escape.ts';
 import { ConsoleLog } from './console/log.ts';
 import { SerialTransport } from './console/serial-transport.ts';
 import { HilError } from './errors.ts';
-import type { DownloadEntry, Power } from './power/driver.ts';
+import type { DownloadEntry, Power, PowerCut } from './power/driver.ts';
 import { openPower, openStrap } from './power/registry.ts';
 import { QemuControl } from './qemu/control.ts';
 import { powerAtRest } from './safe-state.ts';
@@ -20,6 +20,7 @@ import { SmpClient } from './update/smp-client.ts';
 import { type ResolvedWiring, resolveWiring } from './wiring.ts';
 
 export type { BootRecord } from './boot-record.ts';
+export type { PowerCut } from './power/driver.ts';
 
 export interface Liveness {
   alive: boolean;
@@ -276,10 +277,11 @@ export class Board {
   }
 
   /**
-   * Off, the rig's off-time, on; returns where the new boot's output starts. For boots that are not
-   * followed to a ready line (a ROM loader); powerCycle() records the boot as well.
+   * Off, the rig's off-time (or `offMs`), on; returns where the new boot's output starts, and the
+   * timing achieved: how long each switch took to answer and the bounds on how long power was off.
+   * For boots that are not followed to a ready line (a ROM loader); powerCycle() records the boot.
    */
-  async powerOffOn(step: string): Promise<{ mark: number; started: number }> {
+  async powerOffOn(step: string, offMs = this.wiring.offMs): Promise<PowerCut> {
     if (!this.power) {
       throw new HilError({
         board: this.name,
@@ -288,15 +290,26 @@ export class Board {
         seen: 'no power driver wired',
       });
     }
+    const asked = Date.now();
     await this.power.off();
-    await new Promise((resolve) => setTimeout(resolve, this.wiring.offMs));
+    const off = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, offMs));
     // A safe state taken during the off-time (the run was killed) is not undone by this power cycle.
     if (this.atRest)
       throw this.failure(step, 'to power the board on again', 'the board was put at rest: the run is gone');
     // Lines still in flight from before the cut must not count as this boot's.
     const from = { mark: this.console.mark(), started: Date.now() };
     await this.power.on();
-    return from;
+    const on = Date.now();
+    return {
+      ...from,
+      timing: {
+        requestedOffMs: offMs,
+        offAnsweredMs: off - asked,
+        onAnsweredMs: on - from.started,
+        offBetweenMs: [from.started - off, on - asked],
+      },
+    };
   }
 
   /**
@@ -328,12 +341,19 @@ export class Board {
     const remaining = () => Math.max(1, boot.deadlineMs - (Date.now() - started));
     const crashesBefore = this.console.crashes.length;
     try {
-      await this.console.expect(boot.banner, { timeout: remaining(), step: `${step}: boot banner`, allowCrash: true });
+      // From the mark on: another exchange may have read past the boot's lines meanwhile.
+      const banner = await this.console.expect(boot.banner, {
+        timeout: remaining(),
+        step: `${step}: boot banner`,
+        allowCrash: true,
+        since: mark,
+      });
       fields.bannerSeen = true;
       const ready = await this.console.expect(boot.ready, {
         timeout: remaining(),
         step: `${step}: ready line`,
         allowCrash: true,
+        since: banner.index,
       });
       // A ready pattern may match a line that has not ended (a prompt, a countdown): it is part of the boot.
       if (ready.index >= this.console.lineCount) watch.line(ready.line);

@@ -11,10 +11,16 @@ export { type CheckSpec, defineSuite, type SuiteContext } from './suite.ts';
 export { ScenarioListener, type Outcome as ConnectionOutcome } from './tls/listener.ts';
 // tls-pinning
 export { buildScenarios, SCENARIOS } from './tls/scenarios.ts';
+// brownout
+export { afterTrial, stillRunning, type TrialReport } from './brownout/after-trial.ts';
+export { type Activity, Bench, verdictOf } from './brownout/bench.ts';
+export { isSupply } from './power/driver.ts';
+export { cutDuring, cutIntoBoot, observe, quickCycles, sag } from './power/glitch.ts';
 // fuzz
 export { type FuzzPlan, fuzzPlan } from './fuzz/plan.ts';
 export { type FuzzResult, replayReproducer, runFuzzCampaign } from './fuzz/run.ts';
 // rollback
+export { judgeRefusal, runningVersions, versionOf } from './update/judge.ts';
 export { openUpdatePath } from './update/open.ts';
 export { type Attempt, type Running, sameVersion, type UpdatePath } from './update/path.ts';
 export { type Candidate, offers, readTeamImages } from './update/variants.ts';

@@ -49,6 +49,14 @@ export interface ResolvedWiring {
   rollback?: RollbackFiles;
   /** The fuzz suite's budget and network targets for this board, as the rig gives them. */
   fuzz?: BoardWiringConfig['fuzz'];
+  /** The brownout suite's glitches for this board, as the rig gives them (durations in ms). */
+  brownout: {
+    trials?: number;
+    cutMs?: number;
+    cycles?: number;
+    cycleOffMs?: number;
+    sag?: { volts: number; ms: number };
+  };
   usb?: UsbIdentityConfig;
   /** QEMU boards: the QMP socket. */
   qmp?: string;
@@ -75,6 +83,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
   const resolved: ResolvedWiring = {
     board,
     offMs: offTime !== undefined ? parseDuration(offTime as string | number) : DEFAULT_OFF_MS,
+    brownout: {},
     console: consoleOf(board, wiring.qemu ? { port: 'auto' } : (wiring.console ?? {}), endpoints, profile.baud),
   };
   if (wiring.qemu) {
@@ -136,6 +145,15 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
   }
   if (wiring.usb) resolved.usb = wiring.usb;
   if (wiring.fuzz) resolved.fuzz = wiring.fuzz;
+  const brownout = wiring.brownout;
+  if (brownout)
+    resolved.brownout = {
+      ...(brownout.trials !== undefined ? { trials: brownout.trials } : {}),
+      ...(brownout.cut !== undefined ? { cutMs: parseDuration(brownout.cut) } : {}),
+      ...(brownout.cycles !== undefined ? { cycles: brownout.cycles } : {}),
+      ...(brownout['cycle-off'] !== undefined ? { cycleOffMs: parseDuration(brownout['cycle-off']) } : {}),
+      ...(brownout.sag ? { sag: { volts: brownout.sag.volts, ms: parseDuration(brownout.sag.time) } } : {}),
+    };
   return resolved;
 }
 

@@ -13,15 +13,17 @@ import {
   defineSuite,
   fail,
   inconclusive,
+  judgeRefusal,
   type Outcome,
   offers,
   openUpdatePath,
   pass,
   readTeamImages,
-  type Running,
+  runningVersions,
   sameVersion,
   skip,
   type UpdatePath,
+  versionOf,
 } from '../harness/index.ts';
 
 const REFUSALS = {
@@ -96,7 +98,7 @@ export default defineSuite(
           continue;
         }
         const attempt = await path.offer(offer, check);
-        report(check, refused(path, attempt, offer, current));
+        report(check, judgeRefusal(path, attempt, offer, current));
         await path.restore(current, attempt.running, check);
       }
 
@@ -118,51 +120,6 @@ export default defineSuite(
   },
 );
 
-/** The two sources' version, or why there is none to judge by. */
-function versionOf(path: UpdatePath, r: Running): { version: string } | { outcome: Outcome } {
-  const evidence = {
-    bootLog: r.bootVersion ?? 'no version line',
-    [path.source]: r.pathVersion ?? 'none',
-    tail: r.tail,
-  };
-  if (r.printed === 0) return { outcome: inconclusive('the board printed nothing after its restart') };
-  if (!r.ready)
-    return {
-      outcome: fail({ ...evidence, seen: 'the board did not boot to its ready line after the update attempt' }),
-    };
-  if (r.bootVersion !== undefined && r.pathVersion !== undefined && !sameVersion(r.bootVersion, r.pathVersion))
-    return {
-      outcome: fail({ ...evidence, seen: 'the boot log and the second source disagree on the running version' }),
-    };
-  const version = r.bootVersion ?? r.pathVersion;
-  if (version === undefined)
-    return { outcome: inconclusive('neither the boot log nor the second source gave a version', evidence) };
-  return { version };
-}
-
-function running(path: UpdatePath, r: Running) {
-  return { bootLog: r.bootVersion ?? 'no version line', [path.source]: r.pathVersion ?? 'none' };
-}
-
-function refused(path: UpdatePath, attempt: Attempt, offer: Candidate, current: Candidate): Outcome {
-  const r = attempt.running;
-  const seen = versionOf(path, r);
-  if ('outcome' in seen) return seen.outcome;
-  const evidence = {
-    offered: offer.made,
-    offeredVersion: offer.info.version,
-    running: running(path, r),
-    bootloader: r.updateLines,
-  };
-  // Refused before any restart (with the device's words), or at boot (the bootloader's lines say why).
-  const refusedAt = attempt.refusedAt ? `${attempt.refusedAt}: ${attempt.deviceSaid}` : 'boot';
-  if (path.runs(r, current)) return pass({ ...evidence, refusedAt });
-  return fail({
-    ...evidence,
-    seen: sameVersion(seen.version, offer.info.version) ? 'the offered image runs' : 'neither image runs',
-  });
-}
-
 function sameVersionPolicy(path: UpdatePath, attempt: Attempt, current: Candidate): Outcome {
   const seen = versionOf(path, attempt.running);
   if ('outcome' in seen) return seen.outcome;
@@ -172,7 +129,7 @@ function sameVersionPolicy(path: UpdatePath, attempt: Attempt, current: Candidat
       : attempt.running.confirmed
         ? 'installed again, or refused at boot'
         : 'accepted: a test boot of the same version',
-    running: running(path, attempt.running),
+    running: runningVersions(path, attempt.running),
     bootloader: attempt.running.updateLines,
   };
   return sameVersion(seen.version, current.info.version)

@@ -49,6 +49,7 @@ export interface BoardProfile {
     cases?: number;
     seconds?: number;
   };
+  brownout: { writeMarker?: RegExp; thresholdVolts?: number; detector?: RegExp };
 }
 
 export interface LoadedRig {
@@ -122,6 +123,11 @@ export function loadProfile(file: string): BoardProfile {
       required: (config.boot.required ?? []).map(pattern),
     },
     crash: (config.crash ?? []).map(pattern),
+    brownout: {
+      ...(config.brownout?.['write-marker'] ? { writeMarker: pattern(config.brownout['write-marker']) } : {}),
+      ...(config.brownout?.threshold !== undefined ? { thresholdVolts: config.brownout.threshold } : {}),
+      ...(config.brownout?.detector ? { detector: pattern(config.brownout.detector) } : {}),
+    },
     debug: {
       memory: config.debug?.memory ?? [],
       consoleProbes: config.debug?.['console-probes'] ?? [],

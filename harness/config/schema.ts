@@ -6,7 +6,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { driversOf } from '../power/registry.ts';
 import { Baud, Duration, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort } from './atoms.ts';
-import { ProfileFuzz, RigFuzz, Rollback } from './suite-options.ts';
+import { ProfileBrownout, ProfileFuzz, RigBrownout, RigFuzz, Rollback } from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
 
@@ -126,6 +126,10 @@ export const VIRTUAL_FLAWS = [
   'unsigned-accepted',
   'any-key-accepted',
   'counter-ignored',
+  'settings-corrupted-on-cut',
+  'partial-update-boots',
+  'counter-reset-on-cut',
+  'no-brownout-detector',
 ] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 
@@ -162,6 +166,7 @@ export const BoardWiring = Type.Object(
     ),
     rollback: Type.Optional(Rollback),
     fuzz: Type.Optional(RigFuzz),
+    brownout: Type.Optional(RigBrownout),
     'boot-uart': Type.Optional(
       Type.Object(
         {
@@ -294,6 +299,7 @@ export const Profile = Type.Object(
       ),
     ),
     fuzz: Type.Optional(ProfileFuzz),
+    brownout: Type.Optional(ProfileBrownout),
     liveness: Type.Optional(
       Type.Object(
         {

@@ -3,7 +3,7 @@
  * images, and the fuzz suite's budget, network targets and knowledge of the firmware's console.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { Duration, Regex, Strict } from './atoms.ts';
+import { Duration, Regex, Strict, Voltage } from './atoms.ts';
 
 const FuzzCases = Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'cases per target at most' });
 const FuzzSeconds = Type.Integer({ minimum: 1, maximum: 86_400, description: 'seconds per target at most' });
@@ -111,4 +111,52 @@ export const ProfileFuzz = Type.Object(
     seconds: Type.Optional(FuzzSeconds),
   },
   { ...Strict, description: 'how the fuzz suite talks to this firmware' },
+);
+
+/** What the brownout suite knows of a firmware, in its profile. */
+export const ProfileBrownout = Type.Object(
+  {
+    'write-marker': Type.Optional({
+      ...Regex,
+      description:
+        'a console line the firmware prints as it starts a flash write or erase (an update chunk, an NVS commit): where cuts are aimed',
+    }),
+    threshold: Type.Optional({
+      ...Voltage,
+      description: "the brown-out detector's level: a sag below it must end in a brown-out reset",
+    }),
+    detector: Type.Optional({
+      ...Regex,
+      description: 'the line the brown-out detector prints (ESP-IDF: "Brownout detector was triggered")',
+    }),
+  },
+  { ...Strict, description: 'what the brownout suite aims at on this firmware' },
+);
+
+/** The brownout suite's glitches on one board of a rig. */
+export const RigBrownout = Type.Object(
+  {
+    trials: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: 'cuts per swept profile (cut, cut-at-marker; default 4)',
+      }),
+    ),
+    cut: Type.Optional({ ...Duration, description: 'how long a cut keeps the board unpowered (default 50ms)' }),
+    cycles: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100_000, description: 'quick power cycles (default 10)' }),
+    ),
+    'cycle-off': Type.Optional({ ...Duration, description: 'off time of each quick cycle (default 20ms)' }),
+    sag: Type.Optional(
+      Type.Object(
+        {
+          volts: Voltage,
+          time: Duration,
+        },
+        { ...Strict, description: 'a sag: to this voltage for this long (supplies only)' },
+      ),
+    ),
+  },
+  { ...Strict, description: 'the brownout suite on this board: how hard and how often' },
 );

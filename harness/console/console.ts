@@ -25,6 +25,11 @@ export interface ExpectOptions {
   step: string;
   /** Treat crash signatures as ordinary lines (for checks that provoke a crash on purpose). */
   allowCrash?: boolean;
+  /**
+   * Look from this line on (a mark taken earlier) rather than after the newest match: lines that
+   * arrived while another exchange read the console still count (a boot under a cut command).
+   */
+  since?: number;
 }
 
 export interface LineMatch {
@@ -239,8 +244,9 @@ export class Console extends EventEmitter<{
 
   /** Wait for a line (or the unfinished last line, e.g. a prompt) matching `pattern`. */
   expect(pattern: RegExp, options: ExpectOptions): Promise<LineMatch> {
+    const from = options.since ?? this.cursor;
     for (const line of this.history) {
-      if (line.index < this.cursor) continue;
+      if (line.index < from) continue;
       const outcome = this.judge(line.text, line.index, pattern, options);
       if (outcome instanceof Error) return Promise.reject(outcome);
       if (outcome) return Promise.resolve(outcome);

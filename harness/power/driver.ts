@@ -39,6 +39,20 @@ export function isSupply(power: Power): power is Supply {
   return 'setVoltage' in power;
 }
 
+/** A power cut as achieved: where the next boot's output starts, and what the switches took. */
+export interface PowerCut {
+  mark: number;
+  started: number;
+  timing: {
+    requestedOffMs: number;
+    /** How long the driver took to switch off, and on (the instrument's latency is evidence). */
+    offAnsweredMs: number;
+    onAnsweredMs: number;
+    /** Power was off for at least the first and at most the second (the switches' latency between). */
+    offBetweenMs: [number, number];
+  };
+}
+
 /** How long a board stays unpowered for a clean power-on reset, unless the rig says `off-time`. */
 export const DEFAULT_OFF_MS = 500;
 

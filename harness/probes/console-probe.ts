@@ -50,7 +50,7 @@ const RESPONSE_WINDOW_MS = 800;
 export async function probeConsole(board: Board, boot: BootRecord | undefined): Promise<Outcome> {
   if (boot && !boot.ready)
     return inconclusive('the board did not boot to its ready line', { tail: boot.lines.slice(-8) });
-  const probes = await sendProbes(board, board.profile.debug.consoleProbes);
+  const probes = await sendProbes(board, [...BUILTIN_PROBES, ...profileProbes(board)], true);
   const obeyed = probes.filter((p) => p.obeyed);
   // The board echoing what was typed is not an answer.
   const answered = probes.filter((p) => p.response.some((line) => line.trim() && !line.endsWith(p.sent)));
@@ -63,17 +63,25 @@ export async function probeConsole(board: Board, boot: BootRecord | undefined): 
   });
 }
 
-async function sendProbes(board: Board, profileProbes: string[]): Promise<ProbeResult[]> {
+/** The firmware's own debug commands (the profile's) that it obeys: none, on a board that is not open. */
+export async function obeyedFirmwareCommands(board: Board): Promise<ProbeResult[]> {
+  return (await sendProbes(board, profileProbes(board), false)).filter((p) => p.obeyed);
+}
+
+const profileProbes = (board: Board) =>
+  board.profile.debug.consoleProbes.map((send) => ({ send, why: "the profile's own debug command" }));
+
+async function sendProbes(
+  board: Board,
+  probes: { send: string; why: string }[],
+  escapes: boolean,
+): Promise<ProbeResult[]> {
   const results: ProbeResult[] = [];
-  const probes = [
-    ...BUILTIN_PROBES,
-    ...profileProbes.map((send) => ({ send, why: "the profile's own debug command" })),
-  ];
   for (const probe of probes) {
     const mark = await board.command(probe.send, `console probe "${probe.send}"`);
     results.push(judge(probe.send, probe.why, await collect(board, mark)));
   }
-  for (const key of ESCAPE_KEYS) {
+  for (const key of escapes ? ESCAPE_KEYS : []) {
     const mark = board.console.mark();
     await board.console.write(Buffer.from(key.bytes, 'latin1'));
     results.push(judge(key.name, 'an escape key', await collect(board, mark)));

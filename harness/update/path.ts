@@ -36,6 +36,8 @@ export interface UpdatePath {
   readonly source: string;
   /** What the board runs now (after a restart where the path needs one to tell). */
   running(step: string): Promise<Running>;
+  /** What the path lists as running without a restart (SMP's image list); absent where it cannot tell. */
+  listNow?(step: string): Promise<Running>;
   offer(image: Candidate, step: string): Promise<Attempt>;
   /** Whether `r` is `image`, running for good. */
   runs(r: Running, image: Candidate): boolean;

@@ -4,6 +4,7 @@
  */
 import type { VirtualFlaw } from '../config/schema.ts';
 import type { OtaResult } from './esp-ota.ts';
+import type { FlashWriter, SettingsStore } from './flash.ts';
 import { parseCommandLine } from './shell-line.ts';
 import { runTlsClient } from './tls-probe.ts';
 
@@ -20,7 +21,11 @@ export type CommandResult =
 export interface CommandContext {
   flaws: readonly VirtualFlaw[];
   version: string;
-  settings: Map<string, string>;
+  settings: SettingsStore;
+  /** How the settings store writes flash (each write announced on the console). */
+  write: FlashWriter;
+  /** The factory debug command answers: the debug-command flaw, or factory defaults after a torn settings page. */
+  debugOpen: boolean;
   /** What the oob-after-set flaw remembers between commands: the last one set a negative index. */
   session: { negativeIndex: boolean };
   tls?: { caCert: string; pinSha256: string };
@@ -72,14 +77,14 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
         if (args[0] === 'get' && negativeIndex) return { panic: { cause: 'LoadProhibited', pc: '0x400d2b10' } };
         ctx.session.negativeIndex = args[0] === 'set' && /^-\d+$/.test(args[2] ?? '');
       }
-      return say(config(ctx.settings, args));
+      return say(await config(ctx, args));
     case 'tlsprobe':
       return say(await tlsProbe(ctx, args));
     case 'ota':
       return ctx.ota ? ota(ctx.ota, args) : say('Unrecognized command\r\n');
     case 'debug':
       // The flaw: a factory debug command left in, with no authentication.
-      if (ctx.flaws.includes('debug-command')) return say(debugCommand(ctx, args));
+      if (ctx.debugOpen) return say(debugCommand(ctx, args));
       return say('Unrecognized command\r\n');
     default:
       return say('Unrecognized command\r\n');
@@ -118,14 +123,14 @@ async function tlsProbe(ctx: CommandContext, args: string[]): Promise<string> {
   return `${output.split('\n').join('\r\n')}\r\n`;
 }
 
-function config(settings: Map<string, string>, args: string[]): string {
+async function config(ctx: CommandContext, args: string[]): Promise<string> {
   const [verb, key, value] = args;
   if (verb === 'get' && key !== undefined && args.length === 2) {
-    const stored = settings.get(key);
+    const stored = ctx.settings.get(key);
     return stored === undefined ? `error: no such key: ${key}\r\n` : `${key}=${stored}\r\n`;
   }
   if (verb === 'set' && key !== undefined && value !== undefined && args.length === 3) {
-    settings.set(key, value);
+    await ctx.settings.set(key, value, ctx.write);
     return 'OK\r\n';
   }
   return 'usage: cfg get <key> | cfg set <key> <value>\r\n';

@@ -9,31 +9,15 @@ import { SlipDecoder } from '../wire/slip.ts';
 import { romReply } from './esp-rom-loader.ts';
 import { PacedOutput } from './paced-output.ts';
 import { runCommand } from './console-commands.ts';
+import { DOWNLOAD_STRAPPING, espLog, FLASH_STRAPPING, MEMORY, panicText, romBanner } from './esp-log.ts';
+import { type FlashWriter, SettingsStore, WRITE_MS } from './flash.ts';
 import { type UpdateOptions, UpdateStorage } from './update-storage.ts';
 
 export const OFF_VOLTS = 1.8;
 /** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */
 export const BROWN_OUT_VOLTS = 2.43;
 const MAX_LINE = 256;
-/** A made-up device key in the virtual board's RAM: what a debug port must not give away. */
-const DEVICE_KEY = Buffer.from('hil-virtual-device-key-000000001');
-const MEMORY: { base: number; bytes: Buffer }[] = [
-  // The app image's esp_app_desc_t, mapped from flash (magic word 0xABCD5432).
-  { base: 0x3f400020, bytes: Buffer.concat([Buffer.from([0x32, 0x54, 0xcd, 0xab]), Buffer.alloc(60)]) },
-  { base: 0x3ffb0000, bytes: DEVICE_KEY },
-];
 const PROMPT = 'esp32> ';
-
-/** ESP32 ROM reset codes and names (esp-idf components/esp_rom/include/esp32/rom/rtc.h). */
-const RESET_NAMES: Record<number, string> = {
-  1: 'POWERON_RESET',
-  12: 'SW_CPU_RESET',
-  15: 'RTCWDT_BROWN_OUT_RESET',
-};
-
-/** The ESP32 ROM's boot-mode part of its banner, from the strapping pins it sampled (REFERENCE.md 2.2). */
-const DOWNLOAD_STRAPPING = 'boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))';
-const FLASH_STRAPPING = 'boot:0x13 (SPI_FAST_FLASH_BOOT)';
 
 /**
  * `busy`: running a command; input is dropped, as on a UART with no flow control. `download`: the ROM
@@ -72,7 +56,7 @@ export class VirtualFirmware {
   private line = '';
   private lastWasCr = false;
   private uptimeBase = 0;
-  private readonly settings = new Map<string, string>();
+  private readonly settings: SettingsStore;
   private readonly session = { negativeIndex: false };
   private strapHeld = false;
   private rom = new SlipDecoder(4096);
@@ -86,6 +70,7 @@ export class VirtualFirmware {
     sink: (bytes: Buffer) => void,
   ) {
     this.output = new PacedOutput(options.baud / 10, sink);
+    this.settings = new SettingsStore(options.flaws.includes('settings-corrupted-on-cut'));
     if (options.update) {
       this.storage = new UpdateStorage(options.update, options.flaws, {
         send: (frame) => void this.output.send(frame),
@@ -127,7 +112,10 @@ export class VirtualFirmware {
     if (volts < OFF_VOLTS) {
       if (this.state !== 'off') this.stop('off');
     } else if (volts < BROWN_OUT_VOLTS) {
-      if (this.state !== 'off' && this.state !== 'reset') {
+      if (this.has('no-brownout-detector') && this.state !== 'off' && this.state !== 'reset') {
+        // The flaw: nothing holds the chip in reset; it runs on below its rated voltage, erratically.
+        void this.output.send(Buffer.from([0x0d, 0x0a, 0xfe, 0x00, 0x9c, 0x3f, 0xe1, 0x0d, 0x0a]));
+      } else if (this.state !== 'off' && this.state !== 'reset') {
         const generation = this.stop('reset');
         // The detector's ISR prints as the rail falls; on a fast sag only part of it gets out.
         void this.output.send(Buffer.from('\r\nBrownout detector was triggered\r\n\r\n')).then(() => {
@@ -251,10 +239,17 @@ export class VirtualFirmware {
     if (generation !== this.generation) throw new PowerLost();
   }
 
-  /** An ESP_LOGx line, with the colour codes ESP-IDF prints by default (CONFIG_LOG_COLORS). */
+  /** Flash writes in this power-on: announced, then done after a write's time unless power goes first. */
+  private flashWriter(g: number): FlashWriter {
+    return async (tag, text, apply) => {
+      await this.print(g, tag ? this.log('I', tag, text) : `${text}\r\n`);
+      await this.sleep(g, WRITE_MS);
+      apply();
+    };
+  }
+
   private log(level: 'I' | 'W' | 'E', tag: string, message: string): string {
-    const colour = level === 'E' ? '31' : level === 'W' ? '33' : '32';
-    return `\x1b[0;${colour}m${level} (${Date.now() - this.uptimeBase}) ${tag}: ${message}\x1b[0m\r\n`;
+    return espLog(level, Date.now() - this.uptimeBase, tag, message);
   }
 
   private async bootSequence(g: number, resetCode: number): Promise<void> {
@@ -266,10 +261,7 @@ export class VirtualFirmware {
     }
     // The ROM prints the strapping it sampled; with download mode disabled it then boots from flash.
     const strapping = this.strapHeld && this.options.romLoader === 'esp32' ? DOWNLOAD_STRAPPING : FLASH_STRAPPING;
-    await this.print(
-      g,
-      `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),${strapping}\r\n`,
-    );
+    await this.print(g, romBanner(resetCode, strapping));
     if (strapping === DOWNLOAD_STRAPPING && this.options.downloadMode !== 'disabled') {
       await this.print(g, 'waiting for download\r\n');
       this.rom = new SlipDecoder(4096);
@@ -293,9 +285,13 @@ export class VirtualFirmware {
       await this.print(g, '  0\r\n');
     }
     await this.print(g, this.log('I', 'boot', 'compile time Nov 20 2026 10:12:01'));
-    for (const line of this.storage?.boot() ?? [])
-      await this.print(g, line.tag ? this.log('I', line.tag, line.text) : `${line.text}\r\n`);
-    if (!this.has('secure-boot-off')) {
+    for (const line of this.settings.boot()) await this.print(g, this.log('W', 'nvs', line));
+    await this.storage?.boot(
+      (line) => this.print(g, line.tag ? this.log('I', line.tag, line.text) : `${line.text}\r\n`),
+      this.flashWriter(g),
+    );
+    // An image the bootloader jumped into unvalidated (a swap cut half-way, with that flaw) is not verified.
+    if (!this.has('secure-boot-off') && this.storage?.bootedVerified !== false) {
       await this.print(g, this.log('I', 'secure_boot_v2', 'Verifying with RSA-PSS...'));
       await this.sleep(g, 40);
       await this.print(g, this.log('I', 'secure_boot_v2', 'Signature verified successfully!'));
@@ -327,12 +323,7 @@ export class VirtualFirmware {
 
   private async panic(g: number, cause: string, pc: string): Promise<void> {
     this.state = 'busy';
-    await this.print(
-      g,
-      `Guru Meditation Error: Core  0 panic'ed (${cause}). Exception was unhandled.\r\n\r\n` +
-        `Core  0 register dump:\r\nPC      : ${pc}  PS      : 0x00060830  A0      : 0x800d0f4e  A1      : 0x3ffb5580\r\n\r\n` +
-        `Backtrace: ${pc}:0x3ffb5580 0x400d0f4b:0x3ffb55a0 0x4008a1c2:0x3ffb55c0\r\n\r\n\r\nRebooting...\r\n`,
-    );
+    await this.print(g, panicText(cause, pc));
     await this.sleep(g, 50);
     this.boot(0xc);
   }
@@ -375,6 +366,8 @@ export class VirtualFirmware {
         flaws: this.options.flaws,
         version: this.version,
         settings: this.settings,
+        write: this.flashWriter(g),
+        debugOpen: this.has('debug-command') || this.settings.factoryMode,
         session: this.session,
         ...(this.options.tls ? { tls: this.options.tls } : {}),
         readMemory: (address, length) => this.readMemory(address, length),

@@ -10,6 +10,7 @@ import { createHash, type KeyObject, verify } from 'node:crypto';
 import type { VirtualFlaw } from '../config/schema.ts';
 import {
   compareVersions,
+  formatVersion,
   keyHash,
   type ParsedImage,
   parseHeader,
@@ -17,8 +18,17 @@ import {
   parseVersion,
   signatureValid,
 } from '../wire/mcuboot-image.ts';
+import type { FlashWriter } from './flash.ts';
 
 export const SLOT_SIZE = 256 * 1024;
+/** Sectors a swap moves, one flash write each (real slots have hundreds; four keeps trials short). */
+export const SWAP_SECTORS = 4;
+
+/** Where the bootloader prints, and how it writes flash (each write a console marker). */
+export interface BootOutput {
+  line(text: string): Promise<void>;
+  write: FlashWriter;
+}
 
 export interface SlotState {
   slot: number;
@@ -40,6 +50,9 @@ export class Mcuboot {
   private onTrial = false;
   private floor: number;
   private readonly trustedKeyHash: Buffer;
+  /** A swap under way, kept in the image trailer so that a reset resumes it. */
+  private swapStatus: { kind: 'test' | 'perm' | 'revert'; done: number } | undefined;
+  private verified = true;
 
   constructor(
     primary: Buffer,
@@ -51,8 +64,14 @@ export class Mcuboot {
     this.floor = parseImage(primary).securityCounter ?? 0;
   }
 
+  /** From the primary slot's header: what the application reports, whatever the rest of the slot holds. */
   get runningVersion(): string {
-    return parseImage(this.primary).version;
+    return formatVersion(parseHeader(this.primary).version);
+  }
+
+  /** Whether the image jumped into at the last reset was validated (or valid). */
+  get bootedVerified(): boolean {
+    return this.verified;
   }
 
   get securityFloor(): number {
@@ -61,12 +80,13 @@ export class Mcuboot {
 
   slots(): SlotState[] {
     const state = (image: Buffer, slot: number): SlotState => {
-      const parsed = parseImage(image);
+      // A slot that holds parts of two images is listed by its header and whatever hash TLV it has.
+      const parsed = parseOrUndefined(image);
       return {
         slot,
-        version: parsed.version,
-        hash: parsed.hash ?? Buffer.alloc(32),
-        bootable: true,
+        version: formatVersion(parseHeader(image).version),
+        hash: parsed?.hash ?? Buffer.alloc(32),
+        bootable: parsed !== undefined,
         pending: slot === 1 && this.pending !== undefined,
         confirmed: slot === 0 && !this.onTrial,
         active: slot === 0,
@@ -89,11 +109,11 @@ export class Mcuboot {
 
   /** Image state write: test or confirm the image with this hash. False when no slot holds it. */
   mark(hash: Buffer, confirm: boolean): boolean {
-    if (this.secondary && parseImage(this.secondary).hash?.equals(hash)) {
+    if (this.secondary && parseOrUndefined(this.secondary)?.hash?.equals(hash)) {
       this.pending = confirm ? 'permanent' : 'test';
       return true;
     }
-    if (parseImage(this.primary).hash?.equals(hash)) {
+    if (parseOrUndefined(this.primary)?.hash?.equals(hash)) {
       if (confirm) this.confirmPrimary();
       return true;
     }
@@ -103,36 +123,78 @@ export class Mcuboot {
   /** The running application confirms itself: the swap is kept and the security counter floor moves up. */
   confirmPrimary(): void {
     this.onTrial = false;
-    this.floor = Math.max(this.floor, parseImage(this.primary).securityCounter ?? 0);
+    this.floor = Math.max(this.floor, parseOrUndefined(this.primary)?.securityCounter ?? 0);
   }
 
-  /** What the bootloader does at reset, and the lines it prints. */
-  boot(): string[] {
-    const lines = ['I: Starting bootloader'];
-    if (this.onTrial && this.secondary) {
-      lines.push('I: Swap type: revert');
-      [this.primary, this.secondary] = [this.secondary, this.primary];
-      this.onTrial = false;
+  /**
+   * What the bootloader does at reset, printed as it goes. A swap exchanges the slots sector by
+   * sector, each a flash write, its progress kept in the trailer so that a cut is resumed at the next
+   * reset; the boot status (the trial flag and the security counter) is written last.
+   */
+  async boot(out: BootOutput): Promise<void> {
+    await out.line('I: Starting bootloader');
+    this.verified = true;
+    if (this.swapStatus && this.has('partial-update-boots')) {
+      // The flaw: the swap's progress is not kept, so a cut swap is not resumed and what is in the
+      // primary slot (part one image, part the other) is jumped into without validating it.
+      this.swapStatus = undefined;
+      this.pending = undefined;
+      await out.line('I: Swap type: none');
+      this.verified = validImage(this.primary);
+    } else if (this.swapStatus) {
+      await out.line(`I: Resuming ${this.swapStatus.kind} swap at sector ${this.swapStatus.done + 1}/${SWAP_SECTORS}`);
+      await this.swap(out);
+    } else if (this.onTrial && this.secondary) {
+      await out.line('I: Swap type: revert');
+      this.swapStatus = { kind: 'revert', done: 0 };
+      await this.swap(out);
     } else if (this.pending && this.secondary) {
       const refused = this.refusal(this.secondary);
       if (refused) {
-        lines.push(...refused);
+        for (const line of refused) await out.line(line);
         this.erase();
-        lines.push('I: Swap type: none');
+        await out.line('I: Swap type: none');
       } else {
-        lines.push(`I: Swap type: ${this.pending === 'test' ? 'test' : 'perm'}`);
-        const trial = this.pending === 'test';
-        [this.primary, this.secondary] = [this.secondary, this.primary];
-        this.pending = undefined;
-        if (trial) this.onTrial = true;
-        else this.confirmPrimary();
+        const kind = this.pending === 'test' ? 'test' : 'perm';
+        await out.line(`I: Swap type: ${kind}`);
+        this.swapStatus = { kind, done: 0 };
+        await this.swap(out);
       }
     } else {
-      lines.push('I: Swap type: none');
+      await out.line('I: Swap type: none');
     }
-    const running = parseImage(this.primary);
-    lines.push(`I: Image version: ${running.version}`, 'I: Jumping to the first image slot');
-    return lines;
+    await out.line(`I: Image version: ${this.runningVersion}`);
+    await out.line('I: Jumping to the first image slot');
+  }
+
+  private async swap(out: BootOutput): Promise<void> {
+    const status = this.swapStatus!;
+    const length = Math.max(this.primary.length, this.secondary!.length);
+    this.primary = padded(this.primary, length);
+    this.secondary = padded(this.secondary!, length);
+    const size = Math.ceil(length / SWAP_SECTORS);
+    for (let i = status.done; i < SWAP_SECTORS; i++) {
+      await out.write(undefined, `I: flash: swap sector ${i + 1}/${SWAP_SECTORS}`, () => {
+        const mine = Buffer.from(this.primary.subarray(i * size, (i + 1) * size));
+        this.secondary!.copy(this.primary, i * size, i * size, (i + 1) * size);
+        mine.copy(this.secondary!, i * size);
+        status.done = i + 1;
+      });
+    }
+    const finish = () => {
+      this.swapStatus = undefined;
+      this.pending = undefined;
+      this.onTrial = status.kind === 'test';
+      if (status.kind === 'perm')
+        this.floor = Math.max(this.floor, parseOrUndefined(this.primary)?.securityCounter ?? 0);
+    };
+    if (this.has('counter-reset-on-cut')) {
+      // The flaw: the boot status (with the security counter) is erased, then written again.
+      await out.write(undefined, 'I: flash: erase boot status', () => {
+        this.floor = 0;
+      });
+    }
+    await out.write(undefined, 'I: flash: write boot status', finish);
   }
 
   /** Why the secondary image may not boot (MCUboot's error lines), or undefined when it may. */
@@ -147,8 +209,7 @@ export class Mcuboot {
     if (!image.hash) return invalid;
     if (!image.hashValid && !this.has('hash-not-checked')) return invalid;
     if (!this.signatureAccepted(image)) return invalid;
-    const primary = parseImage(this.primary);
-    if (compareVersions(image.header.version, primary.header.version) < 0 && !this.has('downgrade-accepted'))
+    if (compareVersions(image.header.version, parseHeader(this.primary).version) < 0 && !this.has('downgrade-accepted'))
       return ['E: insufficient version in secondary slot', 'I: Image 0 in slot 1 erased due to downgrade prevention'];
     const counter = image.securityCounter ?? 0;
     if (counter < this.floor && !this.has('counter-ignored'))
@@ -182,4 +243,20 @@ export function notNewer(firstChunk: Buffer, running: string): boolean {
 
 export function sha256(bytes: Buffer): Buffer {
   return createHash('sha256').update(bytes).digest();
+}
+
+function parseOrUndefined(image: Buffer): ParsedImage | undefined {
+  try {
+    return parseImage(image);
+  } catch {
+    return undefined;
+  }
+}
+
+function validImage(image: Buffer): boolean {
+  return parseOrUndefined(image)?.hashValid === true;
+}
+
+function padded(image: Buffer, length: number): Buffer {
+  return image.length >= length ? image : Buffer.concat([image, Buffer.alloc(length - image.length, 0xff)]);
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { VirtualFlaw } from '../config/schema.ts';
 import type { CommandContext } from './console-commands.ts';
 import { EspOtaSlots } from './esp-ota.ts';
+import type { FlashWriter } from './flash.ts';
 import { Mcuboot } from './mcuboot.ts';
 import { SmpServer } from './smp-server.ts';
 
@@ -58,10 +59,15 @@ export class UpdateStorage {
     return this.mcuboot?.runningVersion ?? this.ota!.version;
   }
 
-  /** At reset: what the bootloader decides and prints. */
-  boot(): BootLine[] {
-    if (this.mcuboot) return this.mcuboot.boot().map((text) => ({ text }));
-    return this.ota!.boot().map((text) => ({ tag: 'boot', text }));
+  /** At reset: what the bootloader decides, prints and writes. */
+  async boot(print: (line: BootLine) => Promise<void>, write: FlashWriter): Promise<void> {
+    if (this.mcuboot) return this.mcuboot.boot({ line: (text) => print({ text }), write });
+    for (const text of this.ota!.boot()) await print({ tag: 'boot', text });
+  }
+
+  /** Whether the image the bootloader jumped into was verified (an image cut half-way may not be). */
+  get bootedVerified(): boolean {
+    return this.mcuboot?.bootedVerified ?? true;
   }
 
   /** The application's own lines about its image (ESP-IDF's `Secure version:` with anti-rollback). */

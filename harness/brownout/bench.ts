@@ -1,0 +1,159 @@
+/**
+ * The brownout suite's bench: what a board offers to be cut during (a settings write through the
+ * profile's config-write action, an update through its real update path), the settings marker that
+ * every trial must leave intact, and how trials become verdicts (`N/N recovered`).
+ */
+import type { Board } from '../board.ts';
+import { HilError } from '../errors.ts';
+import type { Glitch } from '../power/glitch.ts';
+import { openUpdatePath } from '../update/open.ts';
+import type { UpdatePath } from '../update/path.ts';
+import { type Candidate, offers, readTeamImages, type TeamImages } from '../update/variants.ts';
+import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
+import { afterTrial, type Expectation, type TrialReport } from './after-trial.ts';
+
+/** Something the board does that writes flash, to be cut in the middle of. */
+export interface Activity {
+  readonly name: string;
+  run(step: string): Promise<unknown>;
+  /** What may be seen after a trial cut into it. */
+  expectation(): Expectation;
+  /** Back to where a trial starts (the current image; a settings marker written cleanly). */
+  settle(step: string): Promise<void>;
+}
+
+export class Bench {
+  private marker: string | undefined;
+  private writes = 0;
+  readonly update: Activity | undefined;
+  readonly settings: Activity | undefined;
+
+  private constructor(
+    readonly board: Board,
+    private readonly seed: number,
+    readonly baseline: string,
+    readonly path: UpdatePath | undefined,
+    readonly team: TeamImages | undefined,
+  ) {
+    const canStore = board.hasAction('config-write') && board.hasAction('config-read');
+    this.settings = canStore ? this.settingsWrite() : undefined;
+    this.update = path && team?.newer ? this.newerImage(path, team.current, team.newer) : undefined;
+  }
+
+  /** The update path, where the rig wires one and the board runs the rig's current image. */
+  static async open(board: Board, seed: number, baseline: string): Promise<Bench> {
+    const files = board.rollback;
+    if (!files) return new Bench(board, seed, baseline, undefined, undefined);
+    const team = readTeamImages(files);
+    return new Bench(board, seed, baseline, await openUpdatePath(board), team);
+  }
+
+  /** Write a fresh settings marker cleanly: what every later trial must leave readable. */
+  async writeMarker(): Promise<void> {
+    if (!this.settings) return;
+    this.marker = `hil-bo-${this.seed}-${++this.writes}`;
+    await this.board.action('config-write', { value: this.marker });
+  }
+
+  /** After a glitch that hit no activity: the version it ran, the marker it held. */
+  steady(): Expectation {
+    return {
+      versions: this.team ? [this.team.current.info.version] : [this.baseline],
+      ...(this.path && this.team ? { images: { path: this.path, allowed: [this.team.current] } } : {}),
+      ...(this.marker ? { settings: [this.marker] } : {}),
+    };
+  }
+
+  /** Follow the boot after a glitch and judge it. */
+  async trial(label: string, glitch: Glitch | undefined, expect: Expectation): Promise<TrialReport> {
+    if (!glitch)
+      return {
+        trial: label,
+        timing: {},
+        inconclusive: 'the aim was never reached',
+        problems: [],
+        seen: {},
+        excerpt: [],
+      };
+    const boot = await this.board.recordBoot(`${label}: boot`, glitch.from);
+    try {
+      return await afterTrial(this.board, label, glitch, boot, expect);
+    } catch (error) {
+      if (!(error instanceof HilError)) throw error;
+      return { trial: label, timing: glitch.timing, inconclusive: error.message, problems: [], seen: {}, excerpt: [] };
+    }
+  }
+
+  /** The older signed images to offer once the cuts are over: the downgrade and the lower counter. */
+  downgrades(): Candidate[] {
+    if (!this.team) return [];
+    const offered = offers(this.team);
+    return ['older', 'lower-counter'].flatMap((name) => {
+      const offer = offered[name];
+      return offer && !('skip' in offer) ? [offer] : [];
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.path?.close();
+  }
+
+  private settingsWrite(): Activity {
+    let next = '';
+    return {
+      name: 'settings write',
+      run: async () => {
+        next = `hil-bo-${this.seed}-${++this.writes}`;
+        await this.board.action('config-write', { value: next });
+      },
+      expectation: () => ({ ...this.steady(), settings: [this.marker ?? '', next].filter(Boolean) }),
+      settle: () => this.writeMarker(),
+    };
+  }
+
+  private newerImage(path: UpdatePath, current: Candidate, newer: Candidate): Activity {
+    return {
+      name: 'update',
+      run: (step) => path.offer(newer, step),
+      expectation: () => ({
+        ...this.steady(),
+        versions: [current.info.version, newer.info.version],
+        ...(path.listNow ? { images: { path, allowed: [current, newer] } } : {}),
+      }),
+      settle: async (step) => path.restore(current, await path.running(`${step}: what runs`), step),
+    };
+  }
+}
+
+const brief = (r: TrialReport) => ({
+  trial: r.trial,
+  ...(r.inconclusive ? { inconclusive: r.inconclusive } : { ok: r.problems.length === 0 }),
+  timing: r.timing,
+});
+
+/** Every trial judged and recovered: pass, `N/N` as the headline; a failed trial fails it with its evidence. */
+export function verdictOf(reports: TrialReport[], what: string, extra: Record<string, unknown> = {}): Outcome {
+  const judged = reports.filter((r) => !r.inconclusive);
+  const failed = judged.filter((r) => r.problems.length > 0);
+  const headline = `${judged.length - failed.length}/${judged.length} ${what} recovered`;
+  if (failed.length > 0)
+    return fail({
+      headline,
+      seen: failed[0]!.problems.join('; '),
+      failed: failed.slice(0, 4).map((r) => ({ ...brief(r), problems: r.problems, seen: r.seen, log: r.excerpt })),
+      trials: reports.map(brief),
+      ...extra,
+    });
+  if (judged.length === 0)
+    return inconclusive(reports[0]?.inconclusive ?? `no ${what} could be made`, {
+      trials: reports.map(brief),
+      ...extra,
+    });
+  if (judged.length < reports.length)
+    return inconclusive(`${reports.length - judged.length} of ${reports.length} trials could not be judged`, {
+      headline,
+      trials: reports.map(brief),
+      ...extra,
+    });
+  return pass({ headline, trials: reports.map(brief), ...extra });
+}

@@ -1,0 +1,60 @@
+/**
+ * The virtual board's flash writes and its settings store. Every write is announced on the console
+ * as it starts (`flash: ...`, the marker a brown-out trial cuts at) and takes a flash operation's
+ * time before it is done: a cut in between leaves it undone, as on a real part. The settings store
+ * (NVS-like) writes a new copy beside the old one and commits it last, so a cut leaves the old
+ * settings or the new; with the settings-corrupted-on-cut flaw it erases its page in place first.
+ */
+
+/** About a 4 KiB sector erase on SPI NOR flash (ESP32 datasheets: 45 ms typical). */
+export const WRITE_MS = 60;
+
+/** One flash operation: print `text` (an ESP_LOG line with `tag`, or as it is), take WRITE_MS, then apply. */
+export type FlashWriter = (tag: string | undefined, text: string, apply: () => void) => Promise<void>;
+
+export class SettingsStore {
+  private values = new Map<string, string>();
+  /** The page was erased and not written again: its CRC fails at the next boot. */
+  private torn = false;
+  private sequence = 1;
+  /** Factory defaults were restored after a torn page: the factory debug console is on. */
+  factoryMode = false;
+
+  constructor(private readonly inPlace: boolean) {}
+
+  get(key: string): string | undefined {
+    return this.values.get(key);
+  }
+
+  async set(key: string, value: string, write: FlashWriter): Promise<void> {
+    const next = new Map(this.values).set(key, value);
+    if (this.inPlace) {
+      // The flaw: the only copy is erased, then written; a cut between leaves an empty, torn page.
+      await write('nvs', 'flash: erase settings page 0', () => {
+        this.values = new Map();
+        this.torn = true;
+      });
+      await write('nvs', 'flash: write settings page 0', () => {
+        this.values = next;
+        this.torn = false;
+      });
+      return;
+    }
+    const sequence = this.sequence + 1;
+    const page = sequence % 2;
+    await write('nvs', `flash: write settings page ${page} (seq ${sequence})`, () => undefined);
+    await write('nvs', `flash: commit settings seq ${sequence}`, () => {
+      this.values = next;
+      this.sequence = sequence;
+    });
+  }
+
+  /** At boot: a torn page fails its CRC and the store falls back to factory defaults. */
+  boot(): string[] {
+    if (!this.torn) return [];
+    this.torn = false;
+    this.values = new Map();
+    this.factoryMode = true;
+    return ['settings page CRC mismatch: factory defaults restored (factory console enabled)'];
+  }
+}

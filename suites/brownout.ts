@@ -1,0 +1,270 @@
+/**
+ * brownout: power cuts and sags timed to what the board is doing (booting, writing its settings,
+ * swapping in an update) never leave it bricked, downgraded, half-updated, with its settings lost,
+ * or open. After every trial the board must boot to ready and pass the same checks (after-trial.ts);
+ * where it has an update path, an older signed image is still refused once the cuts are over.
+ */
+import {
+  type Activity,
+  afterTrial,
+  Bench,
+  cutDuring,
+  cutIntoBoot,
+  defineSuite,
+  fail,
+  HilError,
+  inconclusive,
+  isSupply,
+  judgeRefusal,
+  type Outcome,
+  observe,
+  pass,
+  quickCycles,
+  sag,
+  skip,
+  stillRunning,
+  type TrialReport,
+  verdictOf,
+} from '../harness/index.ts';
+
+const DEFAULTS = { trials: 4, cutMs: 50, cycles: 10, cycleOffMs: 20, sagMs: 300 };
+/** Without a sag voltage in the rig, the sag goes this far below the threshold (above a chip's off level). */
+const SAG_BELOW_THRESHOLD = 0.85;
+
+export default defineSuite(
+  {
+    name: 'brownout',
+    needs: ['console', 'power'],
+    checks: {
+      cut: {
+        title: 'cuts at points through the boot: the board recovers, as it was, every time',
+        provisions: ['5.9-1', '5.9-2'],
+      },
+      sag: {
+        title: 'a sag below the brown-out threshold ends in a brown-out reset, and the board recovers',
+        provisions: ['5.9-2', '5.9-3'],
+      },
+      'cut-at-marker': {
+        title: 'cuts swept across a flash write: the settings read back old or new, and nothing is left open',
+        provisions: ['5.9-2', '5.9-3'],
+      },
+      'every-write': {
+        title: 'a cut at each flash write of one clean update in turn: the old or the new image runs, verified',
+        provisions: ['5.9-2', '5.3-10', '5.7-1'],
+      },
+      cycles: {
+        title: 'quick power cycles in a row (a boot loop on a weak supply): the board recovers',
+        provisions: ['5.9-2'],
+      },
+      'rollback-after-cut': {
+        title: 'after the cuts, an older signed image and one with a lower security counter are still refused',
+        provisions: ['5.3-10', '5.7-1'],
+      },
+    },
+  },
+  async ({ board, seed, report, reportRest, progress }) => {
+    if (!board.power) return reportRest(skip('the rig wires no power control to this board: nothing can cut it'));
+    const rig = board.wiring.brownout;
+    const trials = rig.trials ?? DEFAULTS.trials;
+    const cutMs = rig.cutMs ?? DEFAULTS.cutMs;
+    const baseline = await board.powerCycle('brownout: baseline boot');
+    if (!baseline.ready)
+      return reportRest(
+        inconclusive('before any glitch the board does not boot to its ready line: there is nothing to recover to', {
+          tail: baseline.lines.slice(-8),
+        }),
+      );
+    const readyMs = baseline.readyAfterMs ?? board.profile.boot.deadlineMs;
+    let bench: Bench;
+    try {
+      bench = await Bench.open(board, seed, baseline.version ?? '');
+      await bench.writeMarker();
+    } catch (error) {
+      return reportRest(inconclusive(`the bench could not be prepared: ${(error as Error).message}`));
+    }
+    // An instrument that fails mid-check makes that check could-not-test, never insecure.
+    const guarded = async (check: Parameters<typeof report>[0], body: () => Promise<Outcome>) => {
+      try {
+        report(check, await body());
+      } catch (error) {
+        if (!(error instanceof Error)) throw error;
+        report(
+          check,
+          inconclusive(`could not test: ${error.message}`, error instanceof HilError ? { ...error.detail } : {}),
+        );
+      }
+    };
+    try {
+      await guarded('cut', async () => {
+        const reports: TrialReport[] = [];
+        for (let i = 0; i < trials; i++) {
+          const at = Math.round(((i + 0.5) / trials) * readyMs);
+          progress(`cut ${i + 1}/${trials}: off ${cutMs} ms, ${at} ms into the boot`);
+          const glitch = await cutIntoBoot(board, at, cutMs, `brownout: cut ${i + 1}`);
+          reports.push(await bench.trial(`cut ${i + 1} at ${at} ms`, glitch, bench.steady()));
+        }
+        return verdictOf(reports, 'cuts', { bootMs: readyMs });
+      });
+
+      await guarded('sag', async () => {
+        const threshold = board.profile.brownout.thresholdVolts;
+        if (!isSupply(board.power!)) return skip('power is a relay: it can cut, not sag (sags need a bench supply)');
+        if (threshold === undefined) return skip('the profile gives no brown-out threshold (brownout.threshold)');
+        const volts = rig.sag?.volts ?? Math.round(threshold * SAG_BELOW_THRESHOLD * 100) / 100;
+        const holdMs = rig.sag?.ms ?? DEFAULTS.sagMs;
+        progress(`sag to ${volts} V for ${holdMs} ms (threshold ${threshold} V)`);
+        const glitch = await sag(board, volts, holdMs, threshold, 'brownout: sag');
+        const boot = await board.recordBoot('brownout: after the sag', glitch.from);
+        if (!boot.bannerSeen) {
+          // No reset: fine for a sag above the threshold, a failure below it (nothing held the chip in reset).
+          const running = await stillRunning(board, 'brownout: alive after the sag');
+          const log = board.console.linesSince(glitch.from.mark).slice(-8);
+          if (running === undefined)
+            return inconclusive('no reset, and the profile gives no way to ask if it runs', { log });
+          if (!running)
+            return fail({ seen: 'no reset, and the board no longer answers: hung', timing: glitch.timing, log });
+          return glitch.belowThreshold
+            ? fail({
+                seen: `it ran on below its ${threshold} V brown-out threshold, with no reset`,
+                timing: glitch.timing,
+                log,
+              })
+            : pass({ headline: 'rode through the sag without a reset', timing: glitch.timing });
+        }
+        return verdictOf([await afterTrial(board, 'sag', glitch, boot, bench.steady())], 'sags');
+      });
+
+      const writer = bench.settings ?? bench.update;
+      await guarded('cut-at-marker', async () =>
+        writer ? sweepAcross(writer, bench, trials, cutMs, progress) : skip(NOTHING_WRITES),
+      );
+      const updater = bench.update ?? bench.settings;
+      await guarded('every-write', async () =>
+        updater ? everyWrite(updater, bench, trials, cutMs, progress) : skip(NOTHING_WRITES),
+      );
+
+      await guarded('cycles', async () => {
+        const count = rig.cycles ?? DEFAULTS.cycles;
+        const offMs = rig.cycleOffMs ?? DEFAULTS.cycleOffMs;
+        // On-times swept across the boot, so the cycles land in each of its phases.
+        const onMs = Array.from({ length: Math.max(1, count - 1) }, (_, i) => 20 + Math.round((i / count) * readyMs));
+        progress(`${count} quick power cycles, off ${offMs} ms each`);
+        const glitch = await quickCycles(board, count, offMs, onMs, 'brownout: cycles');
+        return verdictOf([await bench.trial(`${count} cycles`, glitch, bench.steady())], `runs of ${count} cycles`);
+      });
+
+      await guarded('rollback-after-cut', async () => {
+        const path = bench.path;
+        const downgrades = bench.downgrades();
+        if (!path || !bench.team)
+          return skip('the rig wires no update path to this board (rollback: in its rig entry)');
+        if (downgrades.length === 0) return skip('the rig names neither an older image nor a signing key');
+        const outcomes = [];
+        for (const offer of downgrades) {
+          progress(`after the cuts: offering ${offer.made}`);
+          const attempt = await path.offer(offer, `brownout: ${offer.made}`);
+          outcomes.push({ offer: offer.made, outcome: judgeRefusal(path, attempt, offer, bench.team.current) });
+          await path.restore(bench.team.current, attempt.running, `brownout: ${offer.made}`);
+        }
+        const failed = outcomes.find((o) => o.outcome.verdict === 'fail');
+        const unsure = outcomes.find((o) => o.outcome.verdict === 'inconclusive');
+        const evidence = Object.fromEntries(outcomes.map((o) => [o.offer, o.outcome]));
+        if (failed) return fail({ seen: `taken after the cuts: ${failed.offer}`, ...evidence });
+        if (unsure) return inconclusive(`could not judge ${unsure.offer}`, evidence);
+        return pass(evidence);
+      });
+    } finally {
+      await bench.close();
+    }
+  },
+);
+
+const NOTHING_WRITES =
+  'the board offers nothing that writes flash on request: no config-write and config-read actions, no update path with a newer image';
+
+/** Cuts swept across the activity: from its first write marker to its end (or across all of it, by time). */
+async function sweepAcross(
+  activity: Activity,
+  bench: Bench,
+  trials: number,
+  cutMs: number,
+  progress: (t: string) => void,
+) {
+  const marker = bench.board.profile.brownout.writeMarker;
+  const clean = await observe(bench.board, marker, () => activity.run(`brownout: clean ${activity.name}`));
+  await activity.settle(`brownout: after the clean ${activity.name}`);
+  if (clean.error) return inconclusive(`the ${activity.name} failed with no cut at all: ${clean.error}`);
+  const first = clean.markers[0];
+  const window = first ? clean.durationMs - first.atMs : clean.durationMs;
+  const reports: TrialReport[] = [];
+  for (let i = 0; i < trials; i++) {
+    const aim = first
+      ? { marker: marker!, nth: 1, offsetMs: Math.round((i / trials) * window) }
+      : { atMs: Math.round(((i + 0.5) / trials) * window) };
+    const label = 'marker' in aim ? `cut ${aim.offsetMs} ms after the first write marker` : `cut at ${aim.atMs} ms`;
+    progress(`${activity.name}: ${label} (${i + 1}/${trials})`);
+    reports.push(await cutAndSettle(activity, bench, aim, cutMs, `${activity.name}: ${label}`));
+  }
+  return verdictOf(reports, 'cuts', {
+    activity: activity.name,
+    aimedBy: first ? `write markers /${marker!.source}/` : 'time: the firmware printed no write marker',
+    cleanRun: { markers: clean.markers.length, durationMs: clean.durationMs },
+  });
+}
+
+/** The MCUboot simulator's method on the bench: count the writes of a clean run, then cut at each in turn. */
+async function everyWrite(
+  activity: Activity,
+  bench: Bench,
+  trials: number,
+  cutMs: number,
+  progress: (t: string) => void,
+) {
+  const marker = bench.board.profile.brownout.writeMarker;
+  const clean = await observe(bench.board, marker, () => activity.run(`brownout: clean ${activity.name}`));
+  await activity.settle(`brownout: after the clean ${activity.name}`);
+  if (clean.error) return inconclusive(`the ${activity.name} failed with no cut at all: ${clean.error}`);
+  const writes = clean.markers.length;
+  const aims = writes
+    ? clean.markers.map((_, i) => ({ marker: marker!, nth: i + 1, offsetMs: 0 }))
+    : Array.from({ length: trials }, (_, i) => ({ atMs: Math.round(((i + 0.5) / trials) * clean.durationMs) }));
+  const reports: TrialReport[] = [];
+  for (const [i, aim] of aims.entries()) {
+    const label =
+      'marker' in aim ? `cut at write ${aim.nth}/${writes} (${clean.markers[i]!.line})` : `cut at ${aim.atMs} ms`;
+    progress(`${activity.name}: ${label}`);
+    const trial = await cutAndSettle(activity, bench, aim, cutMs, `${activity.name}: ${label}`);
+    reports.push(trial);
+    if (trial.problems.some((p) => p.startsWith('could not return'))) break;
+  }
+  return verdictOf(reports, 'cuts', {
+    activity: activity.name,
+    aimedBy: writes
+      ? `each of the ${writes} write markers of a clean run`
+      : 'time: the firmware printed no write marker',
+  });
+}
+
+async function cutAndSettle(
+  activity: Activity,
+  bench: Bench,
+  aim: Parameters<typeof cutDuring>[2],
+  cutMs: number,
+  label: string,
+): Promise<TrialReport> {
+  const glitch = await cutDuring(
+    bench.board,
+    () => activity.run(`brownout: ${label}`),
+    aim,
+    cutMs,
+    `brownout: ${label}`,
+  );
+  const trial = await bench.trial(label, glitch, activity.expectation());
+  try {
+    await activity.settle(`brownout: after ${label}`);
+  } catch (error) {
+    if (!(error instanceof HilError)) throw error;
+    trial.problems.push(`could not return to where the trial started: ${error.detail.seen}`);
+  }
+  return trial;
+}
