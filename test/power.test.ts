@@ -1,5 +1,5 @@
 // The power drivers against the virtual rig's instruments (a separate process, reached over
-// loopback TCP, a PTY made by socat, and HTTP), and the virtual board's supply model behind them.
+// loopback TCP, PTYs made by socat speaking SCPI, Korad's protocol and Modbus RTU, and HTTP), and the virtual board's supply model behind them.
 import t from 'tap';
 import './helpers/children.ts';
 import { isSupply, type Supply } from '../harness/power/driver.ts';
@@ -9,7 +9,7 @@ import { testRig } from './helpers/virtual-rig.ts';
 const rig = await testRig('test/fixtures/rigs/power.yaml');
 t.teardown(() => rig.stop());
 
-for (const name of ['on-scpi-tcp', 'on-scpi-serial', 'on-korad', 'on-tasmota']) {
+for (const name of ['on-scpi-tcp', 'on-scpi-serial', 'on-korad', 'on-riden', 'on-tasmota']) {
   t.test(`${name}: a power cycle gives a power-on reset and a full boot`, async (t) => {
     const board = await rig.open(name, t.testdir({}));
     t.teardown(() => board.close());
@@ -20,7 +20,7 @@ for (const name of ['on-scpi-tcp', 'on-scpi-serial', 'on-korad', 'on-tasmota']) 
   });
 }
 
-for (const name of ['on-scpi-tcp', 'on-scpi-serial', 'on-korad']) {
+for (const name of ['on-scpi-tcp', 'on-scpi-serial', 'on-korad', 'on-riden']) {
   t.test(`${name}: voltage set and measured; brown-out and power-off behave as on hardware`, async (t) => {
     const board = await rig.open(name, t.testdir({}));
     t.teardown(() => board.close());
@@ -55,6 +55,17 @@ t.test('a SCPI supply that refuses a setting is an error naming the command and 
   const supply = board.power as Supply;
   await t.rejects(supply.setVoltage(45), /refused "INST:NSEL 2;VOLT 45.000": -222,"Data out of range"/);
 });
+
+t.test(
+  'a Riden supply names itself from its registers, and its exception replies are errors that name them',
+  async (t) => {
+    const board = await rig.open('on-riden', t.testdir({}));
+    t.teardown(() => board.close());
+    const supply = board.power as Supply;
+    t.equal(await supply.identify(), 'Riden RD6006 (model 60062) SN 4242 firmware 1.28');
+    await t.rejects(supply.setVoltage(61), /0106000817d4.* answered: exception 3 \(ILLEGAL DATA VALUE\)/);
+  },
+);
 
 t.test('a Tasmota relay with the wrong password refuses, and the error says so without the password', async (t) => {
   const url = String(rig.process.endpoints.boards['on-tasmota']!.power!.url);

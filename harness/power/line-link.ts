@@ -12,8 +12,10 @@ export interface ReplyRule {
   terminator?: string;
   /** ...or after this many bytes... */
   length?: number;
-  /** ...or when the instrument has been quiet this long after the first byte. */
+  /** ...or when the instrument has been quiet this long after the first byte... */
   quietMs?: number;
+  /** ...or at the length the reply's own first bytes give (Modbus RTU), once they are in. */
+  lengthOf?: (received: Buffer) => number | undefined;
   timeoutMs: number;
 }
 
@@ -83,9 +85,10 @@ export class LineLink {
             return finish(reply.replace(/\r$/, ''));
           }
         }
-        if (rule.length !== undefined && this.buffer.length >= rule.length) {
-          const reply = this.buffer.slice(0, rule.length);
-          this.buffer = this.buffer.slice(rule.length);
+        const length = rule.length ?? rule.lengthOf?.(Buffer.from(this.buffer, 'latin1'));
+        if (length !== undefined && this.buffer.length >= length) {
+          const reply = this.buffer.slice(0, length);
+          this.buffer = this.buffer.slice(length);
           return finish(reply);
         }
         if (rule.quietMs !== undefined && this.buffer.length > 0) {
