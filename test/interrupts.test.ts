@@ -1,6 +1,6 @@
 // Runs stopped at random moments (SIGINT) and killed outright (kill -9), against a rig host that
 // outlives them, as a real bench does: every time the supply ends off, the boot strap released, the
-// lock gone, no suite process left; and the next run passes.
+// lock gone, no suite process left (in the middle of brownout cuts and sags too); and the next run passes.
 import t, { type Test } from 'tap';
 import './helpers/children.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -25,6 +25,7 @@ writeFileSync(
     '    power: { driver: scpi-tcp, host: 127.0.0.1, port: auto, off-time: 100ms }',
     '    debug: { gdb: { host: 127.0.0.1, port: auto } }',
     '    boot-strap: { driver: tasmota, url: auto }',
+    '    brownout: { trials: 2, cycles: 3 }',
     '',
   ].join('\n'),
 );
@@ -72,8 +73,8 @@ function lockFree(): boolean {
     !existsSync(`/proc/${pid}`) || /\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   return [holder, ...(holder.children ?? [])].every(({ pid }) => gone(pid));
 }
-function start(out: string): ChildProcess & { stderrText: () => string } {
-  const child = spawn(process.execPath, ['bin/hil.js', 'run', '--rig', rigFile, '--out', out], {
+function start(out: string, ...args: string[]): ChildProcess & { stderrText: () => string } {
+  const child = spawn(process.execPath, ['bin/hil.js', 'run', '--rig', rigFile, '--out', out, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env,
   });
@@ -122,6 +123,20 @@ t.test('kill -9 of hil run mid-suite: its suites stop and leave the bench at res
     run.kill('SIGKILL');
     if (run.exitCode === null) await once(run, 'exit');
     await benchAtRest(t, out, `kill -9 ${delay} ms into a suite`);
+  }
+});
+
+t.test('SIGINT in the middle of brownout glitches (a cut, a sag, a cut aimed at a write)', async (t) => {
+  for (const [i, moment] of [/cut 2\/\d/, /sag to/, /settings write: cut/].entries()) {
+    const out = join(dir, `brownout-${i}`);
+    const run = start(out, '--suite', 'brownout');
+    while (!moment.test(run.stderrText()) && run.exitCode === null) await sleep(20);
+    t.equal(run.exitCode, null, `the run got to ${moment}`, { stderr: run.stderrText().slice(-1500) });
+    await sleep(30);
+    run.kill('SIGINT');
+    const [code] = (await once(run, 'exit')) as [number | null];
+    t.equal(code, 2, `SIGINT at ${moment}: exit 2`);
+    await benchAtRest(t, out, `SIGINT at ${moment}`);
   }
 });
 

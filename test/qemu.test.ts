@@ -108,6 +108,19 @@ t.test('boot-log through hil run passes on the micro:bit, skipping what its firm
 });
 
 t.test(
+  'brownout on the micro:bit: cuts into its boot and quick cycles of the QEMU process, judged as any board',
+  async (t) => {
+    const run = hilRun(['--rig', 'rigs/qemu.yaml', '--suite', 'brownout'], t.testdir({}), {}, 120_000);
+    t.equal(run.status, 0, 'exit 0', { stderr: run.stderr.slice(-2000) });
+    t.same(run.having('microbit', 'pass'), ['brownout/cut', 'brownout/cycles']);
+    t.match(run.check('microbit', 'brownout/cut').evidence, { headline: '4/4 cuts recovered', bootMs: Number });
+    t.match(run.check('microbit', 'brownout/cycles').evidence, { headline: '1/1 runs of 10 cycles recovered' });
+    t.match(run.check('microbit', 'brownout/sag').reason, /power is a relay/, 'QEMU power is a process: no sag');
+    t.match(run.check('microbit', 'brownout/every-write').reason, /offers nothing that writes flash on request/);
+  },
+);
+
+t.test(
   'QEMU that cannot start: its own error is the reason, nothing passes, exit 2, no state left behind',
   async (t) => {
     const dir = t.testdir({});

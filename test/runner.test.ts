@@ -65,7 +65,17 @@ t.test('a board another process holds is refused: exit 2 naming the holder', asy
 t.test('a stale lock (its process is gone) is taken over', async (t) => {
   const locks = t.testdir({ 'virtual--virtual-hardened.lock': JSON.stringify({ pid: 2 ** 22 + 12345 }) });
   const result = hil(
-    ['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--out', join(locks, 'out')],
+    [
+      'run',
+      '--rig',
+      'rigs/virtual.yaml',
+      '--board',
+      'virtual-hardened',
+      '--suite',
+      'boot-log',
+      '--out',
+      join(locks, 'out'),
+    ],
     { HIL_LOCK_DIR: locks },
   );
   t.equal(result.status, 0, 'exit 0', { stderr: result.stderr.slice(-2000) });

@@ -31,3 +31,13 @@ export const Channel = Type.Integer({ minimum: 1, maximum: 8 });
 export const Strict = { additionalProperties: false } as const;
 /** A serial line's rate, as a USB-UART bridge can set it. */
 export const Baud = Type.Integer({ minimum: 50, maximum: 12_000_000 });
+
+/** A USB device by vendor and product id, and its serial number where several match. */
+export const UsbIdentity = Type.Object(
+  {
+    vendor: Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB vendor id, 4 hex digits' }),
+    product: Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB product id, 4 hex digits' }),
+    serial: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { ...Strict, description: 'a USB identity that survives re-enumeration' },
+);

@@ -5,19 +5,10 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { driversOf } from '../power/registry.ts';
-import { Baud, Duration, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort } from './atoms.ts';
+import { Baud, Duration, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
 import { ProfileBrownout, ProfileFuzz, RigBrownout, RigFuzz, Rollback } from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
-
-export const UsbIdentity = Type.Object(
-  {
-    vendor: Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB vendor id, 4 hex digits' }),
-    product: Type.String({ pattern: '^[0-9a-fA-F]{4}$', description: 'USB product id, 4 hex digits' }),
-    serial: Type.Optional(Type.String({ minLength: 1 })),
-  },
-  { ...Strict, description: 'a USB identity that survives re-enumeration' },
-);
 
 export const ConsoleWiring = Type.Object(
   {

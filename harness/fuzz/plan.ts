@@ -7,7 +7,7 @@ import type { Board } from '../board.ts';
 import { BUILT_IN_TOKENS, type CaseSource } from './cases.ts';
 import { findUsbDevice } from '../usb/find.ts';
 import { type CommandShape, harvestCommands } from './grammar.ts';
-import type { UsbControlDevice } from './usb-target.ts';
+import type { UsbControlDevice } from '../usb/control.ts';
 
 export type FuzzTargetName = 'console' | 'smp' | 'network' | 'usb';
 

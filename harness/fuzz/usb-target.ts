@@ -5,25 +5,10 @@
  * is a finding. Standard SET_ADDRESS, SET_CONFIGURATION and SET_INTERFACE are never sent: they
  * re-enumerate or reconfigure the device, which is what they are for.
  */
+import type { UsbControlDevice, UsbSetup } from '../usb/control.ts';
 import type { Finding } from './monitors.ts';
 import type { Rng } from './prng.ts';
 import type { Target } from './targets.ts';
-
-/** What the target needs of a `usb` WebUSB device (USBDevice). */
-export interface UsbControlDevice {
-  opened: boolean;
-  open(): Promise<void>;
-  controlTransferIn(setup: UsbSetup, length: number): Promise<{ status?: string; data?: DataView }>;
-  controlTransferOut(setup: UsbSetup, data?: ArrayBuffer): Promise<{ status?: string; bytesWritten?: number }>;
-}
-
-export interface UsbSetup {
-  requestType: 'standard' | 'class' | 'vendor';
-  recipient: 'device' | 'interface' | 'endpoint' | 'other';
-  request: number;
-  value: number;
-  index: number;
-}
 
 const TYPES = ['standard', 'class', 'vendor'] as const;
 const RECIPIENTS = ['device', 'interface', 'endpoint', 'other'] as const;

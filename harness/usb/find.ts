@@ -10,14 +10,22 @@ import type { UsbDeviceShape } from './descriptors.ts';
 
 export type UsbLookup = { found: UsbDeviceShape } | { absent: string } | { unavailable: string };
 
-export async function findUsbDevice(want: UsbIdentityConfig, sysfs = '/sys/bus/usb'): Promise<UsbLookup> {
+/** Every device on the host's buses, or why they cannot be listed. */
+export async function listUsbDevices(
+  sysfs = '/sys/bus/usb',
+): Promise<{ devices: UsbDeviceShape[] } | { unavailable: string }> {
   if (!existsSync(sysfs)) return { unavailable: `this host has no USB subsystem (${sysfs} is missing)` };
-  let devices: UsbDeviceShape[];
   try {
-    devices = (await new WebUSB({ allowAllDevices: true }).getDevices()) as unknown as UsbDeviceShape[];
+    return { devices: (await new WebUSB({ allowAllDevices: true }).getDevices()) as unknown as UsbDeviceShape[] };
   } catch (error) {
     return { unavailable: `libusb cannot list devices: ${(error as Error).message}` };
   }
+}
+
+export async function findUsbDevice(want: UsbIdentityConfig, sysfs = '/sys/bus/usb'): Promise<UsbLookup> {
+  const listed = await listUsbDevices(sysfs);
+  if ('unavailable' in listed) return listed;
+  const devices = listed.devices;
   const vendor = parseInt(want.vendor, 16);
   const product = parseInt(want.product, 16);
   const matches = devices.filter(

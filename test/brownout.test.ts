@@ -1,0 +1,74 @@
+// brownout through `hil run`: the hardened board on a bench supply passes every glitch profile;
+// each power-loss flaw fails the check aimed at it, with the trial's timing (requested and
+// achieved) and the console excerpt as evidence, and the checks that ran before it still pass.
+import t from 'tap';
+import './helpers/children.ts';
+import { hilRun } from './helpers/run.ts';
+
+const id = (check: string) => `brownout/${check}`;
+const CHECKS = ['cut', 'sag', 'cut-at-marker', 'every-write', 'cycles', 'rollback-after-cut'];
+
+const run = hilRun(['--rig', 'test/fixtures/rigs/brownout-flaws.yaml', '--suite', 'brownout'], t.testdir({}));
+
+t.test('the hardened board recovers from every trial of every profile', async (t) => {
+  t.equal(run.status, 1, 'exit 1: insecure boards found', { stderr: run.stderr.slice(-1500) });
+  t.same(run.having('hardened', 'pass'), CHECKS.map(id).sort(), 'all six checks pass');
+  const everyWrite = run.check('hardened', id('every-write')).evidence;
+  t.match(everyWrite, { headline: '5/5 cuts recovered', activity: 'update' }, 'four swap sectors and the boot status');
+  t.match(everyWrite.trials, [{ timing: { marker: 'I: flash: swap sector 1/4', markerIndex: 1, requestedOffMs: 50 } }]);
+  const timing = (everyWrite.trials as { timing: { offBetweenMs: number[]; offAnsweredMs: number } }[])[0]!.timing;
+  t.ok(timing.offBetweenMs[0]! >= 45 && timing.offBetweenMs[1]! >= timing.offBetweenMs[0]!, 'achieved off-time bounds');
+  t.ok(timing.offAnsweredMs >= 0, "the supply's answer time is recorded");
+  t.match(run.check('hardened', id('cut-at-marker')).evidence, {
+    headline: '2/2 cuts recovered',
+    activity: 'settings write',
+    aimedBy: /write markers/,
+  });
+  t.match(run.check('hardened', id('sag')).evidence, {
+    headline: '1/1 sags recovered',
+    trials: [{ timing: { requestedVolts: 2.07, measuredVolts: 2.07, thresholdVolts: 2.43 } }],
+  });
+});
+
+t.test('no-brownout-detector: under a sag below the threshold it runs on, and only the sag check fails', async (t) => {
+  t.same(run.having('no-brownout-detector', 'fail'), [id('sag')]);
+  t.match(run.check('no-brownout-detector', id('sag')).evidence, {
+    seen: 'it ran on below its 2.43 V brown-out threshold, with no reset',
+    timing: { requestedVolts: 2.07, requestedMs: 300 },
+  });
+});
+
+t.test('settings-corrupted-on-cut: a cut in the settings write loses them and opens the factory console', async (t) => {
+  const fails = run.having('settings-corrupted-on-cut', 'fail');
+  t.ok(fails.includes(id('cut-at-marker')), 'cut-at-marker fails');
+  t.same(
+    run.having('settings-corrupted-on-cut', 'pass').filter((c) => [id('cut'), id('sag')].includes(c)),
+    [id('cut'), id('sag')],
+    'the checks before it passed',
+  );
+  const evidence = run.check('settings-corrupted-on-cut', id('cut-at-marker')).evidence;
+  t.match(evidence.seen, /settings marker lost: .*fail-open: "debug mem 0x3ffb0000 16" is obeyed now/);
+  const [failed] = evidence.failed as { timing: Record<string, unknown>; log: string[] }[];
+  t.match(failed!.timing, { marker: /flash: erase settings page 0/, requestedOffsetMs: Number });
+  t.ok(
+    failed!.log.some((l) => /factory defaults restored/.test(l)),
+    'the console excerpt shows the torn page',
+  );
+});
+
+t.test('partial-update-boots: a swap cut half-way boots a mix of two images, unverified', async (t) => {
+  t.ok(run.having('partial-update-boots', 'fail').includes(id('every-write')), 'every-write fails');
+  for (const check of ['cut', 'sag', 'cut-at-marker'])
+    t.equal(run.check('partial-update-boots', id(check)).verdict, 'pass', `${check} ran before and passed`);
+  const evidence = run.check('partial-update-boots', id('every-write')).evidence;
+  t.match(evidence.seen, /required boot line missing: \/secure_boot_v2: Signature verified successfully!\//);
+  t.match(evidence.seen, /a mix: imageList lists version 1\.5\.0 with the id of 1\.4\.2/);
+  t.match(evidence.failed, [{ timing: { marker: /I: flash: swap sector [23]\/4/ } }]);
+});
+
+t.test('counter-reset-on-cut: a cut in the boot status write loses the floor; a lower counter is taken', async (t) => {
+  t.same(run.having('counter-reset-on-cut', 'fail'), [id('rollback-after-cut')]);
+  t.match(run.check('counter-reset-on-cut', id('rollback-after-cut')).evidence, {
+    seen: /taken after the cuts: .*security counter 1 \(current 2\)/,
+  });
+});
