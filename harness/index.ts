@@ -13,9 +13,10 @@ export { ScenarioListener, type Outcome as ConnectionOutcome } from './tls/liste
 export { buildScenarios, SCENARIOS } from './tls/scenarios.ts';
 // brownout
 export { afterTrial, stillRunning, type TrialReport } from './brownout/after-trial.ts';
-export { type Activity, Bench, verdictOf } from './brownout/bench.ts';
+export { Bench, verdictOf } from './brownout/bench.ts';
+export { everyWrite, sweepAcross } from './brownout/sweeps.ts';
 export { isSupply } from './power/driver.ts';
-export { cutDuring, cutIntoBoot, observe, quickCycles, sag } from './power/glitch.ts';
+export { cutIntoBoot, quickCycles, sag } from './power/glitch.ts';
 // fuzz
 export { type FuzzPlan, fuzzPlan } from './fuzz/plan.ts';
 export { type FuzzResult, replayReproducer, runFuzzCampaign } from './fuzz/run.ts';

@@ -5,11 +5,10 @@
  * where it has an update path, an older signed image is still refused once the cuts are over.
  */
 import {
-  type Activity,
   afterTrial,
   Bench,
-  cutDuring,
   cutIntoBoot,
+  everyWrite,
   defineSuite,
   fail,
   HilError,
@@ -17,12 +16,12 @@ import {
   isSupply,
   judgeRefusal,
   type Outcome,
-  observe,
   pass,
   quickCycles,
   sag,
   skip,
   stillRunning,
+  sweepAcross,
   type TrialReport,
   verdictOf,
 } from '../harness/index.ts';
@@ -136,11 +135,11 @@ export default defineSuite(
 
       const writer = bench.settings ?? bench.update;
       await guarded('cut-at-marker', async () =>
-        writer ? sweepAcross(writer, bench, trials, cutMs, progress) : skip(NOTHING_WRITES),
+        writer ? sweepAcross({ activity: writer, bench, trials, cutMs, progress }) : skip(NOTHING_WRITES),
       );
       const updater = bench.update ?? bench.settings;
       await guarded('every-write', async () =>
-        updater ? everyWrite(updater, bench, trials, cutMs, progress) : skip(NOTHING_WRITES),
+        updater ? everyWrite({ activity: updater, bench, trials, cutMs, progress }) : skip(NOTHING_WRITES),
       );
 
       await guarded('cycles', async () => {
@@ -160,17 +159,30 @@ export default defineSuite(
           return skip('the rig wires no update path to this board (rollback: in its rig entry)');
         if (downgrades.length === 0) return skip('the rig names neither an older image nor a signing key');
         const outcomes = [];
+        let stuck: string | undefined;
         for (const offer of downgrades) {
           progress(`after the cuts: offering ${offer.made}`);
           const attempt = await path.offer(offer, `brownout: ${offer.made}`);
           outcomes.push({ offer: offer.made, outcome: judgeRefusal(path, attempt, offer, bench.team.current) });
-          await path.restore(bench.team.current, attempt.running, `brownout: ${offer.made}`);
+          // A board that cannot be brought back ends the offers; what was judged still stands.
+          stuck = await path.restore(bench.team.current, attempt.running, `brownout: ${offer.made}`).then(
+            () => undefined,
+            (error: Error) => error.message,
+          );
+          if (stuck) break;
         }
         const failed = outcomes.find((o) => o.outcome.verdict === 'fail');
         const unsure = outcomes.find((o) => o.outcome.verdict === 'inconclusive');
-        const evidence = Object.fromEntries(outcomes.map((o) => [o.offer, o.outcome]));
+        const evidence = {
+          ...Object.fromEntries(outcomes.map((o) => [o.offer, o.outcome])),
+          ...(stuck ? { stuck } : {}),
+        };
         if (failed) return fail({ seen: `taken after the cuts: ${failed.offer}`, ...evidence });
-        if (unsure) return inconclusive(`could not judge ${unsure.offer}`, evidence);
+        if (unsure || stuck)
+          return inconclusive(
+            unsure ? `could not judge ${unsure.offer}` : `could not return to the current image: ${stuck}`,
+            evidence,
+          );
         return pass(evidence);
       });
     } finally {
@@ -181,90 +193,3 @@ export default defineSuite(
 
 const NOTHING_WRITES =
   'the board offers nothing that writes flash on request: no config-write and config-read actions, no update path with a newer image';
-
-/** Cuts swept across the activity: from its first write marker to its end (or across all of it, by time). */
-async function sweepAcross(
-  activity: Activity,
-  bench: Bench,
-  trials: number,
-  cutMs: number,
-  progress: (t: string) => void,
-) {
-  const marker = bench.board.profile.brownout.writeMarker;
-  const clean = await observe(bench.board, marker, () => activity.run(`brownout: clean ${activity.name}`));
-  await activity.settle(`brownout: after the clean ${activity.name}`);
-  if (clean.error) return inconclusive(`the ${activity.name} failed with no cut at all: ${clean.error}`);
-  const first = clean.markers[0];
-  const window = first ? clean.durationMs - first.atMs : clean.durationMs;
-  const reports: TrialReport[] = [];
-  for (let i = 0; i < trials; i++) {
-    const aim = first
-      ? { marker: marker!, nth: 1, offsetMs: Math.round((i / trials) * window) }
-      : { atMs: Math.round(((i + 0.5) / trials) * window) };
-    const label = 'marker' in aim ? `cut ${aim.offsetMs} ms after the first write marker` : `cut at ${aim.atMs} ms`;
-    progress(`${activity.name}: ${label} (${i + 1}/${trials})`);
-    reports.push(await cutAndSettle(activity, bench, aim, cutMs, `${activity.name}: ${label}`));
-  }
-  return verdictOf(reports, 'cuts', {
-    activity: activity.name,
-    aimedBy: first ? `write markers /${marker!.source}/` : 'time: the firmware printed no write marker',
-    cleanRun: { markers: clean.markers.length, durationMs: clean.durationMs },
-  });
-}
-
-/** The MCUboot simulator's method on the bench: count the writes of a clean run, then cut at each in turn. */
-async function everyWrite(
-  activity: Activity,
-  bench: Bench,
-  trials: number,
-  cutMs: number,
-  progress: (t: string) => void,
-) {
-  const marker = bench.board.profile.brownout.writeMarker;
-  const clean = await observe(bench.board, marker, () => activity.run(`brownout: clean ${activity.name}`));
-  await activity.settle(`brownout: after the clean ${activity.name}`);
-  if (clean.error) return inconclusive(`the ${activity.name} failed with no cut at all: ${clean.error}`);
-  const writes = clean.markers.length;
-  const aims = writes
-    ? clean.markers.map((_, i) => ({ marker: marker!, nth: i + 1, offsetMs: 0 }))
-    : Array.from({ length: trials }, (_, i) => ({ atMs: Math.round(((i + 0.5) / trials) * clean.durationMs) }));
-  const reports: TrialReport[] = [];
-  for (const [i, aim] of aims.entries()) {
-    const label =
-      'marker' in aim ? `cut at write ${aim.nth}/${writes} (${clean.markers[i]!.line})` : `cut at ${aim.atMs} ms`;
-    progress(`${activity.name}: ${label}`);
-    const trial = await cutAndSettle(activity, bench, aim, cutMs, `${activity.name}: ${label}`);
-    reports.push(trial);
-    if (trial.problems.some((p) => p.startsWith('could not return'))) break;
-  }
-  return verdictOf(reports, 'cuts', {
-    activity: activity.name,
-    aimedBy: writes
-      ? `each of the ${writes} write markers of a clean run`
-      : 'time: the firmware printed no write marker',
-  });
-}
-
-async function cutAndSettle(
-  activity: Activity,
-  bench: Bench,
-  aim: Parameters<typeof cutDuring>[2],
-  cutMs: number,
-  label: string,
-): Promise<TrialReport> {
-  const glitch = await cutDuring(
-    bench.board,
-    () => activity.run(`brownout: ${label}`),
-    aim,
-    cutMs,
-    `brownout: ${label}`,
-  );
-  const trial = await bench.trial(label, glitch, activity.expectation());
-  try {
-    await activity.settle(`brownout: after ${label}`);
-  } catch (error) {
-    if (!(error instanceof HilError)) throw error;
-    trial.problems.push(`could not return to where the trial started: ${error.detail.seen}`);
-  }
-  return trial;
-}

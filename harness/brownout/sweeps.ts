@@ -1,0 +1,99 @@
+/**
+ * The brownout suite's aimed profiles. Both run the activity once untouched first, to see its write
+ * markers and how long it takes: `sweepAcross` then cuts at offsets swept from the first marker to
+ * the end; `everyWrite` cuts once at each marker in turn (the MCUboot simulator's method), or, where
+ * the firmware prints none, at times spread over the activity.
+ */
+import { HilError } from '../errors.ts';
+import { cutDuring, observe } from '../power/glitch.ts';
+import { inconclusive } from '../verdict.ts';
+import type { TrialReport } from './after-trial.ts';
+import { type Activity, type Bench, verdictOf } from './bench.ts';
+
+export interface Sweep {
+  activity: Activity;
+  bench: Bench;
+  /** Cuts in a swept profile (and in every-write where the firmware prints no marker). */
+  trials: number;
+  cutMs: number;
+  progress: (text: string) => void;
+}
+
+/** The activity once, untouched, and back to where it started. */
+async function cleanRun(activity: Activity, bench: Bench) {
+  const marker = bench.board.profile.brownout.writeMarker;
+  const clean = await observe(bench.board, marker, () => activity.run(`brownout: clean ${activity.name}`));
+  await activity.settle(`brownout: after the clean ${activity.name}`);
+  return { marker, clean };
+}
+
+/** Cuts swept across the activity: from its first write marker to its end (or across all of it, by time). */
+export async function sweepAcross({ activity, bench, trials, cutMs, progress }: Sweep) {
+  const { marker, clean } = await cleanRun(activity, bench);
+  if (clean.error) return inconclusive(`the ${activity.name} failed with no cut at all: ${clean.error}`);
+  const first = clean.markers[0];
+  const window = first ? clean.durationMs - first.atMs : clean.durationMs;
+  const reports: TrialReport[] = [];
+  for (let i = 0; i < trials; i++) {
+    const aim = first
+      ? { marker: marker!, nth: 1, offsetMs: Math.round((i / trials) * window) }
+      : { atMs: Math.round(((i + 0.5) / trials) * window) };
+    const label = 'marker' in aim ? `cut ${aim.offsetMs} ms after the first write marker` : `cut at ${aim.atMs} ms`;
+    progress(`${activity.name}: ${label} (${i + 1}/${trials})`);
+    reports.push(await cutAndSettle(activity, bench, aim, cutMs, `${activity.name}: ${label}`));
+  }
+  return verdictOf(reports, 'cuts', {
+    activity: activity.name,
+    aimedBy: first ? `write markers /${marker!.source}/` : 'time: the firmware printed no write marker',
+    cleanRun: { markers: clean.markers.length, durationMs: clean.durationMs },
+  });
+}
+
+/** The MCUboot simulator's method on the bench: count the writes of a clean run, then cut at each in turn. */
+export async function everyWrite({ activity, bench, trials, cutMs, progress }: Sweep) {
+  const { marker, clean } = await cleanRun(activity, bench);
+  if (clean.error) return inconclusive(`the ${activity.name} failed with no cut at all: ${clean.error}`);
+  const writes = clean.markers.length;
+  const aims = writes
+    ? clean.markers.map((_, i) => ({ marker: marker!, nth: i + 1, offsetMs: 0 }))
+    : Array.from({ length: trials }, (_, i) => ({ atMs: Math.round(((i + 0.5) / trials) * clean.durationMs) }));
+  const reports: TrialReport[] = [];
+  for (const [i, aim] of aims.entries()) {
+    const label =
+      'marker' in aim ? `cut at write ${aim.nth}/${writes} (${clean.markers[i]!.line})` : `cut at ${aim.atMs} ms`;
+    progress(`${activity.name}: ${label}`);
+    const trial = await cutAndSettle(activity, bench, aim, cutMs, `${activity.name}: ${label}`);
+    reports.push(trial);
+    if (trial.problems.some((p) => p.startsWith('could not return'))) break;
+  }
+  return verdictOf(reports, 'cuts', {
+    activity: activity.name,
+    aimedBy: writes
+      ? `each of the ${writes} write markers of a clean run`
+      : 'time: the firmware printed no write marker',
+  });
+}
+
+async function cutAndSettle(
+  activity: Activity,
+  bench: Bench,
+  aim: Parameters<typeof cutDuring>[2],
+  cutMs: number,
+  label: string,
+): Promise<TrialReport> {
+  const glitch = await cutDuring(
+    bench.board,
+    () => activity.run(`brownout: ${label}`),
+    aim,
+    cutMs,
+    `brownout: ${label}`,
+  );
+  const trial = await bench.trial(label, glitch, activity.expectation());
+  try {
+    await activity.settle(`brownout: after ${label}`);
+  } catch (error) {
+    if (!(error instanceof HilError)) throw error;
+    trial.problems.push(`could not return to where the trial started: ${error.detail.seen}`);
+  }
+  return trial;
+}
