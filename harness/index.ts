@@ -17,6 +17,10 @@ export { Bench, verdictOf } from './brownout/bench.ts';
 export { everyWrite, sweepAcross } from './brownout/sweeps.ts';
 export { isSupply } from './power/driver.ts';
 export { cutIntoBoot, quickCycles, sag } from './power/glitch.ts';
+// default-credentials
+export { BUILT_IN_DEFAULTS } from './credentials/defaults.ts';
+export { loginSurfaces, peersOf } from './credentials/open.ts';
+export { bruteForceThrottled, noDefaultAccepted, peersRefused, type Surface } from './credentials/trials.ts';
 // fuzz
 export { type FuzzPlan, fuzzPlan } from './fuzz/plan.ts';
 export { type FuzzResult, replayReproducer, runFuzzCampaign } from './fuzz/run.ts';

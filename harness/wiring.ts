@@ -49,6 +49,14 @@ export interface ResolvedWiring {
   rollback?: RollbackFiles;
   /** The fuzz suite's budget and network targets for this board, as the rig gives them. */
   fuzz?: BoardWiringConfig['fuzz'];
+  /** The default-credentials suite's login surfaces and this device's own credentials, "auto" filled in. */
+  credentials?: {
+    user?: string;
+    password?: string;
+    web?: string;
+    httpAuth?: string;
+    tcp?: { host: string; port: number };
+  };
   /** The brownout suite's glitches for this board, as the rig gives them (durations in ms). */
   brownout: {
     trials?: number;
@@ -145,6 +153,27 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
   }
   if (wiring.usb) resolved.usb = wiring.usb;
   if (wiring.fuzz) resolved.fuzz = wiring.fuzz;
+  const login = wiring.credentials;
+  if (login) {
+    const given = endpoints?.credentials;
+    const auto = <T>(value: string | undefined, endpoint: T | undefined, key: string) =>
+      value === 'auto' ? hostEndpoint(endpoint, `boards.${board}.credentials.${key} is "auto"`) : value;
+    const tcp = auto(login.tcp, given?.tcp, 'tcp');
+    resolved.credentials = {
+      ...(login.user ? { user: login.user } : {}),
+      ...(login.password ? { password: login.password } : {}),
+      ...(login.web ? { web: String(auto(login.web, given?.web, 'web')) } : {}),
+      ...(login['http-auth'] ? { httpAuth: String(auto(login['http-auth'], given?.httpAuth, 'http-auth')) } : {}),
+      ...(tcp !== undefined
+        ? {
+            tcp:
+              typeof tcp === 'number'
+                ? { host: '127.0.0.1', port: tcp }
+                : { host: tcp.slice(0, tcp.lastIndexOf(':')), port: Number(tcp.slice(tcp.lastIndexOf(':') + 1)) },
+          }
+        : {}),
+    };
+  }
   const brownout = wiring.brownout;
   if (brownout)
     resolved.brownout = {

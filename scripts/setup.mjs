@@ -19,6 +19,7 @@ const DEBIAN = {
   openocd: 'openocd', // reaching SWD/JTAG ports (debug-interfaces)
   gcc: 'gcc', // builds the virtual board's TLS client
   'libmbedtls-dev': '/usr/include/mbedtls/ssl.h', // Mbed TLS 2.28, the TLS library of ESP-IDF and FreeRTOS
+  chromium: '/usr/bin/chromium', // the browser playwright-core drives for web UI logins (never a downloaded one)
 };
 
 const missing = [];

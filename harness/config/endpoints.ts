@@ -19,6 +19,8 @@ export interface BoardEndpoints {
   tls?: { caCert: string; caKey: string; pinKey: string };
   /** Virtual boards: the images its MCUboot slots were built from, and their signing key. */
   update?: { current: string; older: string; newer: string; key: string };
+  /** Virtual boards: its web UI's login page, a URL behind HTTP Digest, its telnet-style login port. */
+  credentials?: { web: string; httpAuth: string; tcp: number };
 }
 
 export interface RigEndpoints {

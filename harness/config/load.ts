@@ -50,7 +50,39 @@ export interface BoardProfile {
     seconds?: number;
   };
   brownout: { writeMarker?: RegExp; thresholdVolts?: number; detector?: RegExp };
+  credentials: {
+    console?: LoginDialog & { start?: string };
+    tcp?: LoginDialog;
+    web: { userField?: string; passwordField?: string; submit?: string; loggedIn?: string };
+    defaults: { user: string; password: string }[];
+    lockoutAfter?: number;
+    lockoutMs?: number;
+  };
 }
+
+/** A login's prompts and answers (console, TCP). */
+export interface LoginDialog {
+  userPrompt: RegExp;
+  passwordPrompt: RegExp;
+  accepted: RegExp;
+  refused: RegExp;
+  locked?: RegExp;
+}
+
+type DialogConfig = {
+  'user-prompt': string;
+  'password-prompt': string;
+  accepted: string;
+  refused: string;
+  locked?: string;
+};
+const dialog = (d: DialogConfig): LoginDialog => ({
+  userPrompt: pattern(d['user-prompt']),
+  passwordPrompt: pattern(d['password-prompt']),
+  accepted: pattern(d.accepted),
+  refused: pattern(d.refused),
+  ...(d.locked ? { locked: pattern(d.locked) } : {}),
+});
 
 export interface LoadedRig {
   file: string;
@@ -82,6 +114,25 @@ function readText(file: string): string {
 }
 
 const pattern = (source: string) => new RegExp(source, 'm');
+
+function credentialsOf(c: ProfileConfig['credentials']): BoardProfile['credentials'] {
+  const web = c?.web ?? {};
+  return {
+    ...(c?.console
+      ? { console: { ...dialog(c.console), ...(c.console.start ? { start: c.console.start } : {}) } }
+      : {}),
+    ...(c?.tcp ? { tcp: dialog(c.tcp) } : {}),
+    web: {
+      ...(web['user-field'] ? { userField: web['user-field'] } : {}),
+      ...(web['password-field'] ? { passwordField: web['password-field'] } : {}),
+      ...(web.submit ? { submit: web.submit } : {}),
+      ...(web['logged-in'] ? { loggedIn: web['logged-in'] } : {}),
+    },
+    defaults: c?.defaults ?? [],
+    ...(c?.['lockout-after'] !== undefined ? { lockoutAfter: c['lockout-after'] } : {}),
+    ...(c?.lockout !== undefined ? { lockoutMs: parseDuration(c.lockout) } : {}),
+  };
+}
 
 export function loadProfile(file: string): BoardProfile {
   const shown = displayPath(file);
@@ -123,6 +174,7 @@ export function loadProfile(file: string): BoardProfile {
       required: (config.boot.required ?? []).map(pattern),
     },
     crash: (config.crash ?? []).map(pattern),
+    credentials: credentialsOf(config.credentials),
     brownout: {
       ...(config.brownout?.['write-marker'] ? { writeMarker: pattern(config.brownout['write-marker']) } : {}),
       ...(config.brownout?.threshold !== undefined ? { thresholdVolts: config.brownout.threshold } : {}),

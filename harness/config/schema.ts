@@ -6,7 +6,15 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { driversOf } from '../power/registry.ts';
 import { Baud, Duration, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
-import { ProfileBrownout, ProfileFuzz, RigBrownout, RigFuzz, Rollback } from './suite-options.ts';
+import {
+  ProfileBrownout,
+  ProfileCredentials,
+  ProfileFuzz,
+  RigBrownout,
+  RigCredentials,
+  RigFuzz,
+  Rollback,
+} from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
 
@@ -121,6 +129,9 @@ export const VIRTUAL_FLAWS = [
   'partial-update-boots',
   'counter-reset-on-cut',
   'no-brownout-detector',
+  'default-password',
+  'no-throttling',
+  'shared-password',
 ] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 
@@ -158,6 +169,7 @@ export const BoardWiring = Type.Object(
     rollback: Type.Optional(Rollback),
     fuzz: Type.Optional(RigFuzz),
     brownout: Type.Optional(RigBrownout),
+    credentials: Type.Optional(RigCredentials),
     'boot-uart': Type.Optional(
       Type.Object(
         {
@@ -291,6 +303,7 @@ export const Profile = Type.Object(
     ),
     fuzz: Type.Optional(ProfileFuzz),
     brownout: Type.Optional(ProfileBrownout),
+    credentials: Type.Optional(ProfileCredentials),
     liveness: Type.Optional(
       Type.Object(
         {

@@ -2,8 +2,8 @@
  * The options of single suites in rig and profile files: the rollback suite's update path and
  * images, and the fuzz suite's budget, network targets and knowledge of the firmware's console.
  */
-import { type Static, Type } from '@sinclair/typebox';
-import { Duration, Regex, Strict, Voltage } from './atoms.ts';
+import { type Static, type TProperties, Type } from '@sinclair/typebox';
+import { Duration, Regex, Secret, Strict, Voltage } from './atoms.ts';
 
 const FuzzCases = Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'cases per target at most' });
 const FuzzSeconds = Type.Integer({ minimum: 1, maximum: 86_400, description: 'seconds per target at most' });
@@ -159,4 +159,77 @@ export const RigBrownout = Type.Object(
     ),
   },
   { ...Strict, description: 'the brownout suite on this board: how hard and how often' },
+);
+
+const Selector = (description: string) => Type.String({ minLength: 1, maxLength: 200, description });
+
+/** A login dialogue on a console or a line-based TCP service: its prompts and its answers. */
+const LoginDialog = <E extends TProperties>(extra: E) =>
+  Type.Object(
+    {
+      ...extra,
+      'user-prompt': { ...Regex, description: 'the prompt for a user name (it may have no newline): "login: ?$"' },
+      'password-prompt': { ...Regex, description: 'the prompt for the password: "Password: ?$"' },
+      accepted: { ...Regex, description: 'what it says when the login succeeded' },
+      refused: { ...Regex, description: 'what it says when it did not' },
+      locked: Type.Optional({
+        ...Regex,
+        description: 'what it says when it refuses to try (locked out, too many attempts)',
+      }),
+    },
+    Strict,
+  );
+
+/** How the default-credentials suite logs in to this firmware, in its profile. */
+export const ProfileCredentials = Type.Object(
+  {
+    console: Type.Optional(
+      LoginDialog({
+        start: Type.Optional(
+          Type.String({ minLength: 1, maxLength: 64, description: 'a console command that brings up the login' }),
+        ),
+      }),
+    ),
+    tcp: Type.Optional(LoginDialog({})),
+    web: Type.Optional(
+      Type.Object(
+        {
+          'user-field': Type.Optional(Selector('the user name field (default: the text input before the password)')),
+          'password-field': Type.Optional(Selector('the password field (default: input[type=password])')),
+          submit: Type.Optional(Selector("the submit button (default: the form's submit, else Enter)")),
+          'logged-in': Type.Optional(Selector('shown only when logged in (default: no password field any more)')),
+        },
+        { ...Strict, description: 'the web UI login form' },
+      ),
+    ),
+    defaults: Type.Optional(
+      Type.Array(
+        Type.Object({ user: Type.String({ maxLength: 64 }), password: Secret('a published default password') }, Strict),
+        { maxItems: 256, description: "this vendor's published default pairs, tried besides the built-in list" },
+      ),
+    ),
+    'lockout-after': Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'failures the firmware allows before it locks out' }),
+    ),
+    lockout: Type.Optional({ ...Duration, description: 'how long a lockout lasts (the suite waits it out)' }),
+  },
+  { ...Strict, description: 'how the default-credentials suite logs in to this firmware' },
+);
+
+/** Where a board's logins are, and its own credentials (the positive control), in the rig. */
+export const RigCredentials = Type.Object(
+  {
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "this device's user name" })),
+    password: Type.Optional(Secret("this device's own password (its label's): the positive control")),
+    web: Type.Optional(Type.String({ minLength: 1, description: 'the web UI login page, or "auto" on a virtual rig' })),
+    'http-auth': Type.Optional(
+      Type.String({ minLength: 1, description: 'a URL behind HTTP Basic or Digest auth, or "auto" on a virtual rig' }),
+    ),
+    tcp: Type.Optional(
+      Type.Union([HostPort('a telnet-style login service'), Type.Literal('auto')], {
+        description: 'a line-based login service (telnet-style): host:port, or "auto" on a virtual rig',
+      }),
+    ),
+  },
+  { ...Strict, description: 'the default-credentials suite on this board: its login surfaces and own credentials' },
 );

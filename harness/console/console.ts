@@ -138,6 +138,12 @@ export class Console extends EventEmitter<{
     await this.transport.write(bytes);
   }
 
+  /** Bytes that must not be kept (a password typed at a login): the log says that something was sent, not what. */
+  async writeSecret(bytes: Buffer): Promise<void> {
+    this.log.event(`*** (${bytes.length} bytes typed that are not recorded: a password)`);
+    await this.transport.write(bytes);
+  }
+
   /** A line of the harness's own in the console log, between the board's lines (decoded SMP frames). */
   note(text: string): void {
     this.log.event(text);

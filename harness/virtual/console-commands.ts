@@ -16,7 +16,8 @@ export type CommandResult =
   | { output: string }
   | { panic: { cause: string; pc: string } }
   | { reboot: string }
-  | { hang: true };
+  | { hang: true }
+  | { login: true };
 
 export interface CommandContext {
   flaws: readonly VirtualFlaw[];
@@ -71,6 +72,8 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
       return say(`${args.join(' ')}\r\n`);
     case 'reboot':
       return { reboot: 'Rebooting...\r\n' };
+    case 'login':
+      return { login: true };
     case 'cfg':
       // The flaw: `cfg set` keeps a negative value as a table index, and the next `cfg get` reads through it.
       if (ctx.flaws.includes('oob-after-set')) {

@@ -5,11 +5,17 @@
 
 /** A made-up device key in the virtual board's RAM: what a debug port must not give away. */
 const DEVICE_KEY = Buffer.from('hil-virtual-device-key-000000001');
-export const MEMORY: { base: number; bytes: Buffer }[] = [
+const MEMORY: { base: number; bytes: Buffer }[] = [
   // The app image's esp_app_desc_t, mapped from flash (magic word 0xABCD5432).
   { base: 0x3f400020, bytes: Buffer.concat([Buffer.from([0x32, 0x54, 0xcd, 0xab]), Buffer.alloc(60)]) },
   { base: 0x3ffb0000, bytes: DEVICE_KEY },
 ];
+
+/** Memory as a debugger sees it; undefined where nothing is mapped. */
+export function readMapped(address: number, length: number): Buffer | undefined {
+  const region = MEMORY.find((r) => address >= r.base && address + length <= r.base + r.bytes.length);
+  return region?.bytes.subarray(address - region.base, address - region.base + length);
+}
 
 /** ESP32 ROM reset codes and names (esp-idf components/esp_rom/include/esp32/rom/rtc.h). */
 const RESET_NAMES: Record<number, string> = {

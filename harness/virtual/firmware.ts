@@ -9,8 +9,9 @@ import { SlipDecoder } from '../wire/slip.ts';
 import { romReply } from './esp-rom-loader.ts';
 import { PacedOutput } from './paced-output.ts';
 import { runCommand } from './console-commands.ts';
-import { DOWNLOAD_STRAPPING, espLog, FLASH_STRAPPING, MEMORY, panicText, romBanner } from './esp-log.ts';
+import { DOWNLOAD_STRAPPING, espLog, FLASH_STRAPPING, panicText, readMapped, romBanner } from './esp-log.ts';
 import { type FlashWriter, SettingsStore, WRITE_MS } from './flash.ts';
+import { LoginDialogue, LoginGate } from './logins.ts';
 import { type UpdateOptions, UpdateStorage } from './update-storage.ts';
 
 export const OFF_VOLTS = 1.8;
@@ -46,6 +47,8 @@ export interface FirmwareOptions {
    * ESP-IDF OTA partitions (the running app image, the Secure Boot V2 key digest in eFuse).
    */
   update?: UpdateOptions;
+  /** The console `login` command's own credentials (from the rig); absent: no login on the console. */
+  login?: { user?: string; password?: string };
 }
 
 export class VirtualFirmware {
@@ -63,6 +66,7 @@ export class VirtualFirmware {
   /** An SMP frame being read from the console (a line that began with its marker). */
   private smpLine: string | undefined;
   readonly storage: UpdateStorage | undefined;
+  private readonly login: LoginDialogue | undefined;
 
   constructor(
     readonly name: string,
@@ -71,6 +75,7 @@ export class VirtualFirmware {
   ) {
     this.output = new PacedOutput(options.baud / 10, sink);
     this.settings = new SettingsStore(options.flaws.includes('settings-corrupted-on-cut'));
+    if (options.login) this.login = new LoginDialogue(new LoginGate(options.login, options.flaws));
     if (options.update) {
       this.storage = new UpdateStorage(options.update, options.flaws, {
         send: (frame) => void this.output.send(frame),
@@ -87,19 +92,12 @@ export class VirtualFirmware {
     return this.storage?.version ?? this.options.version;
   }
 
-  get status(): { state: State; volts: number } {
-    return { state: this.state, volts: this.volts };
-  }
-
   get debugEnabled(): boolean {
     return this.has('jtag-open');
   }
 
   /** Memory as a debugger sees it; undefined where nothing is mapped. */
-  readMemory(address: number, length: number): Buffer | undefined {
-    const region = MEMORY.find((r) => address >= r.base && address + length <= r.base + r.bytes.length);
-    return region?.bytes.subarray(address - region.base, address - region.base + length);
-  }
+  readonly readMemory = readMapped;
 
   has(flaw: VirtualFlaw): boolean {
     return this.options.flaws.includes(flaw);
@@ -337,7 +335,11 @@ export class VirtualFirmware {
       this.state = 'busy';
       this.run(g, async () => {
         await this.print(g, '\r\n');
-        await this.execute(g, line);
+        if (this.login?.active) {
+          const answer = this.login.line(line);
+          await this.print(g, answer.output);
+          if (!answer.done) this.state = 'running';
+        } else await this.execute(g, line);
         if (this.state === 'busy' && g === this.generation) {
           this.state = 'running';
           await this.print(g, PROMPT);
@@ -357,7 +359,7 @@ export class VirtualFirmware {
     if (byte < 0x20 || byte > 0x7e) return; // the line editor ignores other control and non-ASCII bytes
     if (this.line.length >= MAX_LINE) return;
     this.line += String.fromCharCode(byte);
-    void this.output.send(Buffer.from([byte]));
+    if (this.login?.echoes !== false) void this.output.send(Buffer.from([byte]));
   }
 
   private async execute(g: number, line: string): Promise<void> {
@@ -380,6 +382,11 @@ export class VirtualFirmware {
     if ('hang' in result) {
       this.state = 'hung'; // reads nothing and answers nothing until power is cut
       return;
+    }
+    if ('login' in result) {
+      if (!this.login) return this.print(g, 'Unrecognized command\r\n');
+      this.state = 'running'; // the dialogue reads the next lines; no prompt until it is over
+      return this.print(g, this.login.start());
     }
     if ('reboot' in result) {
       await this.print(g, result.reboot);

@@ -7,9 +7,10 @@ import { issue, rsaKey, spkiSha256 } from '../wire/x509.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LoadedRig } from '../config/load.ts';
-import type { BoardWiringConfig } from '../config/schema.ts';
+import type { BoardWiringConfig, VirtualFlaw } from '../config/schema.ts';
 import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
 import { VirtualFirmware } from './firmware.ts';
+import { LoginGate, serveTelnetLogin, startWebUi } from './logins.ts';
 import { mintUpdateImages } from './update-images.ts';
 import { ptyBridge } from './pty-bridge.ts';
 import type { TwinCatalog, TwinHost } from './twin.ts';
@@ -82,6 +83,7 @@ export class VirtualRig {
       ? mintUpdateImages(this.stateDir, name, wiring.version ?? DEFAULT_VERSION, wiring.rollback.path)
       : undefined;
     const cut = wiring.cut ?? [];
+    const own = { user: wiring.credentials?.user, password: wiring.credentials?.password };
     const rdpLevel = wiring['rdp-level'] ?? 1;
     let socket: Socket | undefined;
     const firmware = new VirtualFirmware(
@@ -95,6 +97,7 @@ export class VirtualRig {
         rdpLevel,
         ...(tls ? { tls: { caCert: tls.caCert, pinSha256: tls.pinSha256 } } : {}),
         ...(update ? { update: update.update } : {}),
+        ...(wiring.credentials ? { login: own } : {}),
       },
       (bytes) => socket?.write(bytes),
     );
@@ -123,7 +126,17 @@ export class VirtualRig {
         : {}),
       ...(tls ? { tls: { caCert: tls.caCert, caKey: tls.caKey, pinKey: tls.pinKey } } : {}),
       ...(update ? { update: update.files } : {}),
+      ...(wiring.credentials ? { credentials: await this.startLogins(own, wiring.flaws ?? []) } : {}),
     };
+  }
+
+  /** The board's web UI and telnet-style login, each with its own gate (the console's is the firmware's). */
+  private async startLogins(own: { user?: string; password?: string }, flaws: readonly VirtualFlaw[]) {
+    const web = await startWebUi(new LoginGate(own, flaws), new LoginGate(own, flaws));
+    this.closers.push(web.close);
+    const tcp = await this.listen(serveTelnetLogin(new LoginGate(own, flaws)));
+    const base = `http://127.0.0.1:${web.port}`;
+    return { web: `${base}/`, httpAuth: `${base}/cgi-bin/status`, tcp };
   }
 
   /** The test CA and pinned server key this board's firmware was "built" with, as PEM files. */

@@ -1,0 +1,105 @@
+/**
+ * The device's web UI in a real browser: playwright-core driving Debian's Chromium (never a
+ * downloaded one), one page whose cookies are cleared before every attempt (no session carries over). The form is
+ * the profile's selectors, or found: the password field, the text field before it, the form's submit
+ * (else Enter). Accepted when the page no longer asks (or shows the profile's logged-in marker);
+ * locked on HTTP 429 or a page that says so. A successful login is photographed into the run folder.
+ * The browser is closed by close(), whatever happened; pages' own text is kept only as evidence text.
+ */
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { BoardProfile } from '../config/load.ts';
+import type { LoginResult, LoginSurface } from './surface.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** The flags the project runs Chromium with (the developers' guide). */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const PAGE_MS = 10_000;
+const LOCKED_TEXT = /too many|locked|try again later|rate limit/i;
+
+export class WebLogin implements LoginSurface {
+  readonly name = 'web';
+  private browser: Browser | undefined;
+  private current: Page | undefined;
+  private shots = 0;
+
+  constructor(
+    readonly where: string,
+    private readonly form: BoardProfile['credentials']['web'],
+    /** Where screenshots go (the board's folder in the run). */
+    private readonly folder: string,
+  ) {}
+
+  async attempt(user: string, password: string): Promise<LoginResult> {
+    const page = await this.page();
+    try {
+      // No session carries over from one attempt to the next.
+      await page.context().clearCookies();
+      const first = await page.goto(this.where, { waitUntil: 'load' });
+      if (!first) return { verdict: 'no-answer', ms: 0, said: 'the page did not load' };
+      const passwordField = page.locator(this.form.passwordField ?? 'input[type=password]').first();
+      if ((await passwordField.count()) === 0)
+        return { verdict: 'no-answer', ms: 0, said: `HTTP ${first.status()}: no password field on ${this.where}` };
+      const userField = page
+        .locator(this.form.userField ?? 'form input[type=text], form input[type=email], form input:not([type])')
+        .first();
+      if ((await userField.count()) > 0) await userField.fill(user);
+      await passwordField.fill(password);
+      const sent = Date.now();
+      const answer = page.waitForNavigation({ waitUntil: 'load' }).catch(() => null);
+      const submit = page.locator(this.form.submit ?? 'form [type=submit]').first();
+      if ((await submit.count()) > 0) await submit.click();
+      else await passwordField.press('Enter');
+      const response = await answer;
+      const ms = Date.now() - sent;
+      return await this.judge(page, response?.status(), ms);
+    } catch (error) {
+      return { verdict: 'no-answer', ms: 0, said: (error as Error).message.split('\n')[0]! };
+    }
+  }
+
+  private async page(): Promise<Page> {
+    if (this.current && !this.current.isClosed()) return this.current;
+    this.browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    const context = await this.browser.newContext();
+    this.current = await context.newPage();
+    this.current.setDefaultTimeout(PAGE_MS);
+    return this.current;
+  }
+
+  async close(): Promise<void> {
+    const browser = this.browser;
+    this.browser = undefined;
+    this.current = undefined;
+    await browser?.close().catch(() => undefined);
+  }
+
+  private async judge(page: Page, status: number | undefined, ms: number): Promise<LoginResult> {
+    const text = (
+      await page
+        .locator('body')
+        .innerText()
+        .catch(() => '')
+    )
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 300);
+    const said = `HTTP ${status ?? '(no navigation)'}: ${text}`;
+    if (status === 429 || LOCKED_TEXT.test(text)) return { verdict: 'locked', ms, said };
+    const loggedIn = this.form.loggedIn
+      ? (await page.locator(this.form.loggedIn).count()) > 0
+      : (await page.locator(this.form.passwordField ?? 'input[type=password]').count()) === 0;
+    if (!loggedIn) return { verdict: 'refused', ms, said };
+    const screenshot = join(this.folder, `default-credentials-web-${++this.shots}.png`);
+    await page.screenshot({ path: screenshot }).catch(() => undefined);
+    return { verdict: 'accepted', ms, said, screenshot };
+  }
+}
