@@ -26,6 +26,7 @@ writeFileSync(
     '    debug: { gdb: { host: 127.0.0.1, port: auto } }',
     '    boot-strap: { driver: tasmota, url: auto }',
     '    brownout: { trials: 2, cycles: 3 }',
+    '    credentials: { user: admin, password: bench-6Tq-1Vz }',
     '',
   ].join('\n'),
 );

@@ -83,15 +83,11 @@ export class WebLogin implements LoginSurface {
   }
 
   private async judge(page: Page, status: number | undefined, ms: number): Promise<LoginResult> {
-    const text = (
-      await page
-        .locator('body')
-        .innerText()
-        .catch(() => '')
-    )
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, 300);
+    // The rendered text, as a person reads it (scripts' source left out); kept as text, never as markup.
+    const body = page.locator('body');
+    // biome-ignore lint/performance/useDomNodeTextContent: playwright's innerText is the rendered text
+    const rendered = await body.innerText().catch(() => '');
+    const text = rendered.replace(/\s+/g, ' ').trim().slice(0, 300);
     const said = `HTTP ${status ?? '(no navigation)'}: ${text}`;
     if (status === 429 || LOCKED_TEXT.test(text)) return { verdict: 'locked', ms, said };
     const loggedIn = this.form.loggedIn

@@ -47,7 +47,7 @@ export interface FirmwareOptions {
    * ESP-IDF OTA partitions (the running app image, the Secure Boot V2 key digest in eFuse).
    */
   update?: UpdateOptions;
-  /** The console `login` command's own credentials (from the rig); absent: no login on the console. */
+  /** The console `login` command's own credentials (from the rig; a random password without them). */
   login?: { user?: string; password?: string };
 }
 

@@ -97,7 +97,7 @@ export class VirtualRig {
         rdpLevel,
         ...(tls ? { tls: { caCert: tls.caCert, pinSha256: tls.pinSha256 } } : {}),
         ...(update ? { update: update.update } : {}),
-        ...(wiring.credentials ? { login: own } : {}),
+        login: own,
       },
       (bytes) => socket?.write(bytes),
     );

@@ -1,0 +1,129 @@
+// default-credentials through `hil run`: hardened boards pass every check on every surface (web UI
+// in Chromium, HTTP Digest, console, telnet-style); each flaw fails exactly its check; no password
+// reaches the run folder; a default login is photographed; no Chromium process outlives the run.
+import t from 'tap';
+import './helpers/children.ts';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { hilRun } from './helpers/run.ts';
+
+const id = (check: string) => `default-credentials/${check}`;
+const CHECKS = ['web-ui', 'console-login', 'network-login', 'brute-force', 'per-device'].map(id).sort();
+const FAILS: Record<string, string[]> = {
+  'hardened-a': [],
+  'hardened-b': [],
+  'default-password': ['web-ui', 'console-login', 'network-login'],
+  'no-throttling': ['brute-force'],
+  'shared-a': ['per-device'],
+  'shared-b': ['per-device'],
+};
+
+/** Chromium processes on this machine (this is the only test file that starts one). */
+const chromiums = () =>
+  readdirSync('/proc').filter((p) => {
+    try {
+      return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'latin1').startsWith('/usr/bin/chromium');
+    } catch {
+      return false;
+    }
+  }).length;
+
+const before = chromiums();
+const out = t.testdir({});
+const run = hilRun(['--rig', 'test/fixtures/rigs/credentials-flaws.yaml', '--suite', 'default-credentials'], out);
+
+t.test('each board fails exactly the checks of its flaw, and passes the rest', async (t) => {
+  t.equal(run.status, 1, 'exit 1', { stderr: run.stderr.slice(-1500) });
+  for (const [board, failing] of Object.entries(FAILS)) {
+    t.same(run.having(board, 'fail'), failing.map(id).sort(), `${board} fails ${failing.join(', ') || 'nothing'}`);
+    t.same(
+      run.having(board, 'pass'),
+      CHECKS.filter((c) => !failing.map(id).includes(c)),
+      `${board} passes the rest`,
+    );
+  }
+});
+
+t.test('evidence: pairs by user only, the answers, the timing series, the peer that got in', async (t) => {
+  const web = run.check('hardened-a', id('web-ui')).evidence as Record<string, { evidence: Record<string, unknown> }>;
+  t.match(web.surface1!.evidence, { where: /\/$/, tried: 61, answers: { refused: 61 }, users: ['root', 'admin'] });
+  t.match(web.surface2!.evidence, { where: /\/cgi-bin\/status$/, answers: { refused: 61 } }, 'HTTP Digest');
+  const console = run.check('default-password', id('console-login')).evidence;
+  t.match(console, {
+    seen: 'logged in with a default pair: admin/***',
+    accepted: [{ user: 'admin', password: '***' }],
+  });
+  const form = run.check('default-password', id('web-ui')).evidence as {
+    surface1: { evidence: { accepted: { screenshot: string }[] } };
+  };
+  const shot = form.surface1.evidence.accepted[0]!.screenshot;
+  t.ok(existsSync(shot) && statSync(shot).size > 1000, 'a screenshot of the default login is in the run folder');
+  t.ok(shot.startsWith(out), 'inside the run folder');
+  const brute = run.check('no-throttling', id('brute-force')).evidence;
+  t.match(brute, { seen: /50 wrong passwords at full speed/, locked: 0 });
+  t.equal((brute.seriesMs as number[]).length, 50, 'the response-time series');
+  t.match(run.check('hardened-b', id('brute-force')).evidence, { surface1: { evidence: { locked: Number } } });
+  t.match(run.check('shared-a', id('per-device')).evidence, {
+    seen: "shared-b's credentials open this board too: not unique per device",
+  });
+});
+
+t.test('no password reaches the run folder; the browser is gone', async (t) => {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (!entry.name.endsWith('.png')) files.push(join(dir, entry.name));
+    }
+  };
+  walk(out);
+  for (const secret of [
+    'Qx7-hardened-a-41',
+    'Kp2-hardened-b-93',
+    'hil-fleet-0001',
+    'xc3511',
+    '7ujMko0vizxv',
+    'raspberry',
+  ])
+    t.same(
+      files.filter((f) => readFileSync(f, 'latin1').includes(secret)),
+      [],
+      `"${secret.slice(0, 3)}..." is in no log, TAP or summary`,
+    );
+  t.match(
+    readFileSync(join(out, 'hardened-a', 'default-credentials.log'), 'latin1'),
+    /\*\*\* \(\d+ bytes typed that are not recorded: a password\)/,
+  );
+  t.equal(chromiums(), before, 'no Chromium process outlives the run');
+});
+
+t.test(
+  'a hostile page: its markup and scripts stay in the browser; evidence keeps only its rendered text',
+  async (t) => {
+    const { createServer } = await import('node:http');
+    const { WebLogin } = await import('../harness/credentials/web-login.ts');
+    const beacons: string[] = [];
+    const page =
+      '<!doctype html><html><head><title>cam</title><script>alert("x"); document.title = "ran";</script></head><body>' +
+      '<p>Device <b>name</b><img src="/nope" onerror="fetch(\'/beacon?onerror\')"><script>fetch("/beacon?inline")</script></p>' +
+      '<form method="post" action="/login"><input name="user"><input type="password" name="password"><button type="submit">Go</button></form></body></html>';
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/beacon')) beacons.push(req.url);
+      res.writeHead(req.url === '/nope' ? 404 : 200, { 'content-type': 'text/html' });
+      res.end(page);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => server.close());
+    const login = new WebLogin(`http://127.0.0.1:${(server.address() as { port: number }).port}/`, {}, t.testdir({}));
+    try {
+      const result = await login.attempt('admin', 'admin');
+      t.equal(result.verdict, 'refused', 'an alert() on the page does not hang the attempt');
+      t.match(result.said, /Device name/);
+      t.notMatch(result.said, /[<>]|onerror|fetch|script/, 'no markup and no script source in the evidence');
+      t.ok(beacons.length > 0, "the page's own scripts ran, in the browser only");
+    } finally {
+      await login.close();
+    }
+    t.equal(chromiums(), before, 'closed: no Chromium left');
+  },
+);
