@@ -7,6 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hilRun } from './helpers/run.ts';
 
+// Six boards, two of them driving Chromium, side by side: minutes on a loaded 2-core machine.
+t.setTimeout(300_000);
+
 const id = (check: string) => `default-credentials/${check}`;
 const CHECKS = ['web-ui', 'console-login', 'network-login', 'brute-force', 'per-device'].map(id).sort();
 const FAILS: Record<string, string[]> = {

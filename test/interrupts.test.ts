@@ -11,6 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RigEndpoints } from '../harness/config/endpoints.ts';
 import { connectTcp } from '../harness/tcp.ts';
 
+// Eleven interrupted runs and a whole one on a loaded 2-core machine take longer than tap's default per file.
+t.setTimeout(300_000);
+
 const dir = t.testdir({});
 const rigFile = join(dir, 'bench.yaml');
 writeFileSync(

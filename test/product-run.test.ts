@@ -4,6 +4,9 @@ import t from 'tap';
 import './helpers/children.ts';
 import { hilRun } from './helpers/run.ts';
 
+// Seven suites one after another: longer than tap's default per file on a loaded machine.
+t.setTimeout(300_000);
+
 t.test('the hardened board alone passes every suite: exit 0', async (t) => {
   const run = hilRun(['--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened'], t.testdir({}));
   t.equal(run.status, 0, 'exit 0', { stderr: run.stderr.slice(-2000) });

@@ -280,7 +280,10 @@ export function loadRig(file: string, options: { profilesDir?: string } = {}): L
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { file: shown, config, profiles, redactor: new Redactor(collectSecrets(Rig, config)) };
+  // A profile's own default passwords are kept out of logs as the rig's secrets are.
+  const secrets = collectSecrets(Rig, config);
+  for (const profile of profiles.values()) for (const pair of profile.credentials.defaults) secrets.add(pair.password);
+  return { file: shown, config, profiles, redactor: new Redactor(secrets) };
 }
 
 function displayPath(file: string): string {

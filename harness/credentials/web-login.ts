@@ -39,7 +39,16 @@ export class WebLogin implements LoginSurface {
   ) {}
 
   async attempt(user: string, password: string): Promise<LoginResult> {
-    const page = await this.page();
+    let page: Page;
+    try {
+      page = await this.page();
+    } catch (error) {
+      return {
+        verdict: 'no-answer',
+        ms: 0,
+        said: `cannot start ${CHROMIUM}: ${(error as Error).message.split('\n')[0]}`,
+      };
+    }
     try {
       // No session carries over from one attempt to the next.
       await page.context().clearCookies();
