@@ -19,7 +19,8 @@ const DEBIAN = {
   openocd: 'openocd', // reaching SWD/JTAG ports (debug-interfaces)
   gcc: 'gcc', // builds the virtual board's TLS client
   'libmbedtls-dev': '/usr/include/mbedtls/ssl.h', // Mbed TLS 2.28, the TLS library of ESP-IDF and FreeRTOS
-  chromium: '/usr/bin/chromium', // the browser playwright-core drives for web UI logins (never a downloaded one)
+  chromium: '/usr/bin/chromium', // the browser playwright-core drives: web UI logins, report.pdf (never a downloaded one)
+  'poppler-utils': 'pdftotext', // the report tests read report.pdf's text back
 };
 
 const missing = [];

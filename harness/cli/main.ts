@@ -1,11 +1,13 @@
-/** The `hil` command: run | replay | list | virtual | schemas. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/** The `hil` command: run | replay | report | verify | list | virtual | schemas. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRig } from '../config/load.ts';
 import { SCHEMAS } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { loadReproducer } from '../fuzz/reproducer.ts';
+import { buildReports } from '../report/index.ts';
+import { verifyManifest } from '../report/manifest.ts';
 import { consoleProgress } from '../runner/progress.ts';
 import { EXIT, run } from '../runner/run.ts';
 import { declarations, suiteFiles } from '../runner/suite-files.ts';
@@ -22,6 +24,11 @@ const COMMANDS: Record<string, string> = {
   replay: `  hil replay FILE [--rig FILE] [--board NAME] [--out DIR]
       run a fuzz reproducer again on a restarted board (its rig and board unless given); exit 1 when it
       reproduces, 0 when it does not, 2 when it cannot run
+`,
+  report: `  hil report DIR                 rebuild junit.xml, report.html, report.pdf, evidence.json and
+      MANIFEST.sha256 of a run folder from its TAP and summary (an interrupted run's too)
+`,
+  verify: `  hil verify DIR                 check a run folder against its MANIFEST.sha256; exit 1 if anything changed
 `,
   list: `  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
 `,
@@ -50,6 +57,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'list':
         return await listCommand(rest);
+      case 'report':
+        return await reportCommand(rest);
+      case 'verify':
+        return verifyCommand(rest);
       case 'replay':
         return await replayCommand(rest);
       case 'virtual':
@@ -153,6 +164,32 @@ async function replayCommand(args: string[]): Promise<number> {
     out: values.out,
     progress: consoleProgress(),
   });
+}
+
+async function reportCommand(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw argError('hil report takes one run folder');
+  const dir = resolve(positionals[0]!);
+  if (!existsSync(dir)) throw argError(`no run folder ${dir}`);
+  const built = await buildReports(dir);
+  for (const note of built.notes) process.stderr.write(`${note}\n`);
+  process.stdout.write(`${built.files.join('\n')}\n`);
+  return EXIT.passed;
+}
+
+function verifyCommand(args: string[]): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw argError('hil verify takes one run folder');
+  const result = verifyManifest(resolve(positionals[0]!));
+  const lines = [
+    ...result.changed.map((f) => `changed: ${f}`),
+    ...result.missing.map((f) => `missing: ${f}`),
+    ...result.added.map((f) => `not in the manifest: ${f}`),
+  ];
+  process.stdout.write(
+    `${lines.join('\n')}${lines.length ? '\n' : ''}${result.ok ? 'OK' : 'FAILED'}: ${result.checked} files in the manifest\n`,
+  );
+  return result.ok ? EXIT.passed : EXIT.failed;
 }
 
 async function listCommand(args: string[]): Promise<number> {

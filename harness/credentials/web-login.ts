@@ -7,21 +7,11 @@
  * The browser is closed by close(), whatever happened; pages' own text is kept only as evidence text.
  */
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../browser.ts';
 import type { BoardProfile } from '../config/load.ts';
 import type { LoginResult, LoginSurface } from './surface.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-/** The flags the project runs Chromium with (the developers' guide). */
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const PAGE_MS = 10_000;
 const LOCKED_TEXT = /too many|locked|try again later|rate limit/i;
 
@@ -77,7 +67,7 @@ export class WebLogin implements LoginSurface {
 
   private async page(): Promise<Page> {
     if (this.current && !this.current.isClosed()) return this.current;
-    this.browser ??= await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+    this.browser ??= await launchChromium();
     const context = await this.browser.newContext();
     this.current = await context.newPage();
     this.current.setDefaultTimeout(PAGE_MS);

@@ -17,6 +17,7 @@ import { checkId, type Need, type SuiteSpec } from '../suite.ts';
 import { type BoardLock, lockBoard } from './lock.ts';
 import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
+import { buildReports } from '../report/index.ts';
 import { type RunSummary, type SuiteResult, totals, writeSummary } from './summary.ts';
 import { declarations, PROJECT_ROOT, suiteFiles } from './suite-files.ts';
 import { type Check, countVerdicts, tapResults } from './tap-results.ts';
@@ -142,10 +143,11 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     progress.info(
       `\n${signal}: stopping suites, putting supplies in the safe state (${rig.config['safe-state'] ?? 'off'})`,
     );
-    void cleanup().finally(() => {
+    void cleanup().finally(async () => {
       summary.run.interrupted = signal;
       summary.run.finished = new Date().toISOString();
       writeSummary(outDir, summary);
+      await reports(outDir, progress);
       progress.info(`report (incomplete): ${join(outDir, 'summary.json')}`);
       process.exit(EXIT.cannotRun);
     });
@@ -184,6 +186,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     summary.run.preflight = problems;
     summary.run.finished = new Date().toISOString();
     writeSummary(outDir, summary);
+    await reports(outDir, progress);
     return EXIT.cannotRun;
   }
 
@@ -223,6 +226,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   summary.run.finished = new Date().toISOString();
   summary.run.complete = true;
   const file = writeSummary(outDir, summary);
+  await reports(outDir, progress);
   const sum = totals(summary);
   progress.info(
     `\n${sum.pass} passed, ${sum.fail} failed, ${sum.skip} skipped, ${sum.inconclusive} could not be tested\nsummary: ${file}`,
@@ -230,6 +234,16 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   // A failed check is a finding; a check that could not be made, or a suite that crashed, is not one.
   if (sum.fail > 0) return EXIT.failed;
   return sum.inconclusive > 0 || summary.results.some((r) => r.error) ? EXIT.cannotRun : EXIT.passed;
+}
+
+/** junit.xml, report.html, report.pdf, evidence.json and the manifest; a report that fails is said, not fatal. */
+async function reports(outDir: string, progress: Progress): Promise<void> {
+  try {
+    const built = await buildReports(outDir);
+    for (const note of built.notes) progress.info(note);
+  } catch (error) {
+    progress.info(`reports not written: ${(error as Error).message}`);
+  }
 }
 
 function runningRigHost(endpointsFile: string, rigName: string): VirtualRigProcess {

@@ -3,7 +3,8 @@
  * - tap's coverage hook reaches every child, and tsx-compiled code garbles the report, so the
  *   children's hook is told to record no files (it reads the variable as a process starts);
  * - board locks go to a folder of this test's own, so a test run does not wait on (or refuse
- *   because of) another test run on the same machine using the same rig names.
+ *   because of) another test run on the same machine using the same rig names;
+ * - runs print no PDF (a Chromium each): the report tests ask for it where they check it.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,3 +12,4 @@ import { join } from 'node:path';
 
 process.env._TAPJS_PROCESSINFO_COV_EXCLUDE_ = '/.*/';
 process.env.HIL_LOCK_DIR = mkdtempSync(join(tmpdir(), 'hil-test-locks-'));
+process.env.HIL_NO_PDF = '1';

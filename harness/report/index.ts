@@ -1,0 +1,75 @@
+/**
+ * The reports of a run folder, rebuilt from its TAP and summary alone: junit.xml, evidence.json
+ * (TS 103 701-shaped), report.html, report.pdf (Chromium; left out with HIL_NO_PDF=1 or when it
+ * cannot start), GitHub annotations under Actions, and MANIFEST.sha256 over everything, last.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../browser.ts';
+import { toGitHub } from './github.ts';
+import { type HarnessInfo, reportHtml } from './html.ts';
+import { junitXml } from './junit.ts';
+import { labResults } from './lab.ts';
+import { writeManifest } from './manifest.ts';
+import { readRunFolder } from './run-folder.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function harnessInfo(): HarnessInfo {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  let commit = 'unknown (not a git checkout)';
+  try {
+    commit = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {}
+  return { version, commit };
+}
+
+async function printPdf(page: string, file: string): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const tab = await browser.newPage();
+    await tab.setContent(page, { waitUntil: 'load' });
+    await tab.pdf({ path: file, format: 'A4', landscape: true, printBackground: true });
+  } finally {
+    await browser.close();
+  }
+}
+
+export interface Built {
+  files: string[];
+  /** What could not be made (the PDF without Chromium), for the person running it. */
+  notes: string[];
+}
+
+export async function buildReports(dir: string, env = process.env): Promise<Built> {
+  const folder = await readRunFolder(dir);
+  const files: string[] = [];
+  const notes: string[] = [];
+  const write = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    files.push(join(dir, name));
+  };
+  write('junit.xml', junitXml(folder));
+  write(
+    'evidence.json',
+    `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: folder.summary.run, results: labResults(folder) }, null, 2)}\n`,
+  );
+  const page = reportHtml(folder, harnessInfo());
+  write('report.html', page);
+  if (env.HIL_NO_PDF !== '1') {
+    try {
+      await printPdf(page, join(dir, 'report.pdf'));
+      files.push(join(dir, 'report.pdf'));
+    } catch (error) {
+      notes.push(`no report.pdf: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  toGitHub(folder, env);
+  files.push(writeManifest(dir));
+  return { files, notes };
+}

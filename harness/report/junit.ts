@@ -1,0 +1,47 @@
+/**
+ * junit.xml from a run folder: a testsuite per board and suite (classname `<board>.<suite>`), a
+ * testcase per check; a failed check is a `<failure>` with its evidence, one that could not be made
+ * an `<error>`, a skipped one `<skipped>` with its reason; the console's last lines in system-out.
+ */
+import type { SuiteResult } from '../runner/summary.ts';
+import { consoleTail, type RunFolder } from './run-folder.ts';
+import { xml } from './text.ts';
+
+const attr = (name: string, value: string | number) => `${name}="${xml(String(value))}"`;
+
+function testcase(result: SuiteResult, check: SuiteResult['checks'][number]): string {
+  const open = `    <testcase ${attr('classname', `${result.board}.${result.suite}`)} ${attr('name', check.id)}>`;
+  const evidence = xml(JSON.stringify(check.evidence, null, 2));
+  const seen = typeof check.evidence.seen === 'string' ? check.evidence.seen : check.title;
+  const body =
+    check.verdict === 'fail'
+      ? `<failure ${attr('message', seen)} type="insecure">${evidence}</failure>`
+      : check.verdict === 'inconclusive'
+        ? `<error ${attr('message', `could not test: ${check.reason ?? ''}`)} type="inconclusive">${evidence}</error>`
+        : check.verdict === 'skip'
+          ? `<skipped ${attr('message', check.reason ?? '')}/>`
+          : '';
+  return `${open}${body}</testcase>`;
+}
+
+export function junitXml(folder: RunFolder): string {
+  const suites = folder.results.map((r) => {
+    const header = [
+      attr('name', `${r.board}.${r.suite}`),
+      attr('tests', r.checks.length),
+      attr('failures', r.fail),
+      attr('errors', r.inconclusive + (r.error ? 1 : 0)),
+      attr('skipped', r.skip),
+    ].join(' ');
+    const crashed = r.error
+      ? [
+          `    <testcase ${attr('classname', `${r.board}.${r.suite}`)} name="(suite)"><error ${attr('message', r.error)} type="suite"/></testcase>`,
+        ]
+      : [];
+    const out = `    <system-out>${xml(consoleTail(folder.dir, r).join('\n'))}</system-out>`;
+    return [`  <testsuite ${header}>`, ...r.checks.map((c) => testcase(r, c)), ...crashed, out, '  </testsuite>'].join(
+      '\n',
+    );
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ${attr('name', `hil ${folder.summary.run.id}`)}>\n${suites.join('\n')}\n</testsuites>\n`;
+}
