@@ -21,7 +21,13 @@ export function annotations(folder: RunFolder): string[] {
   );
 }
 
-const cell = (s: string) => plain(s).replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`);
+/** A table cell's text: markup as entities, Markdown's own characters backslashed. */
+const cell = (s: string) =>
+  plain(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[|\\`*_[\]]/g, (c) => `\\${c}`);
 
 export function jobSummary(folder: RunFolder): string {
   const rows = folder.results.map(
