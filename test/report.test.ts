@@ -83,7 +83,7 @@ t.test(
       await page.locator('tr.check.fail').count(),
       run.summary.results.reduce((n, r) => n + r.fail, 0),
     );
-    t.match(await page.locator('#provisions').innerText(), /5\.6-4/);
+    t.match(await page.locator('#provisions').textContent(), /5\.6-4/);
     const shot = join(tmpdir(), 'hil-report-matrix.png');
     await page.locator('#matrix').screenshot({ path: shot });
     t.comment(`the matrix: ${shot}`);
@@ -91,6 +91,39 @@ t.test(
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))?.[1]);
     t.ok(pages >= 1, `${pages} pages`);
     t.match(execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' }), /boot-log\/power-on-reset/);
+  },
+);
+
+t.test(
+  'evidence.json: TS 103 701 test cases, IXIT items from the rig and profile, PASS/FAIL apart from harness states',
+  async (t) => {
+    const lab = JSON.parse(readFileSync(join(out, 'evidence.json'), 'utf8')) as {
+      results: {
+        board: string;
+        check: string;
+        testCases: string[];
+        ixit: { id: string; items: string[] }[];
+        verdict?: string;
+        harnessState?: string;
+      }[];
+    };
+    const redFlag = lab.results.find((r) => r.board === 'virtual-legacy' && r.check === 'boot-log/no-red-flag')!;
+    t.match(redFlag, {
+      testCases: ['5.6-4-2a', '5.7-1-2a'],
+      verdict: 'FAIL',
+      ixit: [{ id: '20-SecBoot', items: [/Signature verified successfully/] }],
+    });
+    const swd = lab.results.find((r) => r.board === 'virtual-hardened' && r.check === 'debug-interfaces/swd-jtag')!;
+    t.match(swd.ixit, [{ id: '15-Intf', items: ['console auto (virtual rig)', /debug port gdbserver 127\.0\.0\.1/] }]);
+    for (const r of lab.results)
+      t.ok(
+        (r.verdict === undefined) !== (r.harnessState === undefined),
+        `${r.check}: a verdict or a harness state, not both`,
+      );
+    t.notOk(
+      lab.results.some((r) => r.verdict && !['PASS', 'FAIL'].includes(r.verdict)),
+      'verdicts are PASS or FAIL only',
+    );
   },
 );
 
@@ -142,7 +175,7 @@ t.test('a report from hostile device text: nothing runs, nothing navigates, the 
   t.same(dialogs, [], 'no dialog');
   t.equal(page.url(), url, 'no navigation');
   t.equal(await page.evaluate(() => (window as { pwned?: number }).pwned), undefined, 'the page-level flag is unset');
-  t.match(await page.locator('body').innerText(), /<script>window\.pwned = 1; alert\(1\)<\/script>/, 'shown as text');
+  t.match(await page.locator('body').textContent(), /<script>window\.pwned = 1; alert\(1\)<\/script>/, 'shown as text');
   const folder = await readRunFolder(dir);
   const lines = annotations(folder);
   t.equal(lines.length, 1);
@@ -181,7 +214,7 @@ t.test('a run killed with SIGKILL mid-suite: hil report DIR gives a report marke
   const page = await browser.newPage();
   await page.goto(`file://${join(dir, 'report.html')}`);
   t.equal(await page.locator('#incomplete').count(), 1, 'marked incomplete');
-  t.match(await page.locator('#matrix').innerText(), /boot-log/);
+  t.match(await page.locator('#matrix').textContent(), /boot-log/);
   t.match(
     readFileSync(join(dir, 'junit.xml'), 'utf8'),
     /testsuite name="virtual-hardened\.brownout"[^>]*errors="[1-9]/,

@@ -83,7 +83,7 @@ function checks(folder: RunFolder, lab: LabResult[]): string {
         .map((c) => {
           const l = lab.find((x) => x.board === r.board && x.suite === r.suite && x.check === c.id);
           const replay = replayCommand(c.evidence);
-          return `<tr class="check ${c.verdict}"><td>${html(c.id)}</td><td>${html(c.title)}</td><td>${VERDICT_TEXT[c.verdict]}${c.reason ? `<br>${html(c.reason)}` : ''}</td><td>${html((l?.testCases ?? []).join(' '))}<br>${html((l?.ixit ?? []).join(' '))}</td><td><pre>${html(JSON.stringify(c.evidence, null, 2))}</pre>${replay ? `<p>reproduce: <code>${html(replay)}</code></p>` : ''}</td></tr>`;
+          return `<tr class="check ${c.verdict}"><td>${html(c.id)}</td><td>${html(c.title)}</td><td>${VERDICT_TEXT[c.verdict]}${c.reason ? `<br>${html(c.reason)}` : ''}</td><td>${html((l?.testCases ?? []).join(' '))}<br>${(l?.ixit ?? []).map((x) => `IXIT ${html(x.id)}: ${html(x.items.join('; ') || 'none named')}`).join('<br>')}</td><td><pre>${html(JSON.stringify(c.evidence, null, 2))}</pre>${replay ? `<p>reproduce: <code>${html(replay)}</code></p>` : ''}</td></tr>`;
         })
         .join('');
       const tail = consoleTail(folder.dir, r);

@@ -3,10 +3,11 @@
  * names the functional test case it supports (`<provision>-2<unit>`: the case numbers here are
  * derived, on the pattern of V1.1.1, where a provision's functional case follows its conceptual
  * one, and the unit letter is the check's place among the suite's checks for that provision), the
- * IXIT items it relied on, and a verdict PASS or FAIL only; skipped and could-not-test are harness
+ * IXIT items it relied on (filled from the run's rig and profile), and a verdict PASS or FAIL only; skipped and could-not-test are harness
  * states, kept apart (REFERENCE.md 1.4).
  */
 import type { Check } from '../runner/tap-results.ts';
+import { type IxitItem, ixitItems, loadRunRig } from './ixit.ts';
 import type { RunFolder } from './run-folder.ts';
 
 /** EN 303 645 V2.1.1 clause titles; the UK Code of Practice guideline n is clause 5.n. */
@@ -48,7 +49,7 @@ export interface LabResult {
   title: string;
   testCases: string[];
   kind: 'functional';
-  ixit: string[];
+  ixit: IxitItem[];
   /** TS 103 701 knows PASS and FAIL only. */
   verdict?: 'PASS' | 'FAIL';
   /** Ours, never a verdict: the check was skipped or could not be made. */
@@ -60,7 +61,9 @@ export interface LabResult {
 export const clauseOf = (provision: string) => provision.split('-')[0]!;
 
 export function labResults(folder: RunFolder): LabResult[] {
+  const rig = loadRunRig(folder.summary.run.rigFile);
   return folder.results.flatMap((result) => {
+    const ixit = ixitItems(rig, result.board, IXIT[result.suite] ?? []);
     const seen = new Map<string, number>();
     return result.checks.map((check: Check) => {
       const testCases = check.provisions.map((p) => {
@@ -82,7 +85,7 @@ export function labResults(folder: RunFolder): LabResult[] {
         title: check.title,
         testCases,
         kind: 'functional' as const,
-        ixit: IXIT[result.suite] ?? [],
+        ixit,
         ...state,
         evidence: check.evidence,
       };

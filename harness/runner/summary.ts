@@ -31,6 +31,8 @@ export interface RunSummary {
   run: {
     id: string;
     rig: string;
+    /** The rig file, for the reports' implementation information (IXIT). */
+    rigFile?: string;
     seed: number;
     started: string;
     finished?: string;

@@ -1,0 +1,66 @@
+/**
+ * The implementation information (TS 103 701 IXIT items) a check relied on, filled from the run's
+ * rig file and the board's profile: which interfaces, which update mechanism, which secure-boot lines,
+ * which power and login surfaces. Secrets never appear (only where a surface is, never its password).
+ */
+import { existsSync } from 'node:fs';
+import { type LoadedRig, loadRig } from '../config/load.ts';
+
+export interface IxitItem {
+  id: string;
+  items: string[];
+}
+
+export function loadRunRig(file: string | undefined): LoadedRig | undefined {
+  if (!file || !existsSync(file)) return undefined;
+  try {
+    return loadRig(file);
+  } catch {
+    return undefined;
+  }
+}
+
+export function ixitItems(rig: LoadedRig | undefined, board: string, ids: string[]): IxitItem[] {
+  const wiring = rig?.config.boards[board];
+  const profile = wiring ? rig!.profiles.get(wiring.profile) : undefined;
+  const where = (value: unknown) => (value === 'auto' ? 'auto (virtual rig)' : String(value));
+  const logins = wiring?.credentials
+    ? [
+        ...(wiring.credentials.web ? [`web UI ${where(wiring.credentials.web)}`] : []),
+        ...(wiring.credentials['http-auth'] ? [`HTTP auth ${where(wiring.credentials['http-auth'])}`] : []),
+        ...(wiring.credentials.tcp ? [`TCP login ${where(wiring.credentials.tcp)}`] : []),
+      ]
+    : [];
+  const console = wiring?.console?.usb
+    ? `console USB ${wiring.console.usb.vendor}:${wiring.console.usb.product}`
+    : `console ${where(wiring?.console?.port ?? (wiring?.qemu ? 'QEMU PTY' : 'unknown'))}`;
+  const byId: Record<string, string[]> = {
+    '1-AuthMech': [...(profile?.credentials.console ? ['console login'] : []), ...logins],
+    '7-UpdMech': wiring?.rollback
+      ? [wiring.rollback.path === 'smp' ? 'mcumgr SMP to MCUboot' : 'ESP-IDF HTTPS OTA']
+      : [],
+    '15-Intf': [
+      console,
+      ...(wiring?.debug?.gdb ? [`debug port gdbserver ${wiring.debug.gdb.host}:${where(wiring.debug.gdb.port)}`] : []),
+      ...(wiring?.debug?.openocd ? ['debug port through OpenOCD'] : []),
+      ...(wiring?.qemu?.gdbstub ? ['debug port QEMU gdbstub'] : []),
+      ...(wiring?.['boot-strap'] ? [`boot strap (${wiring['boot-strap'].driver})`] : []),
+      ...(wiring?.['boot-uart'] ? [`boot UART ${where(wiring['boot-uart'].port)}`] : []),
+      ...(wiring?.usb ? [`USB device ${wiring.usb.vendor}:${wiring.usb.product}`] : []),
+      ...logins,
+    ],
+    '20-SecBoot': (profile?.boot.required ?? []).map((p) => `boot line /${p.source}/`),
+    '23-ResMech': [
+      ...(wiring?.power ? [`power ${wiring.power.driver}`] : wiring?.qemu ? ['power: the QEMU process'] : []),
+      ...(profile?.brownout.thresholdVolts !== undefined
+        ? [`brown-out threshold ${profile.brownout.thresholdVolts} V`]
+        : []),
+    ],
+    '29-InpVal': [
+      console,
+      ...(wiring?.fuzz?.tcp ? [`TCP ${wiring.fuzz.tcp}`] : []),
+      ...(wiring?.fuzz?.udp ? [`UDP ${wiring.fuzz.udp}`] : []),
+    ],
+  };
+  return ids.map((id) => ({ id, items: byId[id] ?? [] }));
+}
