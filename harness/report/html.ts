@@ -6,7 +6,7 @@
  * and, per suite, the console's last lines. Everything from the run folder goes through html().
  */
 import type { Verdict } from '../verdict.ts';
-import { CLAUSES, clauseOf, type LabResult, labResults, PSTI } from './lab.ts';
+import { CLAUSES, clauseOf, type LabResult, PSTI } from './lab.ts';
 import { consoleTail, type RunFolder } from './run-folder.ts';
 import { html } from './text.ts';
 
@@ -94,9 +94,8 @@ function checks(folder: RunFolder, lab: LabResult[]): string {
     .join('\n');
 }
 
-export function reportHtml(folder: RunFolder, harness: HarnessInfo): string {
+export function reportHtml(folder: RunFolder, lab: LabResult[], harness: HarnessInfo): string {
   const run = folder.summary.run;
-  const lab = labResults(folder);
   const meta = [
     ['run', run.id],
     ['rig', run.rig],

@@ -55,11 +55,12 @@ export async function buildReports(dir: string, env = process.env): Promise<Buil
     files.push(join(dir, name));
   };
   write('junit.xml', junitXml(folder));
+  const lab = labResults(folder);
   write(
     'evidence.json',
-    `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: folder.summary.run, results: labResults(folder) }, null, 2)}\n`,
+    `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: folder.summary.run, results: lab }, null, 2)}\n`,
   );
-  const page = reportHtml(folder, harnessInfo());
+  const page = reportHtml(folder, lab, harnessInfo());
   write('report.html', page);
   if (env.HIL_NO_PDF !== '1') {
     try {
