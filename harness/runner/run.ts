@@ -121,7 +121,14 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   mkdirSync(outDir, { recursive: true });
   if (!options.out) pointLatestAt(outDir);
   const summary: RunSummary = {
-    run: { id, rig: rig.config.name, rigFile: resolve(rig.file), seed, started: started.toISOString(), complete: false },
+    run: {
+      id,
+      rig: rig.config.name,
+      rigFile: resolve(rig.file),
+      seed,
+      started: started.toISOString(),
+      complete: false,
+    },
     results: [],
   };
   writeSummary(outDir, summary);
