@@ -1,4 +1,4 @@
-/** The `hil` command: run | replay | report | verify | list | virtual | schemas. */
+/** The `hil` command: run | replay | report | verify | diff | list | virtual | schemas. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,6 +6,7 @@ import { loadRig } from '../config/load.ts';
 import { SCHEMAS } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { loadReproducer } from '../fuzz/reproducer.ts';
+import { diffRuns, formatDiff } from '../report/diff.ts';
 import { buildReports } from '../report/index.ts';
 import { verifyManifest } from '../report/manifest.ts';
 import { consoleProgress } from '../runner/progress.ts';
@@ -29,6 +30,9 @@ const COMMANDS: Record<string, string> = {
       MANIFEST.sha256 of a run folder from its TAP and summary (an interrupted run's too)
 `,
   verify: `  hil verify DIR                 check a run folder against its MANIFEST.sha256; exit 1 if anything changed
+`,
+  diff: `  hil diff BEFORE AFTER          compare two run folders: new failures first, then fixed, then still
+      failing; exit 1 when there is a new failure
 `,
   list: `  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
 `,
@@ -61,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
         return await reportCommand(rest);
       case 'verify':
         return verifyCommand(rest);
+      case 'diff':
+        return await diffCommand(rest);
       case 'replay':
         return await replayCommand(rest);
       case 'virtual':
@@ -175,6 +181,15 @@ async function reportCommand(args: string[]): Promise<number> {
   for (const note of built.notes) process.stderr.write(`${note}\n`);
   process.stdout.write(`${built.files.join('\n')}\n`);
   return EXIT.passed;
+}
+
+async function diffCommand(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 2) throw argError('hil diff takes two run folders: BEFORE AFTER');
+  for (const dir of positionals) if (!existsSync(dir)) throw argError(`no run folder ${dir}`);
+  const diff = await diffRuns(resolve(positionals[0]!), resolve(positionals[1]!));
+  process.stdout.write(formatDiff(diff));
+  return diff.newFailures.length > 0 ? EXIT.failed : EXIT.passed;
 }
 
 function verifyCommand(args: string[]): number {
