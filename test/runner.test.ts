@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunSummary } from '../harness/runner/summary.ts';
 
 const hil = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -50,6 +51,31 @@ t.test('a board another process holds is refused: exit 2 naming the holder', asy
   t.match(result.stderr, new RegExp(`board virtual-legacy of rig virtual is in use by process ${holder.pid}`));
   t.ok(existsSync(join(locks, 'virtual--virtual-legacy.lock')), "the other process's lock is left alone");
   t.notOk(existsSync(join(locks, 'virtual--virtual-hardened.lock')), 'locks this run took are released');
+});
+
+t.test('--wait: the run gives up at its deadline, or takes the board when its holder finishes', async (t) => {
+  const locks = t.testdir({});
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+  t.teardown(() => holder.kill());
+  writeFileSync(join(locks, 'virtual--virtual-legacy.lock'), JSON.stringify({ pid: holder.pid, since: 'now' }));
+  const args = ['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-legacy', '--suite', 'boot-log'];
+  const gaveUp = hil([...args, '--wait', '1', '--out', join(locks, 'early')], { HIL_LOCK_DIR: locks });
+  t.equal(gaveUp.status, 2, 'a deadline shorter than the holder: exit 2');
+  t.match(gaveUp.stderr, new RegExp(`in use by process ${holder.pid}.*\\(waited 1 s\\)`));
+  const waiting = spawn(process.execPath, ['bin/hil.js', ...args, '--wait', '60', '--out', join(locks, 'late')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, HIL_LOCK_DIR: locks },
+  });
+  let stderr = '';
+  waiting.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  while (!/waiting up to 60 s/.test(stderr) && waiting.exitCode === null) await sleep(50);
+  t.match(
+    stderr,
+    new RegExp(`waiting up to 60 s: board virtual-legacy of rig virtual is in use by process ${holder.pid}`),
+  );
+  holder.kill();
+  const [code] = (await once(waiting, 'exit')) as [number | null];
+  t.equal(code, 1, 'it ran once the holder was gone (the legacy board fails boot-log)', { stderr: stderr.slice(-800) });
 });
 
 t.test('a stale lock (its process is gone) is taken over', async (t) => {

@@ -1,4 +1,4 @@
-/** The `hil` command: run | replay | report | verify | diff | list | virtual | schemas. */
+/** The `hil` command: run | replay | report | verify | diff | ports | list | virtual | schemas. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,7 @@ import { SCHEMAS } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { loadReproducer } from '../fuzz/reproducer.ts';
 import { diffRuns, formatDiff } from '../report/diff.ts';
+import { portSnippet, serialPorts, usbDevices, usbSnippet } from '../console/ports.ts';
 import { buildReports } from '../report/index.ts';
 import { verifyManifest } from '../report/manifest.ts';
 import { consoleProgress } from '../runner/progress.ts';
@@ -18,7 +19,7 @@ import { runVirtualRig } from '../virtual/main.ts';
 
 const COMMANDS: Record<string, string> = {
   run: `  hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
-          [--fuzz-cases N] [--fuzz-seconds N]
+          [--fuzz-cases N] [--fuzz-seconds N] [--wait SECONDS]
       run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 something could not be
       tested or the run could not be done
 `,
@@ -33,6 +34,8 @@ const COMMANDS: Record<string, string> = {
 `,
   diff: `  hil diff BEFORE AFTER          compare two run folders: new failures first, then fixed, then still
       failing; exit 1 when there is a new failure
+`,
+  ports: `  hil ports                      the serial ports and USB devices of this host, each with a rig snippet
 `,
   list: `  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
 `,
@@ -67,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
         return verifyCommand(rest);
       case 'diff':
         return await diffCommand(rest);
+      case 'ports':
+        return portsCommand();
       case 'replay':
         return await replayCommand(rest);
       case 'virtual':
@@ -105,6 +110,7 @@ async function runCommand(args: string[]): Promise<number> {
       out: { type: 'string' },
       seed: { type: 'string' },
       'suite-deadline': { type: 'string' },
+      wait: { type: 'string' },
       'fuzz-cases': { type: 'string' },
       'fuzz-seconds': { type: 'string' },
     },
@@ -126,16 +132,8 @@ async function runCommand(args: string[]): Promise<number> {
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
     throw argError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, not ${JSON.stringify(values.seed)}`);
   }
-  const seconds = values['suite-deadline'] === undefined ? undefined : Number(values['suite-deadline']);
-  if (
-    seconds !== undefined &&
-    !(values['suite-deadline']!.trim() !== '' && seconds > 0 && seconds <= MAX_SUITE_DEADLINE_S)
-  ) {
-    throw argError(
-      `--suite-deadline must be a number of seconds above 0, at most ${MAX_SUITE_DEADLINE_S}, not ${JSON.stringify(values['suite-deadline'])}`,
-    );
-  }
-  const deadline = seconds === undefined ? undefined : seconds * 1000;
+  const deadline = secondsOption('--suite-deadline', values['suite-deadline']);
+  const wait = secondsOption('--wait', values.wait);
   return run({
     rig: values.rig,
     boards: values.board,
@@ -143,8 +141,20 @@ async function runCommand(args: string[]): Promise<number> {
     out: values.out,
     seed,
     suiteDeadlineMs: deadline,
+    ...(wait !== undefined ? { waitMs: wait } : {}),
     progress: consoleProgress(),
   });
+}
+
+/** A number of seconds given on the command line, in milliseconds; undefined when not given. */
+function secondsOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!(value.trim() !== '' && seconds > 0 && seconds <= MAX_SUITE_DEADLINE_S))
+    throw argError(
+      `${name} must be a number of seconds above 0, at most ${MAX_SUITE_DEADLINE_S}, not ${JSON.stringify(value)}`,
+    );
+  return seconds * 1000;
 }
 
 async function replayCommand(args: string[]): Promise<number> {
@@ -190,6 +200,29 @@ async function diffCommand(args: string[]): Promise<number> {
   const diff = await diffRuns(resolve(positionals[0]!), resolve(positionals[1]!));
   process.stdout.write(formatDiff(diff));
   return diff.newFailures.length > 0 ? EXIT.failed : EXIT.passed;
+}
+
+function portsCommand(): number {
+  const ports = serialPorts();
+  const lines = ports.length === 0 ? ['serial ports: none'] : ['serial ports:'];
+  for (const port of ports) {
+    const about = port.usb
+      ? ` (${[port.usb.manufacturer, port.usb.name].filter(Boolean).join(' ') || 'USB'}, ${port.usb.vendor}:${port.usb.product}${port.usb.serial ? `, serial ${port.usb.serial}` : ''})`
+      : '';
+    lines.push(`  ${port.path}${about}`, `      ${portSnippet(port)}`);
+  }
+  const usb = usbDevices();
+  if ('unavailable' in usb) lines.push(`USB devices: ${usb.unavailable}`);
+  else {
+    lines.push(usb.devices.length === 0 ? 'USB devices: none' : 'USB devices:');
+    for (const d of usb.devices)
+      lines.push(
+        `  ${d.vendor}:${d.product} ${[d.manufacturer, d.name].filter(Boolean).join(' ')}`,
+        `      ${usbSnippet(d)}`,
+      );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.passed;
 }
 
 function verifyCommand(args: string[]): number {

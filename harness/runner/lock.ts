@@ -111,3 +111,27 @@ export function lockBoard(rig: string, board: string, options: { dir?: string; h
     rmSync(aside, { force: true });
   }
 }
+
+/** The board's lock, waiting up to `waitMs` for its holder to let go; says once who holds it. */
+export async function lockBoardWaiting(
+  rig: string,
+  board: string,
+  waitMs: number,
+  say: (text: string) => void,
+  stop: () => boolean = () => false,
+): Promise<BoardLock> {
+  const deadline = Date.now() + waitMs;
+  let said = false;
+  for (;;) {
+    try {
+      return lockBoard(rig, board);
+    } catch (error) {
+      if (!(error instanceof BoardLockedError)) throw error;
+      if (Date.now() >= deadline || stop())
+        throw new BoardLockedError(`${error.message} (waited ${Math.round(waitMs / 1000)} s)`, error.holder);
+      if (!said) say(`waiting up to ${Math.round(waitMs / 1000)} s: ${error.message}`);
+      said = true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

@@ -14,7 +14,7 @@ import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { boardToSafeState } from '../safe-state.ts';
 import { checkId, type Need, type SuiteSpec } from '../suite.ts';
-import { type BoardLock, lockBoard } from './lock.ts';
+import { type BoardLock, lockBoard, lockBoardWaiting } from './lock.ts';
 import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
 import { buildReports } from '../report/index.ts';
@@ -32,6 +32,8 @@ export interface RunOptions {
   out?: string;
   seed?: number;
   suiteDeadlineMs?: number;
+  /** Wait this long for a board another run holds, instead of failing at once. */
+  waitMs?: number;
   progress: Progress;
 }
 
@@ -165,7 +167,19 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   let specs: SuiteSpec[];
   try {
     specs = await declarations(suites.map((suite) => files.get(suite)!));
-    for (const board of boards) locks.set(board, lockBoard(rig.config.name, board));
+    for (const board of boards)
+      locks.set(
+        board,
+        options.waitMs
+          ? await lockBoardWaiting(
+              rig.config.name,
+              board,
+              options.waitMs,
+              (text) => progress.info(text),
+              () => !!interrupted,
+            )
+          : lockBoard(rig.config.name, board),
+      );
     // A rig host already running (`hil virtual`, named by HIL_ENDPOINTS) is used as it is: a bench whose
     // relays and supplies outlive one run, as real ones do. Otherwise this run starts its own.
     if (needsRigHost(rig.config)) {
