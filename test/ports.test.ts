@@ -2,6 +2,7 @@
 // here from a tree laid out as Linux lays them out (a CP2102 on ttyUSB0, a CDC-ACM board, a dcttech
 // relay), and on this host, which has no USB subsystem: said plainly, exit 0.
 import t from 'tap';
+import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
