@@ -17,6 +17,7 @@ import { checkId, type Need, type SuiteSpec } from '../suite.ts';
 import { type BoardLock, lockBoard, lockBoardWaiting } from './lock.ts';
 import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
+import { watchSignals } from './signals.ts';
 import { buildReports } from '../report/index.ts';
 import { type RunSummary, type SuiteResult, totals, writeSummary } from './summary.ts';
 import { declarations, PROJECT_ROOT, suiteFiles } from './suite-files.ts';
@@ -44,38 +45,6 @@ function runId(rig: string, now = new Date()): string {
     .toISOString()
     .replace(/\.\d+Z$/, 'Z')
     .replace(/:/g, '-')}-${rig}`;
-}
-
-/** SIGINT/SIGTERM from the first moment: held ones (bin/hil.js) are taken over. */
-function watchSignals(): {
-  readonly signal: NodeJS.Signals | undefined;
-  whenSignalled(act: () => void): void;
-  stop(): void;
-} {
-  let signal: NodeJS.Signals | undefined;
-  let act: (() => void) | undefined;
-  const on = (s: NodeJS.Signals) => {
-    if (signal) return;
-    signal = s;
-    act?.();
-  };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  const take = (globalThis as { hilHeldSignals?: () => NodeJS.Signals[] }).hilHeldSignals;
-  for (const held of take?.() ?? []) on(held);
-  return {
-    get signal() {
-      return signal;
-    },
-    whenSignalled: (fn) => {
-      act = fn;
-      if (signal) fn();
-    },
-    stop: () => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-    },
-  };
 }
 
 export async function run(options: RunOptions): Promise<number> {
