@@ -123,12 +123,10 @@ async function runSuite<Id extends string>(
       process.stderr.write(
         `${spec.name}: the run that started this suite is gone; board to the safe state, stopping\n`,
       );
-      // The board's own drivers where it is open (a serial supply opens once); fresh ones otherwise.
-      const atRest = board
-        ? board.toSafeState(rig!.config['safe-state'] ?? 'off', true)
-        : rig && name
-          ? boardToSafeState(rig, name, endpoints)
-          : Promise.resolve();
+      // The board's own drivers where it is open (a serial supply opens once); fresh ones otherwise,
+      // and also when the board's own failed (the suite's body may have closed them meanwhile).
+      const fresh = () => (rig && name ? boardToSafeState(rig, name, endpoints) : Promise.resolve());
+      const atRest = board ? board.toSafeState(rig!.config['safe-state'] ?? 'off', true).catch(fresh) : fresh();
       await atRest.catch(() => undefined);
       process.exit(2);
     };
@@ -174,9 +172,10 @@ async function runSuite<Id extends string>(
           : 'could not test: the suite ended without reporting this check',
       ),
     );
-    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-    // A suite that ends while its run is going away waits for the bench to be at rest.
+    // A suite that ends while its run is going away leaves the bench to that (which ends this process):
+    // closing the board's drivers now would take the supply from under it, leaving the board powered.
     if (parentGone) await parentGone;
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     if (watchParent) process.stdin.destroy();
   }
 }

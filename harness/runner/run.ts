@@ -14,6 +14,7 @@ import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { boardToSafeState } from '../safe-state.ts';
 import { checkId, type Need, type SuiteSpec } from '../suite.ts';
+import { type RunGuard, startGuard } from './guard.ts';
 import { type BoardLock, lockBoard, lockBoardWaiting } from './lock.ts';
 import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
@@ -107,11 +108,13 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
 
   const locks = new Map<string, BoardLock>();
   let virtualRig: VirtualRigProcess | undefined;
+  let guard: RunGuard | undefined;
   const children = new Set<ReturnType<typeof spawn>>();
   let interrupted: string | undefined;
   const cleanup = async () => {
     await Promise.all([...children].map((child) => stopChild(child, 5000)));
     await toSafeState(rig, boards, virtualRig?.endpoints, progress);
+    await guard?.done();
     await virtualRig?.stop();
     for (const lock of locks.values()) lock.release();
   };
@@ -156,6 +159,9 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
         ? runningRigHost(process.env.HIL_ENDPOINTS, rig.config.name)
         : await startVirtualRig(rig.file);
     }
+    // From here on the bench may be powered: should this process die, the guard puts it at rest.
+    guard = startGuard({ rigFile: resolve(rig.file), boards, outDir, endpointsFile: virtualRig?.endpointsFile });
+    for (const lock of locks.values()) lock.note(guard.pid === undefined ? [] : [guard.pid]);
   } catch (error) {
     if (interrupted) return new Promise(() => undefined);
     progress.info(`cannot run: ${(error as Error).message}`);
@@ -200,6 +206,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
           progress,
           children,
           lock: locks.get(board)!,
+          guard: guard!,
         });
         if (interrupted) return;
         summary.results.push(result);
@@ -267,6 +274,7 @@ interface SuiteJob {
   children: Set<ReturnType<typeof spawn>>;
   /** The board's lock, which names the suite process while it runs (it must not outlive the run). */
   lock: BoardLock;
+  guard: RunGuard;
 }
 
 async function runSuite(job: SuiteJob): Promise<SuiteResult> {
@@ -297,7 +305,11 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
     },
   });
   job.children.add(child);
-  if (child.pid !== undefined) job.lock.note([child.pid]);
+  const guardPid = job.guard.pid === undefined ? [] : [job.guard.pid];
+  if (child.pid !== undefined) {
+    job.lock.note([...guardPid, child.pid]);
+    job.guard.suiteStarted(child.pid);
+  }
   child.stdout.on('data', (chunk: Buffer) => {
     tap.write(chunk);
     parser.write(chunk);
@@ -317,7 +329,7 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   });
   clearTimeout(timer);
   job.children.delete(child);
-  job.lock.note([]);
+  job.lock.note(guardPid);
   parser.end();
   const outcome = await done;
   await Promise.all([tap, stderr].map((s) => new Promise((r) => s.end(r))));
