@@ -9,7 +9,7 @@ import type { BoardProfile, LoadedRig } from './config/load.ts';
 import { Console } from './console/console.ts';
 import { matchableText as visible } from './console/escape.ts';
 import { ConsoleLog } from './console/log.ts';
-import { SerialTransport } from './console/serial-transport.ts';
+import { consoleTransport } from './console/transport.ts';
 import { HilError } from './errors.ts';
 import type { DownloadEntry, Power, PowerCut } from './power/driver.ts';
 import { openPower, openStrap } from './power/registry.ts';
@@ -70,7 +70,7 @@ export class Board {
   static async open(setup: BoardSetup): Promise<Board> {
     const wiring = resolveWiring(setup.rig, setup.name, setup.endpoints);
     const profile = setup.rig.profiles.get(setup.rig.config.boards[setup.name]!.profile)!;
-    const transport = new SerialTransport(wiring.console);
+    const transport = consoleTransport(wiring.console);
     const log = new ConsoleLog(setup.logDir, setup.logName, setup.rig.redactor);
     const console = new Console({
       board: setup.name,

@@ -8,8 +8,10 @@ import { dirname, resolve } from 'node:path';
 import type { BoardEndpoints } from './config/endpoints.ts';
 import { hostEndpoint } from './config/endpoints.ts';
 import { parseDuration } from './config/duration.ts';
+import { parseHostPort } from './config/atoms.ts';
 import type { LoadedRig } from './config/load.ts';
 import type { BoardWiringConfig, DebugWiringConfig, UsbIdentityConfig } from './config/schema.ts';
+import type { ConsoleReach } from './console/transport.ts';
 import { resolveUsbTty } from './console/usb-identity.ts';
 import { DEFAULT_OFF_MS } from './power/driver.ts';
 import type { DriverConfig } from './power/registry.ts';
@@ -38,7 +40,7 @@ export interface RollbackFiles {
 
 export interface ResolvedWiring {
   board: string;
-  console: { locate: () => string | undefined; description: string; baud: number };
+  console: ConsoleReach;
   power?: DriverConfig;
   /** How long the board stays unpowered in a power cycle (the rig's off-time). */
   offMs: number;
@@ -166,10 +168,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
       ...(login['http-auth'] ? { httpAuth: String(auto(login['http-auth'], given?.httpAuth, 'http-auth')) } : {}),
       ...(tcp !== undefined
         ? {
-            tcp:
-              typeof tcp === 'number'
-                ? { host: '127.0.0.1', port: tcp }
-                : { host: tcp.slice(0, tcp.lastIndexOf(':')), port: Number(tcp.slice(tcp.lastIndexOf(':') + 1)) },
+            tcp: typeof tcp === 'number' ? { host: '127.0.0.1', port: tcp } : parseHostPort(tcp),
           }
         : {}),
     };
@@ -188,16 +187,22 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
 
 function consoleOf(
   board: string,
-  console: { port?: string; usb?: UsbIdentityConfig; baud?: number },
+  console: NonNullable<BoardWiringConfig['console']>,
   endpoints: BoardEndpoints | undefined,
   profileBaud: number | undefined,
-): ResolvedWiring['console'] {
+): ConsoleReach {
   const baud = console.baud ?? profileBaud ?? 115200;
   const usb = console.usb;
   if (usb) {
     const description = `USB ${usb.vendor}:${usb.product}${usb.serial ? ` (${usb.serial})` : ''}`;
-    return { locate: () => resolveUsbTty(usb), description, baud };
+    return { kind: 'serial', locate: () => resolveUsbTty(usb), description, baud };
+  }
+  const server = console.rfc2217 ?? console.tcp;
+  if (server !== undefined) {
+    const protocol = console.rfc2217 !== undefined ? 'rfc2217' : 'raw';
+    const description = `${protocol === 'raw' ? 'tcp' : 'rfc2217'}://${server}`;
+    return { kind: 'network', protocol, ...parseHostPort(server), description, baud };
   }
   const path = console.port === 'auto' ? hostEndpoint(endpoints?.console, `${board} console`) : console.port!;
-  return { locate: () => path, description: path, baud };
+  return { kind: 'serial', locate: () => path, description: path, baud };
 }

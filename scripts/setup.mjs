@@ -21,6 +21,7 @@ const DEBIAN = {
   'libmbedtls-dev': '/usr/include/mbedtls/ssl.h', // Mbed TLS 2.28, the TLS library of ESP-IDF and FreeRTOS
   chromium: '/usr/bin/chromium', // the browser playwright-core drives: web UI logins, report.pdf (never a downloaded one)
   'poppler-utils': 'pdftotext', // the report tests read report.pdf's text back
+  ser2net: '/usr/sbin/ser2net', // network consoles (raw TCP and RFC 2217), as labgrid and LAVA labs serve them
 };
 
 const missing = [];

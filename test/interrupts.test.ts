@@ -131,17 +131,20 @@ t.test('kill -9 of hil run mid-suite: its suites stop and leave the bench at res
   }
 });
 
-t.test('kill -9 of hil run as a suite ends, when no suite is watching the board: the guard puts it at rest', async (t) => {
-  const out = join(dir, 'kill-between');
-  const run = start(out, '--suite', 'boot-log', '--suite', 'debug-interfaces');
-  // The runner reports a suite's end once its process has gone; the next one has not started yet.
-  while (!/board \/ boot-log: \d+ passed/.test(run.stderrText()) && run.exitCode === null) await sleep(5);
-  t.equal(run.exitCode, null, 'the run got to the end of a suite', { stderr: run.stderrText().slice(-1500) });
-  run.kill('SIGKILL');
-  if (run.exitCode === null) await once(run, 'exit');
-  await benchAtRest(t, out, 'kill -9 between two suites');
-  t.match(readFileSync(join(out, 'guard.log'), 'utf8'), /without putting the bench at rest.*\n.*board: at rest/);
-});
+t.test(
+  'kill -9 of hil run as a suite ends, when no suite is watching the board: the guard puts it at rest',
+  async (t) => {
+    const out = join(dir, 'kill-between');
+    const run = start(out, '--suite', 'boot-log', '--suite', 'debug-interfaces');
+    // The runner reports a suite's end once its process has gone; the next one has not started yet.
+    while (!/board \/ boot-log: \d+ passed/.test(run.stderrText()) && run.exitCode === null) await sleep(5);
+    t.equal(run.exitCode, null, 'the run got to the end of a suite', { stderr: run.stderrText().slice(-1500) });
+    run.kill('SIGKILL');
+    if (run.exitCode === null) await once(run, 'exit');
+    await benchAtRest(t, out, 'kill -9 between two suites');
+    t.match(readFileSync(join(out, 'guard.log'), 'utf8'), /without putting the bench at rest.*\n.*board: at rest/);
+  },
+);
 
 t.test('SIGINT in the middle of brownout glitches (a cut, a sag, a cut aimed at a write)', async (t) => {
   for (const [i, moment] of [/cut 2\/\d/, /sag to/, /settings write: cut/].entries()) {

@@ -21,6 +21,18 @@ export const Auto = Type.Literal('auto');
 export const TcpPort = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Auto], {
   description: 'a TCP port number, or "auto" on a virtual rig',
 });
+/** `host:port` (a name, an IPv4 address or a bracketed IPv6 one); the port 1-65535 (format `host-port`). */
+export const HostPort = (description: string) =>
+  Type.String({
+    pattern: '^[A-Za-z0-9.:\\[\\]-]{1,253}:[0-9]{1,5}$',
+    format: 'host-port',
+    description: `${description}: host:port`,
+  });
+/** A `host:port` the schema has passed: the brackets of an IPv6 address taken off. */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
+}
 export const SerialPath = Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' });
 export const HttpUrl = Type.String({
   minLength: 1,

@@ -220,8 +220,11 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     return problems;
   }
   const problems: string[] = [];
-  if (!board.console?.port && !board.console?.usb) {
-    problems.push(`${at}.console: expected "port" or "usb" to say where the console is, found neither`);
+  const where = CONSOLE_KINDS.filter((key) => board.console?.[key] !== undefined);
+  if (where.length !== 1) {
+    problems.push(
+      `${at}.console: expected one of "port", "usb", "tcp" or "rfc2217" to say where the console is, found ${where.length ? where.join(' and ') : 'none'}`,
+    );
   }
   const autos = autoKeys(board);
   if (!rig.virtual) {
@@ -235,6 +238,8 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
   }
   return problems;
 }
+
+const CONSOLE_KINDS = ['port', 'usb', 'tcp', 'rfc2217'] as const;
 
 /** Every key path in a board's wiring whose value is "auto" (filled in by the rig host). */
 function autoKeys(value: unknown, path = ''): string[] {

@@ -5,7 +5,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { driversOf } from '../power/registry.ts';
-import { Baud, Duration, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
+import { Baud, Duration, HostPort, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
 import {
   ProfileBrownout,
   ProfileCredentials,
@@ -22,6 +22,12 @@ export const ConsoleWiring = Type.Object(
   {
     port: Type.Optional(Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' })),
     usb: Type.Optional(UsbIdentity),
+    tcp: Type.Optional(HostPort("a network console's raw TCP port (ser2net's tcp accepter)")),
+    rfc2217: Type.Optional(
+      HostPort(
+        "a network console speaking RFC 2217 (ser2net's telnet(rfc2217) accepter): baud and DTR/RTS set remotely",
+      ),
+    ),
     baud: Type.Optional(Baud),
   },
   Strict,

@@ -3,12 +3,10 @@
  * images, and the fuzz suite's budget, network targets and knowledge of the firmware's console.
  */
 import { type Static, type TProperties, Type } from '@sinclair/typebox';
-import { Duration, Regex, Secret, Strict, Voltage } from './atoms.ts';
+import { Duration, HostPort, Regex, Secret, Strict, Voltage } from './atoms.ts';
 
 const FuzzCases = Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'cases per target at most' });
 const FuzzSeconds = Type.Integer({ minimum: 1, maximum: 86_400, description: 'seconds per target at most' });
-const HostPort = (description: string) =>
-  Type.String({ pattern: '^[A-Za-z0-9.:\\[\\]-]{1,253}:[0-9]{1,5}$', description: `${description}: host:port` });
 
 const ImageFile = (description: string) =>
   Type.String({ minLength: 1, description: `${description}: a file beside the rig file, or "auto" on a virtual rig` });

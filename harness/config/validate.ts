@@ -8,6 +8,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { ConfigError } from '../errors.ts';
 import { MAX_DURATION_MS, parseDuration } from './duration.ts';
 import { nestedQuantifier } from './safe-regex.ts';
+import { parseHostPort } from './atoms.ts';
 
 const ajv = new Ajv({ allErrors: true, discriminator: true, strict: true, allowUnionTypes: true });
 ajv.addVocabulary(['secret']);
@@ -19,6 +20,10 @@ ajv.addFormat('regex', (source: string) => {
     return false;
   }
   return nestedQuantifier(source) === undefined;
+});
+ajv.addFormat('host-port', (value: string) => {
+  const { port } = parseHostPort(value);
+  return port >= 1 && port <= 65535;
 });
 ajv.addFormat('duration', (value: string) => {
   try {
@@ -174,6 +179,8 @@ function describeError(error: ErrorObject, data: unknown, root: TSchema): string
       if (error.params.format === 'duration') {
         return `expected a duration of at most ${MAX_DURATION_MS} ms (about 24 days), found ${found(value)}`;
       }
+      if (error.params.format === 'host-port')
+        return `expected host:port with a port from 1 to 65535, found ${found(value)}`;
       if (error.params.format !== 'regex') return `expected ${String(error.params.format)}, found ${found(value)}`;
       if (typeof value === 'string' && nestedQuantifier(value)) {
         return `expected a pattern that runs in linear time, found ${found(value)}: ${nestedQuantifier(value)}, which a hostile line can make take exponential time`;

@@ -8,6 +8,7 @@ import { BUILT_IN_TOKENS, type CaseSource } from './cases.ts';
 import { findUsbDevice } from '../usb/find.ts';
 import { type CommandShape, harvestCommands } from './grammar.ts';
 import type { UsbControlDevice } from '../usb/control.ts';
+import { parseHostPort } from '../config/atoms.ts';
 
 export type FuzzTargetName = 'console' | 'smp' | 'network' | 'usb';
 
@@ -57,11 +58,6 @@ async function usbReach(board: Board): Promise<{ device: UsbControlDevice } | { 
   return { skip: 'unavailable' in found ? found.unavailable : found.absent };
 }
 
-function hostPort(text: string): { host: string; port: number } {
-  const at = text.lastIndexOf(':');
-  return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
-}
-
 export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
   const rig = board.wiring.fuzz ?? {};
   const profile = board.profile.fuzz;
@@ -76,9 +72,9 @@ export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
   const help = await helpLines(board);
   const commands = harvestCommands([...help, ...profile.commands], profile.exclude);
   const network = rig.tcp
-    ? { kind: 'tcp' as const, ...hostPort(rig.tcp) }
+    ? { kind: 'tcp' as const, ...parseHostPort(rig.tcp) }
     : rig.udp
-      ? { kind: 'udp' as const, ...hostPort(rig.udp) }
+      ? { kind: 'udp' as const, ...parseHostPort(rig.udp) }
       : undefined;
   return {
     seed,

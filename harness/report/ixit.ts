@@ -31,9 +31,12 @@ export function ixitItems(rig: LoadedRig | undefined, board: string, ids: string
         ...(wiring.credentials.tcp ? [`TCP login ${where(wiring.credentials.tcp)}`] : []),
       ]
     : [];
+  const network = wiring?.console?.rfc2217 ? `RFC 2217 ${wiring.console.rfc2217}` : wiring?.console?.tcp;
   const console = wiring?.console?.usb
     ? `console USB ${wiring.console.usb.vendor}:${wiring.console.usb.product}`
-    : `console ${where(wiring?.console?.port ?? (wiring?.qemu ? 'QEMU PTY' : 'unknown'))}`;
+    : network
+      ? `console over the network (${network})`
+      : `console ${where(wiring?.console?.port ?? (wiring?.qemu ? 'QEMU PTY' : 'unknown'))}`;
   const byId: Record<string, string[]> = {
     '1-AuthMech': [...(profile?.credentials.console ? ['console login'] : []), ...logins],
     '7-UpdMech': wiring?.rollback

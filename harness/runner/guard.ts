@@ -27,7 +27,12 @@ export interface RunGuard {
   done(): Promise<void>;
 }
 
-export function startGuard(run: { rigFile: string; boards: string[]; outDir: string; endpointsFile?: string }): RunGuard {
+export function startGuard(run: {
+  rigFile: string;
+  boards: string[];
+  outDir: string;
+  endpointsFile?: string;
+}): RunGuard {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
     stdio: ['pipe', 'ignore', 'inherit'],
     detached: true,

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { RigEndpoints } from '../config/endpoints.ts';
 import type { LoadedRig } from '../config/load.ts';
 import { serialStream } from '../console/serial-stream.ts';
-import { SerialTransport } from '../console/serial-transport.ts';
+import { consoleTransport } from '../console/transport.ts';
 import { pingDriver } from '../power/registry.ts';
 import type { Need } from '../suite.ts';
 import { withDeadline } from '../deadline.ts';
@@ -41,7 +41,7 @@ function pingsFor(wiring: ResolvedWiring, needs: Set<Need>): Ping[] {
       need: 'console',
       expected: `the console ${wiring.console.description} to open`,
       run: async () => {
-        const transport = new SerialTransport({ ...wiring.console, openDeadlineMs: 1000 });
+        const transport = consoleTransport(wiring.console, 1000);
         await transport.open();
         await transport.close();
       },
