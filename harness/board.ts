@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { type BootRecord, BootWatch } from './boot-record.ts';
 import type { BoardEndpoints } from './config/endpoints.ts';
-import type { BoardProfile, LoadedRig } from './config/load.ts';
+import { type BoardProfile, bootMarker, type LoadedRig } from './config/load.ts';
 import { Console } from './console/console.ts';
 import { matchableText as visible } from './console/escape.ts';
 import { ConsoleLog } from './console/log.ts';
@@ -342,7 +342,7 @@ export class Board {
     const crashesBefore = this.console.crashes.length;
     try {
       // From the mark on: another exchange may have read past the boot's lines meanwhile.
-      const banner = await this.console.expect(boot.banner, {
+      const banner = await this.console.expect(bootMarker(boot), {
         timeout: remaining(),
         step: `${step}: boot banner`,
         allowCrash: true,

@@ -4,7 +4,7 @@
  * seen). Kept: the last lines for evidence, and for each of the profile's boot patterns (reset
  * reason, version, red flags, required lines) the lines it matched, bounded.
  */
-import type { BoardProfile } from './config/load.ts';
+import { type BoardProfile, bootMarker } from './config/load.ts';
 import type { CrashSeen } from './console/console.ts';
 import type { HilError } from './errors.ts';
 
@@ -73,9 +73,9 @@ export class BootWatch {
     // The profile's reset-reason group 1 is the code in hexadecimal, as ROMs print it.
     const reset = resetReason ? resetReason.exec(matches.get(resetReason)?.at(-1) ?? '') : null;
     if (reset?.[1]) {
-      record.resetCode = parseInt(reset[1].replace(/^0x/i, ''), 16);
-      const kinds = Object.entries(this.profile.resetReasons);
-      record.resetKind = kinds.find(([, codes]) => codes?.includes(record.resetCode!))?.[0] ?? 'unknown';
+      const code = parseInt(reset[1].replace(/^0x/i, ''), 16);
+      record.resetCode = code;
+      record.resetKind = resetKindOf(this.profile, code);
     }
     const versionLine = version ? matches.get(version)?.at(-1) : undefined;
     const found = versionLine ? version!.exec(versionLine) : null;
@@ -84,12 +84,24 @@ export class BootWatch {
   }
 }
 
+/** A reset code as the profile reads it: one code per kind, or a register of flags (first kind set wins). */
+export function resetKindOf(profile: BoardProfile, code: number): string {
+  if (profile.resetFlags) {
+    const kinds = Object.entries(profile.resetFlags);
+    // >>> 0: bit 31 (LPWRRSTF) would make a signed 32-bit value negative.
+    return kinds.find(([, bits]) => bits?.some((bit) => ((code >>> bit) & 1) === 1))?.[0] ?? 'unknown';
+  }
+  const kinds = Object.entries(profile.resetReasons);
+  return kinds.find(([, codes]) => codes?.includes(code))?.[0] ?? 'unknown';
+}
+
 /**
  * A boot inside lines already collected (a command whose answer ran on through a restart, as an
  * OTA that reboots into the new image): from the last banner on; undefined when there is none.
  */
 export function bootInLines(profile: BoardProfile, lines: string[]): BootRecord | undefined {
-  const { banner, ready, deadlineMs } = profile.boot;
+  const { ready, deadlineMs } = profile.boot;
+  const banner = bootMarker(profile.boot);
   let start = lines.length - 1;
   while (start >= 0 && !banner.test(lines[start]!)) start--;
   if (start === -1) return undefined;

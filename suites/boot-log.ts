@@ -20,7 +20,7 @@ export default defineSuite(
     },
   },
   async ({ board, report, reportRest }) => {
-    const { boot, resetReasons } = board.profile;
+    const { boot, resetReasons, resetFlags } = board.profile;
     if (!board.power)
       return reportRest(skip('the rig wires no power control to this board, so it cannot be power-cycled'));
     const r: BootRecord = await board.powerCycle('boot-log power cycle');
@@ -38,7 +38,11 @@ export default defineSuite(
       'boots-to-ready',
       judged(r.ready, {
         deadlineMs: boot.deadlineMs,
-        banner: r.bannerSeen ? 'seen' : { missing: boot.banner },
+        banner: !boot.banner
+          ? 'none expected (the profile names no banner)'
+          : r.bannerSeen
+            ? 'seen'
+            : { missing: boot.banner },
         ready: r.ready ? `after ${r.readyAfterMs} ms` : { missing: boot.ready },
         failure: r.failure?.detail.seen,
         tail,
@@ -58,7 +62,9 @@ export default defineSuite(
       !boot.resetReason
         ? skip('the profile has no reset-reason pattern')
         : judged(r.resetKind === 'power-on', {
-            expected: `a code in reset-reasons.power-on (${(resetReasons['power-on'] ?? []).map(hex).join(', ') || 'none listed'})`,
+            expected: resetFlags
+              ? `a flag of reset-flags.power-on first (bits ${(resetFlags['power-on'] ?? []).join(', ') || 'none listed'})`
+              : `a code in reset-reasons.power-on (${(resetReasons['power-on'] ?? []).map(hex).join(', ') || 'none listed'})`,
             seen: r.resetCode === undefined ? 'no reset reason line' : `${hex(r.resetCode)} (${r.resetKind})`,
             lines: r.hits(boot.resetReason),
           }),

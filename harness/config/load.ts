@@ -9,7 +9,8 @@ import { Profile, Rig, type BoardWiringConfig, type ProfileConfig, type RigConfi
 import { validateYaml } from './validate.ts';
 
 export interface BootSpec {
-  banner: RegExp;
+  /** The first line of a boot; many FreeRTOS applications print none (see bootMarker). */
+  banner?: RegExp;
   ready: RegExp;
   version?: RegExp;
   resetReason?: RegExp;
@@ -18,6 +19,11 @@ export interface BootSpec {
   required: RegExp[];
 }
 
+/** The line a boot is known by: its banner, or for firmware that prints none, its ready line. */
+export const bootMarker = (boot: BootSpec): RegExp => boot.banner ?? boot.ready;
+
+export type ResetKind = 'power-on' | 'brown-out' | 'software' | 'watchdog' | 'pin';
+
 export interface BoardProfile {
   name: string;
   file: string;
@@ -25,6 +31,8 @@ export interface BoardProfile {
   /** Commands wait for this prompt before they are sent. */
   prompt?: RegExp;
   liveness?: { send: string; expect: RegExp; deadlineMs: number };
+  /** A line that names this very board (group 1), printed at boot or in answer to `command`. */
+  identity?: { pattern: RegExp; command?: string };
   debug: {
     memory: { name: string; address: number; length: number }[];
     consoleProbes: string[];
@@ -34,7 +42,12 @@ export interface BoardProfile {
   baud?: number;
   boot: BootSpec;
   crash: RegExp[];
-  resetReasons: Partial<Record<'power-on' | 'brown-out' | 'software' | 'watchdog', number[]>>;
+  resetReasons: Partial<Record<ResetKind, number[]>>;
+  /**
+   * The reset reason as a register of flags (STM32's RCC_CSR), bit numbers by kind: the first kind,
+   * in the profile's order, with a flag set names the reset (a power-on sets BORRSTF and PINRSTF too).
+   */
+  resetFlags?: Partial<Record<ResetKind, number[]>>;
   actions: Record<string, string>;
   fuzz: {
     commands: string[];
@@ -137,6 +150,10 @@ function credentialsOf(c: ProfileConfig['credentials']): BoardProfile['credentia
 export function loadProfile(file: string): BoardProfile {
   const shown = displayPath(file);
   const config = validateYaml<ProfileConfig>(shown, readText(file), Profile);
+  if (config['reset-flags'] && config['reset-reasons'])
+    throw new ConfigError([
+      `${shown}: reset-reasons and reset-flags: a board prints one code or a flag register, not both`,
+    ]);
   return {
     name: config.name,
     file: shown,
@@ -150,6 +167,14 @@ export function loadProfile(file: string): BoardProfile {
         }
       : undefined,
     baud: config.console?.baud,
+    ...(config.identity
+      ? {
+          identity: {
+            pattern: pattern(config.identity.pattern),
+            ...(config.identity.command ? { command: config.identity.command } : {}),
+          },
+        }
+      : {}),
     fuzz: {
       commands: config.fuzz?.commands ?? [],
       samples: config.fuzz?.samples ?? [],
@@ -165,7 +190,7 @@ export function loadProfile(file: string): BoardProfile {
       ...(config.fuzz?.seconds !== undefined ? { seconds: config.fuzz.seconds } : {}),
     },
     boot: {
-      banner: pattern(config.boot.banner),
+      ...(config.boot.banner ? { banner: pattern(config.boot.banner) } : {}),
       ready: pattern(config.boot.ready),
       version: config.boot.version ? pattern(config.boot.version) : undefined,
       resetReason: config.boot['reset-reason'] ? pattern(config.boot['reset-reason']) : undefined,
@@ -187,6 +212,7 @@ export function loadProfile(file: string): BoardProfile {
       usbAllowed: config.debug?.['usb-allowed'] ?? [],
     },
     resetReasons: config['reset-reasons'] ?? {},
+    ...(config['reset-flags'] ? { resetFlags: config['reset-flags'] } : {}),
     actions: config.actions ?? {},
   };
 }
@@ -283,6 +309,13 @@ export function loadRig(file: string, options: { profilesDir?: string } = {}): L
         ),
       );
     }
+  }
+  for (const [name, board] of Object.entries(config.boards)) {
+    const profile = profiles.get(board.profile);
+    if (board.identity !== undefined && profile && !profile.identity)
+      problems.push(
+        `${shown}: boards.${name}.identity: profile "${board.profile}" names no identity line to compare it with`,
+      );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   // A profile's own default passwords are kept out of logs as the rig's secrets are.

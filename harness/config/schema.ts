@@ -144,6 +144,13 @@ export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 export const BoardWiring = Type.Object(
   {
     profile: Name('the name of a file in boards/, without .yaml'),
+    identity: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: "what the board's identity line names (its profile's identity.pattern): a MAC, a chip id",
+      }),
+    ),
     console: Type.Optional(ConsoleWiring),
     qemu: Type.Optional(QemuMachine),
     power: Type.Optional(PowerWiring),
@@ -241,6 +248,10 @@ const ResetCodes = Type.Optional(
   Type.Array(Type.Integer({ minimum: 0 }), { description: 'reset codes as the board prints them' }),
 );
 
+const ResetBits = Type.Optional(
+  Type.Array(Type.Integer({ minimum: 0, maximum: 31 }), { description: 'bit numbers in the reset flags register' }),
+);
+
 export const Profile = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
@@ -310,6 +321,24 @@ export const Profile = Type.Object(
     fuzz: Type.Optional(ProfileFuzz),
     brownout: Type.Optional(ProfileBrownout),
     credentials: Type.Optional(ProfileCredentials),
+    identity: Type.Optional(
+      Type.Object(
+        {
+          pattern: {
+            ...Regex,
+            description:
+              "a line naming this very board (a MAC, a chip id): group 1 is compared with the rig's identity",
+          },
+          command: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'a command that prints it; without one, the line is read from a boot',
+            }),
+          ),
+        },
+        { ...Strict, description: 'how `hil doctor` confirms the board on a port is the one the rig says' },
+      ),
+    ),
     liveness: Type.Optional(
       Type.Object(
         {
@@ -322,7 +351,11 @@ export const Profile = Type.Object(
     ),
     boot: Type.Object(
       {
-        banner: Regex,
+        banner: Type.Optional({
+          ...Regex,
+          description:
+            "the boot's first line (ROM or bootloader banner); leave out for firmware that prints none: the ready line then marks a boot",
+        }),
         ready: Regex,
         version: Type.Optional(Regex),
         'reset-reason': Type.Optional(Regex),
@@ -335,8 +368,24 @@ export const Profile = Type.Object(
     crash: Type.Optional(Type.Array(Regex, { description: 'lines that mean the firmware crashed' })),
     'reset-reasons': Type.Optional(
       Type.Object(
-        { 'power-on': ResetCodes, 'brown-out': ResetCodes, software: ResetCodes, watchdog: ResetCodes },
-        { ...Strict, description: 'which reset codes mean which kind of reset' },
+        {
+          'power-on': ResetCodes,
+          'brown-out': ResetCodes,
+          software: ResetCodes,
+          watchdog: ResetCodes,
+          pin: ResetCodes,
+        },
+        { ...Strict, description: 'which reset codes mean which kind of reset (a ROM that prints one code, as ESP32)' },
+      ),
+    ),
+    'reset-flags': Type.Optional(
+      Type.Object(
+        { 'power-on': ResetBits, 'brown-out': ResetBits, software: ResetBits, watchdog: ResetBits, pin: ResetBits },
+        {
+          ...Strict,
+          description:
+            "the reset reason as a register of flags (STM32's RCC_CSR, in hexadecimal): each kind's bit numbers; the first kind, in this order, with a bit set names the reset",
+        },
       ),
     ),
     actions: Type.Optional(

@@ -13,6 +13,7 @@
  */
 import type { Board } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
+import { bootMarker } from '../config/load.ts';
 
 export interface Finding {
   kind: 'crash' | 'reboot' | 'hang' | 'dead' | 'port-gone';
@@ -66,7 +67,7 @@ export function rebootMonitor(board: Board): Monitor {
   let count = 0;
   const onLine = (text: string) => {
     const line = matchableText(text);
-    if (board.profile.boot.banner.test(line)) banner ??= line.slice(0, 200);
+    if (bootMarker(board.profile.boot).test(line)) banner ??= line.slice(0, 200);
   };
   board.console.on('line', onLine);
   return {

@@ -11,6 +11,7 @@ import { type FuzzPlan, type FuzzTargetName, sourceFor } from './plan.ts';
 import { firmwareFingerprint, loadReproducer, type SavedFailure, saveReproducer } from './reproducer.ts';
 import { consoleTarget, smpTarget, type Target, tcpTarget, udpTarget } from './targets.ts';
 import { usbTarget } from './usb-target.ts';
+import { bootMarker } from '../config/load.ts';
 
 const LIVENESS_EVERY = 50;
 const MINIMIZE_TESTS = 40;
@@ -29,7 +30,7 @@ function targetFor(board: Board, kind: string, deadlineMs: number, plan?: Pick<F
 
 const fingerprintOf = (board: Board, boot: BootRecord) =>
   firmwareFingerprint(
-    boot.lines.find((l) => board.profile.boot.banner.test(l)),
+    boot.lines.find((l) => bootMarker(board.profile.boot).test(l)),
     boot.version,
   );
 

@@ -14,6 +14,7 @@ import type { DownloadEntry } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import { Arrivals } from './arrivals.ts';
 import type { MemoryRegion } from './swd-jtag.ts';
+import { bootMarker } from '../config/load.ts';
 
 const REPLY_MS = 500;
 const SYNC_ATTEMPTS = 4;
@@ -121,7 +122,7 @@ export async function probeStm32Loader(
 /** Nothing answered 0x7F: did the chip run its bootloader (silent console) or its application? */
 function judgeSilence(board: Board, lines: string[], base: Record<string, unknown>): Outcome {
   const sync = `no answer to 0x7F (${SYNC_ATTEMPTS} tries)`;
-  const banner = lines.find((line) => board.profile.boot.banner.test(matchableText(line)));
+  const banner = lines.find((line) => bootMarker(board.profile.boot).test(matchableText(line)));
   if (!banner) {
     return inconclusive(
       'nothing answered 0x7F and the application did not boot with BOOT0 held, so the bootloader probably ran: is the boot UART wired?',

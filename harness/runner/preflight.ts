@@ -91,6 +91,43 @@ function pingsFor(wiring: ResolvedWiring, needs: Set<Need>): Ping[] {
   return pings;
 }
 
+/** One thing a board needs, tried: what was expected, and what was seen (an answer, or the error). */
+export interface PingResult {
+  need: Need | 'wiring';
+  expected: string;
+  ok: boolean;
+  seen: string;
+}
+
+/** Every ping the given needs call for on one board, side by side, each within its deadline. */
+export async function pingBoard(
+  rig: LoadedRig,
+  board: string,
+  needs: Set<Need>,
+  endpoints: RigEndpoints | undefined,
+): Promise<PingResult[]> {
+  let wiring: ResolvedWiring;
+  try {
+    wiring = resolveWiring(rig, board, endpoints?.boards[board]);
+  } catch (error) {
+    const expected = 'every "auto" filled in by the rig host';
+    return [{ need: 'wiring', expected, ok: false, seen: (error as Error).message }];
+  }
+  return Promise.all(
+    pingsFor(wiring, needs).map((ping) =>
+      withDeadline(ping.run(), DEADLINE_MS, 'no answer').then(
+        (answer): PingResult => ({
+          need: ping.need,
+          expected: ping.expected,
+          ok: true,
+          seen: typeof answer === 'string' ? answer : 'ok',
+        }),
+        (error: Error): PingResult => ({ need: ping.need, expected: ping.expected, ok: false, seen: error.message }),
+      ),
+    ),
+  );
+}
+
 export async function preflight(
   rig: LoadedRig,
   boards: string[],
@@ -98,30 +135,11 @@ export async function preflight(
   endpoints: RigEndpoints | undefined,
 ): Promise<PreflightProblem[]> {
   const perBoard = await Promise.all(
-    boards.map(async (board): Promise<PreflightProblem[]> => {
-      let wiring: ResolvedWiring;
-      try {
-        wiring = resolveWiring(rig, board, endpoints?.boards[board]);
-      } catch (error) {
-        return [
-          { board, need: 'wiring', expected: 'every "auto" filled in by the rig host', seen: (error as Error).message },
-        ];
-      }
-      const outcomes = await Promise.all(
-        pingsFor(wiring, needs).map((ping) =>
-          withDeadline(ping.run(), DEADLINE_MS, 'no answer').then(
-            () => undefined,
-            (error: Error): PreflightProblem => ({
-              board,
-              need: ping.need,
-              expected: ping.expected,
-              seen: error.message,
-            }),
-          ),
-        ),
-      );
-      return outcomes.filter((p): p is PreflightProblem => p !== undefined);
-    }),
+    boards.map(async (board) =>
+      (await pingBoard(rig, board, needs, endpoints))
+        .filter((result) => !result.ok)
+        .map(({ need, expected, seen }): PreflightProblem => ({ board, need, expected, seen })),
+    ),
   );
   return perBoard.flat();
 }
