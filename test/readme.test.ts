@@ -1,17 +1,33 @@
-// The README's rig and profile examples must be valid files: a user copies them.
+// The README's rig and profile examples must be valid files: a user copies them. A rig example
+// loads as a rig does (its profiles must ship), and so do the rigs in rigs/.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRig } from '../harness/config/load.ts';
 import { validateYaml } from '../harness/config/validate.ts';
-import { Profile, Rig } from '../harness/config/schema.ts';
+import { Profile } from '../harness/config/schema.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
-t.ok(blocks.length >= 3, 'the README has its YAML examples');
-for (const block of blocks) {
-  const isProfile = /^# boards\//m.test(block) || /^boot:/m.test(block);
+t.ok(blocks.length >= 4, 'the README has its YAML examples');
+// The README's own profiles go in the boards/ folder beside the rigs; the rest come from the project's.
+const dir = t.testdir();
+const [rigs, boards] = [join(dir, 'rigs'), join(dir, 'boards')];
+mkdirSync(rigs);
+mkdirSync(boards);
+const isProfile = (block: string) => /^# boards\//m.test(block) || /^boot:/m.test(block);
+for (const block of blocks.filter(isProfile)) {
   const name = block.split('\n')[0];
-  t.doesNotThrow(
-    () => validateYaml(`README ${name}`, block, isProfile ? Profile : Rig),
-    `${name} is a valid ${isProfile ? 'profile' : 'rig'}`,
-  );
+  t.doesNotThrow(() => validateYaml(`README ${name}`, block, Profile), `${name} is a valid profile`);
+  writeFileSync(join(boards, `${/^name: (\S+)/m.exec(block)![1]}.yaml`), block);
+}
+for (const [i, block] of blocks.entries()) {
+  if (isProfile(block)) continue;
+  const file = join(rigs, `readme-${i}.yaml`);
+  writeFileSync(file, block);
+  t.doesNotThrow(() => loadRig(file), `${block.split('\n')[0]} loads, with the profiles it names`);
+}
+
+for (const file of readdirSync('rigs').filter((f) => f.endsWith('.yaml'))) {
+  t.doesNotThrow(() => loadRig(join('rigs', file)), `rigs/${file} loads`);
 }
