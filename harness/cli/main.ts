@@ -1,4 +1,4 @@
-/** The `hil` command: run | replay | report | verify | diff | ports | list | virtual | schemas. */
+/** The `hil` command: run | replay | report | verify | diff | ports | doctor | list | virtual | schemas. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { portSnippet, serialPorts, usbDevices, usbSnippet } from '../console/por
 import { buildReports } from '../report/index.ts';
 import { verifyManifest } from '../report/manifest.ts';
 import { consoleProgress } from '../runner/progress.ts';
+import { doctor } from '../runner/doctor.ts';
 import { EXIT, run } from '../runner/run.ts';
 import { declarations, suiteFiles } from '../runner/suite-files.ts';
 import { checkId } from '../suite.ts';
@@ -36,6 +37,11 @@ const COMMANDS: Record<string, string> = {
       failing; exit 1 when there is a new failure
 `,
   ports: `  hil ports                      the serial ports and USB devices of this host, each with a rig snippet
+`,
+  doctor: `  hil doctor --rig FILE [--board NAME]...
+      is the rig ready: profiles load, boards free, consoles open, instruments, probes and straps
+      answer, and each board's identity line matches the rig's; exit 0 ready, 1 a problem, 2 the rig
+      cannot be checked
 `,
   list: `  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
 `,
@@ -72,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
         return await diffCommand(rest);
       case 'ports':
         return portsCommand();
+      case 'doctor':
+        return doctorCommand(rest);
       case 'replay':
         return await replayCommand(rest);
       case 'virtual':
@@ -200,6 +208,15 @@ async function diffCommand(args: string[]): Promise<number> {
   const diff = await diffRuns(resolve(positionals[0]!), resolve(positionals[1]!));
   process.stdout.write(formatDiff(diff));
   return diff.newFailures.length > 0 ? EXIT.failed : EXIT.passed;
+}
+
+async function doctorCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { rig: { type: 'string' }, board: { type: 'string', multiple: true } },
+  });
+  if (!values.rig) throw argError('hil doctor needs --rig FILE');
+  return doctor(values.rig, values.board ?? [], (text) => process.stdout.write(`${text}\n`));
 }
 
 function portsCommand(): number {

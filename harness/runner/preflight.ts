@@ -4,7 +4,7 @@
  * with an unplugged port or a supply that is off the network fails here in about a second.
  */
 import { spawn } from 'node:child_process';
-import type { RigEndpoints } from '../config/endpoints.ts';
+import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
 import type { LoadedRig } from '../config/load.ts';
 import { serialStream } from '../console/serial-stream.ts';
 import { consoleTransport } from '../console/transport.ts';
@@ -104,11 +104,11 @@ export async function pingBoard(
   rig: LoadedRig,
   board: string,
   needs: Set<Need>,
-  endpoints: RigEndpoints | undefined,
+  endpoints: BoardEndpoints | undefined,
 ): Promise<PingResult[]> {
   let wiring: ResolvedWiring;
   try {
-    wiring = resolveWiring(rig, board, endpoints?.boards[board]);
+    wiring = resolveWiring(rig, board, endpoints);
   } catch (error) {
     const expected = 'every "auto" filled in by the rig host';
     return [{ need: 'wiring', expected, ok: false, seen: (error as Error).message }];
@@ -136,7 +136,7 @@ export async function preflight(
 ): Promise<PreflightProblem[]> {
   const perBoard = await Promise.all(
     boards.map(async (board) =>
-      (await pingBoard(rig, board, needs, endpoints))
+      (await pingBoard(rig, board, needs, endpoints?.boards[board]))
         .filter((result) => !result.ok)
         .map(({ need, expected, seen }): PreflightProblem => ({ board, need, expected, seen })),
     ),

@@ -23,7 +23,7 @@ import { buildReports } from '../report/index.ts';
 import { type RunSummary, type SuiteResult, totals, writeSummary } from './summary.ts';
 import { declarations, PROJECT_ROOT, suiteFiles } from './suite-files.ts';
 import { type Check, countVerdicts, tapResults } from './tap-results.ts';
-import { startVirtualRig, type VirtualRigProcess } from './virtual-process.ts';
+import { rigHostFor, type VirtualRigProcess } from './virtual-process.ts';
 
 const DEFAULT_SUITE_DEADLINE_MS = 15 * 60_000;
 
@@ -152,13 +152,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
             )
           : lockBoard(rig.config.name, board),
       );
-    // A rig host already running (`hil virtual`, named by HIL_ENDPOINTS) is used as it is: a bench whose
-    // relays and supplies outlive one run, as real ones do. Otherwise this run starts its own.
-    if (needsRigHost(rig.config)) {
-      virtualRig = process.env.HIL_ENDPOINTS
-        ? runningRigHost(process.env.HIL_ENDPOINTS, rig.config.name)
-        : await startVirtualRig(rig.file);
-    }
+    if (needsRigHost(rig.config)) virtualRig = await rigHostFor(rig);
     // From here on the bench may be powered: should this process die, the guard puts it at rest.
     guard = startGuard({ rigFile: resolve(rig.file), boards, outDir, endpointsFile: virtualRig?.endpointsFile });
     for (const lock of locks.values()) lock.note(guard.pid === undefined ? [] : [guard.pid]);
@@ -241,13 +235,6 @@ async function reports(outDir: string, progress: Progress): Promise<void> {
   } catch (error) {
     progress.info(`reports not written: ${(error as Error).message}`);
   }
-}
-
-function runningRigHost(endpointsFile: string, rigName: string): VirtualRigProcess {
-  const endpoints = readEndpoints(endpointsFile);
-  if (endpoints.rig !== rigName)
-    throw new Error(`${endpointsFile} is the rig host of rig ${endpoints.rig}, not ${rigName}`);
-  return { endpoints, endpointsFile, stop: async () => undefined };
 }
 
 function pointLatestAt(outDir: string): void {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../child.ts';
-import type { RigEndpoints } from '../config/endpoints.ts';
+import { readEndpoints, type RigEndpoints } from '../config/endpoints.ts';
+import type { LoadedRig } from '../config/load.ts';
 
 const HIL_BIN = fileURLToPath(new URL('../../bin/hil.js', import.meta.url));
 const READY_DEADLINE_MS = 20_000;
@@ -86,4 +87,17 @@ function reapQemu(pidFile: string): void {
       // already gone
     }
   }
+}
+
+/**
+ * The rig host for a rig: one already running (`hil virtual`, named by HIL_ENDPOINTS) is used as it
+ * is, a bench whose relays and supplies outlive one run as real ones do; otherwise one of its own.
+ */
+export async function rigHostFor(rig: LoadedRig): Promise<VirtualRigProcess> {
+  const file = process.env.HIL_ENDPOINTS;
+  if (!file) return startVirtualRig(rig.file);
+  const endpoints = readEndpoints(file);
+  if (endpoints.rig !== rig.config.name)
+    throw new Error(`${file} is the rig host of rig ${endpoints.rig}, not ${rig.config.name}`);
+  return { endpoints, endpointsFile: file, stop: async () => undefined };
 }

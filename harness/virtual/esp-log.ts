@@ -2,6 +2,7 @@
  * What the virtual board's ESP32-style firmware prints, as ESP-IDF and the ESP32 ROM print it: the
  * ROM's reset line, ESP_LOGx lines, panic output; and the memory its debug port would show.
  */
+import { createHash } from 'node:crypto';
 
 /** A made-up device key in the virtual board's RAM: what a debug port must not give away. */
 const DEVICE_KEY = Buffer.from('hil-virtual-device-key-000000001');
@@ -45,4 +46,10 @@ export function panicText(cause: string, pc: string): string {
     `Core  0 register dump:\r\nPC      : ${pc}  PS      : 0x00060830  A0      : 0x800d0f4e  A1      : 0x3ffb5580\r\n\r\n` +
     `Backtrace: ${pc}:0x3ffb5580 0x400d0f4b:0x3ffb55a0 0x4008a1c2:0x3ffb55c0\r\n\r\n\r\nRebooting...\r\n`
   );
+}
+
+/** A virtual board's station MAC: Espressif's OUI and three bytes from its name, the same every start. */
+export function virtualMac(board: string): string {
+  const bytes = createHash('sha256').update(board).digest().subarray(0, 3);
+  return ['24', '0a', 'c4', ...[...bytes].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }

@@ -49,6 +49,8 @@ export interface FirmwareOptions {
   update?: UpdateOptions;
   /** The console `login` command's own credentials (from the rig; a random password without them). */
   login?: { user?: string; password?: string };
+  /** The station MAC its Wi-Fi start-up names: what `hil doctor` knows this board by. */
+  mac: string;
 }
 
 export class VirtualFirmware {
@@ -312,6 +314,7 @@ export class VirtualFirmware {
       return;
     }
     await this.sleep(g, 20);
+    await this.print(g, this.log('I', 'wifi', `mode : sta (${this.options.mac})`));
     await this.print(g, this.log('I', 'main_task', 'Calling app_main()'));
     // The console listens before it says so: input that follows the ready line is read.
     this.state = 'running';

@@ -10,6 +10,7 @@ import type { LoadedRig } from '../config/load.ts';
 import type { BoardWiringConfig, VirtualFlaw } from '../config/schema.ts';
 import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
 import { VirtualFirmware } from './firmware.ts';
+import { virtualMac } from './esp-log.ts';
 import { LoginGate, serveTelnetLogin, startWebUi } from './logins.ts';
 import { mintUpdateImages } from './update-images.ts';
 import { ptyBridge } from './pty-bridge.ts';
@@ -98,6 +99,7 @@ export class VirtualRig {
         ...(tls ? { tls: { caCert: tls.caCert, pinSha256: tls.pinSha256 } } : {}),
         ...(update ? { update: update.update } : {}),
         login: own,
+        mac: virtualMac(name),
       },
       (bytes) => socket?.write(bytes),
     );
