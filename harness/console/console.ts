@@ -56,6 +56,8 @@ interface Waiter {
 
 /** History kept for matching and evidence: the newest lines, bounded by count and by bytes. */
 const HISTORY_LINES = 5000;
+/** Lines the history may run over its bound before it is trimmed back in one go. */
+const HISTORY_SLACK = 500;
 const HISTORY_BYTES = 4 * 1024 * 1024;
 /** How far back expectBytes looks in a stream that has not matched yet. */
 const RAW_WINDOW_BYTES = 64 * 1024;
@@ -313,10 +315,10 @@ export class Console extends EventEmitter<{
     const index = this.nextIndex++;
     this.history.push({ text, index });
     this.historyBytes += text.length;
-    while (this.history.length > HISTORY_LINES || this.historyBytes > HISTORY_BYTES) {
-      this.historyBytes -= this.history.shift()!.text.length;
-    }
-    const signature = this.crashSignatures.find((s) => s.test(matchableText(text)));
+    // Trimmed in batches: one shift per line costs a copy of the whole history at 5000 lines.
+    if (this.history.length > HISTORY_LINES + HISTORY_SLACK || this.historyBytes > HISTORY_BYTES) this.trimHistory();
+    const visible = this.crashSignatures.length > 0 ? matchableText(text) : text;
+    const signature = this.crashSignatures.find((s) => s.test(visible));
     if (signature) {
       const crash = { line: text, index, signature, time: Date.now() };
       this.crashes.push(crash);
@@ -328,6 +330,15 @@ export class Console extends EventEmitter<{
       const outcome = this.judge(text, index, waiter.pattern, waiter.options);
       if (outcome) this.settle(waiter, outcome);
     }
+  }
+
+  private trimHistory(): void {
+    let drop = Math.max(0, this.history.length - HISTORY_LINES);
+    let bytes = this.historyBytes;
+    for (let i = 0; i < drop; i++) bytes -= this.history[i]!.text.length;
+    while (bytes > HISTORY_BYTES && drop < this.history.length) bytes -= this.history[drop++]!.text.length;
+    this.history.splice(0, drop);
+    this.historyBytes = bytes;
   }
 
   /** A match, a crash-signature failure, or undefined when the line is neither. */

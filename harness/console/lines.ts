@@ -19,6 +19,13 @@ export class LineSplitter {
     while (start < chunk.length) {
       const newline = chunk.indexOf(0x0a, start);
       const end = newline === -1 ? chunk.length : newline;
+      // A whole line inside this chunk (the usual case) is read straight out of it: no copy.
+      if (newline !== -1 && this.pendingBytes === 0 && end - start <= this.maxLine) {
+        const cut = end > start && chunk[end - 1] === 0x0d ? end - 1 : end;
+        lines.push({ text: chunk.toString('latin1', start, cut), truncated: false });
+        start = newline + 1;
+        continue;
+      }
       let piece = chunk.subarray(start, end);
       while (this.pendingBytes + piece.length > this.maxLine) {
         const room = this.maxLine - this.pendingBytes;
@@ -28,7 +35,8 @@ export class LineSplitter {
       }
       this.keep(piece);
       if (newline === -1) break;
-      lines.push({ text: this.take().replace(/\r$/, ''), truncated: false });
+      const text = this.take();
+      lines.push({ text: text.endsWith('\r') ? text.slice(0, -1) : text, truncated: false });
       start = newline + 1;
     }
     return lines;

@@ -15,6 +15,7 @@ import { RedactingStream } from './redacting-stream.ts';
 /** A readable log line longer than this is broken, so a flood with no newline stays viewable. */
 const MAX_LOG_LINE = 4096;
 const CR = Buffer.from([0x0d]);
+const WRITE_BUFFER = 1024 * 1024;
 
 export class ConsoleLog {
   readonly binPath: string;
@@ -26,6 +27,10 @@ export class ConsoleLog {
   private openLine: { direction: Direction; length: number } | undefined;
   /** A chunk that ended in CR: shown only if the next byte is not the LF that makes it a line end. */
   private heldCr: Direction | undefined;
+  /** Readable text not yet handed to the stream. */
+  private out = '';
+  private stampedAt = Number.NaN;
+  private stamped = '';
 
   constructor(
     dir: string,
@@ -39,8 +44,10 @@ export class ConsoleLog {
     mkdirSync(dir, { recursive: true });
     this.binPath = join(dir, `${name}.bin`);
     this.logPath = join(dir, `${name}.log`);
-    this.bin = createWriteStream(this.binPath, { flags: 'a' });
-    this.text = createWriteStream(this.logPath, { flags: 'a' });
+    // A megabyte of buffer each: at 16 KiB the port paused for every few reads of a fast board,
+    // waiting on the disk's drain; the bound on memory is still fixed.
+    this.bin = createWriteStream(this.binPath, { flags: 'a', highWaterMark: WRITE_BUFFER });
+    this.text = createWriteStream(this.logPath, { flags: 'a', highWaterMark: WRITE_BUFFER });
   }
 
   /**
@@ -55,27 +62,26 @@ export class ConsoleLog {
 
   private record(direction: '<' | '>', data: Uint8Array, time: number): boolean {
     const binOk = this.bin.write(encodeRecord(direction, time, data));
-    let start = 0;
-    let textOk = true;
     if (this.heldCr !== undefined) {
       const held = this.heldCr;
       this.heldCr = undefined;
-      if (!(held === direction && data[0] === 0x0a)) textOk = this.appendText(held, CR, time);
+      if (!(held === direction && data[0] === 0x0a)) this.appendText(held, CR, time);
     }
     if (data.length > 0 && data[data.length - 1] === 0x0d) {
       this.heldCr = direction;
       data = data.subarray(0, -1);
     }
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] !== 0x0a) continue;
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    let start = 0;
+    for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, start)) {
       // "\r\n" ends a line as "\n" does; the CR carries no information in the readable log.
-      const end = i > start && data[i - 1] === 0x0d ? i - 1 : i;
-      textOk = this.appendText(direction, data.subarray(start, end), time) && textOk;
-      textOk = this.endLine() && textOk;
+      const end = i > start && bytes[i - 1] === 0x0d ? i - 1 : i;
+      this.appendText(direction, bytes.subarray(start, end), time);
+      this.endLine();
       start = i + 1;
     }
-    if (start < data.length) textOk = this.appendText(direction, data.subarray(start), time) && textOk;
-    return binOk && textOk;
+    if (start < bytes.length) this.appendText(direction, bytes.subarray(start), time);
+    return this.writeText() && binOk;
   }
 
   /** Something the harness itself did or saw (port gone, reopened, power cut). */
@@ -85,7 +91,8 @@ export class ConsoleLog {
     if (this.heldCr !== undefined) this.appendText(this.heldCr, CR, time);
     this.heldCr = undefined;
     if (this.openLine) this.endLine();
-    this.text.write(`${stamp(time)} ! ${escapeBytes(Buffer.from(this.redact(message)))}\n`);
+    this.out += `${this.stamp(time)} ! ${escapeBytes(Buffer.from(this.redact(message)))}\n`;
+    this.writeText();
   }
 
   async drained(): Promise<void> {
@@ -105,40 +112,53 @@ export class ConsoleLog {
     if (this.heldCr !== undefined) this.appendText(this.heldCr, CR, Date.now());
     this.heldCr = undefined;
     if (this.openLine) this.endLine();
+    this.writeText();
     await Promise.all([this.bin, this.text].map((s) => new Promise<void>((resolve) => s.end(resolve))));
   }
 
-  private appendText(direction: Direction, data: Uint8Array, time: number): boolean {
-    let ok = true;
-    if (this.openLine && this.openLine.direction !== direction) ok = this.endLine();
+  /** Readable text for this chunk, gathered and written once (a write per line costs more than the line). */
+  private appendText(direction: Direction, data: Uint8Array, time: number): void {
+    if (this.openLine && this.openLine.direction !== direction) this.endLine();
     let rest = escapeBytes(data);
     while (rest.length > 0 || !this.openLine) {
       if (!this.openLine) {
-        ok = this.text.write(`${stamp(time)} ${direction} `) && ok;
+        this.out += `${this.stamp(time)} ${direction} `;
         this.openLine = { direction, length: 0 };
       }
       const room = MAX_LOG_LINE - this.openLine.length;
-      const piece = rest.slice(0, room);
-      ok = this.text.write(piece) && ok;
-      this.openLine.length += piece.length;
-      rest = rest.slice(piece.length);
-      if (rest.length === 0) break;
-      ok = this.text.write(' [line continues]\n') && ok;
+      if (rest.length <= room) {
+        this.out += rest;
+        this.openLine.length += rest.length;
+        break;
+      }
+      this.out += `${rest.slice(0, room)} [line continues]\n`;
+      rest = rest.slice(room);
       this.openLine = undefined;
     }
+  }
+
+  private endLine(): void {
+    this.openLine = undefined;
+    this.out += '\n';
+  }
+
+  private writeText(): boolean {
+    if (this.out.length === 0) return true;
+    const ok = this.text.write(this.out);
+    this.out = '';
     return ok;
   }
 
-  private endLine(): boolean {
-    this.openLine = undefined;
-    return this.text.write('\n');
+  /** ISO time of a record; lines of one chunk share their time, so the last one is kept. */
+  private stamp(time: number): string {
+    if (time !== this.stampedAt) {
+      this.stampedAt = time;
+      this.stamped = new Date(time).toISOString();
+    }
+    return this.stamped;
   }
 
   private redact(text: string): string {
     return this.redactor ? this.redactor.redact(text) : text;
   }
-}
-
-function stamp(time: number): string {
-  return new Date(time).toISOString();
 }
