@@ -62,9 +62,11 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
   async write(data: Buffer): Promise<void> {
     const port = this.port;
     if (!port?.isOpen) throw new Error(`${this.description} is not open (port gone)`);
-    const written = new Promise<void>((resolve, reject) => {
-      port.write(data, (error) => (error ? reject(error) : port.drain((e) => (e ? reject(e) : resolve()))));
-    });
+    // Done once the OS has the bytes (the write callback): waiting for tcdrain as well added a
+    // thread-pool round trip to every command, and the UART sends them in order either way.
+    const written = new Promise<void>((resolve, reject) =>
+      port.write(data, (error) => (error ? reject(error) : resolve())),
+    );
     // A port nobody reads (no flow control, a full PTY) would otherwise block the caller forever.
     await withDeadline(written, WRITE_DEADLINE_MS, `${this.description}: ${data.length} bytes not written`);
   }
