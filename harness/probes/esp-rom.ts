@@ -5,8 +5,8 @@
  * only with a positive control: the ROM's banner shows it sampled the download strapping, so the
  * strap reached GPIO0 and the console path is live, and it did not go on to wait for a download.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Board } from '../board.ts';
+import { HilError } from '../errors.ts';
 import type { DownloadEntry } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import {
@@ -28,6 +28,10 @@ import { Arrivals } from './arrivals.ts';
 
 const SYNC_ATTEMPTS = 7;
 const REPLY_MS = 300;
+/** How long the ROM gets to print its banner and `waiting for download` after the strap reset. */
+const LISTENING_MS = 500;
+/** A gap this long after the first SYNC reply means the other seven have arrived. */
+const SYNC_QUIET_MS = 15;
 const MAX_FRAMES = 32;
 
 export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<Outcome> {
@@ -54,6 +58,7 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<O
     return arrivals.until(() => responses.find((r) => r.op === op), REPLY_MS);
   };
   try {
+    await romListening(board, mark);
     let synced: RomResponse | undefined;
     for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++) {
       synced = await ask(OP.SYNC, encodeCommand(OP.SYNC, SYNC_DATA));
@@ -61,7 +66,8 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<O
     const lines = board.console.linesSince(mark);
     const boot = lines.slice(-6);
     if (!synced) return judgeSilence(lines, entry.description);
-    await sleep(100); // the ROM answers SYNC eight times; let the rest arrive before the next command
+    // The ROM answers SYNC eight times: the rest arrive before the next command, however long they take.
+    await board.console.waitQuiet(SYNC_QUIET_MS, 100);
     const info = await ask(OP.GET_SECURITY_INFO, encodeCommand(OP.GET_SECURITY_INFO));
     const security = info && info.status === 0 ? decodeSecurityInfo(info.data) : undefined;
     const reg = await ask(OP.READ_REG, readRegCommand(CHIP_MAGIC_REG));
@@ -87,6 +93,34 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<O
     unsubscribe();
     await entry.leave(board);
   }
+}
+
+/**
+ * A SYNC sent while the ROM still prints (its banner, `waiting for download`) is lost, and costs a
+ * reply window: wait for the banner and for the whole line after it, which is `waiting for download`
+ * when the loader listens. Whatever the line (a ROM with download disabled goes on to boot), or none
+ * in time, the SYNCs find out the rest.
+ */
+async function romListening(board: Board, mark: number): Promise<void> {
+  const banner = await board.console
+    .expect(ROM_BANNER, { timeout: LISTENING_MS, step: 'ROM loader: banner', since: mark, allowCrash: true })
+    .catch((error: unknown) => {
+      if (!(error instanceof HilError)) throw error;
+      return undefined;
+    });
+  if (!banner) return;
+  const ended = () => board.console.lineCount > banner.index + 1;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, LISTENING_MS);
+    // The console splits each chunk into lines before this listener runs (it listened first).
+    const off = board.console.onBytes(() => ended() && done());
+    if (ended()) done();
+  });
 }
 
 /** No answer to SYNC: download mode disabled, or a path that is not live. The ROM's banner tells which. */
