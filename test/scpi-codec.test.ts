@@ -1,5 +1,6 @@
 import t from 'tap';
 import {
+  parseIdentification,
   formatErrorReply,
   matchHeader,
   parseBoolean,
@@ -51,4 +52,15 @@ t.test('error queue replies (SCPI-99 21.8)', async (t) => {
   t.same(parseErrorReply('-113,"Undefined header"\r'), { code: -113, message: 'Undefined header' });
   t.equal(formatErrorReply(-222, 'Data out of range'), '-222,"Data out of range"');
   t.throws(() => parseErrorReply('OK'), /not a SCPI error reply/);
+});
+
+t.test('*IDN? answers as IEEE 488.2 10.14 lays them out; anything else on the port is refused', async (t) => {
+  t.same(parseIdentification('Rigol Technologies,DP832,DP8C123456789,00.01.14\n'), {
+    manufacturer: 'Rigol Technologies',
+    model: 'DP832',
+    serial: 'DP8C123456789',
+    firmware: '00.01.14',
+  });
+  t.throws(() => parseIdentification('HTTP/1.1 400 Bad Request\r\n'), /not an IEEE 488\.2 identification/);
+  t.throws(() => parseIdentification(',,,'), /not an IEEE 488\.2 identification/);
 });

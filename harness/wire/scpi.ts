@@ -114,3 +114,23 @@ export function parseErrorReply(reply: string): { code: number; message: string 
 export function formatErrorReply(code: number, message: string): string {
   return `${code},"${message}"`;
 }
+
+/**
+ * An `*IDN?` answer as IEEE 488.2 (10.14) lays it out: manufacturer, model, serial number, firmware,
+ * comma-separated. Anything else is not an instrument answering (an HTTP server on port 5025 says
+ * `HTTP/1.1 400 Bad Request`), and is an error.
+ */
+export function parseIdentification(reply: string): {
+  manufacturer: string;
+  model: string;
+  serial: string;
+  firmware: string;
+} {
+  const fields = reply.trim().split(',');
+  if (fields.length !== 4 || fields.slice(0, 2).some((f) => f.trim() === ''))
+    throw new Error(
+      `*IDN? answered ${JSON.stringify(reply.slice(0, 80))}: not an IEEE 488.2 identification (manufacturer,model,serial,firmware)`,
+    );
+  const [manufacturer, model, serial, firmware] = fields.map((f) => f.trim()) as [string, string, string, string];
+  return { manufacturer, model, serial, firmware };
+}

@@ -19,6 +19,7 @@ import {
   matchHeader,
   parseBoolean,
   parseErrorReply,
+  parseIdentification,
   parseUnit,
   parseVolts,
   splitMessage,
@@ -41,7 +42,9 @@ export class ScpiSupply implements Supply {
   }
 
   async identify(): Promise<string> {
-    return this.link.query('*IDN?\n', REPLY);
+    const reply = await this.link.query('*IDN?\n', REPLY);
+    parseIdentification(reply);
+    return reply;
   }
 
   async on(): Promise<void> {
