@@ -2,7 +2,7 @@
  * The small schema pieces that rig and profile files, and every driver's config, are built from.
  * A value marked `secret: true` is redacted from every log and report.
  */
-import { Type } from '@sinclair/typebox';
+import { Type } from './typebox.ts';
 import { DURATION_PATTERN, MAX_DURATION_MS } from './duration.ts';
 
 export const Duration = Type.Union(

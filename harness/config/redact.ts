@@ -2,7 +2,7 @@
  * Secrets from rig files (passwords, keys) never reach a log or a report. The schema marks them
  * (`secret: true`); this walks a validated config with its schema and collects their values.
  */
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema } from './typebox.ts';
 
 export const REDACTED = '[redacted]';
 

@@ -3,7 +3,7 @@
  * validate files here (Ajv) and are exported for editors (`hil schemas`).
  * A value marked `secret: true` is redacted from every log and report.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from './typebox.ts';
 import { driversOf } from '../power/registry.ts';
 import { Baud, Duration, HostPort, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
 import {

@@ -2,7 +2,7 @@
  * The options of single suites in rig and profile files: the rollback suite's update path and
  * images, and the fuzz suite's budget, network targets and knowledge of the firmware's console.
  */
-import { type Static, type TProperties, Type } from '@sinclair/typebox';
+import { type Static, type TProperties, Type } from './typebox.ts';
 import { Duration, HostPort, Regex, Secret, Strict, Voltage } from './atoms.ts';
 
 const FuzzCases = Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'cases per target at most' });

@@ -4,7 +4,7 @@
  */
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema } from './typebox.ts';
 import { ConfigError } from '../errors.ts';
 import { MAX_DURATION_MS, parseDuration } from './duration.ts';
 import { nestedQuantifier } from './safe-regex.ts';

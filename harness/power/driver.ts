@@ -5,7 +5,7 @@
  * comment), `open()`, and its virtual twin (the far side of the same wire, for virtual rigs).
  * Any relay can power a board or hold a boot strap; supplies can also set and measure voltage.
  */
-import type { Static, TObject, TProperties } from '@sinclair/typebox';
+import type { Static, TObject, TProperties } from '../config/typebox.ts';
 import type { Board } from '../board.ts';
 import type { Console } from '../console/console.ts';
 import type { RelayTwin, SupplyTwin } from '../virtual/twin.ts';

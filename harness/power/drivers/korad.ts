@@ -8,7 +8,7 @@
  * so settings are spaced by that much (protocol notes in REFERENCE.md 7.1). The twin recognises
  * commands as they complete in the byte stream, the way the instrument does.
  */
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../config/typebox.ts';
 import { Baud, SerialPath, Voltage } from '../../config/atoms.ts';
 import { serialStream } from '../../console/serial-stream.ts';
 import { type Supply, supplyDriver } from '../driver.ts';

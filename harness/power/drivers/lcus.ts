@@ -8,7 +8,7 @@
  * answer commands; the multi-channel ones answer `FF` with one text line per channel
  * (`CH1: ON`). Commands are spaced by 50 ms: the board's MCU drops one that comes sooner.
  */
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../config/typebox.ts';
 import { Baud, Channel, SerialPath } from '../../config/atoms.ts';
 import { serialStream } from '../../console/serial-stream.ts';
 import { type Relay, relayDriver } from '../driver.ts';

@@ -10,7 +10,7 @@
  * error naming it. The twin answers as an RD6006 from the far side of a PTY.
  */
 import type { Socket } from 'node:net';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../config/typebox.ts';
 import { Baud, SerialPath, Voltage } from '../../config/atoms.ts';
 import { serialStream } from '../../console/serial-stream.ts';
 import {

@@ -9,7 +9,7 @@
  * two-channel supply speaking the same SCPI from the far side of the socket or PTY.
  */
 import type { Socket } from 'node:net';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../config/typebox.ts';
 import { Baud, Channel, SerialPath, TcpPort, Voltage } from '../../config/atoms.ts';
 import { serialStream } from '../../console/serial-stream.ts';
 import { tcpStream } from '../../tcp.ts';

@@ -9,7 +9,7 @@
  * use HTTP digest auth, which this driver does not do yet: it says so when it meets a 401.
  */
 import { createServer } from 'node:http';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../config/typebox.ts';
 import { HttpUrl } from '../../config/atoms.ts';
 import { type Relay, relayDriver } from '../driver.ts';
 

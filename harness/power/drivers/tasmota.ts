@@ -8,7 +8,7 @@
  * reply is checked, so a relay that did not switch is an error. The twin is the same HTTP API.
  */
 import { createServer } from 'node:http';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../config/typebox.ts';
 import { HttpUrl, Secret } from '../../config/atoms.ts';
 import { type Relay, relayDriver } from '../driver.ts';
 

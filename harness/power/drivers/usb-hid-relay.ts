@@ -11,7 +11,7 @@
  * Every switch is read back. No twin: this host has no USB subsystem; the driver is tested against
  * a stand-in at the `usb` API boundary (test/usb-power.test.ts).
  */
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../config/typebox.ts';
 import { Channel } from '../../config/atoms.ts';
 import { controlIn, controlOut, openAllUsbControl, type UsbControlDevice, type UsbSetup } from '../../usb/control.ts';
 import { type Relay, relayDriver } from '../driver.ts';
