@@ -193,11 +193,15 @@ export class NetworkTransport extends EventEmitter<TransportEvents> implements B
   }
 
   private answer(command: number, what: string): Promise<ServerAnswer> {
-    return withDeadline(
-      new Promise<ServerAnswer>((resolve) => this.waiters.push({ command, resolve })),
-      ANSWER_DEADLINE_MS,
-      what,
-    );
+    const waiter = { command, resolve: (_: ServerAnswer) => undefined as void };
+    const answered = new Promise<ServerAnswer>((resolve) => {
+      waiter.resolve = resolve;
+      this.waiters.push(waiter);
+    });
+    // A server that never answers (ser2net on a PTY, for SET-CONTROL) leaves no waiter behind.
+    return withDeadline(answered, ANSWER_DEADLINE_MS, what).finally(() => {
+      this.waiters = this.waiters.filter((w) => w !== waiter);
+    });
   }
 
   private lost(socket: Socket): void {

@@ -39,7 +39,7 @@ async function readIdentity(board: Board): Promise<{ seen?: string; how: string 
       step: 'doctor: identity line',
       since: mark,
     });
-    return { seen: identity.pattern.exec(found.line)?.[1], how: `\`${identity.command}\`` };
+    return { seen: found.match[1], how: `\`${identity.command}\`` };
   }
   const mark = board.console.mark();
   const boot = await board.restart('doctor: restart to read the identity line');
@@ -53,29 +53,34 @@ async function readIdentity(board: Board): Promise<{ seen?: string; how: string 
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-async function identityRow(rig: LoadedRig, name: string, endpoints: BoardEndpoints | undefined, logDir: string) {
+async function identityRow(
+  rig: LoadedRig,
+  name: string,
+  endpoints: BoardEndpoints | undefined,
+  logDir: string,
+): Promise<DoctorRow> {
   const wanted = rig.config.boards[name]!.identity;
   const profile = rig.profiles.get(rig.config.boards[name]!.profile)!;
   if (!profile.identity)
-    return { check: 'identity', status: 'skip', detail: `profile ${profile.name} names no identity line` } as const;
+    return { check: 'identity', status: 'skip', detail: `profile ${profile.name} names no identity line` };
   const board = await Board.open({ rig, name, logDir, logName: 'doctor', endpoints });
   try {
     const { seen, how } = await readIdentity(board);
-    if (seen === undefined) return { check: 'identity', status: 'FAIL', detail: `no identity line in ${how}` } as const;
+    if (seen === undefined) return { check: 'identity', status: 'FAIL', detail: `no identity line in ${how}` };
     const shown = JSON.stringify(seen.slice(0, 64));
     if (wanted === undefined)
       return {
         check: 'identity',
         status: 'warn',
         detail: `${shown} (from ${how}); the rig names none to compare it with: add identity: ${shown}`,
-      } as const;
-    if (same(seen, wanted)) return { check: 'identity', status: 'ok', detail: `${shown}, from ${how}` } as const;
+      };
+    if (same(seen, wanted)) return { check: 'identity', status: 'ok', detail: `${shown}, from ${how}` };
     const owner = Object.entries(rig.config.boards).find(([, b]) => b.identity !== undefined && same(b.identity, seen));
     return {
       check: 'identity',
       status: 'FAIL',
       detail: `expected "${wanted}", seen ${shown} (from ${how}): ${owner ? `that is board ${owner[0]}, so the wiring of the two is swapped` : 'another board is on this console'}`,
-    } as const;
+    };
   } finally {
     await board.toSafeState(rig.config['safe-state'] ?? 'off').catch(() => undefined);
     await board.close();

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { loadRig } from '../config/load.ts';
 import { type RigEndpoints, readEndpoints } from '../config/endpoints.ts';
 import { boardToSafeState } from '../safe-state.ts';
+import { processRunning } from './lock.ts';
 
 /** How long a suite of a dead run gets to put its own board at rest before the guard goes ahead. */
 const SUITE_GRACE_MS = 30_000;
@@ -59,15 +60,6 @@ export function startGuard(run: {
   };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** A rig host's endpoints; one started by the dead run stopped with it and left none. */
 function hostEndpoints(file: string | undefined): RigEndpoints['boards'] {
   try {
@@ -96,7 +88,7 @@ async function guard(): Promise<void> {
     }
   };
   const until = Date.now() + SUITE_GRACE_MS;
-  while ([...suites].some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  while ([...suites].some(processRunning) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   const rig = loadRig(process.env.HIL_RIG!);
   const endpoints = hostEndpoints(process.env.HIL_ENDPOINTS);
   const state = rig.config['safe-state'] ?? 'off';

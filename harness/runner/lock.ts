@@ -52,6 +52,9 @@ function running(p: Process): boolean {
   return p.start === undefined || now === undefined || now.start === p.start;
 }
 
+/** Whether a process runs: not gone, not a zombie nobody has reaped yet. */
+export const processRunning = (pid: number): boolean => running({ pid });
+
 /** A lock is held while its holder, or any process it noted (a suite of a killed run), still runs. */
 const alive = (holder: Holder) => running(holder) || (holder.children ?? []).some(running);
 
