@@ -37,3 +37,21 @@ t.test('a device that never comes back to its prompt is waited for until the dea
   const outcome = await listener.result(800, { backAtPrompt: new Promise(() => undefined), graceMs: 100 });
   t.match(outcome.error, /no connection within 800 ms/);
 });
+
+t.test('a prompt that comes after the result arms no timer: the suite process can end at once', async (t) => {
+  const { listener, port } = await ScenarioListener.start(chain);
+  t.teardown(() => listener.close());
+  let backAtPrompt!: () => void;
+  const prompt = new Promise<void>((resolve) => {
+    backAtPrompt = resolve;
+  });
+  const client = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => client.end('telemetry\n'));
+  client.on('error', () => undefined);
+  const outcome = await listener.result(10_000, { backAtPrompt: prompt, graceMs: 60_000 });
+  t.equal(outcome.handshake, true);
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  backAtPrompt();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(timers(), before, 'no grace timer was left behind (it held every tls-pinning process open 1.9 s)');
+});

@@ -70,7 +70,10 @@ export class ScenarioListener {
       deadlineMs,
     );
     let grace: NodeJS.Timeout | undefined;
+    let settled = false;
     void early?.backAtPrompt.then(() => {
+      // A prompt that comes after the result must not arm a timer that would hold the process open.
+      if (settled) return;
       grace = setTimeout(() => {
         if (!this.outcome.connected) {
           this.finish(`no connection: the device was back at its prompt and made none for ${early.graceMs} ms`);
@@ -78,6 +81,7 @@ export class ScenarioListener {
       }, early.graceMs);
     });
     await this.done;
+    settled = true;
     clearTimeout(timer);
     clearTimeout(grace);
     return { ...this.outcome };
