@@ -42,6 +42,8 @@ export interface ProbeResult {
 }
 
 const RESPONSE_WINDOW_MS = 800;
+/** Quiet after an escape key before the Enter that asks for the prompt: a console answers a key in a few ms. */
+const KEY_QUIET_MS = 100;
 
 /**
  * Send every probe and judge the answers. A board that did not boot to its prompt, or a console that
@@ -84,6 +86,12 @@ async function sendProbes(
   for (const key of escapes ? ESCAPE_KEYS : []) {
     const mark = board.console.mark();
     await board.console.write(Buffer.from(key.bytes, 'latin1'));
+    // A key's answer is whatever the board says to it, then to an Enter: a console the key left alone
+    // shows its prompt again at once, so the window ends on the board's own answer, not a fixed wait.
+    if (board.profile.prompt) {
+      await board.console.waitQuiet(KEY_QUIET_MS, RESPONSE_WINDOW_MS);
+      await board.console.write(Buffer.from('\r'));
+    }
     results.push(judge(key.name, 'an escape key', await collect(board, mark)));
   }
   return results;
