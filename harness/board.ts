@@ -291,6 +291,8 @@ export class Board {
       });
     }
     const asked = Date.now();
+    // In the log, so that its reader (and perf/suite-wall's floor) sees where power was cut.
+    this.console.note(`power off (${step})`);
     await this.power.off();
     const off = Date.now();
     await new Promise((resolve) => setTimeout(resolve, offMs));
@@ -301,6 +303,7 @@ export class Board {
     const from = { mark: this.console.mark(), started: Date.now() };
     await this.power.on();
     const on = Date.now();
+    this.console.note('power on');
     return {
       ...from,
       timing: {

@@ -10,7 +10,7 @@ export { probeDebugPort } from './probes/swd-jtag.ts';
 export { type CheckSpec, defineSuite, type SuiteContext } from './suite.ts';
 export { ScenarioListener, type Outcome as ConnectionOutcome } from './tls/listener.ts';
 // tls-pinning
-export { buildScenarios, SCENARIOS } from './tls/scenarios.ts';
+export { buildScenarios, makeScenarioKeys, SCENARIOS } from './tls/scenarios.ts';
 // brownout
 export { afterTrial, stillRunning, type TrialReport } from './brownout/after-trial.ts';
 export { Bench, verdictOf } from './brownout/bench.ts';

@@ -7,6 +7,7 @@
  */
 import {
   buildScenarios,
+  makeScenarioKeys,
   type CheckSpec,
   type ConnectionOutcome,
   defineSuite,
@@ -63,7 +64,8 @@ export default defineSuite(
     if (!board.hasAction('tls-connect')) return reportRest(skip('the profile has no tls-connect action'));
     const trust = board.trust;
     if (!trust) return reportRest(skip('the rig gives no trust material (tls: host, ca-cert, ca-key)'));
-    if (board.power) await board.powerCycle('tls-pinning power cycle');
+    // The scenarios' keys are made while the board boots.
+    await Promise.all([makeScenarioKeys(trust), board.power ? board.powerCycle('tls-pinning power cycle') : undefined]);
 
     const outcomes = new Map<string, Seen>();
     // The control goes first (SCENARIOS starts with it); how soon the device connected to it sets how

@@ -32,6 +32,7 @@ export function junitXml(folder: RunFolder): string {
       attr('failures', r.fail),
       attr('errors', r.inconclusive + (r.error ? 1 : 0)),
       attr('skipped', r.skip),
+      ...(r.ms === undefined ? [] : [attr('time', (r.ms / 1000).toFixed(3))]),
     ].join(' ');
     const crashed = r.error
       ? [

@@ -276,6 +276,7 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
     (text) => job.progress.info(`  ${job.board} ... ${text}`),
   );
   // The suite watches its stdin: when this process dies, the pipe closes and the suite stops.
+  const started = new Date();
   const child = spawn(process.execPath, ['--import', 'tsx', job.file], {
     cwd: PROJECT_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -315,6 +316,7 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
     });
   });
   clearTimeout(timer);
+  const ms = Date.now() - started.getTime();
   job.children.delete(child);
   job.lock.note(guardPid);
   parser.end();
@@ -350,6 +352,8 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
     ...countVerdicts(checks),
     tap: relative(job.outDir, tapFile),
     console: join(job.board, `${job.suite}.log`),
+    started: started.toISOString(),
+    ms,
     ...(error ? { error } : {}),
     checks,
   };

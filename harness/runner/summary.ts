@@ -14,6 +14,9 @@ export interface SuiteResult extends Record<Verdict, number> {
   tap: string;
   /** The board's console log for this suite, relative to the run folder. */
   console: string;
+  /** When the suite's process was started, and how long it ran to its exit (start-up included). */
+  started?: string;
+  ms?: number;
   /** Why the suite could not run to its end (crash, deadline), when it could not. */
   error?: string;
   checks: Check[];

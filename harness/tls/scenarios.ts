@@ -4,7 +4,7 @@
  * SubjectPublicKeyInfo of `pinnedKey`; it expects to reach `host`.
  */
 import type { SecureVersion } from 'node:tls';
-import { breakSignature, type Identity, issue, type KeyPair, nameField, rsaKey } from '../wire/x509.ts';
+import { breakSignature, type Identity, issue, type KeyPair, makeRsaKeys, nameField, rsaKey } from '../wire/x509.ts';
 
 export interface TrustMaterial {
   root: Identity;
@@ -60,6 +60,15 @@ export const SCENARIOS = [
 export type ScenarioId = (typeof SCENARIOS)[number]['id'];
 
 const DAY = 86_400_000;
+
+/** The RSA keys buildScenarios signs with, made ahead (in the thread pool) so that it need not wait. */
+export const makeScenarioKeys = (trust: TrustMaterial) =>
+  makeRsaKeys([
+    ...(trust.pinnedKey ? [] : [{ label: 'leaf' }]),
+    { label: 'intermediate' },
+    { label: 'other' },
+    { label: 'weak', bits: 1024 },
+  ]);
 
 export function buildScenarios(trust: TrustMaterial): Scenario[] {
   const { root, host } = trust;

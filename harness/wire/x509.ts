@@ -5,7 +5,16 @@
  * no parameters, an EC public key) are set in its ASN.1 before it is signed. RSA keys are the slow
  * part, so each size is made once per run and reused.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+} from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 const { pki, asn1 } = forge;
@@ -65,6 +74,22 @@ export function rsaKey(label: string, bits = 2048): KeyPair {
   }
   return pair;
 }
+
+/**
+ * Make these RSA keys ahead, in the thread pool and side by side, so that `rsaKey` finds them made:
+ * a suite can have them made while its board boots without holding up the event loop that reads it.
+ */
+export async function makeRsaKeys(keys: { label: string; bits?: number }[]): Promise<void> {
+  await Promise.all(
+    keys.map(async ({ label, bits = 2048 }) => {
+      const cacheKey = `${label}/${bits}`;
+      if (keyCache.has(cacheKey)) return;
+      const { privateKey } = await generateRsa('rsa', { modulusLength: bits });
+      keyCache.set(cacheKey, keyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()));
+    }),
+  );
+}
+const generateRsa = promisify(generateKeyPair);
 
 /** A fresh P-256 key (not cached: EC keys are quick to make). */
 export function ecKey(): KeyPair {
