@@ -11,13 +11,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Board } from './board.ts';
 import { type BoardEndpoints, readEndpoints } from './config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from './config/load.ts';
 import { ConfigError, HilError } from './errors.ts';
 import { cleanEvidence, type Evidence } from './evidence.ts';
 import { lockBoard } from './runner/lock.ts';
+import { PROJECT_ROOT } from './root.ts';
 import { startVirtualRig } from './runner/virtual-process.ts';
 import { boardToSafeState } from './safe-state.ts';
 import { inconclusive, type Outcome } from './verdict.ts';
@@ -71,8 +71,6 @@ export function defineSuite<Id extends string>(
 ): DeclaredSuite {
   return { spec, done: declarationsOnly ? Promise.resolve() : runSuite(spec, body) };
 }
-
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The part of a node-tap Test used here. */
 interface TapTest {

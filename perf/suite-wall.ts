@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { loadRig } from '../harness/config/load.ts';
 import { decodeRecords } from '../harness/console/records.ts';
 import type { RunSummary } from '../harness/runner/summary.ts';
-import { PROJECT_ROOT } from '../harness/runner/suite-files.ts';
+import { PROJECT_ROOT } from '../harness/root.ts';
 import { boardFloor, type Floor, floorMs } from './lib/floor.ts';
 
 const RIG = join(PROJECT_ROOT, 'rigs', 'virtual.yaml');

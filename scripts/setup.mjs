@@ -47,3 +47,7 @@ if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).
   await $`gcc -O2 -Wall -Wextra -Werror -o ${binary} ${source} -lmbedtls -lmbedx509 -lmbedcrypto`;
   console.log(`built ${binary}`);
 }
+
+// The harness compiled once (bin/compile.js); `hil` keeps it fresh from here on.
+const { ensureCompiled } = await import('../bin/compile.js');
+console.log(`compiled the harness to build/js (${await ensureCompiled()} files written)`);

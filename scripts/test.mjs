@@ -14,6 +14,10 @@ if (biome.status !== 0) {
   process.exit(biome.status ?? 1);
 }
 
+// Compiled before the tests, which start `hil` many at a time: each would otherwise compile it too.
+const { ensureCompiled } = await import('../bin/compile.js');
+await ensureCompiled();
+
 const tap = spawn('npx', ['tap', '--reporter=tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
 let last = '';
 tap.stdout.on('data', (chunk) => {

@@ -1,8 +1,8 @@
 /** Loading rig files and the board profiles they name, with every check done before any I/O. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
+import { PROJECT_ROOT } from '../root.ts';
 import { parseDuration } from './duration.ts';
 import { collectSecrets, Redactor } from './redact.ts';
 import { Profile, Rig, type BoardWiringConfig, type ProfileConfig, type RigConfig } from './schema.ts';
@@ -279,7 +279,7 @@ export function needsRigHost(rig: RigConfig): boolean {
   return rig.virtual === true || Object.values(rig.boards).some((b) => b.qemu !== undefined);
 }
 
-const PROJECT_BOARDS = fileURLToPath(new URL('../../boards', import.meta.url));
+const PROJECT_BOARDS = join(PROJECT_ROOT, 'boards');
 
 /** Profiles are looked up in the `boards/` folder beside the rig's folder, then in the project's. */
 function profileFile(rigFile: string, profile: string, profilesDir?: string): string {

@@ -6,7 +6,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../browser.ts';
 import { toGitHub } from './github.ts';
 import { type HarnessInfo, reportHtml } from './html.ts';
@@ -14,14 +13,13 @@ import { junitXml } from './junit.ts';
 import { labResults } from './lab.ts';
 import { writeManifest } from './manifest.ts';
 import { readRunFolder } from './run-folder.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { PROJECT_ROOT } from '../root.ts';
 
 function harnessInfo(): HarnessInfo {
-  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   let commit = 'unknown (not a git checkout)';
   try {
-    commit = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], {
+    commit = execFileSync('git', ['-C', PROJECT_ROOT, 'rev-parse', 'HEAD'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();

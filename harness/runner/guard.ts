@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadRig } from '../config/load.ts';
+import { nodeArgsFor } from '../root.ts';
 import { type RigEndpoints, readEndpoints } from '../config/endpoints.ts';
 import { boardToSafeState } from '../safe-state.ts';
 import { processRunning } from './lock.ts';
@@ -34,7 +35,7 @@ export function startGuard(run: {
   outDir: string;
   endpointsFile?: string;
 }): RunGuard {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+  const child: ChildProcess = spawn(process.execPath, nodeArgsFor(fileURLToPath(import.meta.url)), {
     stdio: ['pipe', 'ignore', 'inherit'],
     detached: true,
     env: {

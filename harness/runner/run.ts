@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { stopChild } from '../child.ts';
-import { readEndpoints, type RigEndpoints } from '../config/endpoints.ts';
+import type { RigEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { boardToSafeState } from '../safe-state.ts';
@@ -21,7 +21,8 @@ import type { Progress } from './progress.ts';
 import { watchSignals } from './signals.ts';
 import { buildReports } from '../report/index.ts';
 import { type RunSummary, type SuiteResult, totals, writeSummary } from './summary.ts';
-import { declarations, PROJECT_ROOT, suiteFiles } from './suite-files.ts';
+import { declarations, suiteFiles } from './suite-files.ts';
+import { nodeArgsFor, PROJECT_ROOT } from '../root.ts';
 import { type Check, countVerdicts, tapResults } from './tap-results.ts';
 import { rigHostFor, type VirtualRigProcess } from './virtual-process.ts';
 
@@ -277,7 +278,7 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   );
   // The suite watches its stdin: when this process dies, the pipe closes and the suite stops.
   const started = new Date();
-  const child = spawn(process.execPath, ['--import', 'tsx', job.file], {
+  const child = spawn(process.execPath, nodeArgsFor(job.file), {
     cwd: PROJECT_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: {

@@ -5,10 +5,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { type DeclaredSuite, readDeclarationsOnly, type SuiteSpec, suiteNameOf } from '../suite.ts';
-
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { PROJECT_ROOT, runnableFile } from '../root.ts';
 
 /** Suite name -> file. A later folder does not replace a suite of the same name. */
 export function suiteFiles(): Map<string, string> {
@@ -28,7 +27,7 @@ export async function declarations(files: string[]): Promise<SuiteSpec[]> {
   readDeclarationsOnly();
   const specs: SuiteSpec[] = [];
   for (const file of files) {
-    const module = (await import(pathToFileURL(file).href)) as { default?: DeclaredSuite };
+    const module = (await import(pathToFileURL(runnableFile(file)).href)) as { default?: DeclaredSuite };
     const spec = module.default?.spec;
     if (!spec?.checks) throw new Error(`${file}: a suite's default export is defineSuite(...)`);
     if (spec.name !== suiteNameOf(file))

@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { stopChild } from '../child.ts';
 import { readEndpoints, type RigEndpoints } from '../config/endpoints.ts';
 import type { LoadedRig } from '../config/load.ts';
+import { PROJECT_ROOT } from '../root.ts';
 
-const HIL_BIN = fileURLToPath(new URL('../../bin/hil.js', import.meta.url));
+const HIL_BIN = join(PROJECT_ROOT, 'bin', 'hil.js');
 const READY_DEADLINE_MS = 20_000;
 
 export interface VirtualRigProcess {

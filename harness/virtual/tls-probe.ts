@@ -4,10 +4,11 @@
  * every name at the harness, so it connects to loopback and names the host it was asked for.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { VirtualFlaw } from '../config/schema.ts';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../root.ts';
 
-export const TLS_CLIENT = fileURLToPath(new URL('../../build/hil_tlsclient', import.meta.url));
+export const TLS_CLIENT = join(PROJECT_ROOT, 'build', 'hil_tlsclient');
 const TLS_DEADLINE_MS = 15_000;
 /** Flaw switch -> the client's flag for the same mistake. */
 const TLS_FLAWS: Partial<Record<VirtualFlaw, string>> = {
