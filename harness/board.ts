@@ -301,9 +301,11 @@ export class Board {
       throw this.failure(step, 'to power the board on again', 'the board was put at rest: the run is gone');
     // Lines still in flight from before the cut must not count as this boot's.
     const from = { mark: this.console.mark(), started: Date.now() };
+    // Noted before the switch: a board's first bytes can come before the switch has answered, and a
+    // note between them would split its first line in the .log.
+    this.console.note('power on');
     await this.power.on();
     const on = Date.now();
-    this.console.note('power on');
     return {
       ...from,
       timing: {
