@@ -19,6 +19,7 @@ import { cleanEvidence, type Evidence } from './evidence.ts';
 import { lockBoard } from './runner/lock.ts';
 import { PROJECT_ROOT } from './root.ts';
 import { startVirtualRig } from './runner/virtual-process.ts';
+import { TapWriter } from './tap-writer.ts';
 import { boardToSafeState } from './safe-state.ts';
 import { inconclusive, type Outcome } from './verdict.ts';
 
@@ -72,17 +73,11 @@ export function defineSuite<Id extends string>(
   return { spec, done: declarationsOnly ? Promise.resolve() : runSuite(spec, body) };
 }
 
-/** The part of a node-tap Test used here. */
-interface TapTest {
-  ok(value: unknown, message: string, extra: Record<string, unknown>): boolean;
-  comment(...args: unknown[]): void;
-}
-
 async function runSuite<Id extends string>(
   spec: SuiteSpec<Id>,
   body: (context: SuiteContext<Id>) => Promise<void>,
 ): Promise<void> {
-  const { default: t } = (await import('tap')) as unknown as { default: TapTest };
+  const tap = new TapWriter();
   const cleanups: (() => Promise<void>)[] = [];
   const reported = new Set<string>();
   let runDir = '';
@@ -95,22 +90,19 @@ async function runSuite<Id extends string>(
     if (!check) throw new Error(`suite ${spec.name} reported "${id}", which it does not declare`);
     if (reported.has(id)) throw new Error(`suite ${spec.name} reported "${id}" twice`);
     reported.add(id);
-    const diag = { diagnostic: true, at: null, stack: null, id: checkId(spec.name, id), provisions: check.provisions };
+    const diag = { id: checkId(spec.name, id), provisions: check.provisions };
     const log = board ? relative(runDir, board.console.logPath) : undefined;
     const evidence = (e: Evidence) => cleanEvidence({ ...e, ...(log ? { log } : {}) }, rig?.redactor);
-    if (outcome.verdict === 'skip') t.ok(false, check.title, { ...diag, skip: outcome.reason });
+    if (outcome.verdict === 'skip') tap.point(false, check.title, diag, outcome.reason);
     else if (outcome.verdict === 'inconclusive') {
       const cause = cleanEvidence(outcome.reason, rig?.redactor);
-      t.ok(false, check.title, { ...diag, inconclusive: true, cause, evidence: evidence(outcome.evidence) });
-    } else t.ok(outcome.verdict === 'pass', check.title, { ...diag, evidence: evidence(outcome.evidence) });
-    for (const text of notes.splice(0)) t.comment(text);
+      tap.point(false, check.title, { ...diag, inconclusive: true, cause, evidence: evidence(outcome.evidence) });
+    } else tap.point(outcome.verdict === 'pass', check.title, { ...diag, evidence: evidence(outcome.evidence) });
   };
   const rest = (outcome: Outcome) => {
     for (const id of Object.keys(spec.checks) as Id[]) if (!reported.has(id)) emit(id, outcome);
   };
-  // TAP's version line must come first, and tap writes it with the first point: notes wait for that.
-  const notes: string[] = [];
-  const note = (text: string) => (reported.size > 0 ? t.comment(text) : notes.push(text));
+  const note = (text: string) => tap.comment(text);
   let stopped: string | undefined;
   // Under `hil run` stdin is a pipe from the runner: its end means the run is gone (killed outright),
   // so the board goes to the safe state and this process stops rather than drive it on alone.
@@ -170,6 +162,7 @@ async function runSuite<Id extends string>(
           : 'could not test: the suite ended without reporting this check',
       ),
     );
+    tap.end();
     // A suite that ends while its run is going away leaves the bench to that (which ends this process):
     // closing the board's drivers now would take the supply from under it, leaving the board powered.
     if (parentGone) await parentGone;

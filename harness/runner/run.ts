@@ -288,8 +288,6 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
       HIL_RUN_DIR: job.outDir,
       HIL_SEED: String(job.seed),
       HIL_WATCH_STDIN: '1',
-      // The runner's own deadline governs a suite; tap's default 30 s would cut a long one short.
-      TAP_TIMEOUT: '0',
       ...(job.endpointsFile ? { HIL_ENDPOINTS: job.endpointsFile } : {}),
     },
   });

@@ -72,7 +72,10 @@ export function tapResults(
   parser.on('bailout', (reason: string) => (bailout = reason || 'bailed out'));
   const done = new Promise<SuiteOutcome>((resolve) => {
     parser.on('complete', (final: { plan: { end: number | null } }) => {
-      resolve({ checks, complete: final.plan.end !== null && !bailout, ...(bailout ? { bailout } : {}) });
+      // A suite declares at least one check: a plan of 1..0 is no finished suite (tap-parser also
+      // reports that plan, "no tests found", for a stream that ended before its first point).
+      const planned = final.plan.end !== null && final.plan.end > 0;
+      resolve({ checks, complete: planned && !bailout, ...(bailout ? { bailout } : {}) });
     });
   });
   return { parser, done };
