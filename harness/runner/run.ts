@@ -326,7 +326,7 @@ async function runSuite(job: SuiteJob): Promise<SuiteResult> {
   if (timedOut) error = `suite did not finish within ${job.deadlineMs} ms and was stopped`;
   else if (outcome.bailout) error = `suite bailed out: ${outcome.bailout}`;
   else if (!outcome.complete) {
-    error = `suite ended without finishing its TAP plan (exit ${exit.code ?? exit.signal}); see ${job.suite}.stderr.log`;
+    error = `suite process exited with ${exit.code ?? exit.signal} before finishing its TAP plan; see ${job.suite}.stderr.log`;
   } else if (exit.signal || (exit.code !== 0 && !(exit.code === 1 && outcome.checks.some(failedPoint)))) {
     // tap exits 1 for failed points (inconclusive ones included); anything else is the process dying.
     error = `suite process exited with ${exit.code ?? exit.signal}; see ${job.suite}.stderr.log`;
