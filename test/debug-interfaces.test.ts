@@ -6,8 +6,17 @@ import t from 'tap';
 import './helpers/children.ts';
 import { startOpenOcd, targetPresence } from '../harness/probes/openocd.ts';
 import { tryDebugPort } from '../harness/probes/swd-jtag.ts';
-import { freeLoopbackPort } from '../harness/virtual/qemu-board.ts';
+import { createServer } from 'node:net';
+import { listenLoopback } from '../harness/tcp.ts';
 import { hilRun } from './helpers/run.ts';
+
+/** A port nothing listens on now, for OpenOCD to bind itself (it takes no port 0). */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  const port = await listenLoopback(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const BOOT = 'debug-interfaces/boot-window';
 const SWD = 'debug-interfaces/swd-jtag';
@@ -106,14 +115,14 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
 t.test('the micro:bit under QEMU: its gdbstub reads memory and its REPL runs code', async (t) => {
   const run = hilRun(['--rig', 'rigs/qemu.yaml', '--suite', 'debug-interfaces'], t.testdir({}));
   const swd = run.check('microbit', SWD);
-  t.equal(swd.verdict, 'fail');
+  t.equal(swd.verdict, 'fail', 'the gdbstub answered', { reason: swd.reason });
   t.match(
     swd.evidence.reads,
     [{ region: 'vector table in flash', read: /^[0-9a-f]{32}$/ }],
     'the bytes read from flash are the evidence',
   );
   const console = run.check('microbit', CONSOLE);
-  t.equal(console.verdict, 'fail');
+  t.equal(console.verdict, 'fail', 'the REPL obeyed', { reason: console.reason });
   t.match(console.evidence.obeyed, [{ sent: 'print(6*7)', obeyed: /evaluated/ }]);
   t.match(run.check('microbit', ROM).reason, /names no ROM serial loader/);
 });

@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { GdbRemote } from '../harness/probes/gdb-remote.ts';
 import { join } from 'node:path';
 import { hilRun } from './helpers/run.ts';
 import { testRig } from './helpers/virtual-rig.ts';
@@ -64,18 +65,28 @@ t.test('boot, power off and on, reset, a hang found by the liveness probe, one c
   t.match(log, /> print\(6\*7\)\\r/);
 });
 
-t.test('the gdbstub is a TCP port on loopback when the rig asks for it', async (t) => {
+t.test('the gdbstub is a loopback TCP port the rig holds through every power cycle', async (t) => {
   const rig = await testRig('rigs/qemu.yaml');
   t.teardown(() => rig.stop());
+  const port = rig.process.endpoints.boards.microbit!.gdb!;
+  // Held while the board is off: nothing else can take it between power cycles.
+  const squatter = createServer();
+  const taken = await new Promise<string>((resolve) => {
+    squatter.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    squatter.listen(port, '127.0.0.1', () => resolve('bound'));
+  });
+  squatter.close();
+  t.equal(taken, 'EADDRINUSE', 'the port is not free while the board is off');
+  const off = connect(port, '127.0.0.1');
+  off.on('error', () => undefined);
+  await once(off, 'close');
+  t.pass('with no QEMU running, a connection is ended at once');
   const board = await rig.open('microbit', t.testdir({}));
   t.teardown(() => board.close());
   await board.powerCycle();
-  const port = rig.process.endpoints.boards.microbit!.gdb!;
-  t.ok(port > 0);
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  socket.destroy();
-  t.pass('connected to the gdbstub');
+  const gdb = await GdbRemote.connect('127.0.0.1', port);
+  t.match(await gdb.request('?'), /^[ST][0-9a-f]{2}/, "powered, QEMU's gdbstub answers through the port: a stop reply");
+  await gdb.detach();
 });
 
 t.test('QEMU is reaped even when the rig host is killed outright', async (t) => {

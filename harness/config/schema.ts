@@ -5,16 +5,8 @@
  */
 import { type Static, type TSchema, Type } from './typebox.ts';
 import { driversOf } from '../power/registry.ts';
-import { Baud, Duration, HostPort, Name, NAME_PATTERN, Regex, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
-import {
-  ProfileBrownout,
-  ProfileCredentials,
-  ProfileFuzz,
-  RigBrownout,
-  RigCredentials,
-  RigFuzz,
-  Rollback,
-} from './suite-options.ts';
+import { Baud, Duration, HostPort, Name, NAME_PATTERN, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
+import { RigBrownout, RigCredentials, RigFuzz, Rollback } from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
 import { Profile } from './profile-schema.ts';

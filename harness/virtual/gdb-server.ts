@@ -5,7 +5,8 @@
  * an STM32 at readout protection level 1. With no target (the probe's cable not on the board) it
  * answers the protocol but reports no target state.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
+import { listenLoopback } from '../tcp.ts';
 import { encodePacket, hexOf, RspParser } from '../wire/rsp.ts';
 
 export interface DebugTarget {
@@ -31,7 +32,10 @@ export function reply(target: DebugTarget | undefined, command: string): string 
   return ''; // unsupported: the empty reply, as the protocol says
 }
 
-export async function startGdbServer(port: number, target: DebugTarget | undefined): Promise<Server> {
+/** A gdbserver on a loopback port of its own. */
+export async function startGdbServer(
+  target: DebugTarget | undefined,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const server = createServer((socket: Socket) => {
     const parser = new RspParser();
     socket.on('error', () => undefined);
@@ -43,9 +47,6 @@ export async function startGdbServer(port: number, target: DebugTarget | undefin
       }
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return server;
+  const port = await listenLoopback(server);
+  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import type { VirtualFlaw } from '../config/schema.ts';
 import { digestResponse, parseAuthorization } from '../wire/http-digest.ts';
 import { SERVER_GREETING, TelnetDecoder } from '../wire/telnet.ts';
+import { listenLoopback } from '../tcp.ts';
 
 export const LOCKOUT_AFTER = 5;
 export const LOCKOUT_MS = 1500;
@@ -179,11 +180,9 @@ export async function startWebUi(
     if (url.pathname === '/' && session && sessions.has(session)) return html(200, HOME(form.user));
     html(200, FORM('Please log in'));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('web UI has no TCP address');
+  const port = await listenLoopback(server);
   return {
-    port: address.port,
+    port,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

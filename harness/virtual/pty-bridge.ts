@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
+import { listenLoopback } from '../tcp.ts';
 
 export interface PtyBridge {
   path: string;
@@ -25,15 +26,11 @@ export async function ptyBridge(path: string, onConnect: (socket: Socket) => voi
   });
   let connected: () => void = () => undefined;
   const isConnected = new Promise<void>((resolve) => (connected = resolve));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('bridge server has no TCP address');
+  const port = await listenLoopback(server);
   rmSync(path, { force: true });
-  const socat: ChildProcess = spawn(
-    'socat',
-    ['-d', '-d', `PTY,link=${path},rawer`, `TCP:127.0.0.1:${address.port},nodelay`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const socat: ChildProcess = spawn('socat', ['-d', '-d', `PTY,link=${path},rawer`, `TCP:127.0.0.1:${port},nodelay`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   const ptyMade = new Promise<void>((resolve, reject) => {
     socat.stderr!.on('data', (chunk: Buffer) => {

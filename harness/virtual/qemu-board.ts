@@ -3,11 +3,16 @@
  * whole session (like a USB-UART adapter that stays plugged in while the target's power is cut);
  * QEMU's serial port connects to it as a socket client each time QEMU starts, before the CPU runs,
  * so no boot output is lost. Power is the QEMU process: on starts it, off ends it.
+ *
+ * The gdbstub is the same: the rig host holds its TCP port for the whole session and forwards each
+ * connection to QEMU's gdbstub on a unix socket. Were QEMU to bind the TCP port itself at each power
+ * on, any other process could take the port while the board was off, and the board would not start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { listenLoopback } from '../tcp.ts';
 import type { QemuMachineConfig } from '../config/schema.ts';
 import { decodeMessage, encodeCommand, type QmpMessage } from '../wire/qmp.ts';
 
@@ -19,7 +24,9 @@ const START_DEADLINE_MS = 10_000;
 export class QemuBoard {
   readonly consoleSocket: string;
   readonly qmpSocket: string;
+  private readonly gdbSocket: string;
   gdbPort: number | undefined;
+  private gdbServer: Server | undefined;
   private process: ChildProcess | undefined;
   private consoleServer: Server | undefined;
   private qemuSide: Socket | undefined;
@@ -35,6 +42,7 @@ export class QemuBoard {
   ) {
     this.consoleSocket = join(stateDir, `${name}.console.sock`);
     this.qmpSocket = join(stateDir, `${name}.qmp.sock`);
+    this.gdbSocket = join(stateDir, `${name}.gdb.sock`);
     this.log = createWriteStream(join(stateDir, `${name}.qemu.log`), { flags: 'a' });
   }
 
@@ -42,7 +50,7 @@ export class QemuBoard {
     return this.process?.exitCode === null ? this.process.pid : undefined;
   }
 
-  /** Listen for QEMU's serial connection; allocate the gdbstub port once, so endpoints stay valid. */
+  /** Listen for QEMU's serial connection, and on the gdbstub's port for the session. */
   async prepare(): Promise<void> {
     rmSync(this.consoleSocket, { force: true });
     this.consoleServer = createServer((socket) => {
@@ -55,7 +63,22 @@ export class QemuBoard {
       });
     });
     await new Promise<void>((resolve) => this.consoleServer!.listen(this.consoleSocket, resolve));
-    if (this.config.gdbstub) this.gdbPort = await freeLoopbackPort();
+    if (this.config.gdbstub) {
+      this.gdbServer = createServer((client) => this.forwardGdb(client));
+      this.gdbPort = await listenLoopback(this.gdbServer);
+    }
+  }
+
+  /** A debugger's connection goes to QEMU's gdbstub; with the board off there is none, and it ends. */
+  private forwardGdb(client: Socket): void {
+    client.on('error', () => undefined);
+    if (this.pid === undefined) return void client.destroy();
+    const stub = connect(this.gdbSocket);
+    stub.on('error', () => client.destroy());
+    client.on('close', () => stub.destroy());
+    stub.on('close', () => client.destroy());
+    client.pipe(stub);
+    stub.pipe(client);
   }
 
   /** The PTY side of the console (socat's connection). Input while QEMU is off goes nowhere. */
@@ -77,6 +100,7 @@ export class QemuBoard {
   async close(): Promise<void> {
     await this.setPower(false).catch(() => undefined);
     this.consoleServer?.close();
+    this.gdbServer?.close();
     rmSync(this.consoleSocket, { force: true });
     await new Promise((resolve) => this.log.end(resolve));
   }
@@ -84,6 +108,7 @@ export class QemuBoard {
   private async start(): Promise<void> {
     if (this.pid !== undefined) return;
     rmSync(this.qmpSocket, { force: true });
+    rmSync(this.gdbSocket, { force: true });
     const firmware = this.config.loader
       ? ['-device', `loader,file=${this.config.loader}`]
       : this.config.kernel
@@ -102,7 +127,9 @@ export class QemuBoard {
       'chardev:console',
       '-qmp',
       `unix:${this.qmpSocket},server=on,wait=off`,
-      ...(this.gdbPort !== undefined ? ['-gdb', `tcp:127.0.0.1:${this.gdbPort}`] : []),
+      ...(this.gdbServer
+        ? ['-chardev', `socket,id=gdb,path=${this.gdbSocket},server=on,wait=off`, '-gdb', 'chardev:gdb']
+        : []),
       ...(this.config.args ?? []),
     ];
     const binary = this.config.binary ?? 'qemu-system-arm';
@@ -201,13 +228,4 @@ function machineRuns(path: string): Promise<boolean> {
     socket.on('close', () => done(false));
     socket.setTimeout(1000, () => done(false));
   });
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no loopback port for the gdbstub');
-  return address.port;
 }

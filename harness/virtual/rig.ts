@@ -15,7 +15,8 @@ import { LoginGate, serveTelnetLogin, startWebUi } from './logins.ts';
 import { mintUpdateImages } from './update-images.ts';
 import { ptyBridge } from './pty-bridge.ts';
 import type { TwinCatalog, TwinHost } from './twin.ts';
-import { freeLoopbackPort, QemuBoard } from './qemu-board.ts';
+import { QemuBoard } from './qemu-board.ts';
+import { listenLoopback } from '../tcp.ts';
 import { startGdbServer } from './gdb-server.ts';
 import { VirtualStm32Loader } from './stm32-loader.ts';
 
@@ -200,10 +201,9 @@ export class VirtualRig {
    * Cut, the probe is on the host but not on the board: there is no target behind the server.
    */
   private async startDebugPort(firmware: VirtualFirmware, cut: boolean): Promise<number> {
-    const port = await freeLoopbackPort();
-    const server = await startGdbServer(port, cut ? undefined : firmware);
-    this.closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    return port;
+    const server = await startGdbServer(cut ? undefined : firmware);
+    this.closers.push(server.close);
+    return server.port;
   }
 
   /** Power through the driver's twin: a relay switches the nominal voltage, a supply sets it. */
@@ -253,13 +253,11 @@ export class VirtualRig {
       s.on('close', () => sockets.delete(s));
       serve(s);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = await listenLoopback(server);
     this.closers.push(async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('device server has no TCP address');
-    return address.port;
+    return port;
   }
 }

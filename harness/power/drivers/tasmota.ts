@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import { Type } from '../../config/typebox.ts';
 import { HttpUrl, Secret } from '../../config/atoms.ts';
 import { type Relay, relayDriver } from '../driver.ts';
+import { listenLoopback } from '../../tcp.ts';
 
 const REQUEST_TIMEOUT_MS = 3000;
 
@@ -120,13 +121,11 @@ export default relayDriver({
       }
       reply(200, { [relays.length === 1 && !m[1] ? 'POWER' : `POWER${n}`]: relays[n - 1] ? 'ON' : 'OFF' });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = await listenLoopback(server);
     host.onClose(async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('relay server has no TCP address');
-    return { url: `http://127.0.0.1:${address.port}` };
+    return { url: `http://127.0.0.1:${port}` };
   },
 });
