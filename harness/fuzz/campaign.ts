@@ -49,8 +49,12 @@ export interface Progress {
 }
 
 const HISTORY = 8;
-/** How long a replay waits for the board to go quiet before it looks again (a reset's banner is late). */
-const SETTLE_MS = 150;
+/**
+ * How long a replay waits for the board to go quiet before it looks again (a reset's banner is late;
+ * a board host that a loaded machine did not schedule for a while is later still), and at most.
+ */
+const SETTLE_MS = 250;
+const SETTLE_DEADLINE_MS = 1000;
 /** A board that keeps failing is not worth more than this many failures in one campaign. */
 const MAX_FAILURES = 5;
 
@@ -222,7 +226,7 @@ export async function replay(
   if (seen) return seen;
   if (looking.kind === 'dead' || looking.kind === 'hang') return askAlive(monitors);
   // Output lags input (a reset's banner comes tens of milliseconds later): let the board settle, and look again.
-  await board.console.waitQuiet(SETTLE_MS, 4 * SETTLE_MS);
+  await board.console.waitQuiet(SETTLE_MS, SETTLE_DEADLINE_MS);
   for (const m of monitors) {
     const late = m.postSend(-1);
     if (late) return late;

@@ -60,7 +60,12 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
       if (first === 'prompt' || (first === 'quiet' && (await Promise.race([prompted, delay(20, false)]))))
         return undefined;
       await board.console.write(recover);
-      if ((await prompted) || (await waitPrompt('fuzz case: prompt after Ctrl-C'))) return undefined;
+      if ((await prompted) || (await waitPrompt('fuzz case: prompt after Ctrl-C'))) {
+        // The prompt that came may be the case's own, late: the recovery's answer is still on its way,
+        // and were it left, its prompt would answer the next case before the board read it.
+        await board.console.waitQuiet(QUIET_MS, deadlineMs);
+        return undefined;
+      }
       return { kind: 'hang', signature: `hang: no prompt within ${deadlineMs} ms, nor after Ctrl-C` };
     },
   };
