@@ -4,8 +4,8 @@
  * wired and answering (the runner's pre-flight pings it). The body gets the board and reports one
  * outcome per check. Whatever happens, every declared check is reported: a check the body never
  * reached, because it threw (a port gone, an instrument down) or simply did not, is inconclusive
- * with the cause. Run by `hil run`, a suite gets HIL_RIG, HIL_BOARD, HIL_RUN_DIR, HIL_ENDPOINTS and
- * HIL_SEED; run on its own (node --import tsx suites/x.ts) it takes the board lock, uses
+ * with the cause. Run by `hil run`, a suite gets HIL_RIG, HIL_BOARD, HIL_RUN_DIR and HIL_SEED, loads
+ * the rig, and waits for its go on stdin (a JSON line naming the endpoints file); run on its own (node --import tsx suites/x.ts) it takes the board lock, uses
  * rigs/virtual.yaml's first board and starts the rig host itself.
  */
 import { mkdtempSync } from 'node:fs';
@@ -104,12 +104,17 @@ async function runSuite<Id extends string>(
   };
   const note = (text: string) => tap.comment(text);
   let stopped: string | undefined;
-  // Under `hil run` stdin is a pipe from the runner: its end means the run is gone (killed outright),
-  // so the board goes to the safe state and this process stops rather than drive it on alone.
+  // Under `hil run` stdin is a pipe from the runner. Its first line is the go: the board is this
+  // suite's from then. Its end means the run is gone (killed outright), so the board goes to the safe
+  // state and this process stops rather than drive it on alone; before the go, the board is not ours.
   const watchParent = process.env.HIL_WATCH_STDIN === '1';
   let parentGone: Promise<void> | undefined;
+  let go: Promise<GoLine> | undefined;
+  let started = !watchParent;
   if (watchParent) {
+    go = firstLine(process.stdin).then((line) => JSON.parse(line) as GoLine);
     const onGone = async () => {
+      if (!started) process.exit(2);
       process.stderr.write(
         `${spec.name}: the run that started this suite is gone; board to the safe state, stopping\n`,
       );
@@ -134,10 +139,12 @@ async function runSuite<Id extends string>(
     rig = loadRig(process.env.HIL_RIG ?? join(PROJECT_ROOT, 'rigs', 'virtual.yaml'));
     name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
     runDir = resolve(process.env.HIL_RUN_DIR ?? mkdtempSync(join(tmpdir(), `hil-${spec.name}-`)));
+    const given = go ? await go : undefined;
+    started = true;
     // Under `hil run` the runner (this process's parent) holds the board's lock; on our own we take it.
     const lock = lockBoard(rig.config.name, name, { heldBy: process.ppid });
     cleanups.push(async () => lock.release());
-    let endpointsFile = process.env.HIL_ENDPOINTS;
+    let endpointsFile = given ? given.endpoints : process.env.HIL_ENDPOINTS;
     if (needsRigHost(rig.config) && !endpointsFile) {
       const started = await startVirtualRig(rig.file);
       cleanups.unshift(() => started.stop());
@@ -169,6 +176,26 @@ async function runSuite<Id extends string>(
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     if (watchParent) process.stdin.destroy();
   }
+}
+
+/** A suite's go from `hil run`: the rig host's endpoints file, when the rig has one. */
+interface GoLine {
+  endpoints?: string;
+}
+
+/** The first line a stream gives (the runner's go is one short line). */
+function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolveLine) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const end = text.indexOf('\n');
+      if (end < 0) return;
+      stream.off('data', onData);
+      resolveLine(text.slice(0, end));
+    };
+    stream.on('data', onData);
+  });
 }
 
 /** The suite name a file is for: its base name without the extension. */

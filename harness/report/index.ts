@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from '../browser.ts';
 import { toGitHub } from './github.ts';
 import { type HarnessInfo, reportHtml } from './html.ts';
@@ -27,8 +28,8 @@ function harnessInfo(): HarnessInfo {
   return { version, commit };
 }
 
-async function printPdf(page: string, file: string): Promise<void> {
-  const browser = await launchChromium();
+async function printPdf(page: string, file: string, launched?: Promise<Browser>): Promise<void> {
+  const browser = await (launched ?? launchChromium());
   try {
     const tab = await browser.newPage();
     await tab.setContent(page, { waitUntil: 'load' });
@@ -44,7 +45,11 @@ export interface Built {
   notes: string[];
 }
 
-export async function buildReports(dir: string, env = process.env): Promise<Built> {
+/**
+ * `browser`: Chromium already starting (a run starts it while its last suites run, so that the PDF
+ * does not wait for it); it is closed here.
+ */
+export async function buildReports(dir: string, env = process.env, browser?: Promise<Browser>): Promise<Built> {
   const folder = await readRunFolder(dir);
   const files: string[] = [];
   const notes: string[] = [];
@@ -62,12 +67,13 @@ export async function buildReports(dir: string, env = process.env): Promise<Buil
   write('report.html', page);
   if (env.HIL_NO_PDF !== '1') {
     try {
-      await printPdf(page, join(dir, 'report.pdf'));
+      await printPdf(page, join(dir, 'report.pdf'), browser);
       files.push(join(dir, 'report.pdf'));
     } catch (error) {
       notes.push(`no report.pdf: ${(error as Error).message.split('\n')[0]}`);
     }
   }
+  if (env.HIL_NO_PDF === '1') await browser?.then((b) => b.close()).catch(() => undefined);
   toGitHub(folder, env);
   files.push(writeManifest(dir));
   return { files, notes };

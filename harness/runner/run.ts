@@ -1,30 +1,32 @@
 /**
- * `hil run`: every (board, suite) of a rig, each suite as its own process (node + tsx) with
- * HIL_RIG, HIL_BOARD, HIL_RUN_DIR set. TAP streams to `<out>/<board>/<suite>.tap` as it arrives;
+ * `hil run`: every (board, suite) of a rig, each suite as its own process (suite-process.ts), each
+ * board's suites one after another, boards side by side. TAP streams to `<out>/<board>/<suite>.tap` as it arrives;
  * summary.json is rewritten after every suite. Exit 0: all passed; 1: a check failed; 2: the run
  * could not be done. On SIGINT/SIGTERM: suites stopped, supplies to the rig's safe state, summary
  * written with complete: false.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import type { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { stopChild } from '../child.ts';
 import type { RigEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { boardToSafeState } from '../safe-state.ts';
-import { checkId, type Need, type SuiteSpec } from '../suite.ts';
+import type { Need, SuiteSpec } from '../suite.ts';
 import { type RunGuard, startGuard } from './guard.ts';
 import { type BoardLock, lockBoard, lockBoardWaiting } from './lock.ts';
 import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
 import { watchSignals } from './signals.ts';
 import { buildReports } from '../report/index.ts';
-import { type RunSummary, type SuiteResult, totals, writeSummary } from './summary.ts';
+import { type RunSummary, totals, writeSummary } from './summary.ts';
 import { declarations, suiteFiles } from './suite-files.ts';
-import { nodeArgsFor, PROJECT_ROOT } from '../root.ts';
-import { type Check, countVerdicts, tapResults } from './tap-results.ts';
+import { PROJECT_ROOT } from '../root.ts';
 import { rigHostFor, type VirtualRigProcess } from './virtual-process.ts';
+import { startSuite } from './suite-process.ts';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../browser.ts';
 
 const DEFAULT_SUITE_DEADLINE_MS = 15 * 60_000;
 
@@ -112,6 +114,13 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   let guard: RunGuard | undefined;
   const children = new Set<ReturnType<typeof spawn>>();
   let interrupted: string | undefined;
+  // The report's PDF needs Chromium: it starts while a board's last suite runs, not after the run.
+  let browser: Promise<Browser> | undefined;
+  const startBrowser = () => {
+    if (process.env.HIL_NO_PDF === '1' || browser) return;
+    browser = launchChromium();
+    browser.catch(() => undefined); // its failure is the report's note, when the PDF is made
+  };
   const cleanup = async () => {
     await Promise.all([...children].map((child) => stopChild(child, 5000)));
     await toSafeState(rig, boards, virtualRig?.endpoints, progress);
@@ -129,7 +138,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
       summary.run.interrupted = signal;
       summary.run.finished = new Date().toISOString();
       writeSummary(outDir, summary);
-      await reports(outDir, progress);
+      await reports(outDir, progress, browser);
       progress.info(`report (incomplete): ${join(outDir, 'summary.json')}`);
       process.exit(EXIT.cannotRun);
     });
@@ -137,7 +146,22 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   signals.whenSignalled(() => onSignal(signals.signal!));
   if (interrupted) return new Promise(() => undefined); // the signal handler finishes the run and exits
 
-  let specs: SuiteSpec[];
+  let specs: SuiteSpec[] = [];
+  const startNext = (board: string, index: number) =>
+    startSuite({
+      rig,
+      board,
+      suite: suites[index]!,
+      spec: specs[index]!,
+      file: files.get(suites[index]!)!,
+      outDir,
+      seed,
+      deadlineMs: options.suiteDeadlineMs ?? DEFAULT_SUITE_DEADLINE_MS,
+      progress,
+      children,
+      lock: locks.get(board)!,
+    });
+  const firstSuites = new Map<string, ReturnType<typeof startSuite>>();
   try {
     specs = await declarations(suites.map((suite) => files.get(suite)!));
     for (const board of boards)
@@ -153,6 +177,8 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
             )
           : lockBoard(rig.config.name, board),
       );
+    // Each board's first suite loads while the rig host starts and the pre-flight runs.
+    for (const board of boards) if (suites.length > 0) firstSuites.set(board, startNext(board, 0));
     if (needsRigHost(rig.config)) virtualRig = await rigHostFor(rig);
     // From here on the bench may be powered: should this process die, the guard puts it at rest.
     guard = startGuard({ rigFile: resolve(rig.file), boards, outDir, endpointsFile: virtualRig?.endpointsFile });
@@ -186,29 +212,21 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   // complete: false.
   await Promise.all(
     boards.map(async (board) => {
-      for (const suite of suites) {
+      // Each suite's successor loads while it runs, and waits for the board.
+      let next = firstSuites.get(board);
+      for (let index = 0; next; index++) {
         if (interrupted) return;
-        const result = await runSuite({
-          rig,
-          board,
-          suite,
-          spec: specs[suites.indexOf(suite)]!,
-          file: files.get(suite)!,
-          outDir,
-          seed,
-          endpointsFile: virtualRig?.endpointsFile,
-          deadlineMs: options.suiteDeadlineMs ?? DEFAULT_SUITE_DEADLINE_MS,
-          progress,
-          children,
-          lock: locks.get(board)!,
-          guard: guard!,
-        });
+        const current = next;
+        next = index + 1 < suites.length ? startNext(board, index + 1) : undefined;
+        if (!next) startBrowser();
+        const result = await current.go({ endpointsFile: virtualRig?.endpointsFile, guard: guard! });
         if (interrupted) return;
         summary.results.push(result);
         writeSummary(outDir, summary);
       }
     }),
   ).catch(async (error: unknown) => {
+    await browser?.then((b) => b.close()).catch(() => undefined);
     await cleanup();
     throw error;
   });
@@ -218,7 +236,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   summary.run.finished = new Date().toISOString();
   summary.run.complete = true;
   const file = writeSummary(outDir, summary);
-  await reports(outDir, progress);
+  await reports(outDir, progress, browser);
   const sum = totals(summary);
   progress.info(
     `\n${sum.pass} passed, ${sum.fail} failed, ${sum.skip} skipped, ${sum.inconclusive} could not be tested\nsummary: ${file}`,
@@ -229,9 +247,9 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
 }
 
 /** junit.xml, report.html, report.pdf, evidence.json and the manifest; a report that fails is said, not fatal. */
-async function reports(outDir: string, progress: Progress): Promise<void> {
+async function reports(outDir: string, progress: Progress, browser?: Promise<Browser>): Promise<void> {
   try {
-    const built = await buildReports(outDir);
+    const built = await buildReports(outDir, process.env, browser);
     for (const note of built.notes) progress.info(note);
   } catch (error) {
     progress.info(`reports not written: ${(error as Error).message}`);
@@ -247,120 +265,6 @@ function pointLatestAt(outDir: string): void {
     // a filesystem without symlinks: the run folder is printed anyway
   }
 }
-
-interface SuiteJob {
-  rig: LoadedRig;
-  board: string;
-  suite: string;
-  spec: SuiteSpec;
-  file: string;
-  outDir: string;
-  seed: number;
-  endpointsFile?: string;
-  deadlineMs: number;
-  progress: Progress;
-  children: Set<ReturnType<typeof spawn>>;
-  /** The board's lock, which names the suite process while it runs (it must not outlive the run). */
-  lock: BoardLock;
-  guard: RunGuard;
-}
-
-async function runSuite(job: SuiteJob): Promise<SuiteResult> {
-  const boardDir = join(job.outDir, job.board);
-  mkdirSync(boardDir, { recursive: true });
-  const tapFile = join(boardDir, `${job.suite}.tap`);
-  job.progress.suiteStart(job.board, job.suite);
-  const tap = createWriteStream(tapFile);
-  const stderr = createWriteStream(join(boardDir, `${job.suite}.stderr.log`));
-  const { parser, done } = tapResults(
-    (check) => job.progress.check(job.board, job.suite, check),
-    (text) => job.progress.info(`  ${job.board} ... ${text}`),
-  );
-  // The suite watches its stdin: when this process dies, the pipe closes and the suite stops.
-  const started = new Date();
-  const child = spawn(process.execPath, nodeArgsFor(job.file), {
-    cwd: PROJECT_ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      HIL_RIG: resolve(job.rig.file),
-      HIL_BOARD: job.board,
-      HIL_RUN_DIR: job.outDir,
-      HIL_SEED: String(job.seed),
-      HIL_WATCH_STDIN: '1',
-      ...(job.endpointsFile ? { HIL_ENDPOINTS: job.endpointsFile } : {}),
-    },
-  });
-  job.children.add(child);
-  const guardPid = job.guard.pid === undefined ? [] : [job.guard.pid];
-  if (child.pid !== undefined) {
-    job.lock.note([...guardPid, child.pid]);
-    job.guard.suiteStarted(child.pid);
-  }
-  child.stdout.on('data', (chunk: Buffer) => {
-    tap.write(chunk);
-    parser.write(chunk);
-  });
-  child.stderr.pipe(stderr);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void stopChild(child, 5000);
-  }, job.deadlineMs);
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
-    child.on('close', (code, signal) => resolveExit({ code, signal }));
-    child.on('error', (error) => {
-      stderr.write(String(error));
-      resolveExit({ code: -1, signal: null });
-    });
-  });
-  clearTimeout(timer);
-  const ms = Date.now() - started.getTime();
-  job.children.delete(child);
-  job.lock.note(guardPid);
-  parser.end();
-  const outcome = await done;
-  await Promise.all([tap, stderr].map((s) => new Promise((r) => s.end(r))));
-
-  let error: string | undefined;
-  if (timedOut) error = `suite did not finish within ${job.deadlineMs} ms and was stopped`;
-  else if (outcome.bailout) error = `suite bailed out: ${outcome.bailout}`;
-  else if (!outcome.complete) {
-    error = `suite process exited with ${exit.code ?? exit.signal} before finishing its TAP plan; see ${job.suite}.stderr.log`;
-  } else if (exit.signal || (exit.code !== 0 && !(exit.code === 1 && outcome.checks.some(failedPoint)))) {
-    // tap exits 1 for failed points (inconclusive ones included); anything else is the process dying.
-    error = `suite process exited with ${exit.code ?? exit.signal}; see ${job.suite}.stderr.log`;
-  }
-  // Every declared check is in the result: one the suite never reported could not be tested.
-  const seen = new Set(outcome.checks.map((c) => c.id));
-  const notRun: Check[] = Object.entries(job.spec.checks)
-    .filter(([id]) => !seen.has(checkId(job.spec.name, id)))
-    .map(([id, check]) => ({
-      id: checkId(job.spec.name, id),
-      title: check.title,
-      verdict: 'inconclusive',
-      reason: `not run: ${error ?? `the suite exited with ${exit.code ?? exit.signal} without reporting it`}`,
-      provisions: check.provisions,
-      evidence: {},
-    }));
-  for (const check of notRun) job.progress.check(job.board, job.suite, check);
-  const checks = [...outcome.checks, ...notRun];
-  const result: SuiteResult = {
-    board: job.board,
-    suite: job.suite,
-    ...countVerdicts(checks),
-    tap: relative(job.outDir, tapFile),
-    console: join(job.board, `${job.suite}.log`),
-    started: started.toISOString(),
-    ms,
-    ...(error ? { error } : {}),
-    checks,
-  };
-  job.progress.suiteEnd(result);
-  return result;
-}
-
-const failedPoint = (check: Check) => check.verdict === 'fail' || check.verdict === 'inconclusive';
 
 async function toSafeState(
   rig: LoadedRig,
