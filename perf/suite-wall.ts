@@ -56,7 +56,12 @@ function oneRound(): Round {
     const floor = boardFloor(files, profile.boot.ready, baud);
     // Start-up: from the suite's process start to its console opening.
     const startupMs = results.map((r, i) => (files[i]![0]?.time ?? Number.NaN) - Date.parse(r.started!));
-    const each = results.map((r) => `${r.suite} ${s(r.ms ?? 0)}`).join(', ');
+    // Each suite's time beside its own floor, to show which suite is far from it.
+    const each = results
+      .map(
+        (r, i) => `${r.suite} ${s(r.ms ?? 0)} (floor ${s(floorMs(boardFloor([files[i]!], profile.boot.ready, baud)))})`,
+      )
+      .join(', ');
     return { board, floor, suitesMs: results.reduce((sum, r) => sum + (r.ms ?? 0), 0), startupMs, each };
   });
   rmSync(out, { recursive: true, force: true });

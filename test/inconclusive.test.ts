@@ -41,7 +41,10 @@ t.test('pre-flight: an unplugged console and a supply that is off stop the run b
   t.match(run.stderr, /\[esp\] console: expected the console .*ttyUSB9 to open\n\s+seen: cannot open/);
   t.match(run.stderr, /\[esp\] power: expected the scpi-tcp power driver to answer\n\s+seen: .*ECONNREFUSED/);
   t.same(run.summary.results, [], 'no suite ran');
-  t.notOk(existsSync(join(dir, 'out', 'esp')), 'the suite started ahead of its go left nothing: it never had the board');
+  t.notOk(
+    existsSync(join(dir, 'out', 'esp')),
+    'the suite started ahead of its go left nothing: it never had the board',
+  );
   t.match(run.summary.run, {
     complete: false,
     preflight: [

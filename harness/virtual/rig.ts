@@ -3,7 +3,7 @@
  * (a rig with virtual: true) and QEMU boards (any rig), each with its console PTY and power endpoint.
  */
 import { writeFileSync } from 'node:fs';
-import { issue, rsaKey, spkiSha256 } from '../wire/x509.ts';
+import { issue, makeRsaKeys, rsaKey, spkiSha256 } from '../wire/x509.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LoadedRig } from '../config/load.ts';
@@ -43,10 +43,23 @@ export class VirtualRig {
     const pidFile = join(stateDir, 'qemu.pids');
     const endpoints: RigEndpoints = { rig: rig.config.name, pid: process.pid, pidFile, boards: {} };
     try {
-      for (const [name, wiring] of Object.entries(rig.config.boards)) {
-        if (wiring.qemu) endpoints.boards[name] = await virtualRig.startQemuBoard(name, wiring, pidFile);
-        else if (rig.config.virtual) endpoints.boards[name] = await virtualRig.startBoard(name, wiring);
-      }
+      const boards = Object.entries(rig.config.boards);
+      // The boards' TLS keys, made in the thread pool side by side rather than one after another.
+      if (boards.some(([, wiring]) => wiring.tls)) await makeRsaKeys([{ label: 'root' }, { label: 'pinned' }]);
+      // Boards start side by side (each waits on its own PTY bridge); endpoints keep the rig's order.
+      const started = await Promise.allSettled(
+        boards.map(([name, wiring]) =>
+          wiring.qemu
+            ? virtualRig.startQemuBoard(name, wiring, pidFile)
+            : rig.config.virtual
+              ? virtualRig.startBoard(name, wiring)
+              : undefined,
+        ),
+      );
+      started.forEach((outcome, i) => {
+        if (outcome.status === 'rejected') throw outcome.reason;
+        if (outcome.value) endpoints.boards[boards[i]![0]] = outcome.value;
+      });
     } catch (error) {
       await virtualRig.close();
       throw error;

@@ -66,12 +66,12 @@ const keyCache = new Map<string, KeyPair>();
 /** A fresh RSA key per label (cached for the run): "root", "intermediate", "other", ... */
 export function rsaKey(label: string, bits = 2048): KeyPair {
   const cacheKey = `${label}/${bits}`;
-  let pair = keyCache.get(cacheKey);
-  if (!pair) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
-    pair = keyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString());
-    keyCache.set(cacheKey, pair);
-  }
+  return keyCache.get(cacheKey) ?? keep(cacheKey, generateKeyPairSync('rsa', { modulusLength: bits }).privateKey);
+}
+
+function keep(cacheKey: string, privateKey: KeyObject): KeyPair {
+  const pair = keyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString());
+  keyCache.set(cacheKey, pair);
   return pair;
 }
 
@@ -84,8 +84,7 @@ export async function makeRsaKeys(keys: { label: string; bits?: number }[]): Pro
     keys.map(async ({ label, bits = 2048 }) => {
       const cacheKey = `${label}/${bits}`;
       if (keyCache.has(cacheKey)) return;
-      const { privateKey } = await generateRsa('rsa', { modulusLength: bits });
-      keyCache.set(cacheKey, keyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()));
+      keep(cacheKey, (await generateRsa('rsa', { modulusLength: bits })).privateKey);
     }),
   );
 }
