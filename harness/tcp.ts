@@ -1,5 +1,5 @@
 /** A TCP connection with a deadline: instruments, gdbservers and relays on the bench network. */
-import { type Server, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { ByteStream } from './console/serial-stream.ts';
 
 export async function connectTcp(host: string, port: number, timeoutMs = 3000): Promise<Socket> {
@@ -33,18 +33,4 @@ export async function tcpStream(host: string, port: number, timeoutMs = 3000): P
       socket.destroy();
     },
   };
-}
-
-/** Listen on a loopback port of the kernel's choosing, held for as long as the server lives. */
-export async function listenLoopback(server: Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('a loopback listener has no TCP port');
-  return address.port;
 }

@@ -7,7 +7,7 @@ import './helpers/children.ts';
 import { startOpenOcd, targetPresence } from '../harness/probes/openocd.ts';
 import { tryDebugPort } from '../harness/probes/swd-jtag.ts';
 import { createServer } from 'node:net';
-import { listenLoopback } from '../harness/tcp.ts';
+import { listenLoopback } from '../harness/virtual/listen.ts';
 import { hilRun } from './helpers/run.ts';
 
 /** A port nothing listens on now, for OpenOCD to bind itself (it takes no port 0). */

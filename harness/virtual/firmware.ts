@@ -63,7 +63,8 @@ export class VirtualFirmware {
   private uptimeBase = 0;
   private readonly settings: SettingsStore;
   private readonly session = { negativeIndex: false };
-  private strapHeld = false;
+  /** The boot strap (GPIO0) is held in the download position while true; read at reset. */
+  strapHeld = false;
   private rom = new SlipDecoder(4096);
   /** An SMP frame being read from the console (a line that began with its marker). */
   private smpLine: string | undefined;
@@ -133,15 +134,12 @@ export class VirtualFirmware {
 
   /** Called when the chip enters its system bootloader (a new session of its protocol). */
   onLoader: (() => void) | undefined;
+  /** Called when the application has booted to its prompt. */
+  onReady: (() => void) | undefined;
 
   /** True while the chip runs its ROM/system bootloader. */
   get inLoader(): boolean {
     return this.state === 'download';
-  }
-
-  /** The boot strap (GPIO0) is held in the download position while true; read at reset. */
-  setStrap(held: boolean): void {
-    this.strapHeld = held;
   }
 
   /** Bytes typed at the console. */
@@ -318,6 +316,7 @@ export class VirtualFirmware {
     await this.print(g, this.log('I', 'main_task', 'Calling app_main()'));
     // The console listens before it says so: input that follows the ready line is read.
     this.state = 'running';
+    this.onReady?.();
     await this.print(g, 'ready\r\n');
     await this.print(g, PROMPT);
   }

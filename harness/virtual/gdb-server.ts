@@ -6,7 +6,7 @@
  * answers the protocol but reports no target state.
  */
 import { createServer, type Socket } from 'node:net';
-import { listenLoopback } from '../tcp.ts';
+import { listenLoopback } from './listen.ts';
 import { encodePacket, hexOf, RspParser } from '../wire/rsp.ts';
 
 export interface DebugTarget {

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import type { VirtualFlaw } from '../config/schema.ts';
 import { digestResponse, parseAuthorization } from '../wire/http-digest.ts';
 import { SERVER_GREETING, TelnetDecoder } from '../wire/telnet.ts';
-import { listenLoopback } from '../tcp.ts';
+import { listenLoopback } from './listen.ts';
 
 export const LOCKOUT_AFTER = 5;
 export const LOCKOUT_MS = 1500;

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
-import { listenLoopback } from '../tcp.ts';
+import { listenLoopback } from './listen.ts';
 
 export interface PtyBridge {
   path: string;

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { listenLoopback } from '../tcp.ts';
+import { listenLoopback } from './listen.ts';
 import type { QemuMachineConfig } from '../config/schema.ts';
 import { decodeMessage, encodeCommand, type QmpMessage } from '../wire/qmp.ts';
 

@@ -16,12 +16,15 @@ import { mintUpdateImages } from './update-images.ts';
 import { ptyBridge } from './pty-bridge.ts';
 import type { TwinCatalog, TwinHost } from './twin.ts';
 import { QemuBoard } from './qemu-board.ts';
-import { listenLoopback } from '../tcp.ts';
+import { listenLoopback } from './listen.ts';
 import { startGdbServer } from './gdb-server.ts';
 import { VirtualStm32Loader } from './stm32-loader.ts';
 
 const DEFAULT_VERSION = '1.4.2';
 const DEFAULT_NOMINAL = 3.3;
+
+/** How long the rig host waits for a board that is simply on to finish booting. */
+const SIMPLY_ON_BOOT_MS = 3000;
 
 export class VirtualRig {
   readonly boards = new Map<string, VirtualFirmware>();
@@ -205,7 +208,7 @@ export class VirtualRig {
     cut: boolean,
   ): Promise<Record<string, unknown>> {
     return this.relayTwin(strap.driver, name, strap, (closed) => {
-      if (!cut) firmware.setStrap(closed);
+      if (!cut) firmware.strapHeld = closed;
     });
   }
 
@@ -227,7 +230,12 @@ export class VirtualRig {
   ): Promise<BoardEndpoints['power']> {
     const power = wiring.power;
     if (!power) {
-      firmware.supply(DEFAULT_NOMINAL); // no power control wired: the board is simply on
+      // No power control wired: the board is simply on, as it was long before the run, so its boot is
+      // over before the rig is ready (a board whose boot never ends is waited for a while).
+      const booted = new Promise<void>((resolve) => (firmware.onReady = resolve));
+      firmware.supply(DEFAULT_NOMINAL);
+      await Promise.race([booted, new Promise((resolve) => setTimeout(resolve, SIMPLY_ON_BOOT_MS))]);
+      firmware.onReady = undefined;
       return undefined;
     }
     const supply = this.twins.supply(power.driver);

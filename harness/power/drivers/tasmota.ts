@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { Type } from '../../config/typebox.ts';
 import { HttpUrl, Secret } from '../../config/atoms.ts';
 import { type Relay, relayDriver } from '../driver.ts';
-import { listenLoopback } from '../../tcp.ts';
+import { listenLoopback } from '../../virtual/listen.ts';
 
 const REQUEST_TIMEOUT_MS = 3000;
 
