@@ -5,8 +5,9 @@
  * outcome per check. Whatever happens, every declared check is reported: a check the body never
  * reached, because it threw (a port gone, an instrument down) or simply did not, is inconclusive
  * with the cause. Run by `hil run`, a suite gets HIL_RIG, HIL_BOARD, HIL_RUN_DIR and HIL_SEED, loads
- * the rig, and waits for its go on stdin (a JSON line naming the endpoints file); run on its own (node --import tsx suites/x.ts) it takes the board lock, uses
- * rigs/virtual.yaml's first board and starts the rig host itself.
+ * the rig, and waits for its go on stdin (a JSON line naming the endpoints file). Run on its own
+ * (node --import tsx suites/x.ts) it takes the board lock, uses rigs/virtual.yaml's first board and
+ * starts the rig host itself.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,11 +111,11 @@ async function runSuite<Id extends string>(
   const watchParent = process.env.HIL_WATCH_STDIN === '1';
   let parentGone: Promise<void> | undefined;
   let go: Promise<GoLine> | undefined;
-  let started = !watchParent;
+  let goSeen = !watchParent;
   if (watchParent) {
     go = firstLine(process.stdin).then((line) => JSON.parse(line) as GoLine);
     const onGone = async () => {
-      if (!started) process.exit(2);
+      if (!goSeen) process.exit(2);
       process.stderr.write(
         `${spec.name}: the run that started this suite is gone; board to the safe state, stopping\n`,
       );
@@ -140,7 +141,7 @@ async function runSuite<Id extends string>(
     name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
     runDir = resolve(process.env.HIL_RUN_DIR ?? mkdtempSync(join(tmpdir(), `hil-${spec.name}-`)));
     const given = go ? await go : undefined;
-    started = true;
+    goSeen = true;
     // Under `hil run` the runner (this process's parent) holds the board's lock; on our own we take it.
     const lock = lockBoard(rig.config.name, name, { heldBy: process.ppid });
     cleanups.push(async () => lock.release());

@@ -46,8 +46,8 @@ export interface Built {
 }
 
 /**
- * `browser`: Chromium already starting (a run starts it while its last suites run, so that the PDF
- * does not wait for it); it is closed here.
+ * `browser`: Chromium already starting, given only when the PDF is wanted (a run starts it while its
+ * last suites run, so that the PDF does not wait for it); it is closed here.
  */
 export async function buildReports(dir: string, env = process.env, browser?: Promise<Browser>): Promise<Built> {
   const folder = await readRunFolder(dir);
@@ -73,7 +73,6 @@ export async function buildReports(dir: string, env = process.env, browser?: Pro
       notes.push(`no report.pdf: ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  if (env.HIL_NO_PDF === '1') await browser?.then((b) => b.close()).catch(() => undefined);
   toGitHub(folder, env);
   files.push(writeManifest(dir));
   return { files, notes };

@@ -1,9 +1,8 @@
 /**
  * `hil run`: every (board, suite) of a rig, each suite as its own process (suite-process.ts), each
- * board's suites one after another, boards side by side. TAP streams to `<out>/<board>/<suite>.tap` as it arrives;
- * summary.json is rewritten after every suite. Exit 0: all passed; 1: a check failed; 2: the run
- * could not be done. On SIGINT/SIGTERM: suites stopped, supplies to the rig's safe state, summary
- * written with complete: false.
+ * board's suites one after another, boards side by side. summary.json is rewritten after every
+ * suite. Exit 0: all passed; 1: a check failed; 2: the run could not be done. On SIGINT/SIGTERM:
+ * suites stopped, supplies to the rig's safe state, summary written with complete: false.
  */
 import type { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
