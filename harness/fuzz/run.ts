@@ -95,8 +95,10 @@ export async function replayReproducer(board: Board, file: string, plan: FuzzPla
   const target = targetFor(board, reproducer.target, reproducer.pacing.caseDeadlineMs, plan);
   const monitors = standardMonitors(board, reproducer.pacing.caseDeadlineMs);
   try {
+    // One restart gives both the firmware's fingerprint and the fresh board the replay needs.
     const boot = await board.restart('replay: restart');
     if (!boot.ready) return inconclusive('the board did not boot to its ready line, so nothing was replayed');
+    for (const m of monitors) m.restarted();
     const firmware = fingerprintOf(board, boot);
     const preamble = reproducer.preamble.map((p) => Buffer.from(p.bytes, 'base64'));
     const seen = await replay(
@@ -106,6 +108,7 @@ export async function replayReproducer(board: Board, file: string, plan: FuzzPla
       preamble,
       Buffer.from(reproducer.bytes, 'base64'),
       reproducer.finding,
+      true,
     );
     const evidence = {
       reproducer: file,

@@ -37,9 +37,16 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
     kind: 'console',
     async send(bytes) {
       const line = Buffer.from(bytes.map((b) => (reserved.has(b) ? 0x20 : b)));
+      const prompt = board.profile.prompt;
+      // As board.command() does, a case goes out once the prompt shows: after a restart the boot's own
+      // prompt follows its ready line, and were it to come after the case, it would answer the case.
+      if (prompt && !prompt.test(board.console.pendingText())) {
+        await board.console
+          .expect(prompt, { timeout: deadlineMs, step: 'fuzz case: prompt before it', allowCrash: true })
+          .catch(() => undefined); // no prompt: the case goes anyway, and says what the board does
+      }
       board.console.mark();
       await board.console.write(Buffer.concat([line, Buffer.from(board.profile.lineEnding, 'latin1')]));
-      const prompt = board.profile.prompt;
       if (!prompt) {
         await board.console.waitQuiet(50, deadlineMs);
         return undefined;
