@@ -123,6 +123,7 @@ export class Campaign {
   }
 
   private async reproduces(preamble: number[], bytes: Buffer, finding: Finding): Promise<boolean> {
+    await this.restart('fuzz: restart for a replay');
     const seen = await replay(
       this.board,
       this.target,
@@ -206,8 +207,8 @@ export async function restartBoard(board: Board, monitors: Monitor[], step: stri
 
 /**
  * On a freshly restarted board: the preamble's cases, then `bytes`; what was seen. A different
- * failure on the way is returned as it is (it is not the one looked for). `restarted`: the caller
- * has just restarted the board and told the monitors (it wanted the boot record): once is enough.
+ * failure on the way is returned as it is (it is not the one looked for). The caller restarts the
+ * board (restartBoard, or its own restart when it wants the boot record) and tells the monitors.
  */
 export async function replay(
   board: Board,
@@ -216,9 +217,7 @@ export async function replay(
   preamble: Buffer[],
   bytes: Buffer,
   looking: Finding,
-  restarted = false,
 ): Promise<Finding | undefined> {
-  if (!restarted) await restartBoard(board, monitors, 'fuzz: restart for a replay');
   for (const before of preamble) {
     const on = await sendCase(target, monitors, -1, before);
     // A failure on the way is not this case's: it must come from the case itself.

@@ -108,7 +108,6 @@ export async function replayReproducer(board: Board, file: string, plan: FuzzPla
       preamble,
       Buffer.from(reproducer.bytes, 'base64'),
       reproducer.finding,
-      true,
     );
     const evidence = {
       reproducer: file,
