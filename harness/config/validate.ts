@@ -2,36 +2,13 @@
  * Turns a YAML file into a validated config object, or into messages that point at the file,
  * line and column, name the key path, and say what was expected and what was found.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { TSchema } from './typebox.ts';
 import { ConfigError } from '../errors.ts';
-import { MAX_DURATION_MS, parseDuration } from './duration.ts';
+import { MAX_DURATION_MS } from './duration.ts';
+import { validatorFor } from './compiled-schema.ts';
 import { nestedQuantifier } from './safe-regex.ts';
-import { parseHostPort } from './atoms.ts';
-
-const ajv = new Ajv({ allErrors: true, discriminator: true, strict: true, allowUnionTypes: true });
-ajv.addVocabulary(['secret']);
-ajv.addVocabulary(['keyName']);
-ajv.addFormat('regex', (source: string) => {
-  try {
-    new RegExp(source);
-  } catch {
-    return false;
-  }
-  return nestedQuantifier(source) === undefined;
-});
-ajv.addFormat('host-port', (value: string) => {
-  const { port } = parseHostPort(value);
-  return port >= 1 && port <= 65535;
-});
-ajv.addFormat('duration', (value: string) => {
-  try {
-    return parseDuration(value) <= MAX_DURATION_MS;
-  } catch {
-    return false;
-  }
-});
 
 /** Past this many problems a file is not worth listing further: the first ones say what is wrong. */
 const MAX_PROBLEMS = 20;
@@ -55,7 +32,7 @@ export function validateYaml<T>(file: string, text: string, schema: TSchema): T 
   } catch (error) {
     throw new ConfigError([`${file}: ${(error as Error).message} (at most ${MAX_ALIASES} aliases are expanded)`]);
   }
-  const validate = compiled(schema);
+  const validate = validatorFor(schema);
   if (validate(data)) return data as T;
   const errors = relevantErrors(validate.errors ?? []);
   const problems = errors.slice(0, MAX_PROBLEMS).map((error) => {
@@ -66,13 +43,6 @@ export function validateYaml<T>(file: string, text: string, schema: TSchema): T 
   });
   const more = errors.length > MAX_PROBLEMS ? [`${file}: ... and ${errors.length - MAX_PROBLEMS} more problems`] : [];
   throw new ConfigError([...new Set(problems), ...more]);
-}
-
-const compiledSchemas = new WeakMap<TSchema, ReturnType<typeof ajv.compile>>();
-function compiled(schema: TSchema): ReturnType<typeof ajv.compile> {
-  let validate = compiledSchemas.get(schema);
-  if (!validate) compiledSchemas.set(schema, (validate = ajv.compile(schema)));
-  return validate;
 }
 
 /** Drop the summary errors that anyOf/oneOf add on top of the branch errors they explain. */

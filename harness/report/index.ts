@@ -6,13 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../browser.ts';
 import { toGitHub } from './github.ts';
 import { type HarnessInfo, reportHtml } from './html.ts';
 import { junitXml } from './junit.ts';
 import { labResults } from './lab.ts';
 import { writeManifest } from './manifest.ts';
+import { type PdfPrinter, startPdfPrinter } from './pdf.ts';
 import { readRunFolder } from './run-folder.ts';
 import { PROJECT_ROOT } from '../root.ts';
 
@@ -28,17 +27,6 @@ function harnessInfo(): HarnessInfo {
   return { version, commit };
 }
 
-async function printPdf(page: string, file: string, launched?: Promise<Browser>): Promise<void> {
-  const browser = await (launched ?? launchChromium());
-  try {
-    const tab = await browser.newPage();
-    await tab.setContent(page, { waitUntil: 'load' });
-    await tab.pdf({ path: file, format: 'A4', landscape: true, printBackground: true });
-  } finally {
-    await browser.close();
-  }
-}
-
 export interface Built {
   files: string[];
   /** What could not be made (the PDF without Chromium), for the person running it. */
@@ -46,10 +34,10 @@ export interface Built {
 }
 
 /**
- * `browser`: Chromium already starting, given only when the PDF is wanted (a run starts it while its
- * last suites run, so that the PDF does not wait for it); it is closed here.
+ * `printer`: the PDF printer already starting, given only when the PDF is wanted (a run starts it
+ * while its last suites run, so that the PDF does not wait for Chromium); it is closed here.
  */
-export async function buildReports(dir: string, env = process.env, browser?: Promise<Browser>): Promise<Built> {
+export async function buildReports(dir: string, env = process.env, printer?: Promise<PdfPrinter>): Promise<Built> {
   const folder = await readRunFolder(dir);
   const files: string[] = [];
   const notes: string[] = [];
@@ -65,15 +53,21 @@ export async function buildReports(dir: string, env = process.env, browser?: Pro
   );
   const page = reportHtml(folder, lab, harnessInfo());
   write('report.html', page);
+  let closing: Promise<void> | undefined;
   if (env.HIL_NO_PDF !== '1') {
+    let pdf: PdfPrinter | undefined;
     try {
-      await printPdf(page, join(dir, 'report.pdf'), browser);
+      pdf = await (printer ?? startPdfPrinter());
+      await pdf.print(page, join(dir, 'report.pdf'));
       files.push(join(dir, 'report.pdf'));
     } catch (error) {
       notes.push(`no report.pdf: ${(error as Error).message.split('\n')[0]}`);
     }
+    // Chromium closes while the manifest is hashed.
+    closing = pdf?.close().catch(() => undefined);
   }
   toGitHub(folder, env);
   files.push(writeManifest(dir));
+  await closing;
   return { files, notes };
 }

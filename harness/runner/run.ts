@@ -24,8 +24,7 @@ import { declarations, suiteFiles } from './suite-files.ts';
 import { PROJECT_ROOT } from '../root.ts';
 import { rigHostFor, type VirtualRigProcess } from './virtual-process.ts';
 import { startSuite } from './suite-process.ts';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../browser.ts';
+import { type PdfPrinter, startPdfPrinter } from '../report/pdf.ts';
 
 const DEFAULT_SUITE_DEADLINE_MS = 15 * 60_000;
 
@@ -114,11 +113,11 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   const children = new Set<ReturnType<typeof spawn>>();
   let interrupted: string | undefined;
   // The report's PDF needs Chromium: it starts while a board's last suite runs, not after the run.
-  let browser: Promise<Browser> | undefined;
-  const startBrowser = () => {
-    if (process.env.HIL_NO_PDF === '1' || browser) return;
-    browser = launchChromium();
-    browser.catch(() => undefined); // its failure is the report's note, when the PDF is made
+  let printer: Promise<PdfPrinter> | undefined;
+  const startPrinter = () => {
+    if (process.env.HIL_NO_PDF === '1' || printer) return;
+    printer = startPdfPrinter();
+    printer.catch(() => undefined); // its failure is the report's note, when the PDF is made
   };
   const cleanup = async () => {
     await Promise.all([...children].map((child) => stopChild(child, 5000)));
@@ -137,7 +136,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
       summary.run.interrupted = signal;
       summary.run.finished = new Date().toISOString();
       writeSummary(outDir, summary);
-      await reports(outDir, progress, browser);
+      await reports(outDir, progress, printer);
       progress.info(`report (incomplete): ${join(outDir, 'summary.json')}`);
       process.exit(EXIT.cannotRun);
     });
@@ -217,7 +216,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
         if (interrupted) return;
         const current = next;
         next = index + 1 < suites.length ? startNext(board, index + 1) : undefined;
-        if (!next) startBrowser();
+        if (!next) startPrinter();
         const result = await current.go({ endpointsFile: virtualRig?.endpointsFile, guard: guard! });
         if (interrupted) return;
         summary.results.push(result);
@@ -225,7 +224,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
       }
     }),
   ).catch(async (error: unknown) => {
-    await browser?.then((b) => b.close()).catch(() => undefined);
+    await printer?.then((p) => p.close()).catch(() => undefined);
     await cleanup();
     throw error;
   });
@@ -235,7 +234,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   summary.run.finished = new Date().toISOString();
   summary.run.complete = true;
   const file = writeSummary(outDir, summary);
-  await reports(outDir, progress, browser);
+  await reports(outDir, progress, printer);
   const sum = totals(summary);
   progress.info(
     `\n${sum.pass} passed, ${sum.fail} failed, ${sum.skip} skipped, ${sum.inconclusive} could not be tested\nsummary: ${file}`,
@@ -246,9 +245,9 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
 }
 
 /** junit.xml, report.html, report.pdf, evidence.json and the manifest; a report that fails is said, not fatal. */
-async function reports(outDir: string, progress: Progress, browser?: Promise<Browser>): Promise<void> {
+async function reports(outDir: string, progress: Progress, printer?: Promise<PdfPrinter>): Promise<void> {
   try {
-    const built = await buildReports(outDir, process.env, browser);
+    const built = await buildReports(outDir, process.env, printer);
     for (const note of built.notes) progress.info(note);
   } catch (error) {
     progress.info(`reports not written: ${(error as Error).message}`);

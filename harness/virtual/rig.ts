@@ -3,7 +3,8 @@
  * (a rig with virtual: true) and QEMU boards (any rig), each with its console PTY and power endpoint.
  */
 import { writeFileSync } from 'node:fs';
-import { issue, makeRsaKeys, rsaKey, spkiSha256 } from '../wire/x509.ts';
+import { issue, rsaKey, spkiSha256 } from '../wire/x509.ts';
+import { keptRsaKeys } from './kept-keys.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { LoadedRig } from '../config/load.ts';
@@ -47,8 +48,7 @@ export class VirtualRig {
     const endpoints: RigEndpoints = { rig: rig.config.name, pid: process.pid, pidFile, boards: {} };
     try {
       const boards = Object.entries(rig.config.boards);
-      // The boards' TLS keys, made in the thread pool side by side rather than one after another.
-      if (boards.some(([, wiring]) => wiring.tls)) await makeRsaKeys([{ label: 'root' }, { label: 'pinned' }]);
+      if (boards.some(([, wiring]) => wiring.tls)) await keptRsaKeys(['root', 'pinned']);
       // Boards start side by side (each waits on its own PTY bridge); endpoints keep the rig's order.
       const started = await Promise.allSettled(
         boards.map(([name, wiring]) =>

@@ -90,6 +90,13 @@ export async function makeRsaKeys(keys: { label: string; bits?: number }[]): Pro
 }
 const generateRsa = promisify(generateKeyPair);
 
+/** A key made before (kept in a file) taken as this label's, for `rsaKey` to find. */
+export function adoptRsaKey(label: string, pair: KeyPair): void {
+  const bits = pair.key.asymmetricKeyDetails?.modulusLength;
+  if (pair.key.asymmetricKeyType !== 'rsa' || !bits) throw new Error(`key "${label}" is not an RSA key`);
+  keyCache.set(`${label}/${bits}`, pair);
+}
+
 /** A fresh P-256 key (not cached: EC keys are quick to make). */
 export function ecKey(): KeyPair {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
