@@ -1,14 +1,15 @@
 /**
  * The console log of one board: `<name>.bin` (every byte both ways, see records.ts) and `<name>.log`
  * (readable: one timestamped line per line of traffic, every byte escaped, secrets redacted).
- * Both are written as bytes arrive; `writable()` tells the reader when to pause so a flood from
- * the board cannot grow memory faster than the disk takes it.
+ * Both are handed to the disk within FLUSH_MS of the bytes' arrival (a harness event at once), and
+ * `bytes()` tells the reader when to pause so a flood from the board cannot grow memory faster
+ * than the disk takes it.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Redactor } from '../config/redact.ts';
-import { escapeBytes } from './escape.ts';
+import { escapedRoom, escapeInto } from './escape.ts';
 import { type Direction, encodeRecord } from './records.ts';
 import { RedactingStream } from './redacting-stream.ts';
 
@@ -16,6 +17,18 @@ import { RedactingStream } from './redacting-stream.ts';
 const MAX_LOG_LINE = 4096;
 const CR = Buffer.from([0x0d]);
 const WRITE_BUFFER = 1024 * 1024;
+const CONTINUES = Buffer.from(' [line continues]\n');
+const NEWLINE = 0x0a;
+/** The readable text is built as bytes in slabs this big; each chunk's text is written as a slice. */
+const SLAB = 256 * 1024;
+/**
+ * How long bytes wait to be written with the ones after them: at wire speed one write for each 4 KiB
+ * read cost more than the read (a thread-pool hand-over each, two files), a third of the capture's
+ * time. A few milliseconds is what a board's bytes already spend in the stream's own buffer.
+ */
+const FLUSH_MS = 2;
+/** Past this much waiting, it goes at once. */
+const FLUSH_BYTES = 256 * 1024;
 
 export class ConsoleLog {
   readonly binPath: string;
@@ -27,10 +40,17 @@ export class ConsoleLog {
   private openLine: { direction: Direction; length: number } | undefined;
   /** A chunk that ended in CR: shown only if the next byte is not the LF that makes it a line end. */
   private heldCr: Direction | undefined;
-  /** Readable text not yet handed to the stream. */
-  private out = '';
+  /** Readable text not yet handed to the stream: `slab` from `textStart` to `textEnd`. */
+  private slab = Buffer.allocUnsafe(SLAB);
+  private textStart = 0;
+  private textEnd = 0;
   private stampedAt = Number.NaN;
-  private stamped = '';
+  /** "<ISO time> X " per direction for `stampedAt`: lines of one chunk share their time. */
+  private prefixes = new Map<Direction, Buffer>();
+  /** .bin records not yet handed to the stream. */
+  private binPending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     dir: string,
@@ -61,7 +81,9 @@ export class ConsoleLog {
   }
 
   private record(direction: '<' | '>', data: Uint8Array, time: number): boolean {
-    const binOk = this.bin.write(encodeRecord(direction, time, data));
+    const record = encodeRecord(direction, time, data);
+    this.binPending.push(record);
+    this.pendingBytes += record.length;
     if (this.heldCr !== undefined) {
       const held = this.heldCr;
       this.heldCr = undefined;
@@ -81,21 +103,42 @@ export class ConsoleLog {
       start = i + 1;
     }
     if (start < bytes.length) this.appendText(direction, bytes.subarray(start), time);
-    return this.writeText() && binOk;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    return !(this.bin.writableNeedDrain || this.text.writableNeedDrain);
+  }
+
+  /** Everything waiting, to the streams: the .bin's records in one write. */
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.binPending.length > 0) {
+      this.bin.cork();
+      for (const record of this.binPending) this.bin.write(record);
+      this.bin.uncork();
+      this.binPending = [];
+      this.pendingBytes = 0;
+    }
+    this.writeText();
   }
 
   /** Something the harness itself did or saw (port gone, reopened, power cut). */
   event(message: string, time = Date.now()): void {
     this.flushHeld(time);
-    this.bin.write(encodeRecord('!', time, Buffer.from(message)));
+    this.binPending.push(encodeRecord('!', time, Buffer.from(message)));
     if (this.heldCr !== undefined) this.appendText(this.heldCr, CR, time);
     this.heldCr = undefined;
     if (this.openLine) this.endLine();
-    this.out += `${this.stamp(time)} ! ${escapeBytes(Buffer.from(this.redact(message)))}\n`;
-    this.writeText();
+    this.putBytes(this.prefix('!', time));
+    const shown = Buffer.from(this.redact(message));
+    this.room(escapedRoom(shown.length) + 1);
+    this.textEnd = escapeInto(shown, this.slab, this.textEnd);
+    this.slab[this.textEnd++] = NEWLINE;
+    this.flush();
   }
 
   async drained(): Promise<void> {
+    this.flush();
     await Promise.all([this.bin, this.text].filter((s) => s.writableNeedDrain).map((s) => once(s, 'drain')));
   }
 
@@ -112,50 +155,83 @@ export class ConsoleLog {
     if (this.heldCr !== undefined) this.appendText(this.heldCr, CR, Date.now());
     this.heldCr = undefined;
     if (this.openLine) this.endLine();
-    this.writeText();
+    this.flush();
     await Promise.all([this.bin, this.text].map((s) => new Promise<void>((resolve) => s.end(resolve))));
   }
 
   /** Readable text for this chunk, gathered and written once (a write per line costs more than the line). */
   private appendText(direction: Direction, data: Uint8Array, time: number): void {
     if (this.openLine && this.openLine.direction !== direction) this.endLine();
-    let rest = escapeBytes(data);
-    while (rest.length > 0 || !this.openLine) {
-      if (!this.openLine) {
-        this.out += `${this.stamp(time)} ${direction} `;
-        this.openLine = { direction, length: 0 };
-      }
-      const room = MAX_LOG_LINE - this.openLine.length;
+    if (!this.openLine) this.startLine(direction, time);
+    // Escaped where it will be written; a line that grows past its bound is broken afterwards.
+    this.room(escapedRoom(data.length));
+    const from = this.textEnd;
+    this.textEnd = escapeInto(data, this.slab, from);
+    const line = this.openLine!;
+    if (line.length + (this.textEnd - from) <= MAX_LOG_LINE) {
+      line.length += this.textEnd - from;
+      return;
+    }
+    let rest = Buffer.from(this.slab.subarray(from, this.textEnd)); // a copy: the slab is rewritten
+    this.textEnd = from;
+    while (rest.length > 0) {
+      if (!this.openLine) this.startLine(direction, time);
+      const room = MAX_LOG_LINE - this.openLine!.length;
       if (rest.length <= room) {
-        this.out += rest;
-        this.openLine.length += rest.length;
-        break;
+        this.putBytes(rest);
+        this.openLine!.length += rest.length;
+        return;
       }
-      this.out += `${rest.slice(0, room)} [line continues]\n`;
-      rest = rest.slice(room);
+      this.putBytes(rest.subarray(0, room));
+      this.putBytes(CONTINUES);
+      rest = rest.subarray(room);
       this.openLine = undefined;
     }
   }
 
+  private startLine(direction: Direction, time: number): void {
+    this.putBytes(this.prefix(direction, time));
+    this.openLine = { direction, length: 0 };
+  }
+
   private endLine(): void {
     this.openLine = undefined;
-    this.out += '\n';
+    this.room(1);
+    this.slab[this.textEnd++] = NEWLINE;
   }
 
-  private writeText(): boolean {
-    if (this.out.length === 0) return true;
-    const ok = this.text.write(this.out);
-    this.out = '';
-    return ok;
+  /** Room for `length` more bytes of text: a new slab, with the text not yet written, when this one is full. */
+  private room(length: number): void {
+    if (this.textEnd + length <= this.slab.length) return;
+    const pending = this.slab.subarray(this.textStart, this.textEnd);
+    // The old slab is not written to again: slices of it may still wait in the stream.
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB, pending.length + length));
+    pending.copy(this.slab);
+    this.textStart = 0;
+    this.textEnd = pending.length;
   }
 
-  /** ISO time of a record; lines of one chunk share their time, so the last one is kept. */
-  private stamp(time: number): string {
+  private putBytes(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.slab.set(bytes, this.textEnd);
+    this.textEnd += bytes.length;
+  }
+
+  private writeText(): void {
+    if (this.textEnd === this.textStart) return;
+    this.text.write(this.slab.subarray(this.textStart, this.textEnd));
+    this.textStart = this.textEnd;
+  }
+
+  /** "<ISO time> <direction> ", the start of a readable line. */
+  private prefix(direction: Direction, time: number): Buffer {
     if (time !== this.stampedAt) {
       this.stampedAt = time;
-      this.stamped = new Date(time).toISOString();
+      this.prefixes.clear();
     }
-    return this.stamped;
+    let prefix = this.prefixes.get(direction);
+    if (!prefix) this.prefixes.set(direction, (prefix = Buffer.from(`${new Date(time).toISOString()} ${direction} `)));
+    return prefix;
   }
 
   private redact(text: string): string {
