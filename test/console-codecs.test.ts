@@ -18,6 +18,50 @@ t.test('escaping leaves only printable ASCII', async (t) => {
   t.equal(matchableText('\x00rst:0x1'), 'rst:0x1', 'a leading NUL (micro:bit banners) does not break ^ anchors');
 });
 
+t.test('matchableText is the two-pass definition: escapes out, then every other control', async (t) => {
+  // The definition, as regular expressions; the code does it in one pass and must agree everywhere.
+  const reference = (text: string) =>
+    text.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  // Heavy on what the sequences are made of, so that whole, broken and nested ones all come up.
+  const alphabet = [
+    '\x1b',
+    '[',
+    '0',
+    '9',
+    ';',
+    '?',
+    ' ',
+    '/',
+    '@',
+    'm',
+    'Z',
+    '\\',
+    '_',
+    '~',
+    '\x00',
+    '\x7f',
+    '\t',
+    '\n',
+    'a',
+    '\u00ff',
+    '\u20ac',
+  ];
+  let seed = 1;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed);
+  let differing = 0;
+  for (let i = 0; i < 20000; i++) {
+    let text = '';
+    for (let n = next() % 12; n > 0; n--) text += alphabet[next() % alphabet.length];
+    if (matchableText(text) !== reference(text)) {
+      if (differing++ < 3)
+        t.fail('differs', { text: JSON.stringify(text), got: matchableText(text), want: reference(text) });
+    }
+  }
+  t.equal(differing, 0, '20000 strings judged the same way');
+  const clean = 'I (31) boot: ready';
+  t.equal(matchableText(clean), clean, 'a line with no control is given back as it is');
+});
+
 t.test('console records round-trip and survive a cut-off tail', async (t) => {
   const a = encodeRecord('<', 1700000000123.5, Buffer.from('rst:0x1\r\n'));
   const b = encodeRecord('>', 1700000000200, Buffer.from([0xc0, 0x00]));

