@@ -7,7 +7,7 @@
  * Goals (issue 16): hil's median <= 0.5x labgrid's and pyserial's and <= 1.2x raw serialport's;
  * hil's p99 <= pyserial's.
  * Run: npm run perf -- console-rtt
- * The Python tools: sudo apt-get install python3-serial python3-pexpect python3-labgrid
+ * The Python tools: npm run setup -- --perf (Debian python3-serial, python3-pexpect, python3-labgrid)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -112,7 +112,7 @@ try {
     if (pythonHas(module)) tools[tool] = () => pythonRtts(tool);
     else missing.push(`python3-${module === 'serial' ? 'serial' : module}`);
   }
-  if (missing.length) console.log(`not measured (install with apt-get): ${missing.join(' ')}`);
+  if (missing.length) console.log(`not measured (install them with: npm run setup -- --perf): ${missing.join(' ')}`);
   const all: Record<string, number[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [tool, measure] of Object.entries(tools)) (all[tool] ??= []).push(...(await measure()));

@@ -24,8 +24,19 @@ const DEBIAN = {
   ser2net: '/usr/sbin/ser2net', // network consoles (raw TCP and RFC 2217), as labgrid and LAVA labs serve them
 };
 
+/**
+ * With --perf, also the tools perf/console-rtt compares hil with (about 80 packages with their
+ * dependencies, so not by default: no test needs them). Run with /usr/bin/python3.
+ */
+const PERF = {
+  'python3-serial': '/usr/lib/python3/dist-packages/serial/__init__.py',
+  'python3-pexpect': '/usr/lib/python3/dist-packages/pexpect/__init__.py',
+  'python3-labgrid': '/usr/lib/python3/dist-packages/labgrid/__init__.py',
+};
+const wanted = process.argv.includes('--perf') ? { ...DEBIAN, ...PERF } : DEBIAN;
+
 const missing = [];
-for (const [pkg, needed] of Object.entries(DEBIAN)) {
+for (const [pkg, needed] of Object.entries(wanted)) {
   const present = needed.startsWith('/') ? fs.existsSync(needed) : await which(needed, { nothrow: true });
   if (!present) missing.push(pkg);
 }
@@ -36,7 +47,7 @@ if (missing.length > 0) {
   await $`${sudo} apt-get update -qq`;
   await $`${sudo} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing}`;
 } else {
-  console.log(`Debian packages present: ${Object.keys(DEBIAN).join(', ')}`);
+  console.log(`Debian packages present: ${Object.keys(wanted).join(', ')}`);
 }
 
 // The virtual board's TLS client: Mbed TLS used the way device firmware uses it.
