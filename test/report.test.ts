@@ -7,7 +7,7 @@ import t from 'tap';
 import './helpers/children.ts';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -209,7 +209,14 @@ t.test('a run killed with SIGKILL mid-suite: hil report DIR gives a report marke
   while (!/cut 1\//.test(stderr) && child.exitCode === null) await sleep(50);
   child.kill('SIGKILL');
   await once(child, 'exit');
-  await sleep(1500); // its suite notices the run is gone and stops
+  // Its suite notices the run is gone and stops; then the guard puts the board at rest and says so.
+  const guardLog = join(dir, 'guard.log');
+  const settled = () =>
+    existsSync(guardLog) && /virtual-hardened: (at rest|could not)/.test(readFileSync(guardLog, 'utf8'));
+  for (const until = Date.now() + 30_000; !settled() && Date.now() < until; ) await sleep(100);
+  t.ok(settled(), 'the guard put the board at rest', {
+    guardLog: existsSync(guardLog) ? readFileSync(guardLog, 'utf8') : 'none',
+  });
   t.equal(hil(['report', dir]).status, 0);
   const page = await browser.newPage();
   await page.goto(`file://${join(dir, 'report.html')}`);
@@ -219,5 +226,6 @@ t.test('a run killed with SIGKILL mid-suite: hil report DIR gives a report marke
     readFileSync(join(dir, 'junit.xml'), 'utf8'),
     /testsuite name="virtual-hardened\.brownout"[^>]*errors="[1-9]/,
   );
-  t.equal(hil(['verify', dir]).status, 0, 'and its manifest');
+  const verified = hil(['verify', dir]);
+  t.equal(verified.status, 0, 'and its manifest', { stdout: verified.stdout });
 });
