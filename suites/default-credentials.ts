@@ -49,6 +49,8 @@ export default defineSuite(
     },
   },
   async ({ board, rig, report, progress }) => {
+    // A powered board is at rest (off) between suites: it is logged in to after a boot of its own.
+    if (board.power) await board.powerCycle('default-credentials power cycle');
     const reach = loginSurfaces(board);
     const pairs = [...BUILT_IN_DEFAULTS, ...board.profile.credentials.defaults];
     const all: Surface[] = Object.values(reach).flatMap((r) => ('surfaces' in r ? r.surfaces : []));
