@@ -2,9 +2,10 @@
  * Where the project is, and how this process runs its code: from the TypeScript sources through tsx
  * (tests, suites of your own), or from their compiled copy in build/js/ (bin/compile.js), which
  * `hil` uses. Paths to the project's files start at PROJECT_ROOT, never at a module's own URL, so
- * that both copies find the same files.
+ * that both copies find the same files. Files the project keeps for later (summaries, compiled
+ * validators, the virtual boards' keys) are written whole with `writeWholeFile`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,4 +39,14 @@ export function runnableFile(sourceFile: string): string {
   const inside = relative(PROJECT_ROOT, sourceFile);
   if (!COMPILED || inside.startsWith('..') || !sourceFile.endsWith('.ts')) return sourceFile;
   return join(COMPILED_ROOT, inside.replace(/\.ts$/, '.js'));
+}
+
+/**
+ * Writes a file under a name of its own first, then renames it into place, so that a process reading
+ * it (or a second one writing it at the same moment) never sees half a file.
+ */
+export function writeWholeFile(file: string, data: string | Uint8Array, mode?: number): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, data, mode === undefined ? undefined : { mode });
+  renameSync(temporary, file);
 }

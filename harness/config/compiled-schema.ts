@@ -7,14 +7,14 @@
  * The generated code is wrapped in a function that is handed the custom formats, which live here.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as AjvModule from 'ajv';
 import type { ValidateFunction } from 'ajv';
 /** ajv's standalone code generator (ajv/dist/standalone), typed here: its typings export a namespace. */
 type StandaloneCode = (ajv: AjvModule.Ajv, validate: ValidateFunction) => string;
-import { PROJECT_ROOT } from '../root.ts';
+import { PROJECT_ROOT, writeWholeFile } from '../root.ts';
 import { parseHostPort } from './atoms.ts';
 import { MAX_DURATION_MS, parseDuration } from './duration.ts';
 import { nestedQuantifier } from './safe-regex.ts';
@@ -97,10 +97,7 @@ function cachedOrCompiled(schema: TSchema, dir: string): ValidateFunction {
   const wrapped = `"use strict";\nmodule.exports = function (formats) {\nconst module = { exports: {} };\nconst exports = module.exports;\n${code}\nreturn module.exports;\n};\n`;
   try {
     mkdirSync(dir, { recursive: true });
-    // Under a name of its own first, so that a process reading it never sees half a file.
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, wrapped);
-    renameSync(temporary, file);
+    writeWholeFile(file, wrapped);
   } catch {
     // An installation this user cannot write to compiles in every process, as before.
   }

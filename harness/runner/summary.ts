@@ -1,9 +1,9 @@
 /**
  * summary.json: written after every suite (so a run that dies leaves what it had), and once more
- * at the end with `complete: true`. Written to a temporary file and renamed, so it is never half a file.
+ * at the end with `complete: true`, and never half a file (`writeWholeFile`).
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeWholeFile } from '../root.ts';
 import type { Verdict } from '../verdict.ts';
 import { type Check, countVerdicts } from './tap-results.ts';
 
@@ -49,8 +49,7 @@ export interface RunSummary {
 
 export function writeSummary(dir: string, summary: RunSummary): string {
   const file = join(dir, 'summary.json');
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  writeWholeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
   return file;
 }
 

@@ -4,9 +4,9 @@
  * outlive a run too, and making two 2048-bit keys was 0.2-0.35 s of every rig host's start, on the
  * way to the first suite. A kept file that is not a 2048-bit RSA key is made again.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../root.ts';
+import { PROJECT_ROOT, writeWholeFile } from '../root.ts';
 import { adoptRsaKey, keyFromPem, makeRsaKeys, rsaKey } from '../wire/x509.ts';
 
 const KEPT_DIR = join(PROJECT_ROOT, 'build', 'virtual-keys');
@@ -29,10 +29,8 @@ export async function keptRsaKeys(labels: string[], dir = KEPT_DIR): Promise<voi
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const label of missing) {
-      // Under a name of its own first: two rig hosts starting at once each keep a whole key.
-      const temporary = join(dir, `${label}.pem.${process.pid}.tmp`);
-      writeFileSync(temporary, rsaKey(label, BITS).pem, { mode: 0o600 });
-      renameSync(temporary, join(dir, `${label}.pem`));
+      // Two rig hosts starting at once each keep a whole key.
+      writeWholeFile(join(dir, `${label}.pem`), rsaKey(label, BITS).pem, 0o600);
     }
   } catch {
     // A checkout this user cannot write to makes the keys at every start, as before.
