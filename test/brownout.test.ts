@@ -1,6 +1,8 @@
 // brownout through `hil run`: the hardened board on a bench supply passes every glitch profile;
 // each power-loss flaw fails the check aimed at it, with the trial's timing (requested and
 // achieved) and the console excerpt as evidence, and the checks that ran before it still pass.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import './helpers/children.ts';
 import { hilRun } from './helpers/run.ts';
@@ -8,7 +10,8 @@ import { hilRun } from './helpers/run.ts';
 const id = (check: string) => `brownout/${check}`;
 const CHECKS = ['cut', 'sag', 'cut-at-marker', 'every-write', 'cycles', 'rollback-after-cut'];
 
-const run = hilRun(['--rig', 'test/fixtures/rigs/brownout-flaws.yaml', '--suite', 'brownout'], t.testdir({}));
+const out = t.testdir({});
+const run = hilRun(['--rig', 'test/fixtures/rigs/brownout-flaws.yaml', '--suite', 'brownout'], out);
 
 t.test('the hardened board recovers from every trial of every profile', async (t) => {
   t.equal(run.status, 1, 'exit 1: insecure boards found', { stderr: run.stderr.slice(-1500) });
@@ -28,6 +31,22 @@ t.test('the hardened board recovers from every trial of every profile', async (t
     headline: '1/1 sags recovered',
     trials: [{ timing: { requestedVolts: 2.07, measuredVolts: 2.07, thresholdVolts: 2.43 } }],
   });
+});
+
+t.test("an image list that shared the prompt's line: the next command goes at once, no Enter, no wait", async (t) => {
+  const log = readFileSync(join(out, 'hardened', 'brownout.log'), 'utf8').split('\n');
+  const lists = log.flatMap((line, i) => (/ ! smp < group 1 command 0 .*"images"/.test(line) ? [i] : []));
+  t.ok(lists.length >= 4, 'the trials read the image list');
+  // Before, the board was taken as busy: half the action's deadline (2.5 s) went by, then an Enter.
+  const write = /^\S+ >(?: |$)/;
+  const nextWrites = lists.map((i) =>
+    log
+      .slice(i + 1)
+      .find((line) => write.test(line))
+      ?.replace(write, ''),
+  );
+  t.notOk(nextWrites.includes(''), 'no Enter pressed for a new prompt after an image list');
+  t.ok(nextWrites.includes('cfg get hil.marker'), 'the settings read follows a list straight away');
 });
 
 t.test('no-brownout-detector: under a sag below the threshold it runs on, and only the sag check fails', async (t) => {

@@ -5,6 +5,7 @@
  * notes). Every request has a deadline; a device error comes back named (EBADSTATE, not rc 6).
  */
 import type { Console } from '../console/console.ts';
+import { matchableText } from '../console/escape.ts';
 import { HilError } from '../errors.ts';
 import {
   decodePacket,
@@ -58,6 +59,11 @@ export class SmpClient {
   private readonly pending = new Map<number, Pending>();
   /** The newest frame that did not decode: what a deadline reports as seen. */
   private lastFrameError: string | undefined;
+  /**
+   * The newest text the board printed outside a frame. Frames can share the prompt's line
+   * (`esp32> ` then a reply): the shell still sits at that prompt and prints no new one.
+   */
+  private printed = '';
   private readonly onLine = (text: string) => this.line(text);
 
   constructor(private readonly console: Console) {
@@ -66,6 +72,11 @@ export class SmpClient {
 
   close(): void {
     this.console.off('line', this.onLine);
+  }
+
+  /** Whether the board's newest printed text, frames aside, is its prompt: it waits for a line. */
+  atPrompt(prompt: RegExp): boolean {
+    return prompt.test(matchableText(this.printed));
   }
 
   async echo(text: string, step = 'SMP echo'): Promise<string> {
@@ -173,6 +184,7 @@ export class SmpClient {
 
   private line(text: string): void {
     const at = FrameDecoder.markerAt(text);
+    if (at !== 0) this.printed = at < 0 ? text : text.slice(0, at);
     if (at < 0) return;
     let packet: Buffer | undefined;
     try {
