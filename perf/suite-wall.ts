@@ -2,7 +2,7 @@
  * A whole virtual run against its floor: `hil run --rig rigs/virtual.yaml` with the suites named
  * (boot-log, debug-interfaces and tls-pinning unless HIL_PERF_SUITES says otherwise, or `all`), in
  * rounds. The floor is what the boards impose (perf/lib/floor.ts: power-off times, boots to the
- * ready line, every other byte at the baud), per board from its console records; boards run side by
+ * ready line, the board's other bytes at the baud), per board from its console records; boards run side by
  * side, so the run's floor is the largest board's. Goal (issue 16): wall <= 1.5x the floor.
  * Run: npm run perf -- suite-wall   (HIL_PERF_ROUNDS=3, HIL_PERF_SUITES="boot-log tls-pinning")
  */
@@ -53,14 +53,12 @@ function oneRound(): Round {
     const console = wiring.console;
     // The console's baud as the wiring resolves it (rig, then profile, then 115200).
     const baud = (console && 'baud' in console ? console.baud : undefined) ?? profile.baud ?? 115200;
-    const floor = boardFloor(files, profile.boot.ready, baud);
+    const floor = boardFloor(files, profile.boot, baud);
     // Start-up: from the suite's process start to its console opening.
     const startupMs = results.map((r, i) => (files[i]![0]?.time ?? Number.NaN) - Date.parse(r.started!));
     // Each suite's time beside its own floor, to show which suite is far from it.
     const each = results
-      .map(
-        (r, i) => `${r.suite} ${s(r.ms ?? 0)} (floor ${s(floorMs(boardFloor([files[i]!], profile.boot.ready, baud)))})`,
-      )
+      .map((r, i) => `${r.suite} ${s(r.ms ?? 0)} (floor ${s(floorMs(boardFloor([files[i]!], profile.boot, baud)))})`)
       .join(', ');
     return { board, floor, suitesMs: results.reduce((sum, r) => sum + (r.ms ?? 0), 0), startupMs, each };
   });
@@ -81,7 +79,7 @@ for (const { board } of all[0]!.boards) {
   const mine = all.map((r) => r.boards.find((b) => b.board === board)!);
   const f = mine[0]!.floor;
   console.log(
-    `${board} floor: ${s(floorMs(f))} s (off ${s(f.offMs)}, boots ${s(f.bootMs)} in ${f.boots} boots of ${f.cycles} power cycles, wire ${s(f.wireMs)})`,
+    `${board} floor: ${s(floorMs(f))} s (off ${s(f.offMs)}, boots ${s(f.bootMs)} in ${f.boots} boots, ${f.cycles} power cycles, wire ${s(f.wireMs)})`,
   );
   console.log(
     `${board} suites: ${s(median(mine.map((b) => b.suitesMs)))} s (median of the suites' process times, summed)`,

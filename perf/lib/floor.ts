@@ -3,8 +3,13 @@
  * records (`.bin`), whatever the harness does around it. Three parts:
  *   off    power off to power on (the rig's off-time, and the switch's own answer),
  *   boots  power on to the ready line (what the firmware takes to boot; a boot that never reaches
- *          it counts to its last byte before the next cut),
- *   wire   every other byte, both ways, at the console's baud (8N1: 10 bits a byte).
+ *          it counts to its last byte before the next cut), and the profile's banner to the ready
+ *          line for a boot no power cycle began (an SMP reset into an update's swap, a panic reboot),
+
+ *   wire   every other byte the board sends, at the console's baud (8N1: 10 bits a byte). The
+ *          harness's bytes to the board are not counted: a UART receives while it sends, and the
+ *          virtual boards take input as fast as the PTY carries it (only their output is paced),
+ *          so counting them made the floor higher than the wall (brownout's image uploads).
  * Anything else (probe windows, handshakes, process start-up, the harness's own work) is above it.
  */
 import { matchableText } from '../../harness/console/escape.ts';
@@ -22,17 +27,23 @@ export interface Floor {
 
 export const floorMs = (f: Floor) => f.offMs + f.bootMs + f.wireMs;
 
+/** A boot's first line (optional: many applications print none) and its ready line, as the profile gives them. */
+export interface BootLines {
+  banner?: RegExp;
+  ready: RegExp;
+}
+
 /** `suites`: one board's console records, a list per suite (its `.bin`), in the order they ran. */
-export function boardFloor(suites: ConsoleRecord[][], ready: RegExp, baud: number): Floor {
+export function boardFloor(suites: ConsoleRecord[][], boot: BootLines, baud: number): Floor {
   const floor: Floor = { offMs: 0, bootMs: 0, wireMs: 0, cycles: 0, boots: 0 };
   let wireBytes = 0;
-  for (const records of suites) wireBytes += addSuite(floor, records, ready);
+  for (const records of suites) wireBytes += addSuite(floor, records, boot);
   floor.wireMs = (wireBytes * 10 * 1000) / baud;
   return floor;
 }
 
-/** Adds one suite's off-times and boots; returns its bytes outside boots. */
-function addSuite(floor: Floor, records: ConsoleRecord[], ready: RegExp): number {
+/** Adds one suite's off-times and boots; returns the board's bytes outside boots. */
+function addSuite(floor: Floor, records: ConsoleRecord[], { banner, ready }: BootLines): number {
   let offAt: number | undefined;
   let bootFrom: number | undefined;
   let lastByteAt: number | undefined;
@@ -60,13 +71,17 @@ function addSuite(floor: Floor, records: ConsoleRecord[], ready: RegExp): number
       }
       continue;
     }
-    if (record.direction === '>' || bootFrom === undefined) {
-      wireBytes += record.bytes.length;
-      continue;
-    }
+    if (record.direction === '>') continue;
     lastByteAt = record.time;
-    const seen = [...lines.push(record.bytes).map((l) => l.text), lines.partial];
-    if (seen.some((text) => ready.test(matchableText(text)))) {
+    const seen = [...lines.push(record.bytes).map((l) => l.text), lines.partial].map(matchableText);
+    if (bootFrom === undefined) {
+      if (!banner || !seen.some((text) => banner.test(text))) {
+        wireBytes += record.bytes.length;
+        continue;
+      }
+      bootFrom = record.time; // a boot no power cycle began: from its banner
+    }
+    if (seen.some((text) => ready.test(text))) {
       endBoot(record.time);
       floor.boots++;
     }
