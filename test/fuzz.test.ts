@@ -60,6 +60,27 @@ for (const [board, expected] of Object.entries(FOUND)) {
   });
 }
 
+t.test('a crash answers its case: no recovery key goes into the reboot that follows', async (t) => {
+  const log = readFileSync(join(out, 'crash-long-arg', 'fuzz.log'), 'utf8').split('\n');
+  const crashes = log.flatMap((line, i) => (/ < Guru Meditation Error/.test(line) ? [i] : []));
+  t.ok(crashes.length >= 2, 'the crash, and its replays');
+  // Before, the countdown's quiet looked like a case with no prompt: a Ctrl-C stopped the bootloader,
+  // and the campaign waited its case deadline at the bootloader's prompt.
+  const untilRestart = (i: number) =>
+    log.slice(
+      i,
+      log.findIndex((line, j) => j > i && / ! power off/.test(line)),
+    );
+  t.notOk(
+    crashes.some((i) => untilRestart(i).some((line) => /^\S+ > \\x03/.test(line))),
+    'no Ctrl-C between a crash and the restart',
+  );
+  t.notOk(
+    log.some((line) => / < => $/.test(line)),
+    "the bootloader's prompt never came up",
+  );
+});
+
 const replay = (file: string, ...args: string[]) =>
   spawnSync(
     process.execPath,

@@ -6,6 +6,8 @@
 import { connect } from 'node:net';
 import { createSocket } from 'node:dgram';
 import type { Board } from '../board.ts';
+import { bootMarker } from '../config/load.ts';
+import { matchableText } from '../console/escape.ts';
 import type { TargetKind } from './cases.ts';
 import type { Finding } from './monitors.ts';
 
@@ -45,7 +47,7 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
           .expect(prompt, { timeout: deadlineMs, step: 'fuzz case: prompt before it', allowCrash: true })
           .catch(() => undefined); // no prompt: the case goes anyway, and says what the board does
       }
-      board.console.mark();
+      const mark = board.console.mark();
       await board.console.write(Buffer.concat([line, Buffer.from(board.profile.lineEnding, 'latin1')]));
       if (!prompt) {
         await board.console.waitQuiet(50, deadlineMs);
@@ -53,7 +55,7 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
       }
       const waitPrompt = (step: string) =>
         board.console
-          .expect(prompt, { timeout: deadlineMs, step, allowCrash: true })
+          .expect(prompt, { timeout: deadlineMs, step }) // a crash line ends the wait: no prompt is coming
           .then(() => true)
           .catch(() => false);
       // The prompt, or the board going quiet without one (an unclosed bracket in a REPL, a line the
@@ -66,6 +68,9 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
       ]);
       if (first === 'prompt' || (first === 'quiet' && (await Promise.race([prompted, delay(20, false)]))))
         return undefined;
+      // A crash or a reboot answers the case, and the monitors report it. A recovery sent now would
+      // land in the rebooting board's bootloader (a Ctrl-C there stops its autoboot) and wait in vain.
+      if (upsetSince(board, mark)) return undefined;
       await board.console.write(recover);
       if ((await prompted) || (await waitPrompt('fuzz case: prompt after Ctrl-C'))) {
         // The prompt that came may be the case's own, late: the recovery's answer is still on its way,
@@ -76,6 +81,13 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
       return { kind: 'hang', signature: `hang: no prompt within ${deadlineMs} ms, nor after Ctrl-C` };
     },
   };
+}
+
+/** Whether a crash signature or a boot's first line came since the mark. */
+function upsetSince(board: Board, mark: number): boolean {
+  if (board.console.crashes.some((crash) => crash.index >= mark)) return true;
+  const banner = bootMarker(board.profile.boot);
+  return board.console.linesSince(mark).some((line) => banner.test(matchableText(line)));
 }
 
 /** SMP frames on the console: a device may drop a bad frame without a word, so silence is not a finding here. */
