@@ -110,8 +110,9 @@ export async function bruteForceThrottled(s: Surface): Promise<Outcome> {
   const silent = series.filter((r) => r.verdict === 'no-answer').length;
   // Slowed: the last attempts take three times as long as the first, and at least 300 ms more.
   const slowed = late > Math.max(3 * early, early + 300);
-  // Afterwards the lockout is waited out and the device's own login must work again (it was throttling, not dead).
-  await sleep(s.lockoutMs);
+  // Afterwards any lockout is waited out and the device's own login must work again (it was throttling,
+  // not dead). A device that locked nothing, slowed nothing and answered every time has none to wait out.
+  if (locked > 0 || slowed || silent > 0) await sleep(s.lockoutMs);
   const after = s.own ? (await attempt(s, s.own)).verdict : 'not checked (no credentials in the rig)';
   const evidence = {
     where: s.surface.where,
