@@ -117,3 +117,27 @@ t.test('waitQuiet: resolves once the board has been silent long enough, or says 
   clearInterval(chatter);
   t.equal(await console.waitQuiet(150, 2000), true, 'quiet once the chatter stops');
 });
+
+t.test('writes reach the board whole and in order, however many are in flight', async (t) => {
+  const { device, console } = await openConsole(t);
+  // Lines and blocks sent without waiting, more than the PTY holds. A direct write to the descriptor
+  // for short lines failed this one run in three: its remainder met serialport's poller, which starts
+  // polling for the newest event only, so the write waited for the board to send a byte.
+  const parts = Array.from({ length: 60 }, (_, i) =>
+    i % 10 === 5 ? Buffer.alloc(4096, 0x41 + (i % 26)) : Buffer.from(`line ${i}\n`),
+  );
+  const expected = Buffer.concat(parts);
+  const received: Buffer[] = [];
+  let length = 0;
+  const all = new Promise<void>((resolve) =>
+    device.socket().on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      length += chunk.length;
+      if (length >= expected.length) resolve();
+    }),
+  );
+  await Promise.all(parts.map((part) => console.write(part)));
+  await all;
+  t.equal(length, expected.length, 'every byte, once');
+  t.ok(Buffer.concat(received).equals(expected), 'in the order written');
+});
