@@ -11,6 +11,7 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { Board } from './board.ts';
 import { type BoardEndpoints, readEndpoints } from './config/endpoints.ts';
@@ -23,6 +24,7 @@ import { startVirtualRig } from './runner/virtual-process.ts';
 import { TapWriter } from './tap-writer.ts';
 import { boardToSafeState } from './safe-state.ts';
 import { inconclusive, type Outcome } from './verdict.ts';
+import { warmLogThread } from './console/log-thread.ts';
 
 /** What a suite's checks rely on; the pre-flight opens or pings each one the board has wired. */
 export type Need = 'console' | 'power' | 'debug-port' | 'boot-strap' | 'boot-uart' | 'trust';
@@ -124,6 +126,8 @@ async function runSuite<Id extends string>(
       const fresh = () => (rig && name ? boardToSafeState(rig, name, endpoints) : Promise.resolve());
       const atRest = board ? board.toSafeState(rig!.config['safe-state'] ?? 'off', true).catch(fresh) : fresh();
       await atRest.catch(() => undefined);
+      // The console's log to its files (the readable one waits up to 50 ms in memory), a second at most.
+      if (board) await Promise.race([board.console.close().catch(() => undefined), delay(1000)]);
       process.exit(2);
     };
     const gone = () => {
@@ -136,6 +140,7 @@ async function runSuite<Id extends string>(
     // process before the board is at rest.
     for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
   }
+  void warmLogThread(); // started while the suite waits for its go, not beside its console's first bytes
   try {
     rig = loadRig(process.env.HIL_RIG ?? join(PROJECT_ROOT, 'rigs', 'virtual.yaml'));
     name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;

@@ -20,7 +20,10 @@ import { stopChild } from '../harness/child.ts';
 import { Console } from '../harness/console/console.ts';
 import { ConsoleLog } from '../harness/console/log.ts';
 import { SerialTransport } from '../harness/console/serial-transport.ts';
+import { warmLogThread } from '../harness/console/log-thread.ts';
 
+// As a suite process does while it waits for its go: the log thread is up before any console opens.
+await warmLogThread();
 const COUNT = 300;
 const ROUNDS = 3;
 const PYTHON = '/usr/bin/python3';

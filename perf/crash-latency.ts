@@ -17,7 +17,10 @@ import { Console } from '../harness/console/console.ts';
 import { ConsoleLog } from '../harness/console/log.ts';
 import { SerialTransport } from '../harness/console/serial-transport.ts';
 import { ptyBridge } from '../harness/virtual/pty-bridge.ts';
+import { warmLogThread } from '../harness/console/log-thread.ts';
 
+// As a suite process does while it waits for its go: the log thread is up before any console opens.
+await warmLogThread();
 const ROUNDS = 5;
 const PER_ROUND = 100;
 const SIGNATURE = /Guru Meditation Error/;

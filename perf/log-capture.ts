@@ -19,7 +19,10 @@ import { ConsoleLog } from '../harness/console/log.ts';
 import { decodeRecords } from '../harness/console/records.ts';
 import { SerialTransport } from '../harness/console/serial-transport.ts';
 import { ptyBridge } from '../harness/virtual/pty-bridge.ts';
+import { warmLogThread } from '../harness/console/log-thread.ts';
 
+// As a suite process does while it waits for its go: the log thread is up before any console opens.
+await warmLogThread();
 const MIB = 1024 * 1024;
 const size = Number(process.env.HIL_PERF_MIB ?? 64) * MIB;
 const ROUNDS = 3;

@@ -1,0 +1,108 @@
+/**
+ * The process's one readable-log thread (log-writer.ts), shared by every console log in it. One,
+ * started once: a thread's start (20 ms compiled, 50 under a TypeScript loader) beside a console that
+ * has just opened put milliseconds into its first crash detections (perf/crash-latency), so suite
+ * processes start it while they wait for their go (warmLogThread). It never keeps a process alive
+ * by itself, only while a log is being ended.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/** Where the writer is: beside this file, as `.ts` under a TypeScript loader, `.js` once compiled. */
+const WRITER = new URL(`./log-writer${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/** What one log hears back: records written (by size), its end, or why it stopped. */
+export interface LogSink {
+  acked(size: number): void;
+  failed(error: Error): void;
+}
+
+export type WriterReply =
+  | { id: number; acked: number }
+  | { id: number; ended: true }
+  | { id: number; failed: string }
+  | { ready: true };
+export type WriterRequest =
+  | { op: 'open'; id: number; path: string }
+  | { op: 'text'; id: number; records: Uint8Array }
+  | { op: 'end'; id: number };
+
+class LogThread {
+  private readonly worker = new Worker(WRITER);
+  private readonly sinks = new Map<number, LogSink>();
+  private readonly ending = new Map<number, () => void>();
+  private nextId = 1;
+  private failure: Error | undefined;
+  private onReady: (() => void) | undefined;
+  /** Resolves once the thread has loaded and listens (or has failed). */
+  readonly ready = new Promise<void>((resolve) => (this.onReady = resolve));
+
+  constructor() {
+    this.worker.unref();
+    this.worker.on('message', (reply: WriterReply) => {
+      if ('ready' in reply) this.onReady?.();
+      else if ('acked' in reply) this.sinks.get(reply.id)?.acked(reply.acked);
+      else if ('failed' in reply) this.fail(reply.id, new Error(reply.failed));
+      else this.finish(reply.id);
+    });
+    this.worker.on('error', (error) => {
+      this.failure = error;
+      this.onReady?.();
+      for (const id of [...this.sinks.keys()]) this.fail(id, error);
+    });
+  }
+
+  open(path: string, sink: LogSink): number {
+    const id = this.nextId++;
+    this.sinks.set(id, sink);
+    if (this.failure) this.fail(id, this.failure);
+    else this.send({ op: 'open', id, path });
+    return id;
+  }
+
+  /** Records for log `id`, in memory of their own (moved to the thread, not copied). */
+  text(id: number, records: Buffer): void {
+    if (this.sinks.has(id)) this.send({ op: 'text', id, records }, [records.buffer as ArrayBuffer]);
+  }
+
+  /** Resolves once the log's last text is in its file and the file is closed (or the log failed). */
+  end(id: number): Promise<void> {
+    if (!this.sinks.has(id)) return Promise.resolve();
+    if (this.ending.size === 0) this.worker.ref();
+    const ended = new Promise<void>((resolve) => this.ending.set(id, resolve));
+    this.send({ op: 'end', id });
+    return ended;
+  }
+
+  private send(request: WriterRequest, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(request, transfer);
+  }
+
+  private fail(id: number, error: Error): void {
+    const sink = this.sinks.get(id);
+    this.finish(id);
+    sink?.failed(error);
+  }
+
+  private finish(id: number): void {
+    this.sinks.delete(id);
+    const resolve = this.ending.get(id);
+    if (!resolve) return;
+    this.ending.delete(id);
+    if (this.ending.size === 0) this.worker.unref();
+    resolve();
+  }
+}
+
+let thread: LogThread | undefined;
+
+export function logThread(): LogThread {
+  thread ??= new LogThread();
+  return thread;
+}
+
+/** Start the thread now, ahead of the first console (a suite process waiting for its go). */
+export function warmLogThread(): Promise<void> {
+  return logThread().ready;
+}
