@@ -1,7 +1,8 @@
 /**
  * Console round trip: a line written to an echo PTY (socat running `cat`, a separate process) and its
  * echo awaited, through hil's Console (write, then expect), raw serialport (write, then the data
- * event with the newline), and, where Debian's packages are installed, pyserial (write, readline),
+ * event with the newline; and the same with the write's callback awaited first, which is when hil's
+ * write() resolves: the OS has the bytes), and, where Debian's packages are installed, pyserial (write, readline),
  * pexpect over pyserial and labgrid's SerialDriver (write, expect) with /usr/bin/python3. Tools
  * alternate, three rounds of 300 round trips each; median and p99 over all rounds.
  * Goals (issue 16): hil's median <= 0.5x labgrid's and pyserial's and <= 1.2x raw serialport's;
@@ -53,7 +54,8 @@ async function hilRtts(): Promise<number[]> {
   return rtts;
 }
 
-async function rawRtts(): Promise<number[]> {
+/** `awaitWrite`: as hil's write() does, the echo is awaited only once the write has called back. */
+async function rawRtts(awaitWrite: boolean): Promise<number[]> {
   const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   let waiting: (() => void) | undefined;
@@ -69,7 +71,8 @@ async function rawRtts(): Promise<number[]> {
   for (let i = 0; i < COUNT; i++) {
     const echoed = new Promise<void>((resolve) => (waiting = resolve));
     const started = performance.now();
-    port.write(`ping ${i}\n`);
+    if (awaitWrite) await new Promise<void>((resolve) => port.write(`ping ${i}\n`, () => resolve()));
+    else port.write(`ping ${i}\n`);
     await echoed;
     rtts.push(performance.now() - started);
   }
@@ -105,7 +108,11 @@ try {
       await sleep(50);
     }
   }
-  const tools: Record<string, () => Promise<number[]> | number[]> = { hil: hilRtts, 'raw serialport': rawRtts };
+  const tools: Record<string, () => Promise<number[]> | number[]> = {
+    hil: hilRtts,
+    'raw serialport': () => rawRtts(false),
+    'raw serialport, write awaited': () => rawRtts(true),
+  };
   const missing: string[] = [];
   for (const [tool, module] of [
     ['pyserial', 'serial'],
@@ -128,7 +135,8 @@ try {
     );
   }
   const vs = (other: string) => (median[other] ? `${(median.hil! / median[other]!).toFixed(2)}x ${other}` : undefined);
-  console.log(`hil median: ${['raw serialport', 'pyserial', 'labgrid'].map(vs).filter(Boolean).join(', ')}`);
+  const others = ['raw serialport, write awaited', 'pyserial', 'labgrid', 'raw serialport'];
+  console.log(`hil median: ${others.map(vs).filter(Boolean).join(', ')}`);
 } finally {
   await stopChild(echo, 1000);
   rmSync(dir, { recursive: true, force: true });

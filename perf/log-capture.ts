@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { SerialPort } from 'serialport';
 import { Console } from '../harness/console/console.ts';
 import { ConsoleLog } from '../harness/console/log.ts';
+import { LogText } from '../harness/console/log-text.ts';
 import { decodeRecords } from '../harness/console/records.ts';
 import { SerialTransport } from '../harness/console/serial-transport.ts';
 import { ptyBridge } from '../harness/virtual/pty-bridge.ts';
@@ -105,11 +106,16 @@ async function hilRound(data: Buffer, round: number): Promise<{ seconds: number;
     await done;
     await console.close(); // the log on disk, whole
     const seconds = (performance.now() - started) / 1000;
-    const rx = decodeRecords(readFileSync(join(logDir, 'console.bin'))).filter((r) => r.direction === '<');
+    const bin = readFileSync(join(logDir, 'console.bin'));
+    const rx = decodeRecords(bin).filter((r) => r.direction === '<');
     const hash = createHash('sha256');
     for (const record of rx) hash.update(record.bytes);
+    // The readable log, written by its own thread, must be the .bin's rendering, byte for byte.
+    const renderer = new LogText();
+    const rendered = Buffer.concat([renderer.render(bin), renderer.end()]);
+    const logWhole = rendered.equals(readFileSync(join(logDir, 'console.log')));
     rmSync(logDir, { recursive: true, force: true });
-    return { seconds, ok: hash.digest('hex') === createHash('sha256').update(data).digest('hex') };
+    return { seconds, ok: logWhole && hash.digest('hex') === createHash('sha256').update(data).digest('hex') };
   });
 }
 
@@ -140,7 +146,7 @@ try {
     console.log(
       `${kind} hil console, log on, MB/s: ${hil.map((v) => v.toFixed(1)).join(' ')} (median ${median(hil).toFixed(1)})`,
     );
-    console.log(`${kind} every byte in the .bin and read: ${intact ? 'yes' : 'NO'}`);
+    console.log(`${kind} every byte in the .bin and read, the .log its rendering: ${intact ? 'yes' : 'NO'}`);
     console.log(`${kind} hil / raw: ${ratio.toFixed(2)}`);
   }
   console.log(`hil / raw serialport, worst of text and binary: ${Math.min(...ratios).toFixed(2)} (goal >= 0.8)`);

@@ -40,6 +40,18 @@ t.test('a flood with no newline is broken into bounded lines, each marked', asyn
   t.equal(lines.map((l) => l.replace(/^\S+ < /, '').replace(' [line continues]', '')).join(''), '\\x01'.repeat(10_000));
 });
 
+t.test('a batch past a slab (256 KiB of text) renders as the same records one by one do', async (t) => {
+  const records = Array.from({ length: 80 }, (_, i) =>
+    encodeRecord('<', TIME + i, Buffer.from(Array.from({ length: 4096 }, (_, j) => (i * 7 + j * 13) % 256))),
+  );
+  const whole = new LogText();
+  const oneByOne = new LogText();
+  const a = Buffer.concat([whole.render(Buffer.concat(records)), whole.end()]);
+  const b = Buffer.concat([...records.map((r) => oneByOne.render(r)), oneByOne.end()]);
+  t.ok(a.length > 600_000, 'several slabs of text');
+  t.ok(a.equals(b), 'batching does not change a byte of it');
+});
+
 t.test('a writer that cannot write: the .bin is whole, close() returns, stderr says why', async (t) => {
   const dir = t.testdir({});
   mkdirSync(join(dir, 'console.log')); // a folder where the file should be

@@ -23,6 +23,8 @@ export class LogText {
   private slab = Buffer.allocUnsafe(SLAB);
   private textStart = 0;
   private textEnd = 0;
+  /** Full slabs' text of the batch under way. */
+  private done: Buffer[] = [];
   private stampedAt = Number.NaN;
   /** "<ISO time> X " per direction for `stampedAt`: lines of one chunk share their time. */
   private prefixes = new Map<Direction, Buffer>();
@@ -124,15 +126,17 @@ export class LogText {
     this.slab[this.textEnd++] = NEWLINE;
   }
 
-  /** Room for `length` more bytes of text: a new slab, with the text not yet handed out, when this one is full. */
+  /**
+   * Room for `length` more bytes of text: when this slab is full, what it holds of the batch is set
+   * aside whole and a new slab begun (copying it along instead made a large batch quadratic). The old
+   * slab is not written to again: slices of it may still wait in a stream.
+   */
   private room(length: number): void {
     if (this.textEnd + length <= this.slab.length) return;
-    const pending = this.slab.subarray(this.textStart, this.textEnd);
-    // The old slab is not written to again: slices of it may still wait in a stream.
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB, pending.length + length));
-    pending.copy(this.slab);
+    if (this.textEnd > this.textStart) this.done.push(this.slab.subarray(this.textStart, this.textEnd));
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB, length));
     this.textStart = 0;
-    this.textEnd = pending.length;
+    this.textEnd = 0;
   }
 
   private putBytes(bytes: Uint8Array): void {
@@ -144,7 +148,10 @@ export class LogText {
   private take(): Buffer {
     const text = this.slab.subarray(this.textStart, this.textEnd);
     this.textStart = this.textEnd;
-    return text;
+    if (this.done.length === 0) return text;
+    const whole = Buffer.concat([...this.done, text]);
+    this.done = [];
+    return whole;
   }
 
   /** "<ISO time> <direction> ", the start of a readable line. */

@@ -12,6 +12,15 @@ import { Worker } from 'node:worker_threads';
 /** Where the writer is: beside this file, as `.ts` under a TypeScript loader, `.js` once compiled. */
 const WRITER = new URL(`./log-writer${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
+function startWriter(): Worker {
+  if (WRITER.pathname.endsWith('.js')) return new Worker(WRITER);
+  // From the TypeScript sources (tests, benchmarks, a suite run under tsx): in Node 20 a loader's
+  // hooks do not reach a worker thread, so the thread registers tsx itself, then loads the writer.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `(async () => { (await import(${JSON.stringify(tsx)})).register(); await import(${JSON.stringify(WRITER.href)}); })()`;
+  return new Worker(code, { eval: true });
+}
+
 /** What one log hears back: records written (by size), its end, or why it stopped. */
 export interface LogSink {
   acked(size: number): void;
@@ -29,7 +38,7 @@ export type WriterRequest =
   | { op: 'end'; id: number };
 
 class LogThread {
-  private readonly worker = new Worker(WRITER);
+  private readonly worker = startWriter();
   private readonly sinks = new Map<number, LogSink>();
   private readonly ending = new Map<number, () => void>();
   private nextId = 1;

@@ -22,6 +22,8 @@ export interface SerialOptions {
 /** Reopen attempts also run on a timer, because a directory watch can miss a re-created link. */
 const REOPEN_RETRY_MS = 200;
 const WRITE_DEADLINE_MS = 5000;
+/** A read shorter than this is handed on in its own callback (see `received`). */
+const SHORT_READ = 512;
 
 export class SerialTransport extends EventEmitter<TransportEvents> implements ByteTransport {
   readonly description: string;
@@ -141,9 +143,15 @@ export class SerialTransport extends EventEmitter<TransportEvents> implements By
    * port issues its next read as soon as the callback returns, so the board's next bytes are read
    * (in the thread pool) while this chunk is logged and split into lines. Handled inside the
    * callback, every chunk's work was added to the read cycle (4 KiB reads from a PTY, about 0.1 ms
-   * each); chunks that arrive meanwhile go on together.
+   * each); chunks that arrive meanwhile go on together. A short read with nothing queued before it
+   * (an answer, a prompt: what a round trip waits for) goes on at once: the wait for the check phase
+   * was a tenth of a console round trip (perf/console-rtt), and a flood reads in long chunks.
    */
   private received(chunk: Buffer): void {
+    if (this.queued.length === 0 && chunk.length < SHORT_READ) {
+      this.emit('data', chunk);
+      return;
+    }
     this.queued.push(chunk);
     if (this.queued.length === 1) setImmediate(() => this.handOn());
   }
