@@ -325,7 +325,7 @@ export class Console extends EventEmitter<{
       this.emit('crash', crash);
     }
     this.emit('line', text, index);
-    if (index < this.cursor) return;
+    if (index < this.cursor || this.waiters.size === 0) return;
     for (const waiter of [...this.waiters]) {
       const outcome = this.judge(text, index, waiter.pattern, waiter.options);
       if (outcome) this.settle(waiter, outcome);
