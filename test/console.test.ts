@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { decodeRecords } from '../harness/console/records.ts';
 import { HilError } from '../harness/errors.ts';
+import { SmpClient } from '../harness/update/smp-client.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 import { consoleOn, openConsole } from './helpers/console.ts';
 
@@ -140,4 +141,19 @@ t.test('writes reach the board whole and in order, however many are in flight', 
   await all;
   t.equal(length, expected.length, 'every byte, once');
   t.ok(Buffer.concat(received).equals(expected), 'in the order written');
+});
+
+t.test("an SMP reply on the prompt's line leaves the board at its prompt, until anything else happens", async (t) => {
+  const { device, console } = await openConsole(t);
+  const smp = new SmpClient(console);
+  t.teardown(() => smp.close());
+  const prompt = /^esp32> $/;
+  device.socket().write('esp32> \x06\tAAsAAAABAAEAAKCG/g==\n');
+  await console.expect(/AAsA/, { timeout: 2000, step: 'the frame line' }); // the client sees a line first
+  t.ok(smp.atPrompt(prompt), 'frames aside, the newest thing printed is the prompt');
+  console.note('power off (a cut)');
+  t.notOk(smp.atPrompt(prompt), 'after a power cut the prompt is not assumed');
+  device.socket().write('esp32> \x06\tAAsAAAABAAEAAKCG/g==\nI (12) boot: something\n');
+  await console.expect(/boot: something/, { timeout: 2000, step: 'a log line' });
+  t.notOk(smp.atPrompt(prompt), 'nor after a line that is not a frame');
 });

@@ -71,7 +71,7 @@ export class Console extends EventEmitter<{
   readonly board: string;
   readonly crashes: CrashSeen[] = [];
   private readonly transport: ByteTransport;
-  private readonly log: ConsoleLog;
+  readonly log: ConsoleLog;
   private readonly crashSignatures: RegExp[];
   private readonly lineEnding: string;
   private readonly splitter: LineSplitter;

@@ -35,6 +35,8 @@ const TEXT_BACKLOG = 4 * 1024 * 1024;
 export class ConsoleLog {
   readonly binPath: string;
   readonly logPath: string;
+  /** Harness events logged so far (a power cut, a decoded frame): what happened since a moment is told by it. */
+  events = 0;
   private readonly bin: WriteStream;
   /** Per direction, the bytes with secrets taken out; none when the rig has no secrets. */
   private readonly streams: Record<'<' | '>', RedactingStream> | undefined;
@@ -107,6 +109,7 @@ export class ConsoleLog {
 
   /** Something the harness itself did or saw (port gone, reopened, power cut). */
   event(message: string, time = Date.now()): void {
+    this.events++;
     this.flushHeld(time);
     this.binPending.push(encodeRecord('!', time, Buffer.from(message)));
     const shown = encodeRecord('!', time, Buffer.from(this.redact(message)));

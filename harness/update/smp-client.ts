@@ -60,10 +60,12 @@ export class SmpClient {
   /** The newest frame that did not decode: what a deadline reports as seen. */
   private lastFrameError: string | undefined;
   /**
-   * The newest text the board printed outside a frame. Frames can share the prompt's line
-   * (`esp32> ` then a reply): the shell still sits at that prompt and prints no new one.
+   * The newest text the board printed outside a frame, and the console's event count just after it.
+   * Frames can share the prompt's line (`esp32> ` then a reply): the shell still sits at that prompt
+   * and prints no new one, unless something happened since (a power cut, another request, a reset).
    */
   private printed = '';
+  private printedEvents = -1;
   private readonly onLine = (text: string) => this.line(text);
 
   constructor(private readonly console: Console) {
@@ -76,7 +78,7 @@ export class SmpClient {
 
   /** Whether the board's newest printed text, frames aside, is its prompt: it waits for a line. */
   atPrompt(prompt: RegExp): boolean {
-    return prompt.test(matchableText(this.printed));
+    return this.printedEvents === this.console.log.events && prompt.test(matchableText(this.printed));
   }
 
   async echo(text: string, step = 'SMP echo'): Promise<string> {
@@ -87,6 +89,7 @@ export class SmpClient {
   /** OS reset: the device answers, then resets. */
   async reset(step = 'SMP reset'): Promise<void> {
     await this.request(OP.WRITE, GROUP.OS, OS_CMD.RESET, {}, step);
+    this.printed = ''; // rebooting: no prompt until it prints one
   }
 
   async imageState(step = 'SMP image state'): Promise<ImageSlot[]> {
@@ -185,10 +188,14 @@ export class SmpClient {
   private line(text: string): void {
     const at = FrameDecoder.markerAt(text);
     if (at !== 0) this.printed = at < 0 ? text : text.slice(0, at);
-    if (at < 0) return;
+    if (at >= 0) this.frame(text.slice(at));
+    this.printedEvents = this.console.log.events; // after the frame's own note
+  }
+
+  private frame(text: string): void {
     let packet: Buffer | undefined;
     try {
-      packet = this.decoder.push(text.slice(at));
+      packet = this.decoder.push(text);
       if (!packet) return;
       const { header, body } = decodePacket(packet);
       this.console.note(`smp < group ${header.group} command ${header.id} seq ${header.sequence} ${describe(body)}`);
