@@ -75,3 +75,20 @@ t.test('a writer that cannot write: the .bin is whole, close() returns, stderr s
   );
   t.match(said.join(''), /the readable log .*console\.log stopped: .*EISDIR/);
 });
+
+t.test('a board faster than the text: paused past the backlog, resumed once it drains, nothing lost', async (t) => {
+  const dir = t.testdir({});
+  const log = new ConsoleLog(dir, 'console');
+  const chunk = Buffer.alloc(64 * 1024, 0x41);
+  let paused = 0;
+  for (let i = 0; i < 160; i++) {
+    if (log.bytes('<', chunk)) continue;
+    paused++;
+    // Two waits at once (a second read arrived before the first resumed): both end.
+    await Promise.all([log.drained(), log.drained()]);
+  }
+  await log.close();
+  t.ok(paused > 0, 'the reader was told to pause');
+  const text = readFileSync(log.logPath, 'latin1');
+  t.equal(text.replace(/^\S+ < /gm, '').replace(/ \[line continues\]\n|\n/g, '').length, 160 * 64 * 1024, 'every byte');
+});

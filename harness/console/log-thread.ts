@@ -2,8 +2,8 @@
  * The process's one readable-log thread (log-writer.ts), shared by every console log in it. One,
  * started once: a thread's start (20 ms compiled, 50 under a TypeScript loader) beside a console that
  * has just opened put milliseconds into its first crash detections (perf/crash-latency), so suite
- * processes start it while they wait for their go (warmLogThread). It never keeps a process alive
- * by itself, only while a log is being ended.
+ * processes start it while they wait for their go (warmLogThread). It keeps a process alive only
+ * while some text is still to be written.
  */
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,12 +37,19 @@ export type WriterRequest =
   | { op: 'text'; id: number; records: Uint8Array }
   | { op: 'end'; id: number };
 
+/** One log on the thread: who hears back, batches not yet acknowledged, and its end when asked for. */
+interface OpenLog {
+  sink: LogSink;
+  unacked: number;
+  ended?: () => void;
+}
+
 class LogThread {
   private readonly worker = startWriter();
-  private readonly sinks = new Map<number, LogSink>();
-  private readonly ending = new Map<number, () => void>();
+  private readonly logs = new Map<number, OpenLog>();
   private nextId = 1;
   private failure: Error | undefined;
+  private held = false;
   private onReady: (() => void) | undefined;
   /** Resolves once the thread has loaded and listens (or has failed). */
   readonly ready = new Promise<void>((resolve) => (this.onReady = resolve));
@@ -51,20 +58,20 @@ class LogThread {
     this.worker.unref();
     this.worker.on('message', (reply: WriterReply) => {
       if ('ready' in reply) this.onReady?.();
-      else if ('acked' in reply) this.sinks.get(reply.id)?.acked(reply.acked);
+      else if ('acked' in reply) this.acked(reply.id, reply.acked);
       else if ('failed' in reply) this.fail(reply.id, new Error(reply.failed));
       else this.finish(reply.id);
     });
     this.worker.on('error', (error) => {
       this.failure = error;
       this.onReady?.();
-      for (const id of [...this.sinks.keys()]) this.fail(id, error);
+      for (const id of [...this.logs.keys()]) this.fail(id, error);
     });
   }
 
   open(path: string, sink: LogSink): number {
     const id = this.nextId++;
-    this.sinks.set(id, sink);
+    this.logs.set(id, { sink, unacked: 0 });
     if (this.failure) this.fail(id, this.failure);
     else this.send({ op: 'open', id, path });
     return id;
@@ -72,14 +79,19 @@ class LogThread {
 
   /** Records for log `id`, in memory of their own (moved to the thread, not copied). */
   text(id: number, records: Buffer): void {
-    if (this.sinks.has(id)) this.send({ op: 'text', id, records }, [records.buffer as ArrayBuffer]);
+    const log = this.logs.get(id);
+    if (!log) return;
+    log.unacked++;
+    this.hold();
+    this.send({ op: 'text', id, records }, [records.buffer as ArrayBuffer]);
   }
 
   /** Resolves once the log's last text is in its file and the file is closed (or the log failed). */
   end(id: number): Promise<void> {
-    if (!this.sinks.has(id)) return Promise.resolve();
-    if (this.ending.size === 0) this.worker.ref();
-    const ended = new Promise<void>((resolve) => this.ending.set(id, resolve));
+    const log = this.logs.get(id);
+    if (!log) return Promise.resolve();
+    const ended = new Promise<void>((resolve) => (log.ended = resolve));
+    this.hold();
     this.send({ op: 'end', id });
     return ended;
   }
@@ -88,19 +100,37 @@ class LogThread {
     this.worker.postMessage(request, transfer);
   }
 
+  private acked(id: number, size: number): void {
+    const log = this.logs.get(id);
+    if (!log) return;
+    log.unacked--;
+    this.hold();
+    log.sink.acked(size);
+  }
+
   private fail(id: number, error: Error): void {
-    const sink = this.sinks.get(id);
+    const sink = this.logs.get(id)?.sink;
     this.finish(id);
     sink?.failed(error);
   }
 
   private finish(id: number): void {
-    this.sinks.delete(id);
-    const resolve = this.ending.get(id);
-    if (!resolve) return;
-    this.ending.delete(id);
-    if (this.ending.size === 0) this.worker.unref();
-    resolve();
+    const ended = this.logs.get(id)?.ended;
+    this.logs.delete(id);
+    this.hold();
+    ended?.();
+  }
+
+  /**
+   * The thread keeps the process alive while any log has text not yet written or is being ended
+   * (that text must reach its file), and never otherwise.
+   */
+  private hold(): void {
+    const busy = [...this.logs.values()].some((log) => log.unacked > 0 || log.ended);
+    if (busy === this.held) return;
+    this.held = busy;
+    if (busy) this.worker.ref();
+    else this.worker.unref();
   }
 }
 

@@ -45,12 +45,13 @@ export class ConsoleLog {
   private writerFailed: Error | undefined;
   /** Records handed to the writer and not yet acknowledged. */
   private backlog = 0;
-  private backlogDown: (() => void) | undefined;
+  /** While the backlog is over its bound: resolves once it is back under (or the writer failed). */
+  private backlogWait: { done: Promise<void>; resolve: () => void } | undefined;
   /** Records not yet handed on: the same for both files, but for events (redacted in the text). */
   private binPending: Buffer[] = [];
   private textPending: Buffer[] = [];
   private textBytes = 0;
-  private pendingBytes = 0;
+  private binBytes = 0;
   private binTimer: NodeJS.Timeout | undefined;
   private textTimer: NodeJS.Timeout | undefined;
 
@@ -72,13 +73,13 @@ export class ConsoleLog {
     this.textId = logThread().open(this.logPath, {
       acked: (size) => {
         this.backlog -= size;
-        if (this.backlog <= TEXT_BACKLOG) this.backlogDown?.();
+        if (this.backlog <= TEXT_BACKLOG) this.backlogUnder();
       },
       failed: (error) => {
         // The `.bin` still has every byte; the readable log stops where its file did, and says why.
         this.writerFailed = error;
         this.backlog = 0;
-        this.backlogDown?.();
+        this.backlogUnder();
         process.stderr.write(`hil: the readable log ${this.logPath} stopped: ${error.message}\n`);
       },
     });
@@ -99,8 +100,8 @@ export class ConsoleLog {
     this.binPending.push(record);
     this.textPending.push(record);
     this.textBytes += record.length;
-    this.pendingBytes += record.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flushBin();
+    this.binBytes += record.length;
+    if (this.binBytes >= FLUSH_BYTES) this.flushBin();
     else this.binTimer ??= setTimeout(() => this.flushBin(), FLUSH_MS);
     if (this.textBytes >= FLUSH_BYTES) this.flushText();
     else this.textTimer ??= setTimeout(() => this.flushText(), TEXT_FLUSH_MS);
@@ -120,9 +121,17 @@ export class ConsoleLog {
 
   async drained(): Promise<void> {
     this.flush();
-    const backlog =
-      this.backlog > TEXT_BACKLOG ? new Promise<void>((resolve) => (this.backlogDown = resolve)) : undefined;
-    await Promise.all([this.bin.writableNeedDrain ? once(this.bin, 'drain') : undefined, backlog]);
+    if (this.backlog > TEXT_BACKLOG && !this.backlogWait) {
+      const wait = {} as { done: Promise<void>; resolve: () => void };
+      wait.done = new Promise<void>((resolve) => (wait.resolve = resolve));
+      this.backlogWait = wait;
+    }
+    await Promise.all([this.bin.writableNeedDrain ? once(this.bin, 'drain') : undefined, this.backlogWait?.done]);
+  }
+
+  private backlogUnder(): void {
+    this.backlogWait?.resolve();
+    this.backlogWait = undefined;
   }
 
   async close(): Promise<void> {
@@ -146,7 +155,7 @@ export class ConsoleLog {
       this.bin.uncork();
       this.binPending = [];
     }
-    this.pendingBytes = 0;
+    this.binBytes = 0;
   }
 
   private flushText(): void {
