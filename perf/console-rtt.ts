@@ -2,8 +2,9 @@
  * Console round trip: a line written to an echo PTY (socat running `cat`, a separate process) and its
  * echo awaited, through hil's Console (write, then expect), raw serialport (write, then the data
  * event with the newline; and the same with the write's callback awaited first, which is when hil's
- * write() resolves: the OS has the bytes), and, where Debian's packages are installed, pyserial (write, readline),
- * pexpect over pyserial and labgrid's SerialDriver (write, expect) with /usr/bin/python3. Tools
+ * write() resolves: the OS has the bytes), and, where Debian's packages are installed, pyserial
+ * (write, readline), pexpect over pyserial and labgrid's SerialDriver (write, expect) with
+ * /usr/bin/python3. Tools
  * alternate, three rounds of 300 round trips each; median and p99 over all rounds.
  * Goals (issue 16): hil's median <= 0.5x labgrid's and pyserial's and <= 1.2x raw serialport's;
  * hil's p99 <= pyserial's.

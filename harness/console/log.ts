@@ -3,8 +3,8 @@
  * (readable: one timestamped line per line of traffic, every byte escaped, secrets redacted).
  * The `.bin`'s records go to its file within FLUSH_MS of the bytes' arrival, the same records to the
  * readable log's own thread (log-writer.ts) within TEXT_FLUSH_MS, which renders and writes the
- * `.log` (a harness event goes to both at once). `bytes()` tells the reader when to pause, so a flood from the
- * board cannot grow memory faster than the disk takes it.
+ * `.log` (a harness event goes to both at once). `bytes()` tells the reader when to pause, so a
+ * flood from the board cannot grow memory faster than the disk takes it.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';

@@ -5,13 +5,13 @@
  *   boots  power on to the ready line (what the firmware takes to boot; a boot that never reaches
  *          it counts to its last byte before the next cut), and the profile's banner to the ready
  *          line for a boot no power cycle began (an SMP reset into an update's swap, a panic reboot),
-
  *   wire   every other byte the board sends, at the console's baud (8N1: 10 bits a byte). The
  *          harness's bytes to the board are not counted: a UART receives while it sends, and the
  *          virtual boards take input as fast as the PTY carries it (only their output is paced),
  *          so counting them made the floor higher than the wall (brownout's image uploads).
  * Anything else (probe windows, handshakes, process start-up, the harness's own work) is above it.
  */
+import type { BootSpec } from '../../harness/config/load.ts';
 import { matchableText } from '../../harness/console/escape.ts';
 import { LineSplitter } from '../../harness/console/lines.ts';
 import type { ConsoleRecord } from '../../harness/console/records.ts';
@@ -27,11 +27,8 @@ export interface Floor {
 
 export const floorMs = (f: Floor) => f.offMs + f.bootMs + f.wireMs;
 
-/** A boot's first line (optional: many applications print none) and its ready line, as the profile gives them. */
-export interface BootLines {
-  banner?: RegExp;
-  ready: RegExp;
-}
+/** A boot's first line (optional: many applications print none) and its ready line, from the profile. */
+export type BootLines = Pick<BootSpec, 'banner' | 'ready'>;
 
 /** `suites`: one board's console records, a list per suite (its `.bin`), in the order they ran. */
 export function boardFloor(suites: ConsoleRecord[][], boot: BootLines, baud: number): Floor {
