@@ -3,9 +3,9 @@
  * entry, boot UART, trust material and the profile's actions. Suites talk to boards only through this.
  */
 import { join } from 'node:path';
-import { type BootRecord, BootWatch } from './boot-record.ts';
+import { type BootRecord, followBoot } from './boot-record.ts';
 import type { BoardEndpoints } from './config/endpoints.ts';
-import { type BoardProfile, bootMarker, type LoadedRig } from './config/load.ts';
+import type { BoardProfile, LoadedRig } from './config/load.ts';
 import { Console } from './console/console.ts';
 import { matchableText as visible } from './console/escape.ts';
 import { ConsoleLog } from './console/log.ts';
@@ -19,7 +19,10 @@ import { loadTrust, type Trust } from './tls/trust.ts';
 import { SmpClient } from './update/smp-client.ts';
 import { type ResolvedWiring, resolveWiring } from './wiring.ts';
 
+import { type Arrival, type BoardState, type KnownState, reach } from './known-state.ts';
+
 export type { BootRecord } from './boot-record.ts';
+export type { Arrival, BoardState, KnownState } from './known-state.ts';
 export type { PowerCut } from './power/driver.ts';
 
 export interface Liveness {
@@ -54,6 +57,10 @@ export class Board {
   private smpClient: SmpClient | undefined;
   /** Set once the board was put at rest for good (the run is gone): nothing powers it on again. */
   private atRest = false;
+  /** What the harness knows of the board's state (see ensure()). */
+  private known: KnownState = 'unknown';
+  /** The console's crash count when the board was last known ready: a crash since unsettles it. */
+  private crashesWhenReady = 0;
 
   private constructor(
     readonly name: string,
@@ -138,6 +145,31 @@ export class Board {
   get smp(): SmpClient {
     this.smpClient ??= new SmpClient(this.console);
     return this.smpClient;
+  }
+
+  /**
+   * Get the board into `state` and prove it (labgrid's strategy), from whatever it was left in: off,
+   * on, a firmware a fuzz campaign or a brown-out left, a bootloader prompt. A board known ready and
+   * undisturbed since is reused once its prompt (or liveness probe) answers; otherwise it is restarted
+   * and its boot followed to the ready line. Fails with a HilError naming the step that failed.
+   */
+  ensure(state: BoardState, step = `known state: ${state}`): Promise<Arrival> {
+    return reach(this, state, step);
+  }
+
+  /** What is known of the board's state now: ready (and undisturbed since), off, or unknown. */
+  get knownState(): KnownState {
+    if (this.known === 'ready' && this.console.crashes.length !== this.crashesWhenReady) return 'unknown';
+    return this.known;
+  }
+
+  /**
+   * Tell the board what is known of it: what the suite before this one left it in (the runner hands
+   * it on), or that something this suite did may have disturbed it (`unknown`).
+   */
+  learn(state: KnownState): void {
+    this.known = state;
+    this.crashesWhenReady = this.console.crashes.length;
   }
 
   hasAction(name: string): boolean {
@@ -253,6 +285,7 @@ export class Board {
       );
     }
     const from = { mark: this.console.mark(), started: Date.now() };
+    this.known = 'unknown';
     await this.qemu.reset();
     return this.recordBoot(step, from);
   }
@@ -269,7 +302,9 @@ export class Board {
     if (template === undefined)
       throw this.failure(step, 'power control in the rig or a reboot action in the profile', 'neither');
     const started = Date.now();
-    return this.recordBoot(step, { mark: await this.command(template, step), started });
+    const mark = await this.command(template, step);
+    this.known = 'unknown';
+    return this.recordBoot(step, { mark, started });
   }
 
   /** Power off, wait the rig's off-time, power on, and record the boot. */
@@ -294,6 +329,7 @@ export class Board {
     const asked = Date.now();
     // In the log, so that its reader (and perf/suite-wall's floor) sees where power was cut.
     this.console.note(`power off (${step})`);
+    this.known = 'unknown';
     await this.power.off();
     const off = Date.now();
     await new Promise((resolve) => setTimeout(resolve, offMs));
@@ -321,59 +357,13 @@ export class Board {
   /**
    * Follow a boot from the banner to the ready line within the profile's deadline, surviving a
    * crash and reboot on the way (it is recorded, and the later boot's reset reason is the one kept).
-   * Every line is judged as it arrives, the unfinished one that matched ready included.
    */
   async recordBoot(step: string, from = { mark: this.console.mark(), started: Date.now() }): Promise<BootRecord> {
-    const boot = this.profile.boot;
-    const { mark, started } = from;
-    const watch = new BootWatch(this.profile);
-    // What arrived between the mark and now is still in the history; the rest is watched live.
-    for (const line of this.console.linesSince(mark)) watch.line(visible(line));
-    const replayed = this.console.lineCount;
-    const onLine = (text: string, index: number) => {
-      if (index >= replayed) watch.line(visible(text));
-    };
-    const onGone = (why: string) => {
-      watch.portLost ??= why;
-    };
-    this.console.on('line', onLine);
-    this.console.on('gone', onGone);
-    const fields: Parameters<BootWatch['record']>[0] = {
-      bannerSeen: false,
-      ready: false,
-      crashes: [],
-      deadlineMs: boot.deadlineMs,
-    };
-    const remaining = () => Math.max(1, boot.deadlineMs - (Date.now() - started));
-    const crashesBefore = this.console.crashes.length;
-    try {
-      // From the mark on: another exchange may have read past the boot's lines meanwhile.
-      const banner = await this.console.expect(bootMarker(boot), {
-        timeout: remaining(),
-        step: `${step}: boot banner`,
-        allowCrash: true,
-        since: mark,
-      });
-      fields.bannerSeen = true;
-      const ready = await this.console.expect(boot.ready, {
-        timeout: remaining(),
-        step: `${step}: ready line`,
-        allowCrash: true,
-        since: banner.index,
-      });
-      // A ready pattern may match a line that has not ended (a prompt, a countdown): it is part of the boot.
-      if (ready.index >= this.console.lineCount) watch.line(ready.line);
-      fields.ready = true;
-      fields.readyAfterMs = Date.now() - started;
-    } catch (error) {
-      if (!(error instanceof HilError)) throw error;
-      fields.failure = error;
-    } finally {
-      this.console.off('line', onLine);
-      this.console.off('gone', onGone);
-    }
-    fields.crashes = this.console.crashes.slice(crashesBefore);
-    return watch.record(fields);
+    const record = await followBoot(this.console, this.profile, step, from);
+    // A boot that reached its ready line with no crash on the way is a known state; anything else is not.
+    this.known = record.ready && record.crashes.length === 0 ? 'ready' : 'unknown';
+    this.crashesWhenReady = this.console.crashes.length;
+    return record;
   }
 
   /**
@@ -383,7 +373,10 @@ export class Board {
   async toSafeState(state: 'off' | 'nominal', forGood = false): Promise<void> {
     if (forGood) this.atRest = true;
     await this.romEntry?.rest();
-    if (this.power) await powerAtRest(this.power, state);
+    if (!this.power) return;
+    this.known = 'unknown';
+    await powerAtRest(this.power, state);
+    if (state === 'off') this.known = 'off';
   }
 
   async close(): Promise<void> {

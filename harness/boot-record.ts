@@ -5,8 +5,9 @@
  * reason, version, red flags, required lines) the lines it matched, bounded.
  */
 import { type BoardProfile, bootMarker } from './config/load.ts';
-import type { CrashSeen } from './console/console.ts';
-import type { HilError } from './errors.ts';
+import type { Console, CrashSeen } from './console/console.ts';
+import { matchableText as visible } from './console/escape.ts';
+import { HilError } from './errors.ts';
 
 export interface BootRecord {
   /** The last lines of the boot (bounded), from the power cycle or reset to the ready line or the deadline. */
@@ -113,4 +114,68 @@ export function bootInLines(profile: BoardProfile, lines: string[]): BootRecord 
     crashes: [],
     deadlineMs,
   });
+}
+
+/**
+ * Follow a boot on a console from `from.mark` (where the power-on or reset happened) to the ready line
+ * within the profile's deadline, surviving a crash and reboot on the way (it is recorded, and the later
+ * boot's reset reason is the one kept). Every line is judged as it arrives, the unfinished one that
+ * matched ready included.
+ */
+export async function followBoot(
+  console: Console,
+  profile: BoardProfile,
+  step: string,
+  from: { mark: number; started: number },
+): Promise<BootRecord> {
+  const boot = profile.boot;
+  const { mark, started } = from;
+  const watch = new BootWatch(profile);
+  // What arrived between the mark and now is still in the history; the rest is watched live.
+  for (const line of console.linesSince(mark)) watch.line(visible(line));
+  const replayed = console.lineCount;
+  const onLine = (text: string, index: number) => {
+    if (index >= replayed) watch.line(visible(text));
+  };
+  const onGone = (why: string) => {
+    watch.portLost ??= why;
+  };
+  console.on('line', onLine);
+  console.on('gone', onGone);
+  const fields: Parameters<BootWatch['record']>[0] = {
+    bannerSeen: false,
+    ready: false,
+    crashes: [],
+    deadlineMs: boot.deadlineMs,
+  };
+  const remaining = () => Math.max(1, boot.deadlineMs - (Date.now() - started));
+  const crashesBefore = console.crashes.length;
+  try {
+    // From the mark on: another exchange may have read past the boot's lines meanwhile.
+    const banner = await console.expect(bootMarker(boot), {
+      timeout: remaining(),
+      step: `${step}: boot banner`,
+      allowCrash: true,
+      since: mark,
+    });
+    fields.bannerSeen = true;
+    const ready = await console.expect(boot.ready, {
+      timeout: remaining(),
+      step: `${step}: ready line`,
+      allowCrash: true,
+      since: banner.index,
+    });
+    // A ready pattern may match a line that has not ended (a prompt, a countdown): it is part of the boot.
+    if (ready.index >= console.lineCount) watch.line(ready.line);
+    fields.ready = true;
+    fields.readyAfterMs = Date.now() - started;
+  } catch (error) {
+    if (!(error instanceof HilError)) throw error;
+    fields.failure = error;
+  } finally {
+    console.off('line', onLine);
+    console.off('gone', onGone);
+  }
+  fields.crashes = console.crashes.slice(crashesBefore);
+  return watch.record(fields);
 }

@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { Board } from './board.ts';
+import { Board, type KnownState } from './board.ts';
 import { type BoardEndpoints, readEndpoints } from './config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from './config/load.ts';
 import { ConfigError, HilError } from './errors.ts';
@@ -40,6 +40,11 @@ export interface SuiteSpec<Id extends string = string> {
   name: string;
   needs: Need[];
   checks: Record<Id, CheckSpec>;
+  /**
+   * Why this suite's work may leave the firmware in a state no boot line shows (a fuzz campaign,
+   * uploads, cuts): the board is then handed on as unknown, and the next suite restarts it.
+   */
+  disturbs?: string;
 }
 
 export interface SuiteContext<Id extends string> {
@@ -48,6 +53,12 @@ export interface SuiteContext<Id extends string> {
   /** The run's seed: every random choice a suite makes flows from it. */
   seed: number;
   report(id: Id, outcome: Outcome): void;
+  /**
+   * Run one check and report what it gives. Its trouble is its own: a HilError it throws makes that
+   * check inconclusive with the step that failed, and the suite goes on to the next; only a board
+   * that is gone (its console's port lost) ends the rest.
+   */
+  check(id: Id, run: () => Promise<Outcome>): Promise<void>;
   /** The same outcome for every check not reported yet (no power control: nothing can be tested). */
   reportRest(outcome: Outcome): void;
   /** A line for the person watching (long work: a fuzz campaign's cases and rate); a TAP comment. */
@@ -160,9 +171,22 @@ async function runSuite<Id extends string>(
     endpoints = endpointsFile ? readEndpoints(endpointsFile).boards[name] : undefined;
     board = await Board.open({ rig, name, logDir: join(runDir, name), logName: spec.name, endpoints });
     cleanups.unshift(() => board!.close());
+    board.learn(given?.board === 'ready' || given?.board === 'off' ? given.board : 'unknown');
     const seed = Number(process.env.HIL_SEED ?? 1);
     note(`seed ${seed}`);
-    await body({ board, rig, seed, report: emit, reportRest: rest, progress: (text) => note(`progress: ${text}`) });
+    const open = board;
+    const check = async (id: Id, run: () => Promise<Outcome>) => {
+      let outcome: Outcome;
+      try {
+        outcome = await run();
+      } catch (error) {
+        if (!(error instanceof HilError) || !open.console.isConnected) throw error;
+        outcome = inconclusive(`could not test: ${error.message.replace(/\n\s*/g, ' | ')}`);
+      }
+      emit(id, outcome);
+    };
+    const progress = (text: string) => note(`progress: ${text}`);
+    await body({ board, rig, seed, report: emit, check, reportRest: rest, progress });
   } catch (error) {
     const known = error instanceof HilError || error instanceof ConfigError;
     if (!known) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
@@ -175,6 +199,9 @@ async function runSuite<Id extends string>(
           : 'could not test: the suite ended without reporting this check',
       ),
     );
+    // What the next suite may assume: only a board this suite left ready, undisturbed, is reused.
+    const left = board && !stopped && !spec.disturbs ? board.knownState : 'unknown';
+    note(`board left: ${left}${left === 'unknown' && spec.disturbs ? ` (${spec.disturbs})` : ''}`);
     tap.end();
     // A suite that ends while its run is going away leaves the bench to that (which ends this process):
     // closing the board's drivers now would take the supply from under it, leaving the board powered.
@@ -187,6 +214,8 @@ async function runSuite<Id extends string>(
 /** A suite's go from `hil run`: the rig host's endpoints file, when the rig has one. */
 interface GoLine {
   endpoints?: string;
+  /** What the suite before this one left the board in. */
+  board?: KnownState;
 }
 
 /** The first line a stream gives (the runner's go is one short line). */

@@ -34,6 +34,7 @@ export default defineSuite(
   {
     name: 'brownout',
     needs: ['console', 'power'],
+    disturbs: 'power cut and sagged during boots and writes',
     checks: {
       cut: {
         title: 'cuts at points through the boot: the board recovers, as it was, every time',

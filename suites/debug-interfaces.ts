@@ -17,6 +17,7 @@ export default defineSuite(
   {
     name: 'debug-interfaces',
     needs: ['console', 'power', 'debug-port', 'boot-strap', 'boot-uart'],
+    disturbs: 'halted through its debug port, reset into its ROM loader, probed on its console',
     checks: {
       // A bootloader console reached by pressing a key during the boot countdown is a debug interface.
       'boot-window': {
@@ -41,14 +42,17 @@ export default defineSuite(
       },
     },
   },
-  async ({ board, report }) => {
+  async ({ board, check }) => {
     // Keys pressed from the moment of power-on, before anything else touches the board.
-    report('boot-window', await probeBootWindow(board));
-    // Then a known state: the firmware running, at its prompt.
-    const boot = board.power ? await board.powerCycle('debug-interfaces power cycle') : undefined;
-    report('swd-jtag', await probeDebugPort(board));
-    report('console', await probeConsole(board, boot));
-    report('rom-loader', await probeRomLoader(board));
-    report('usb', await probeUsb(board));
+    await check('boot-window', () => probeBootWindow(board));
+    // Then a known state: the firmware running, at its prompt. Each probe's trouble is its own check's.
+    const ready = await board.ensure('ready').catch((error: unknown) => error as Error);
+    await check('swd-jtag', () => probeDebugPort(board));
+    await check('console', async () => {
+      if (ready instanceof Error) throw ready;
+      return probeConsole(board, ready.boot);
+    });
+    await check('rom-loader', () => probeRomLoader(board));
+    await check('usb', () => probeUsb(board));
   },
 );

@@ -25,6 +25,7 @@ export default defineSuite(
   {
     name: 'default-credentials',
     needs: ['console'],
+    disturbs: 'logins tried and lockouts provoked on its login surfaces',
     checks: {
       'web-ui': {
         title: 'no published default password logs in to the web UI (form in a browser, HTTP Basic/Digest)',
@@ -49,8 +50,7 @@ export default defineSuite(
     },
   },
   async ({ board, rig, report, progress }) => {
-    // A powered board is at rest (off) between suites: it is logged in to after a boot of its own.
-    if (board.power) await board.powerCycle('default-credentials power cycle');
+    await board.ensure('ready');
     const reach = loginSurfaces(board);
     const pairs = [...BUILT_IN_DEFAULTS, ...board.profile.credentials.defaults];
     const all: Surface[] = Object.values(reach).flatMap((r) => ('surfaces' in r ? r.surfaces : []));

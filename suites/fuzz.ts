@@ -24,6 +24,7 @@ export default defineSuite(
   {
     name: 'fuzz',
     needs: ['console'],
+    disturbs: 'malformed input sent to every way in',
     checks: {
       console: { title: survives('the console'), provisions: ['5.13-1', '5.9-2'] },
       smp: { title: survives('mcumgr SMP'), provisions: ['5.13-1', '5.9-2'] },

@@ -39,6 +39,7 @@ export default defineSuite(
   {
     name: 'rollback',
     needs: ['console', 'trust'],
+    disturbs: 'images uploaded, marked and reset through the update path',
     checks: {
       'older-refused': { title: 'an older signed image is refused', provisions: ['5.3-7', '5.3-10', '5.7-1'] },
       'same-version': {
@@ -68,7 +69,16 @@ export default defineSuite(
       },
     },
   },
-  async ({ board, report, reportRest }) => {
+  async ({ board, report: reportCheck, reportRest }) => {
+    // What an earlier run left in the update slots, and what was done about it, goes with every verdict.
+    let slotsAtStart: Record<string, unknown> | undefined;
+    const report = (check: keyof typeof REFUSALS | 'same-version' | 'newer-accepted', outcome: Outcome) =>
+      reportCheck(
+        check,
+        slotsAtStart && outcome.verdict !== 'skip'
+          ? { ...outcome, evidence: { ...outcome.evidence, slotsAtStart } }
+          : outcome,
+      );
     const files = board.rollback;
     if (!files) return reportRest(skip('the rig wires no update path to this board (rollback: in its rig entry)'));
     let team: ReturnType<typeof readTeamImages>;
@@ -78,8 +88,11 @@ export default defineSuite(
       return reportRest(inconclusive((error as Error).message));
     }
     const current = team.current;
+    await board.ensure('ready');
     const path = await openUpdatePath(board);
     try {
+      // What an earlier run left in the update slots (a half-written upload) is cleared first.
+      slotsAtStart = await path.prepare('update path: known state');
       // The path is live and the board runs what the rig says it runs, or nothing here can be judged.
       const now = await path.running('update path: what runs');
       if (!path.runs(now, current)) {

@@ -65,7 +65,7 @@ export default defineSuite(
     const trust = board.trust;
     if (!trust) return reportRest(skip('the rig gives no trust material (tls: host, ca-cert, ca-key)'));
     // The scenarios' keys are made while the board boots.
-    await Promise.all([makeScenarioKeys(trust), board.power ? board.powerCycle('tls-pinning power cycle') : undefined]);
+    await Promise.all([makeScenarioKeys(trust), board.ensure('ready')]);
 
     const outcomes = new Map<string, Seen>();
     // The control goes first (SCENARIOS starts with it); how soon the device connected to it sets how

@@ -27,7 +27,7 @@ const USB = 'debug-interfaces/usb';
 t.test('virtual boards: each flaw fails exactly its check, each cut path is inconclusive', async (t) => {
   const run = hilRun(['--rig', 'test/fixtures/rigs/debug-flaws.yaml', '--suite', 'debug-interfaces'], t.testdir({}));
   t.equal(run.status, 1, 'exit 1: a check failed');
-  const expected: Record<string, { fail?: string[]; inconclusive?: string[] }> = {
+  const expected: Record<string, { fail?: string[]; inconclusive?: string[]; skip?: string[] }> = {
     hardened: {},
     'rom-disabled': {},
     'jtag-open': { fail: [SWD] },
@@ -39,6 +39,9 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     'strap-cut': { inconclusive: [ROM, SWD] },
     'stm32-uart-cut': { inconclusive: [ROM] },
     'boot-countdown': { fail: [BOOT] },
+    // Ready at its countdown, deaf once booted, no strap, no USB identity: the console probe acts within
+    // the countdown (it reaches the bootloader's prompt), and rom-loader and usb keep their own reasons.
+    'autoboot-deaf': { fail: [BOOT, CONSOLE], skip: [ROM, SWD, USB] },
   };
   for (const [board, want] of Object.entries(expected)) {
     t.notOk(run.result(board).error, `${board}: ran to its end`);
@@ -48,7 +51,7 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
       want.inconclusive ?? [],
       `${board}: inconclusive ${want.inconclusive?.join(', ') ?? 'nothing'}`,
     );
-    const skipped = board.startsWith('stm32') ? [SWD, USB] : [USB];
+    const skipped = want.skip ?? (board.startsWith('stm32') ? [SWD, USB] : [USB]);
     t.same(run.having(board, 'skip'), skipped.sort(), `${board}: skipped only ${skipped.join(', ')}`);
   }
   const check = run.check;
@@ -100,6 +103,12 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     );
   }
   t.match(check('boot-countdown', BOOT).evidence, { countdown: /Hit any key to stop autoboot/, stoppedAt: '=> ' });
+  t.match(
+    check('autoboot-deaf', CONSOLE).evidence,
+    { window: /into the countdown/, obeyed: [{ obeyed: /a U-Boot prompt/ }] },
+    'the first probe went into the countdown and stopped it at the bootloader',
+  );
+  t.match(check('autoboot-deaf', ROM).reason, /names no ROM serial loader/, 'rom-loader: skipped for its own reason');
   t.match(check('hardened', BOOT).evidence, { keysSent: Number, countdown: 'none seen' }, 'keys pressed, no countdown');
   t.match(check('strap-cut', ROM).reason, /sampled a flash boot .*the strap did not reach GPIO0/);
   t.match(check('strap-cut', SWD).reason, /no halted target .*not be connected to the board/);

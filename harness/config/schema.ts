@@ -109,6 +109,7 @@ export const VIRTUAL_FLAWS = [
   'secure-boot-off',
   'boot-panic',
   'boot-countdown',
+  'deaf-console',
   'crash-long-arg',
   'hang-on-token',
   'oob-after-set',

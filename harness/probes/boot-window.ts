@@ -15,7 +15,7 @@ const KEY_INTERVAL_MS = 100;
 const AFTER_READY_MS = 1000;
 /** Bootloader prompts, on a line of their own (usually one that has not ended). */
 const BOOTLOADER_PROMPT = /^(=>|U-Boot>|Marvell>>|boot>|\[[\w-]+\]#|ipq\d*#) ?$/;
-const COUNTDOWN = /Hit any key to stop autoboot|Press Ctrl-C|Autoboot in \d+ seconds?|Hit \[?Enter\]? to stop/i;
+export const COUNTDOWN = /Hit any key to stop autoboot|Press Ctrl-C|Autoboot in \d+ seconds?|Hit \[?Enter\]? to stop/i;
 
 export async function probeBootWindow(board: Board): Promise<Outcome> {
   if (!board.power) return skip('the rig wires no power control to this board, so its boot window cannot be reached');

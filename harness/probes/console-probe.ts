@@ -8,6 +8,7 @@ import type { Board, BootRecord } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
 import { HilError } from '../errors.ts';
 import { inconclusive, judged, type Outcome } from '../verdict.ts';
+import { COUNTDOWN } from './boot-window.ts';
 
 export const BUILTIN_PROBES: { send: string; why: string }[] = [
   { send: 'print(6*7)', why: 'a Python, MicroPython or Lua interpreter evaluates it' },
@@ -41,6 +42,12 @@ export interface ProbeResult {
   obeyed?: string;
 }
 
+/** The probes sent, and where the console stopped taking them (no prompt came back for the next). */
+interface Probed {
+  results: ProbeResult[];
+  stopped?: string;
+}
+
 const RESPONSE_WINDOW_MS = 800;
 /** Quiet after an escape key before the Enter that asks for the prompt: a console answers a key in a few ms. */
 const KEY_QUIET_MS = 100;
@@ -52,22 +59,39 @@ const KEY_QUIET_MS = 100;
 export async function probeConsole(board: Board, boot: BootRecord | undefined): Promise<Outcome> {
   if (boot && !boot.ready)
     return inconclusive('the board did not boot to its ready line', { tail: boot.lines.slice(-8) });
-  const probes = await sendProbes(board, [...BUILTIN_PROBES, ...profileProbes(board)], true);
+  // A board whose ready line is a countdown (a bootloader's autoboot) is in a window: the first probe
+  // goes at once, not after a wait for a prompt the window may close before.
+  const inWindow = COUNTDOWN.test(boot?.lines.at(-1) ?? '');
+  const { results: probes, stopped } = await sendProbes(
+    board,
+    [...BUILTIN_PROBES, ...profileProbes(board)],
+    true,
+    inWindow,
+  );
   const obeyed = probes.filter((p) => p.obeyed);
   // The board echoing what was typed is not an answer.
   const answered = probes.filter((p) => p.response.some((line) => line.trim() && !line.endsWith(p.sent)));
   const tried = probes.map((p) => p.sent);
-  if (answered.length === 0) return inconclusive('the console answered none of the probes', { tried });
-  return judged(obeyed.length === 0, {
+  const evidence = {
     obeyed: obeyed.map((p) => ({ sent: p.sent, why: p.why, obeyed: p.obeyed, response: p.response })),
     tried,
     answered: answered.length,
-  });
+    ...(inWindow ? { window: `the first probe went at once, into the countdown: ${boot?.lines.at(-1)}` } : {}),
+    ...(stopped ? { stopped } : {}),
+  };
+  if (obeyed.length > 0) return judged(false, evidence);
+  if (answered.length === 0) return inconclusive('the console answered none of the probes', evidence);
+  // A console that stopped taking probes part way answered only some: what it was not asked proves nothing.
+  if (stopped) return inconclusive(`the console stopped answering part way: ${stopped}`, evidence);
+  return judged(true, evidence);
 }
 
 /** The firmware's own debug commands (the profile's) that it obeys: none, on a board that is not open. */
 export async function obeyedFirmwareCommands(board: Board): Promise<ProbeResult[]> {
-  return (await sendProbes(board, profileProbes(board), false)).filter((p) => p.obeyed);
+  const { results, stopped } = await sendProbes(board, profileProbes(board), false);
+  // A command that could not be sent was not refused: the caller learns the console stopped answering.
+  if (stopped) throw board.failure('firmware debug commands', 'the prompt before each command', stopped);
+  return results.filter((p) => p.obeyed);
 }
 
 const profileProbes = (board: Board) =>
@@ -77,10 +101,20 @@ async function sendProbes(
   board: Board,
   probes: { send: string; why: string }[],
   escapes: boolean,
-): Promise<ProbeResult[]> {
+  firstAtOnce = false,
+): Promise<Probed> {
   const results: ProbeResult[] = [];
-  for (const probe of probes) {
-    const mark = await board.command(probe.send, `console probe "${probe.send}"`);
+  for (const [index, probe] of probes.entries()) {
+    let mark: number;
+    try {
+      mark =
+        index === 0 && firstAtOnce
+          ? await sendAtOnce(board, probe.send)
+          : await board.command(probe.send, `console probe "${probe.send}"`);
+    } catch (error) {
+      if (!(error instanceof HilError)) throw error;
+      return { results, stopped: `before "${probe.send}": ${error.detail.step}: ${error.detail.seen}` };
+    }
     results.push(judge(probe.send, probe.why, await collect(board, mark)));
   }
   for (const key of escapes ? ESCAPE_KEYS : []) {
@@ -94,7 +128,14 @@ async function sendProbes(
     }
     results.push(judge(key.name, 'an escape key', await collect(board, mark)));
   }
-  return results;
+  return { results };
+}
+
+/** Send a line without waiting for a prompt first; the mark from which its answer reads. */
+async function sendAtOnce(board: Board, text: string): Promise<number> {
+  const mark = board.console.mark();
+  await board.console.send(text);
+  return mark;
 }
 
 /** What the board says in answer: up to its next prompt, or a short window when it has none. */

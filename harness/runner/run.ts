@@ -11,6 +11,7 @@ import { stopChild } from '../child.ts';
 import type { RigEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
+import type { KnownState } from '../known-state.ts';
 import { boardToSafeState } from '../safe-state.ts';
 import type { Need, SuiteSpec } from '../suite.ts';
 import { type RunGuard, startGuard } from './guard.ts';
@@ -212,13 +213,17 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     boards.map(async (board) => {
       // Each suite's successor loads while it runs, and waits for the board.
       let next = firstSuites.get(board);
+      // What each suite left the board in, handed to the next: only a board known ready is reused.
+      let left: KnownState = 'unknown';
       for (let index = 0; next; index++) {
         if (interrupted) return;
         const current = next;
         next = index + 1 < suites.length ? startNext(board, index + 1) : undefined;
         if (!next) startPrinter();
-        const result = await current.go({ endpointsFile: virtualRig?.endpointsFile, guard: guard! });
+        const done = await current.go({ endpointsFile: virtualRig?.endpointsFile, guard: guard!, board: left });
         if (interrupted) return;
+        const { result } = done;
+        left = done.boardLeft;
         summary.results.push(result);
         writeSummary(outDir, summary);
       }

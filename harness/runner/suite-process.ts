@@ -10,6 +10,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { stopChild } from '../child.ts';
 import type { LoadedRig } from '../config/load.ts';
+import type { KnownState } from '../known-state.ts';
 import { nodeArgsFor, PROJECT_ROOT } from '../root.ts';
 import { checkId, type SuiteSpec } from '../suite.ts';
 import type { RunGuard } from './guard.ts';
@@ -37,6 +38,14 @@ export interface SuiteJob {
 export interface SuiteGo {
   endpointsFile?: string;
   guard: RunGuard;
+  /** What the board's suite before this one left it in (unknown for a board's first suite). */
+  board: KnownState;
+}
+
+/** What a suite found, and what it left the board in for the next (unknown unless it ended well and said). */
+export interface SuiteDone {
+  result: SuiteResult;
+  boardLeft: KnownState;
 }
 
 interface Exit {
@@ -45,7 +54,7 @@ interface Exit {
 }
 
 /** Start the suite's process, which waits for `go`; `go` runs the suite and says what it found. */
-export function startSuite(job: SuiteJob): { go: (go: SuiteGo) => Promise<SuiteResult> } {
+export function startSuite(job: SuiteJob): { go: (go: SuiteGo) => Promise<SuiteDone> } {
   const boardDir = join(job.outDir, job.board);
   const tapFile = join(boardDir, `${job.suite}.tap`);
   // Its files are written from its go: a run that stops before then started no suite.
@@ -83,7 +92,7 @@ export function startSuite(job: SuiteJob): { go: (go: SuiteGo) => Promise<SuiteR
     });
   });
 
-  const go = async ({ endpointsFile, guard }: SuiteGo): Promise<SuiteResult> => {
+  const go = async ({ endpointsFile, guard, board }: SuiteGo): Promise<SuiteDone> => {
     job.progress.suiteStart(job.board, job.suite);
     const started = new Date();
     const guardPid = guard.pid === undefined ? [] : [guard.pid];
@@ -94,7 +103,7 @@ export function startSuite(job: SuiteJob): { go: (go: SuiteGo) => Promise<SuiteR
     mkdirSync(boardDir, { recursive: true });
     tap.open();
     stderr.open();
-    child.stdin.write(`${JSON.stringify({ endpoints: endpointsFile })}\n`);
+    child.stdin.write(`${JSON.stringify({ endpoints: endpointsFile, board })}\n`);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -144,7 +153,7 @@ export function startSuite(job: SuiteJob): { go: (go: SuiteGo) => Promise<SuiteR
       checks,
     };
     job.progress.suiteEnd(result);
-    return result;
+    return { result, boardLeft: error ? 'unknown' : outcome.boardLeft };
   };
   return { go };
 }

@@ -3,6 +3,7 @@
  * point marked `inconclusive: true` with its `cause`), provisions and evidence from the YAML block.
  */
 import { Parser, type Result } from 'tap-parser';
+import type { KnownState } from '../known-state.ts';
 import type { Verdict } from '../verdict.ts';
 
 export interface Check {
@@ -21,6 +22,8 @@ export interface SuiteOutcome {
   /** False when the stream ended without a plan (the suite died part way). */
   complete: boolean;
   bailout?: string;
+  /** What the suite says it left the board in (`# board left: ready`); unknown when it does not say. */
+  boardLeft: KnownState;
 }
 
 function toCheck(result: Result, prefix: string): Check {
@@ -48,6 +51,7 @@ export function tapResults(
 } {
   const checks: Check[] = [];
   let bailout: string | undefined;
+  let boardLeft: KnownState = 'unknown';
   const watch = (parser: Parser, prefix: string) => {
     const subtests = new Set<string>();
     parser.on('assert', (result: Result) => {
@@ -68,6 +72,8 @@ export function tapResults(
   parser.on('comment', (line: string) => {
     const m = /^#\s*progress: (.*)$/.exec(line.trim());
     if (m) onProgress(m[1]!.slice(0, 300));
+    const left = /^#\s*board left: (ready|off|unknown)\b/.exec(line.trim());
+    if (left) boardLeft = left[1] as KnownState;
   });
   parser.on('bailout', (reason: string) => (bailout = reason || 'bailed out'));
   const done = new Promise<SuiteOutcome>((resolve) => {
@@ -75,7 +81,7 @@ export function tapResults(
       // A suite declares at least one check: a plan of 1..0 is no finished suite (tap-parser also
       // reports that plan, "no tests found", for a stream that ended before its first point).
       const planned = final.plan.end !== null && final.plan.end > 0;
-      resolve({ checks, complete: planned && !bailout, ...(bailout ? { bailout } : {}) });
+      resolve({ checks, complete: planned && !bailout, boardLeft, ...(bailout ? { bailout } : {}) });
     });
   });
   return { parser, done };

@@ -118,6 +118,11 @@ export class EspOtaPath implements UpdatePath {
     return this.restartAndRead(`${step}: after restart`);
   }
 
+  /** An OTA cut short leaves a partition no otadata entry selects: nothing to clear. */
+  async prepare(): Promise<undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -34,6 +34,12 @@ export interface Attempt {
 export interface UpdatePath {
   /** The second source, as evidence names it. */
   readonly source: string;
+  /**
+   * The update slots in a known state before the first offer: what an earlier run left there (a
+   * half-written upload, a test boot asked for) finished or cleared. Says what it found and did;
+   * undefined where there was nothing to clear.
+   */
+  prepare(step: string): Promise<Record<string, unknown> | undefined>;
   /** What the board runs now (after a restart where the path needs one to tell). */
   running(step: string): Promise<Running>;
   /** What the path lists as running without a restart (SMP's image list); absent where it cannot tell. */

@@ -8,7 +8,7 @@
 import type { Board } from '../board.ts';
 import { HilError } from '../errors.ts';
 import { fromBoot, type Running, type UpdatePath } from './path.ts';
-import { SmpDeviceError } from './smp-client.ts';
+import { type ImageSlot, SmpDeviceError } from './smp-client.ts';
 import type { Candidate } from './variants.ts';
 
 export class SmpPath implements UpdatePath {
@@ -32,6 +32,33 @@ export class SmpPath implements UpdatePath {
       updateLines: [],
       tail: [],
     };
+  }
+
+  async prepare(step: string): Promise<Record<string, unknown> | undefined> {
+    let slots = await this.board.smp.imageState(`${step}: image list`);
+    const secondary = slots.find((s) => s.slot === 1);
+    if (!secondary) return undefined;
+    const found = { ...describe(secondary), running: describe(slots.find((s) => s.active) ?? slots[0]) };
+    const resets: string[] = [];
+    // A test boot asked for, or one under way, is the bootloader's to finish (a swap, then the revert of
+    // an image nobody confirmed): erasing the slot under it would take the revert's copy away.
+    const unsettled = (list: ImageSlot[]) =>
+      list.find((s) => s.slot === 1)?.pending === true || list.find((s) => s.active)?.confirmed === false;
+    for (let i = 0; i < 2 && unsettled(slots); i++) {
+      const after = await this.resetAndRead(`${step}: reset to finish a test boot`);
+      resets.push(`${after.pathVersion ?? 'nothing'} runs (${after.confirmed ? 'confirmed' : 'not confirmed'})`);
+      slots = await this.board.smp.imageState(`${step}: image list after reset`);
+    }
+    if (slots.some((s) => s.slot === 1)) await this.board.smp.erase(`${step}: erase the secondary slot`);
+    const left = (await this.board.smp.imageState(`${step}: image list after erase`)).find((s) => s.slot === 1);
+    if (left)
+      throw new HilError({
+        board: this.board.name,
+        step: `${step}: clear the secondary slot`,
+        expected: 'an empty secondary slot after an SMP image erase',
+        seen: `still ${JSON.stringify(describe(left))}`,
+      });
+    return { secondarySlot: found, ...(resets.length ? { resets } : {}), cleared: 'SMP image erase' };
   }
 
   listNow(step: string): Promise<Running> {
@@ -106,4 +133,11 @@ export class SmpPath implements UpdatePath {
       confirmed: listed?.confirmed ?? false,
     };
   }
+}
+
+/** A slot as evidence shows it. */
+function describe(slot: ImageSlot | undefined): Record<string, unknown> {
+  if (!slot) return { slot: 'none' };
+  const { version, pending, confirmed, active } = slot;
+  return { slot: slot.slot, version, hash: slot.hash?.toString('hex'), pending, confirmed, active };
 }
