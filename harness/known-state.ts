@@ -42,7 +42,11 @@ export async function reach(board: Board, state: BoardState, step: string): Prom
   const canRestart = board.qemu !== undefined || board.power !== undefined || board.hasAction('reboot');
   if (board.knownState === 'ready' || !canRestart) {
     const answered = await answers(board, `${step}: is it at its prompt`);
-    if (answered) return { state, how: canRestart ? 'reused' : 'answered', evidence: answered };
+    if (answered) {
+      const how = canRestart ? 'reused' : 'answered';
+      board.console.note(`${step}: ${how}, it answered at its prompt`);
+      return { state, how, evidence: answered };
+    }
     if (!canRestart)
       throw board.failure(
         step,
@@ -58,6 +62,7 @@ export async function reach(board: Board, state: BoardState, step: string): Prom
       ...(boot.portLost ? { seen: `the console's port went away: ${boot.portLost}` } : {}),
     });
   }
+  board.console.note(`${step}: restarted, at its ready line after ${boot.readyAfterMs} ms`);
   return {
     state,
     how: 'restarted',

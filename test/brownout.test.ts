@@ -82,7 +82,8 @@ t.test('partial-update-boots: a swap cut half-way boots a mix of two images, unv
   const evidence = run.check('partial-update-boots', id('every-write')).evidence;
   t.match(evidence.seen, /required boot line missing: \/secure_boot_v2: Signature verified successfully!\//);
   t.match(evidence.seen, /a mix: imageList lists version 1\.5\.0 with the id of 1\.4\.2/);
-  t.match(evidence.failed, [{ timing: { marker: /I: flash: swap sector [23]\/4/ } }]);
+  // Where in the swap the failing cut landed is timing's; that the evidence names it is the harness's.
+  t.match(evidence.failed, [{ timing: { marker: /I: flash: swap sector \d\/4/ } }]);
 });
 
 t.test('counter-reset-on-cut: a cut in the boot status write loses the floor; a lower counter is taken', async (t) => {

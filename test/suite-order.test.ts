@@ -1,0 +1,134 @@
+// Any order, any subset: each suite alone, then every suite in seeded shuffled orders, on the virtual
+// rig (rigs/virtual.yaml). Every verdict is the same whatever ran before: the hardened board has no
+// failure and nothing it could not test, the legacy board fails exactly the checks its flaws name.
+// Before Board.ensure(), rollback alone was 8/8 could-not-test on both boards (the board at rest, off).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import './helpers/children.ts';
+import { hilRun, type RunResult } from './helpers/run.ts';
+import type { Verdict } from '../harness/verdict.ts';
+
+const SUITES = [
+  'boot-log',
+  'brownout',
+  'debug-interfaces',
+  'default-credentials',
+  'fuzz',
+  'rollback',
+  'tls-pinning',
+] as const;
+const BOARDS = ['virtual-hardened', 'virtual-legacy'] as const;
+
+/** The legacy board's flaws (rigs/virtual.yaml) and the checks they fail, whatever the order. */
+const LEGACY_FAILS = [
+  'boot-log/no-crash',
+  'boot-log/no-red-flag',
+  'boot-log/power-on-reset',
+  'boot-log/required-lines',
+  'brownout/cut',
+  'brownout/cut-at-marker',
+  'brownout/cycles',
+  'brownout/every-write',
+  'brownout/rollback-after-cut',
+  'debug-interfaces/boot-window',
+  'debug-interfaces/console',
+  'debug-interfaces/rom-loader',
+  'debug-interfaces/swd-jtag',
+  'default-credentials/brute-force',
+  'default-credentials/console-login',
+  'default-credentials/network-login',
+  'default-credentials/web-ui',
+  'fuzz/console',
+  'rollback/older-refused',
+  'rollback/unsigned-refused',
+  'tls-pinning/cn-only',
+  'tls-pinning/hello-sni',
+  'tls-pinning/san-mismatch',
+  'tls-pinning/tls-1.0',
+  'tls-pinning/wildcard-misuse',
+  'tls-pinning/wrong-pin',
+].sort();
+
+/** The orders' seeds: the first is the run in which rollback after fuzz was 8/8 could-not-test. */
+const ORDER_SEEDS = [1831676164, 20261204];
+
+/** A seeded shuffle (mulberry32, Fisher-Yates): the same seed gives the same order on any machine. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(state ^ (state >>> 15), state | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const run = (suites: readonly string[], out: string) =>
+  hilRun(['--rig', 'rigs/virtual.yaml', '--seed', '1831676164', ...suites.flatMap((s) => ['--suite', s])], out, {
+    HIL_NO_PDF: '1',
+  });
+
+/** Every check's verdict on a board, by id, with the reason of any it could not test. */
+function verdicts(runs: RunResult[], board: string): Map<string, Verdict> {
+  const found = new Map<string, Verdict>();
+  for (const r of runs)
+    for (const result of r.summary.results.filter((x) => x.board === board))
+      for (const check of result.checks) found.set(check.id, check.verdict);
+  return found;
+}
+
+function judge(t: Test, runs: RunResult[], what: string): Map<string, Verdict>[] {
+  return BOARDS.map((board) => {
+    const seen = verdicts(runs, board);
+    const having = (verdict: Verdict) => [...seen].filter(([, v]) => v === verdict).map(([id]) => id);
+    const unsure = runs.flatMap((r) =>
+      r.summary.results
+        .filter((x) => x.board === board)
+        .flatMap((x) => x.checks.filter((c) => c.verdict === 'inconclusive').map((c) => `${c.id}: ${c.reason}`)),
+    );
+    t.same(unsure, [], `${what}: ${board} has nothing it could not test`);
+    t.same(having('fail').sort(), board === 'virtual-legacy' ? LEGACY_FAILS : [], `${what}: ${board} fails`);
+    return seen;
+  });
+}
+
+t.test('each suite alone, then every suite in shuffled orders: the same verdicts', async (t) => {
+  const dir = t.testdir({});
+  const alone = SUITES.map((suite) => run([suite], `${dir}/${suite}`));
+  const baseline = judge(t, alone, 'each suite alone');
+  for (const seed of ORDER_SEEDS) {
+    const order = shuffled(SUITES, seed);
+    const ordered = run(order, `${dir}/order-${seed}`);
+    t.comment(`order of seed ${seed}: ${order.join(', ')}`);
+    const seen = judge(t, [ordered], `order of seed ${seed}`);
+    for (const [i, board] of BOARDS.entries())
+      t.same(Object.fromEntries(seen[i]!), Object.fromEntries(baseline[i]!), `${board}: as when alone`);
+  }
+});
+
+t.test('a board left ready and undisturbed is reused; one a campaign disturbed is restarted', async (t) => {
+  const dir = t.testdir({});
+  const log = (out: string, suite: string) => readFileSync(join(out, 'virtual-hardened', `${suite}.log`), 'latin1');
+  const calm = hilRun(
+    ['--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--suite', 'boot-log', '--suite', 'tls-pinning'],
+    `${dir}/calm`,
+    { HIL_NO_PDF: '1' },
+  );
+  t.equal(calm.status, 0);
+  t.match(log(`${dir}/calm`, 'tls-pinning'), /known state: ready: reused, it answered at its prompt/);
+  const fuzzed = hilRun(
+    ['--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--suite', 'fuzz', '--suite', 'tls-pinning'],
+    `${dir}/fuzzed`,
+    { HIL_NO_PDF: '1' },
+  );
+  t.equal(fuzzed.status, 0);
+  t.match(readFileSync(join(`${dir}/fuzzed`, 'virtual-hardened', 'fuzz.tap'), 'utf8'), /# board left: unknown \(/);
+  t.match(log(`${dir}/fuzzed`, 'tls-pinning'), /known state: ready: restarted, at its ready line/);
+});
