@@ -1,20 +1,21 @@
 /** A TCP connection with a deadline: instruments, gdbservers and relays on the bench network. */
 import { Socket } from 'node:net';
 import type { ByteStream } from './console/serial-stream.ts';
+import { deadlineTimer } from './deadline.ts';
 
 export async function connectTcp(host: string, port: number, timeoutMs = 3000): Promise<Socket> {
   const socket = new Socket();
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = deadlineTimer(timeoutMs, () => {
       socket.destroy();
       reject(new Error(`cannot connect to ${host}:${port} within ${timeoutMs} ms`));
-    }, timeoutMs);
+    });
     socket.once('error', (error) => {
-      clearTimeout(timer);
+      timer.clear();
       reject(new Error(`cannot connect to ${host}:${port}: ${error.message}`));
     });
     socket.connect(port, host, () => {
-      clearTimeout(timer);
+      timer.clear();
       resolve();
     });
   });

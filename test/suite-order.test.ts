@@ -9,6 +9,9 @@ import './helpers/children.ts';
 import { hilRun, type RunResult } from './helpers/run.ts';
 import type { Verdict } from '../harness/verdict.ts';
 
+// Seven runs of one suite, two of all seven, and two short ones: minutes, not the file default.
+t.setTimeout(900_000);
+
 const SUITES = [
   'boot-log',
   'brownout',

@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { HilError } from '../errors.ts';
+import { type Deadline, deadlineTimer } from '../deadline.ts';
 import { escapeBytes, matchableText } from './escape.ts';
 import { LineSplitter } from './lines.ts';
 import type { ConsoleLog } from './log.ts';
@@ -51,7 +52,7 @@ interface Waiter {
   options: ExpectOptions;
   resolve: (m: LineMatch) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: Deadline;
 }
 
 /** History kept for matching and evidence: the newest lines, bounded by count and by bytes. */
@@ -231,7 +232,7 @@ export class Console extends EventEmitter<{
         if (at !== -1) return finish(seen.subarray(0, at + needle.length));
         if (seen.length > RAW_WINDOW_BYTES) seen = seen.subarray(-RAW_WINDOW_BYTES);
       };
-      const timer = setTimeout(() => {
+      const timer = deadlineTimer(options.timeout, () => {
         finish(
           this.failure(
             options.step,
@@ -239,9 +240,9 @@ export class Console extends EventEmitter<{
             seen.length ? `${seen.length} bytes, ending ${escapeBytes(seen.subarray(-80))}` : 'no bytes',
           ),
         );
-      }, options.timeout);
+      });
       const finish = (outcome: Buffer | Error) => {
-        clearTimeout(timer);
+        timer.clear();
         this.transport.off('data', onData);
         if (outcome instanceof Error) reject(outcome);
         else resolve(outcome);
@@ -267,12 +268,12 @@ export class Console extends EventEmitter<{
         options,
         resolve,
         reject,
-        timer: setTimeout(() => {
+        timer: deadlineTimer(options.timeout, () => {
           this.settle(
             waiter,
             this.failure(options.step, `a line matching ${pattern} within ${options.timeout} ms`, this.seenSummary()),
           );
-        }, options.timeout),
+        }),
       };
       this.waiters.add(waiter);
     });
@@ -383,7 +384,7 @@ export class Console extends EventEmitter<{
 
   private settle(waiter: Waiter, outcome: LineMatch | Error): void {
     if (!this.waiters.delete(waiter)) return;
-    clearTimeout(waiter.timer);
+    waiter.timer.clear();
     if (outcome instanceof Error) waiter.reject(outcome);
     else waiter.resolve(outcome);
   }

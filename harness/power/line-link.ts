@@ -4,6 +4,7 @@
  * quiet gap. Every read has a deadline; replies are bounded.
  */
 import type { ByteStream } from '../console/serial-stream.ts';
+import { deadlineTimer } from '../deadline.ts';
 
 const MAX_REPLY = 4096;
 
@@ -63,19 +64,19 @@ export class LineLink {
     return new Promise((resolve, reject) => {
       let quietTimer: NodeJS.Timeout | undefined;
       const finish = (outcome: string | Error) => {
-        clearTimeout(deadline);
+        deadline.clear();
         clearTimeout(quietTimer);
         this.waiting = undefined;
         if (outcome instanceof Error) reject(outcome);
         else resolve(outcome);
       };
-      const deadline = setTimeout(() => {
+      const deadline = deadlineTimer(rule.timeoutMs, () => {
         finish(
           new Error(
             `${this.description}: no reply to ${JSON.stringify(command.trim())} within ${rule.timeoutMs} ms (got ${JSON.stringify(this.buffer)})`,
           ),
         );
-      }, rule.timeoutMs);
+      });
       const check = () => {
         if (rule.terminator) {
           const end = this.buffer.indexOf(rule.terminator);

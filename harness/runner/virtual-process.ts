@@ -14,7 +14,12 @@ import type { LoadedRig } from '../config/load.ts';
 import { PROJECT_ROOT } from '../root.ts';
 
 const HIL_BIN = join(PROJECT_ROOT, 'bin', 'hil.js');
-const READY_DEADLINE_MS = 20_000;
+/**
+ * The rig host is ready in 1.5-4 s here (its unpowered boards' boots included); on a machine with
+ * several times more work than cores it took over 20 s. A host that never gets ready is rare and is
+ * "cannot run", so the bound is generous.
+ */
+const READY_DEADLINE_MS = 60_000;
 
 export interface VirtualRigProcess {
   endpoints: RigEndpoints;

@@ -7,6 +7,7 @@
 import type { Console } from '../console/console.ts';
 import { matchableText } from '../console/escape.ts';
 import { HilError } from '../errors.ts';
+import { type Deadline, deadlineTimer } from '../deadline.ts';
 import {
   decodePacket,
   encodeFrames,
@@ -160,9 +161,9 @@ export class SmpClient {
     const reply = new Promise<Record<string, unknown>>((resolve) => this.pending.set(sequence, { group, id, resolve }));
     this.lastFrameError = undefined;
     for (const frame of encodeFrames(encodePacket({ op, group, sequence, id }, body))) await this.console.write(frame);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Deadline | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      timer = deadlineTimer(REQUEST_TIMEOUT_MS, () => {
         this.pending.delete(sequence);
         reject(
           new HilError({
@@ -173,7 +174,7 @@ export class SmpClient {
             log: this.console.logPath,
           }),
         );
-      }, REQUEST_TIMEOUT_MS);
+      });
     });
     try {
       const answer = await Promise.race([reply, deadline]);
@@ -181,7 +182,7 @@ export class SmpClient {
       if (error) throw new SmpDeviceError(step, error.code, error.name, error.reason);
       return answer;
     } finally {
-      clearTimeout(timer);
+      timer?.clear();
     }
   }
 
