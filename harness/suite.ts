@@ -118,6 +118,8 @@ async function runSuite<Id extends string>(
   };
   const note = (text: string) => tap.comment(text);
   let stopped: string | undefined;
+  /** The step at which a check met trouble it ended with (the board may not be where it was). */
+  let troubled: string | undefined;
   // Under `hil run` stdin is a pipe from the runner. Its first line is the go: the board is this
   // suite's from then. Its end means the run is gone (killed outright), so the board goes to the safe
   // state and this process stops rather than drive it on alone; before the go, the board is not ours.
@@ -181,6 +183,7 @@ async function runSuite<Id extends string>(
         outcome = await run();
       } catch (error) {
         if (!(error instanceof HilError) || !open.console.isConnected) throw error;
+        troubled = error.detail.step;
         outcome = inconclusive(`could not test: ${error.message.replace(/\n\s*/g, ' | ')}`);
       }
       emit(id, outcome);
@@ -200,8 +203,9 @@ async function runSuite<Id extends string>(
       ),
     );
     // What the next suite may assume: only a board this suite left ready, undisturbed, is reused.
-    const left = board && !stopped && !spec.disturbs ? board.knownState : 'unknown';
-    note(`board left: ${left}${left === 'unknown' && spec.disturbs ? ` (${spec.disturbs})` : ''}`);
+    const unsettled = spec.disturbs ?? (troubled && `a check met trouble at "${troubled}"`);
+    const left = board && !stopped && !unsettled ? board.knownState : 'unknown';
+    note(`board left: ${left}${left === 'unknown' && unsettled ? ` (${unsettled})` : ''}`);
     tap.end();
     // A suite that ends while its run is going away leaves the bench to that (which ends this process):
     // closing the board's drivers now would take the supply from under it, leaving the board powered.

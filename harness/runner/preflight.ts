@@ -16,7 +16,13 @@ import { loadTrust } from '../tls/trust.ts';
 import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
 import type { PreflightProblem } from './summary.ts';
 
-const DEADLINE_MS = 2000;
+/**
+ * A dead instrument is mostly refused at once (a port that will not open, a connection refused), and
+ * the drivers' own requests have deadlines of their own; this bound is for one that takes a request and
+ * never answers. It is not 2 s: on a loaded machine the first HTTP request of a process (fetch loads
+ * its client on first use) took longer than that, for every relay of a 13-board rig at once.
+ */
+const DEADLINE_MS = 8000;
 
 interface Ping {
   need: Need;
