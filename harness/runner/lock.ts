@@ -3,11 +3,12 @@
  * start time, so a nightly run and a desk session never drive the same board. The file appears
  * whole or not at all (written aside, then hard-linked into place, which fails if it exists), so no
  * reader ever sees an empty lock. A lock whose owner is gone (no such pid, or a pid reused by a
- * process that started later) is stale and is taken over.
+ * process that started later) is stale and is taken over, by one process at a time (removeStale).
  */
+import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface BoardLock {
   /** The processes working for the holder (its suites): the lock is not stale while any of them lives. */
@@ -67,6 +68,68 @@ export class BoardLockedError extends Error {
   }
 }
 
+/** A file's text, or undefined if it is not there. */
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function parseHolder(text: string): Holder | undefined {
+  try {
+    const holder = JSON.parse(text) as Holder;
+    return typeof holder?.pid === 'number' ? holder : undefined;
+  } catch {
+    return undefined; // not a file this harness wrote: stale
+  }
+}
+
+/**
+ * The claim on removing `path` (the lock or a claim beside it) while it holds `text`; exported for
+ * the tests. Named by the base name, which every process agrees on however it spells the folder.
+ */
+export function claimFile(lockFile: string, path: string, text: string): string {
+  const hash = createHash('sha256').update(basename(path)).update('\0').update(text).digest('hex');
+  return `${lockFile}.takeover-${hash.slice(0, 16)}`;
+}
+
+/**
+ * Removes `path` if it still holds `text`, whose writer is gone. Removing by name would remove
+ * whatever is there by then, perhaps a lock another racer has just put in its place, so the remover
+ * first takes a claim: a file named by `path` and `text`, hard-linked from `mine` (the taker's own
+ * lock text), which only one process at a time can make. Under the claim `path` is read again; no
+ * one else removes it meanwhile, and a live lock's text is never a stale one's (its pid and start
+ * time are those of a process that runs). A claim whose taker died is stale too, removed the same
+ * way. Returns the live process holding the claim, if there is one.
+ */
+function removeStale(lockFile: string, path: string, text: string, mine: string, depth = 0): Holder | undefined {
+  if (depth > 8) throw new Error(`cannot take over ${lockFile}: too many abandoned takeovers`);
+  const claim = claimFile(lockFile, path, text);
+  for (;;) {
+    try {
+      linkSync(mine, claim);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const claimed = readIfThere(claim);
+    if (claimed === undefined) continue; // its taker has just let go: claim it again
+    const taker = parseHolder(claimed);
+    if (taker && running(taker)) return taker;
+    const busy = removeStale(lockFile, claim, claimed, mine, depth + 1);
+    if (busy) return busy;
+  }
+  try {
+    if (readIfThere(path) === text) rmSync(path, { force: true });
+  } finally {
+    rmSync(claim, { force: true });
+  }
+  return undefined;
+}
+
 export function lockBoard(rig: string, board: string, options: { dir?: string; heldBy?: number } = {}): BoardLock {
   const dir = options.dir ?? process.env.HIL_LOCK_DIR ?? join(tmpdir(), 'hil-locks');
   mkdirSync(dir, { recursive: true });
@@ -75,7 +138,7 @@ export function lockBoard(rig: string, board: string, options: { dir?: string; h
   const aside = `${file}.${process.pid}.tmp`;
   writeFileSync(aside, JSON.stringify(mine));
   try {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       try {
         linkSync(aside, file);
         return {
@@ -89,12 +152,9 @@ export function lockBoard(rig: string, board: string, options: { dir?: string; h
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      let holder: Holder | undefined;
-      try {
-        holder = JSON.parse(readFileSync(file, 'utf8')) as Holder;
-      } catch {
-        // not a lock this harness wrote: stale
-      }
+      const text = readIfThere(file);
+      if (text === undefined) continue;
+      const holder = parseHolder(text);
       if (holder && alive(holder)) {
         // The runner holds the lock for the suites it starts, and names them in it.
         const ours = holder.pid === options.heldBy || holder.children?.some((c) => c.pid === process.pid);
@@ -107,7 +167,12 @@ export function lockBoard(rig: string, board: string, options: { dir?: string; h
           holder,
         );
       }
-      rmSync(file, { force: true });
+      const taker = removeStale(file, file, text, aside);
+      if (taker)
+        throw new BoardLockedError(
+          `board ${board} of rig ${rig} is being taken over by process ${taker.pid} (its lock was stale; lock ${file})`,
+          taker,
+        );
     }
     throw new Error(`cannot lock board ${board} (${file})`);
   } finally {
