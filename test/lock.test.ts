@@ -13,7 +13,7 @@ import { lockBoard } from './harness/runner/lock.ts';
 try {
   lockBoard('rig', 'board', { dir: process.argv[1] });
   process.stdout.write('got it');
-  setTimeout(() => {}, 3000);
+  setInterval(() => {}, 60_000); // holds it until the test ends it, however long the others take to start
 } catch (error) {
   process.stdout.write('refused: ' + error.message);
 }
@@ -26,6 +26,9 @@ t.test('eight processes race for one board: exactly one holds it', async (t) => 
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
   );
+  t.teardown(() => {
+    for (const child of racers) child.kill();
+  });
   const said = await Promise.all(
     racers.map(async (child) => {
       let out = '';
