@@ -33,3 +33,14 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * A command given something it cannot use (a missing option, a bad value, a file where a folder
+ * belongs): the user's to fix, so `hil` says it in one line, with no stack trace, and exits 2.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,15 +1,16 @@
 /** The `hil` command: run | replay | report | verify | diff | ports | doctor | list | virtual | schemas. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadRig } from '../config/load.ts';
+import { loadRig, needsRigHost } from '../config/load.ts';
 import { SCHEMAS } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, UsageError } from '../errors.ts';
+import { existingFolder, makeFolder } from '../folders.ts';
 import { loadReproducer } from '../fuzz/reproducer.ts';
 import { diffRuns, formatDiff } from '../report/diff.ts';
 import { portSnippet, serialPorts, usbDevices, usbSnippet } from '../console/ports.ts';
 import { buildReports } from '../report/index.ts';
-import { verifyManifest } from '../report/manifest.ts';
+import { MANIFEST, verifyManifest } from '../report/manifest.ts';
 import { consoleProgress } from '../runner/progress.ts';
 import { doctor } from '../runner/doctor.ts';
 import { EXIT, run } from '../runner/run.ts';
@@ -56,7 +57,7 @@ const USAGE = `usage:\n${Object.values(COMMANDS).join('')}`;
 /** The longest suite deadline: a day (a timer cannot hold much more than 24 days anyway). */
 const MAX_SUITE_DEADLINE_S = 86_400;
 
-const argError = (message: string) => Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_VALUE' });
+const argError = (message: string) => new UsageError(message);
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -79,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'ports':
         return portsCommand();
       case 'doctor':
-        return doctorCommand(rest);
+        return await doctorCommand(rest);
       case 'replay':
         return await replayCommand(rest);
       case 'virtual':
@@ -99,8 +100,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`hil: invalid configuration:\n  ${error.problems.join('\n  ')}\n`);
+    } else if (error instanceof UsageError) {
+      process.stderr.write(`hil: ${error.message}\n`);
     } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`hil: ${(error as Error).message}\n${USAGE}`);
+      // Some of parseArgs's messages take three lines to say it.
+      const said = (error as Error).message.split('\n').filter(Boolean).join(' ');
+      process.stderr.write(`hil: ${said} (hil ${command} --help)\n`);
     } else {
       process.stderr.write(`hil: ${(error as Error).stack ?? String(error)}\n`);
     }
@@ -137,7 +142,8 @@ async function runCommand(args: string[]): Promise<number> {
     process.env[name] = String(n);
   }
   const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed < 2 ** 32)) {
+  // Digits only: Number() would read '' and ' ' as 0, and '0x10' or '1e3' as other numbers.
+  if (seed !== undefined && !(/^[0-9]+$/.test(values.seed!) && seed < 2 ** 32)) {
     throw argError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, not ${JSON.stringify(values.seed)}`);
   }
   const deadline = secondsOption('--suite-deadline', values['suite-deadline']);
@@ -193,8 +199,7 @@ async function replayCommand(args: string[]): Promise<number> {
 async function reportCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw argError('hil report takes one run folder');
-  const dir = resolve(positionals[0]!);
-  if (!existsSync(dir)) throw argError(`no run folder ${dir}`);
+  const dir = existingFolder(resolve(positionals[0]!), 'run folder');
   const built = await buildReports(dir);
   for (const note of built.notes) process.stderr.write(`${note}\n`);
   process.stdout.write(`${built.files.join('\n')}\n`);
@@ -204,7 +209,7 @@ async function reportCommand(args: string[]): Promise<number> {
 async function diffCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 2) throw argError('hil diff takes two run folders: BEFORE AFTER');
-  for (const dir of positionals) if (!existsSync(dir)) throw argError(`no run folder ${dir}`);
+  for (const dir of positionals) existingFolder(dir, 'run folder');
   const diff = await diffRuns(resolve(positionals[0]!), resolve(positionals[1]!));
   process.stdout.write(formatDiff(diff));
   return diff.newFailures.length > 0 ? EXIT.failed : EXIT.passed;
@@ -245,7 +250,9 @@ function portsCommand(): number {
 function verifyCommand(args: string[]): number {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw argError('hil verify takes one run folder');
-  const result = verifyManifest(resolve(positionals[0]!));
+  const dir = existingFolder(resolve(positionals[0]!), 'run folder');
+  if (!existsSync(join(dir, MANIFEST))) throw argError(`${dir} has no ${MANIFEST} (hil report DIR writes one)`);
+  const result = verifyManifest(dir);
   const lines = [
     ...result.changed.map((f) => `changed: ${f}`),
     ...result.missing.map((f) => `missing: ${f}`),
@@ -284,8 +291,10 @@ async function virtualCommand(args: string[]): Promise<number> {
     options: { rig: { type: 'string' }, state: { type: 'string' }, 'watch-stdin': { type: 'boolean' } },
   });
   if (!values.rig) throw argError('hil virtual needs --rig FILE');
+  const rig = loadRig(values.rig);
+  if (!needsRigHost(rig.config)) throw argError(`${rig.file} has no virtual or QEMU boards for a rig host to run`);
   await runVirtualRig({
-    rig: values.rig,
+    rig,
     state: values.state,
     watchStdin: values['watch-stdin'] === true,
     twins: twinCatalog,
@@ -296,7 +305,7 @@ async function virtualCommand(args: string[]): Promise<number> {
 function schemasCommand(args: string[]): number {
   const { values } = parseArgs({ args, options: { out: { type: 'string' } } });
   const out = values.out ?? 'schemas';
-  mkdirSync(out, { recursive: true });
+  makeFolder(out, 'schemas folder');
   for (const [name, schema] of Object.entries(SCHEMAS)) {
     const file = join(out, `${name}.schema.json`);
     writeFileSync(

@@ -5,13 +5,14 @@
  * suites stopped, supplies to the rig's safe state, summary written with complete: false.
  */
 import type { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { rmSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { stopChild } from '../child.ts';
 import type { RigEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import type { KnownState } from '../known-state.ts';
+import { makeFolder } from '../folders.ts';
 import { boardToSafeState } from '../safe-state.ts';
 import type { Need, SuiteSpec } from '../suite.ts';
 import { type RunGuard, startGuard } from './guard.ts';
@@ -92,7 +93,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   const started = new Date();
   const id = runId(rig.config.name, started);
   const outDir = resolve(options.out ?? join(PROJECT_ROOT, 'reports', id));
-  mkdirSync(outDir, { recursive: true });
+  makeFolder(outDir, 'run folder');
   if (!options.out) pointLatestAt(outDir);
   const summary: RunSummary = {
     run: {

@@ -7,19 +7,19 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRig, needsRigHost } from '../config/load.ts';
+import type { LoadedRig } from '../config/load.ts';
 import { VirtualRig } from './rig.ts';
 import type { TwinCatalog } from './twin.ts';
 
 export async function runVirtualRig(options: {
-  rig: string;
+  /** A rig with virtual or QEMU boards (needsRigHost). */
+  rig: LoadedRig;
   state?: string;
   /** Stop when standard input ends: how a harness that started this host ties it to its own life. */
   watchStdin: boolean;
   twins: TwinCatalog;
 }): Promise<void> {
-  const rig = loadRig(options.rig);
-  if (!needsRigHost(rig.config)) throw new Error(`${rig.file} has no virtual or QEMU boards for a rig host to run`);
+  const { rig } = options;
   const stateDir = options.state ?? mkdtempSync(join(tmpdir(), `hil-virtual-${rig.config.name}-`));
   mkdirSync(stateDir, { recursive: true });
   const { rig: running, endpoints } = await VirtualRig.start(rig, stateDir, options.twins);

@@ -1,0 +1,70 @@
+// A command given wrongly says what is wrong in one line on stderr and exits 2: no stack trace, no
+// unhandled rejection, no usage text to scroll past, and nothing run.
+import t, { type Test } from 'tap';
+import './helpers/children.ts';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = t.testdir({});
+const file = join(dir, 'a-file');
+writeFileSync(file, 'not a folder\n');
+mkdirSync(join(dir, 'empty'));
+
+function misuse(t: Test, args: string[], message: RegExp): void {
+  const result = spawnSync(process.execPath, ['bin/hil.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  t.equal(result.status, 2, `hil ${args.join(' ')}: exit 2`, { stderr: result.stderr });
+  t.match(result.stderr, /^hil: [^\n]+\n$/, 'one line', { stderr: result.stderr });
+  t.match(result.stderr, message);
+  t.equal(result.stdout, '', 'nothing on stdout');
+}
+
+t.test('hil doctor with no --rig', async (t) => {
+  misuse(t, ['doctor'], /^hil: hil doctor needs --rig FILE$/m);
+});
+
+t.test('a seed that is not a whole number from 0 to 2^32-1', async (t) => {
+  // --suite nope: should a seed get through, the run stops at once, saying so
+  const run = ['run', '--rig', 'rigs/virtual.yaml', '--suite', 'nope'];
+  for (const seed of ['', ' ', '1.5', '-1', '4294967296', '0x10'])
+    misuse(
+      t,
+      [...run, `--seed=${seed}`],
+      new RegExp(`--seed must be a whole number from 0 to 4294967295, not "${seed}"`),
+    );
+  // parseArgs's own message for this one has three lines
+  misuse(t, [...run, '--seed', '-1'], /^hil: Option '--seed' argument is ambiguous\. .* \(hil run --help\)$/m);
+  const last = spawnSync(process.execPath, ['bin/hil.js', ...run, '--seed', '4294967295'], { encoding: 'utf8' });
+  t.match(last.stderr, /^cannot run: no suite nope/, '4294967295 is a seed');
+});
+
+t.test('hil run --out: a folder under a file, or a file', async (t) => {
+  const run = ['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--suite', 'boot-log', '--out'];
+  misuse(
+    t,
+    [...run, join(file, 'out')],
+    new RegExp(`cannot make the run folder ${join(file, 'out')}: ${file} is a file`),
+  );
+  misuse(t, [...run, file], new RegExp(`cannot make the run folder ${file}: it is a file`));
+  t.same(readdirSync(process.env.HIL_LOCK_DIR!), [], 'no board was locked');
+});
+
+t.test('hil schemas --out under a file', async (t) => {
+  misuse(
+    t,
+    ['schemas', '--out', join(file, 'schemas')],
+    new RegExp(`cannot make the schemas folder ${join(file, 'schemas')}: ${file} is a file`),
+  );
+});
+
+t.test('hil report, verify, diff: a file, a missing folder, a folder with no manifest', async (t) => {
+  misuse(t, ['report', file], new RegExp(`not a run folder: ${file} is a file`));
+  misuse(t, ['diff', file, join(dir, 'empty')], new RegExp(`not a run folder: ${file} is a file`));
+  misuse(t, ['verify', join(dir, 'missing')], new RegExp(`no run folder ${join(dir, 'missing')}`));
+  misuse(t, ['verify', join(dir, 'empty')], new RegExp(`${join(dir, 'empty')} has no MANIFEST\\.sha256`));
+  t.notOk(existsSync(join(dir, 'missing')));
+});
+
+t.test('hil virtual on a rig with no virtual or QEMU board', async (t) => {
+  misuse(t, ['virtual', '--rig', 'rigs/example-desk.yaml'], /rigs\/example-desk\.yaml has no virtual or QEMU boards/);
+});
