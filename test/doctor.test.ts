@@ -1,10 +1,11 @@
 // hil doctor on the virtual and QEMU rigs: a ready rig is said to be ready, row by row; swapped
 // boards are caught by their identity lines; a console that does not open and a supply that does not
-// answer are problems named with what was seen; a board another run holds is not touched; a rig that
-// does not load cannot be checked (exit 2). The bench is at rest afterwards.
+// answer are problems named with what was seen; a console port that goes away while the identity is
+// read is named, not the board; a board another run holds is not touched; a rig that does not load
+// cannot be checked (exit 2). The bench is at rest afterwards.
 import t from 'tap';
 import './helpers/children.ts';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -12,6 +13,7 @@ import { lockBoard } from '../harness/runner/lock.ts';
 import { startVirtualRig } from '../harness/runner/virtual-process.ts';
 import { connectTcp } from '../harness/tcp.ts';
 import { virtualMac } from '../harness/virtual/esp-log.ts';
+import { ptyDevice } from './helpers/pty-device.ts';
 
 t.setTimeout(180_000);
 const dir = t.testdir({});
@@ -116,6 +118,56 @@ t.test('a console that is not there and a supply that does not answer; a board i
   t.match(run.stdout, /^busy: 1 problem$/m);
   t.match(run.stdout, new RegExp(`FAIL {2}lock {8}board busy of rig broken is in use by process ${process.pid}`));
   t.match(run.stdout, /skip {2}the rest {4}not checked: the board is in use/);
+});
+
+t.test('the console port goes away during the identity boot: the port is named, not the board', async (t) => {
+  const device = await ptyDevice(dir, 'vanishing.tty');
+  t.teardown(() => device.close());
+  // A board with no power control: a prompt for each Enter; at `reboot` the start of a boot with no
+  // identity line, and its USB adapter is pulled out.
+  const socket = device.socket();
+  let heard = '';
+  let rebooted = false;
+  let unplugged: Promise<void> | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    heard += chunk.toString('latin1');
+    if (rebooted) return;
+    if (/reboot\r?\n/.test(heard)) {
+      rebooted = true;
+      socket.write('rst:0xc (SW_CPU_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\nI (31) boot: ESP-IDF v5.1\r\n', () => {
+        unplugged = device.unplug();
+      });
+    } else if (/\r?\n$/.test(heard)) socket.write('esp32> ');
+  });
+  const file = join(dir, 'vanishing.yaml');
+  writeFileSync(
+    file,
+    [
+      'name: vanishing',
+      'boards:',
+      '  b:',
+      '    profile: virtual',
+      `    identity: "${virtualMac('b')}"`,
+      `    console: { port: ${device.path} }`,
+      '',
+    ].join('\n'),
+  );
+  // Not spawnSync: this process is the board, and answers while the doctor runs.
+  const child = spawn(process.execPath, ['bin/hil.js', 'doctor', '--rig', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  t.ok(rebooted, 'the board was asked to reboot');
+  await unplugged;
+  t.equal(code, 1, 'exit 1', { stdout, stderr });
+  t.match(stdout, /ok {4}console {5}the console .*vanishing\.tty to open/);
+  t.match(
+    stdout,
+    /FAIL {2}identity {4}not read: the console's port went away during its boot \(.*vanishing\.tty gone: /,
+  );
+  t.notMatch(stdout, /no identity line|printed nothing/, 'the board is not blamed');
 });
 
 t.test('the QEMU rig: MicroPython on the micro:bit opens; its profile names no identity', async (t) => {

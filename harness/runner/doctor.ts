@@ -14,7 +14,7 @@ import { Board } from '../board.ts';
 import type { BoardEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { matchableText } from '../console/escape.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, HilError } from '../errors.ts';
 import type { Need } from '../suite.ts';
 import { BoardLockedError, lockBoard } from './lock.ts';
 import { pingBoard } from './preflight.ts';
@@ -29,26 +29,48 @@ export interface DoctorRow {
   detail: string;
 }
 
-/** What the board behind the console says it is, or why that could not be read. */
-async function readIdentity(board: Board): Promise<{ seen?: string; how: string }> {
+/**
+ * What the board behind the console says it is, or why that could not be read. A console port that
+ * went away meanwhile (a USB adapter unplugged, or powered by the board) is said to have: the lines
+ * it would have carried are not the board's to answer for.
+ */
+async function readIdentity(board: Board): Promise<{ seen?: string; how: string; portLost?: string }> {
   const identity = board.profile.identity!;
-  if (identity.command) {
-    const mark = await board.command(identity.command, 'doctor: identity');
-    const found = await board.console.expect(identity.pattern, {
-      timeout: IDENTITY_DEADLINE_MS,
-      step: 'doctor: identity line',
-      since: mark,
-    });
-    return { seen: found.match[1], how: `\`${identity.command}\`` };
+  let portLost: string | undefined;
+  const onGone = (why: string) => {
+    portLost ??= why;
+  };
+  board.console.on('gone', onGone);
+  try {
+    if (identity.command) {
+      const how = `\`${identity.command}\``;
+      try {
+        const mark = await board.command(identity.command, 'doctor: identity');
+        const found = await board.console.expect(identity.pattern, {
+          timeout: IDENTITY_DEADLINE_MS,
+          step: 'doctor: identity line',
+          since: mark,
+        });
+        return { seen: found.match[1], how };
+      } catch (error) {
+        if (portLost && error instanceof HilError) return { how, portLost };
+        throw error;
+      }
+    }
+    const mark = board.console.mark();
+    const boot = await board.restart('doctor: restart to read the identity line');
+    const printed = boot.ready || boot.lineCount > 0;
+    if (printed)
+      for (const line of board.console.linesSince(mark)) {
+        const found = identity.pattern.exec(matchableText(line));
+        if (found?.[1]) return { seen: found[1], how: 'its boot' };
+      }
+    portLost ??= boot.portLost;
+    if (portLost) return { how: 'its boot', portLost };
+    return { how: printed ? 'its boot, which had no identity line' : 'a restart, after which it printed nothing' };
+  } finally {
+    board.console.off('gone', onGone);
   }
-  const mark = board.console.mark();
-  const boot = await board.restart('doctor: restart to read the identity line');
-  if (!boot.ready && boot.lineCount === 0) return { how: 'a restart, after which it printed nothing' };
-  for (const line of board.console.linesSince(mark)) {
-    const found = identity.pattern.exec(matchableText(line));
-    if (found?.[1]) return { seen: found[1], how: 'its boot' };
-  }
-  return { how: 'its boot, which had no identity line' };
 }
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
@@ -65,7 +87,13 @@ async function identityRow(
     return { check: 'identity', status: 'skip', detail: `profile ${profile.name} names no identity line` };
   const board = await Board.open({ rig, name, logDir, logName: 'doctor', endpoints });
   try {
-    const { seen, how } = await readIdentity(board);
+    const { seen, how, portLost } = await readIdentity(board);
+    if (portLost)
+      return {
+        check: 'identity',
+        status: 'FAIL',
+        detail: `not read: the console's port went away during ${how} (${portLost})`,
+      };
     if (seen === undefined) return { check: 'identity', status: 'FAIL', detail: `no identity line in ${how}` };
     const shown = JSON.stringify(seen.slice(0, 64));
     if (wanted === undefined)
