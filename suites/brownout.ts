@@ -159,14 +159,17 @@ export default defineSuite(
         if (!path || !bench.team)
           return skip('the rig wires no update path to this board (rollback: in its rig entry)');
         if (downgrades.length === 0) return skip('the rig names neither an older image nor a signing key');
+        const running = bench.running;
+        if (!running)
+          return inconclusive("before the trials the board ran none of the rig's images, so no refusal can be judged");
         const outcomes = [];
         let stuck: string | undefined;
         for (const offer of downgrades) {
           progress(`after the cuts: offering ${offer.made}`);
           const attempt = await path.offer(offer, `brownout: ${offer.made}`);
-          outcomes.push({ offer: offer.made, outcome: judgeRefusal(path, attempt, offer, bench.team.current) });
+          outcomes.push({ offer: offer.made, outcome: judgeRefusal(path, attempt, offer, running) });
           // A board that cannot be brought back ends the offers; what was judged still stands.
-          stuck = await path.restore(bench.team.current, attempt.running, `brownout: ${offer.made}`).then(
+          stuck = await path.restore(running, attempt.running, `brownout: ${offer.made}`).then(
             () => undefined,
             (error: Error) => error.message,
           );

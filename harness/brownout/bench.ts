@@ -34,18 +34,29 @@ export class Bench {
     readonly baseline: string,
     readonly path: UpdatePath | undefined,
     readonly team: TeamImages | undefined,
+    /**
+     * Which of the team's images the board runs before the first trial (its own baseline): the rig's
+     * current one, or its newer one where an earlier run installed that for good (rollback's positive
+     * control). Every trial must come back to it. Undefined where it runs neither.
+     */
+    readonly running: Candidate | undefined,
   ) {
     const canStore = board.hasAction('config-write') && board.hasAction('config-read');
     this.settings = canStore ? this.settingsWrite() : undefined;
-    this.update = path && team?.newer ? this.newerImage(path, team.current, team.newer) : undefined;
+    // An update to cut into needs a newer image than the one that runs.
+    this.update =
+      path && team?.newer && running === team.current ? this.newerImage(path, team.current, team.newer) : undefined;
   }
 
-  /** The update path, where the rig wires one and the board runs the rig's current image. */
+  /** The update path, where the rig wires one, and which of the team's images the board runs. */
   static async open(board: Board, seed: number, baseline: string): Promise<Bench> {
     const files = board.rollback;
-    if (!files) return new Bench(board, seed, baseline, undefined, undefined);
+    if (!files) return new Bench(board, seed, baseline, undefined, undefined, undefined);
     const team = readTeamImages(files);
-    return new Bench(board, seed, baseline, await openUpdatePath(board), team);
+    const path = await openUpdatePath(board);
+    const now = await (path.listNow ?? path.running).call(path, 'brownout: what runs before the trials');
+    const running = [team.current, team.newer].find((image) => image && path.runs(now, image));
+    return new Bench(board, seed, baseline, path, team, running);
   }
 
   /** Write a fresh settings marker cleanly: what every later trial must leave readable. */
@@ -58,8 +69,8 @@ export class Bench {
   /** After a glitch that hit no activity: the version it ran, the marker it held. */
   steady(): Expectation {
     return {
-      versions: this.team ? [this.team.current.info.version] : [this.baseline],
-      ...(this.path && this.team ? { images: { path: this.path, allowed: [this.team.current] } } : {}),
+      versions: this.running ? [this.running.info.version] : [this.baseline],
+      ...(this.path && this.running ? { images: { path: this.path, allowed: [this.running] } } : {}),
       ...(this.marker ? { settings: [this.marker] } : {}),
     };
   }
