@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'report':
         return await reportCommand(rest);
       case 'verify':
-        return verifyCommand(rest);
+        return await verifyCommand(rest);
       case 'diff':
         return await diffCommand(rest);
       case 'ports':
@@ -242,10 +242,10 @@ function portsCommand(): number {
   return EXIT.passed;
 }
 
-function verifyCommand(args: string[]): number {
+async function verifyCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw argError('hil verify takes one run folder');
-  const result = verifyManifest(resolve(positionals[0]!));
+  const result = await verifyManifest(resolve(positionals[0]!));
   const lines = [
     ...result.changed.map((f) => `changed: ${f}`),
     ...result.missing.map((f) => `missing: ${f}`),

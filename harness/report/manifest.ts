@@ -4,7 +4,7 @@
  * changed, missing or added since.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 export const MANIFEST = 'MANIFEST.sha256';
@@ -19,12 +19,19 @@ function files(dir: string, root = dir): string[] {
   });
 }
 
-const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** Streamed: a console capture of gigabytes is hashed in a fixed amount of memory. */
+async function digest(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { signal, highWaterMark: 1024 * 1024 }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
-export function writeManifest(dir: string): string {
-  const lines = files(dir)
-    .sort()
-    .map((f) => `${digest(join(dir, f))}  ${f}\n`);
+/** `signal`: stop hashing, and write nothing (a report step past its deadline). */
+export async function writeManifest(dir: string, signal?: AbortSignal): Promise<string> {
+  const lines: string[] = [];
+  for (const f of files(dir).sort()) lines.push(`${await digest(join(dir, f), signal)}  ${f}\n`);
+  signal?.throwIfAborted();
   const file = join(dir, MANIFEST);
   writeFileSync(file, lines.join(''));
   return file;
@@ -38,7 +45,7 @@ export interface Verification {
   added: string[];
 }
 
-export function verifyManifest(dir: string): Verification {
+export async function verifyManifest(dir: string): Promise<Verification> {
   const file = join(dir, MANIFEST);
   if (!existsSync(file)) throw new Error(`${dir} has no ${MANIFEST}`);
   const listed = new Map<string, string>();
@@ -52,7 +59,7 @@ export function verifyManifest(dir: string): Verification {
   const missing: string[] = [];
   for (const [path, hex] of listed) {
     if (!present.has(path)) missing.push(path);
-    else if (digest(join(dir, path)) !== hex) changed.push(path);
+    else if ((await digest(join(dir, path))) !== hex) changed.push(path);
   }
   const added = [...present].filter((p) => !listed.has(p)).sort();
   return { ok: changed.length + missing.length + added.length === 0, checked: listed.size, changed, missing, added };

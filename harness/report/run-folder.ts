@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunSummary, SuiteResult } from '../runner/summary.ts';
 import { countVerdicts, tapResults } from '../runner/tap-results.ts';
+import { tailLines } from './tail.ts';
 
 export interface RunFolder {
   dir: string;
@@ -45,9 +46,20 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
   return { dir, summary, results };
 }
 
-/** The last lines of a suite's console log (already escaped by the log writer), for excerpts. */
-export function consoleTail(dir: string, result: SuiteResult, lines = 20): string[] {
-  const file = join(dir, result.console);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+/** Console tails by `SuiteResult.console`, each read from the end of its file (tail.ts). */
+export type ConsoleTails = ReadonlyMap<string, string[]>;
+
+/** The last lines of every suite's console log (already escaped by the log writer), for excerpts. */
+export async function consoleTails(folder: RunFolder, lines = 20): Promise<ConsoleTails> {
+  const tails = new Map<string, string[]>();
+  for (const result of folder.results) {
+    const file = join(folder.dir, result.console);
+    if (!existsSync(file)) tails.set(result.console, []);
+    else
+      tails.set(
+        result.console,
+        await tailLines(file, lines).catch((error: Error) => [`(the console log could not be read: ${error.message})`]),
+      );
+  }
+  return tails;
 }
