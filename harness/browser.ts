@@ -33,6 +33,11 @@ export async function launchChromium(): Promise<Browser> {
     args: CHROMIUM_FLAGS,
     headless: true,
     env: { ...process.env, [MARK]: mark },
+    // hil owns its signals: Playwright's handlers close the browser and exit 130 at once, racing the
+    // run's own (suites stopped, supplies safe, reports written, exit 2).
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   marks.set(browser, mark);
   return browser;
