@@ -1,7 +1,8 @@
 // Reports from run folders a run should never leave, built cheaply by hand: a console log past V8's
 // string limit (sparse, with real lines at its end) and a capture of the same size, reported and
 // verified in bounded memory (the process's peak RSS, from /usr/bin/time); a report step that fails
-// or never ends is a note, and Chromium is closed, or killed when it will not close.
+// or never ends is a note, and Chromium is closed, or killed when it will not close; symbolic links
+// to files outside the folder, which the reports must not copy in and hil verify must not pass.
 import t, { type Test } from 'tap';
 import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,8 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  rmSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -55,6 +58,9 @@ function runFolder(t: Test): string {
   writeFileSync(join(dir, 'board', 'boot-log.tap'), TAP);
   return dir;
 }
+
+// The first hil after a change compiles build/js (about 200 MiB of TypeScript): not the report's figure.
+spawnSync(process.execPath, ['bin/hil.js', 'list'], { stdio: 'ignore', timeout: 120_000 });
 
 t.test('a 600 MiB console log: its tail is shown, read from its end, in bounded memory', async (t) => {
   const dir = runFolder(t);
@@ -155,4 +161,49 @@ t.test('a Chromium that will not close is killed, and the close says so', async 
   await t.rejects(closeChromium(browser, 500), /Chromium closed within 500 ms; killed/);
   for (let i = 0; i < 100 && chromiumChildren().length > 0; i++) await sleep(50);
   t.same(chromiumChildren(), [], 'no Chromium left');
+});
+
+t.test('a symbolic link in a run folder is not read: a .log, a .tap, a board folder', async (t) => {
+  const dir = runFolder(t);
+  const outside = join(dir, '..', 'outside');
+  mkdirSync(join(outside, 'board'), { recursive: true });
+  writeFileSync(join(outside, 'secret.txt'), 'SECRET-FROM-OUTSIDE\n');
+  writeFileSync(join(outside, 'board', 'boot-log.tap'), TAP.replace('power-on-reset', 'outside-check'));
+  symlinkSync(join(outside, 'secret.txt'), join(dir, 'board', 'boot-log.log'));
+  symlinkSync(join(outside, 'board', 'boot-log.tap'), join(dir, 'board', 'rollback.tap'));
+  symlinkSync(join(outside, 'board'), join(dir, 'linked-board'));
+  const report = spawnSync(process.execPath, ['bin/hil.js', 'report', dir], { encoding: 'utf8', timeout: 120_000 });
+  t.equal(report.status, 0, 'hil report DIR', { stderr: report.stderr });
+  for (const file of ['junit.xml', 'report.html']) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    t.notMatch(text, /SECRET-FROM-OUTSIDE|outside-check|linked-board/, `${file}: nothing from outside the folder`);
+    t.match(text, /not shown: board\/boot-log\.log is a symbolic link/, `${file}: the log's link is named`);
+  }
+  t.match(report.stderr, /not read: board\/rollback\.tap is a symbolic link/);
+  t.match(report.stderr, /not read: linked-board is a symbolic link/);
+  t.match(report.stderr, /not in MANIFEST\.sha256, not a regular file: board\/boot-log\.log \(a symbolic link to /);
+  t.notMatch(readFileSync(join(dir, 'MANIFEST.sha256'), 'utf8'), /boot-log\.log|rollback|linked-board/);
+});
+
+t.test('hil verify fails on a symbolic link anywhere in the folder, and names it', async (t) => {
+  const dir = runFolder(t);
+  writeFileSync(join(dir, 'board', 'boot-log.log'), 'a line\n');
+  mkdirSync(join(dir, 'board', 'fuzz'));
+  const hil = (args: string[]) => spawnSync(process.execPath, ['bin/hil.js', ...args], { encoding: 'utf8' });
+  t.equal(hil(['report', dir]).status, 0, 'hil report DIR');
+  t.equal(hil(['verify', dir]).status, 0, 'the folder as reported');
+  symlinkSync('/etc/hostname', join(dir, 'board', 'fuzz', 'case.json'));
+  const linked = hil(['verify', dir]);
+  t.equal(linked.status, 1, 'a link added: FAILED', { stdout: linked.stdout });
+  t.match(linked.stdout, /not a regular file: board\/fuzz\/case\.json \(a symbolic link to \/etc\/hostname\)\nFAILED/);
+  rmSync(join(dir, 'board', 'fuzz', 'case.json'));
+  t.equal(hil(['verify', dir]).status, 0, 'the link gone: OK');
+  // A covered file swapped for a link to a copy of itself still fails, naming the link.
+  const copy = join(dir, '..', 'copy.log');
+  writeFileSync(copy, readFileSync(join(dir, 'board', 'boot-log.log')));
+  rmSync(join(dir, 'board', 'boot-log.log'));
+  symlinkSync(copy, join(dir, 'board', 'boot-log.log'));
+  const swapped = hil(['verify', dir]);
+  t.equal(swapped.status, 1);
+  t.match(swapped.stdout, /missing: board\/boot-log\.log\nnot a regular file: board\/boot-log\.log \(a symbolic link/);
 });

@@ -250,6 +250,7 @@ async function verifyCommand(args: string[]): Promise<number> {
     ...result.changed.map((f) => `changed: ${f}`),
     ...result.missing.map((f) => `missing: ${f}`),
     ...result.added.map((f) => `not in the manifest: ${f}`),
+    ...result.notFiles.map((f) => `not a regular file: ${f}`),
   ];
   process.stdout.write(
     `${lines.join('\n')}${lines.length ? '\n' : ''}${result.ok ? 'OK' : 'FAILED'}: ${result.checked} files in the manifest\n`,

@@ -89,6 +89,7 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
     });
     if (read) {
       const { folder, tails, lab } = read;
+      for (const why of folder.refused) notes.push(`not read: ${why}`);
       await write('junit.xml', 'junit', () => junitXml(folder, tails));
       await write(
         'evidence.json',
@@ -111,7 +112,11 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
     // Chromium closes while the manifest is hashed.
     const closing = closePrinter(printer, deadlines.close);
     printer = undefined;
-    await step('MANIFEST.sha256', 'manifest', async (signal) => files.push(await writeManifest(dir, signal)));
+    await step('MANIFEST.sha256', 'manifest', async (signal) => {
+      const { file, leftOut } = await writeManifest(dir, signal);
+      files.push(file);
+      for (const odd of leftOut) notes.push(`not in MANIFEST.sha256, not a regular file: ${odd}`);
+    });
     const closed = await closing;
     if (closed) notes.push(closed);
   } finally {

@@ -3,15 +3,19 @@
  * so a console log of gigabytes costs what a small one does. Only whole lines are given; a last line
  * longer than the window is given as its end, marked.
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 export const TAIL_BYTES = 256 * 1024;
 export const CUT_MARK = '[...] ';
 
 export async function tailLines(file: string, lines: number, maxBytes = TAIL_BYTES): Promise<string[]> {
-  const handle = await open(file, 'r');
+  // No link, and no FIFO to block on, put there since the caller looked (folder-file.ts).
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
-    const { size } = await handle.stat();
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error(`${file} is not a regular file`);
+    const { size } = stat;
     const start = Math.max(0, size - maxBytes);
     const buffer = Buffer.alloc(size - start);
     let filled = 0;
