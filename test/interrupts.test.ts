@@ -1,6 +1,7 @@
 // Runs stopped at random moments (SIGINT) and killed outright (kill -9), against a rig host that
 // outlives them, as a real bench does: every time the supply ends off, the boot strap released, the
-// lock gone, no suite process left (in the middle of brownout cuts and sags too); and the next run passes.
+// lock gone, no suite process left (in the middle of brownout cuts and sags too); a run signalled with
+// Chromium up for its PDF still writes its reports and exits 2; and the next run passes.
 import t, { type Test } from 'tap';
 import './helpers/children.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,8 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RigEndpoints } from '../harness/config/endpoints.ts';
 import { connectTcp } from '../harness/tcp.ts';
 
-// Eleven interrupted runs and a whole one on a loaded 2-core machine take longer than tap's default per file.
-t.setTimeout(300_000);
+// Thirteen interrupted runs and a whole one on a loaded 2-core machine take longer than tap's default per file.
+t.setTimeout(420_000);
 
 const dir = t.testdir({});
 const rigFile = join(dir, 'bench.yaml');
@@ -77,10 +78,14 @@ function lockFree(): boolean {
     !existsSync(`/proc/${pid}`) || /\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   return [holder, ...(holder.children ?? [])].every(({ pid }) => gone(pid));
 }
-function start(out: string, ...args: string[]): ChildProcess & { stderrText: () => string } {
+function start(
+  out: string,
+  args: string[] = [],
+  more: NodeJS.ProcessEnv = {},
+): ChildProcess & { stderrText: () => string } {
   const child = spawn(process.execPath, ['bin/hil.js', 'run', '--rig', rigFile, '--out', out, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env,
+    env: { ...env, ...more },
   });
   let text = '';
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -135,7 +140,7 @@ t.test(
   'kill -9 of hil run as a suite ends, when no suite is watching the board: the guard puts it at rest',
   async (t) => {
     const out = join(dir, 'kill-between');
-    const run = start(out, '--suite', 'boot-log', '--suite', 'debug-interfaces');
+    const run = start(out, ['--suite', 'boot-log', '--suite', 'debug-interfaces']);
     // The runner reports a suite's end once its process has gone; the next one has not started yet.
     while (!/board \/ boot-log: \d+ passed/.test(run.stderrText()) && run.exitCode === null) await sleep(5);
     t.equal(run.exitCode, null, 'the run got to the end of a suite', { stderr: run.stderrText().slice(-1500) });
@@ -149,7 +154,7 @@ t.test(
 t.test('SIGINT in the middle of brownout glitches (a cut, a sag, a cut aimed at a write)', async (t) => {
   for (const [i, moment] of [/cut 2\/\d/, /sag to/, /settings write: cut/].entries()) {
     const out = join(dir, `brownout-${i}`);
-    const run = start(out, '--suite', 'brownout');
+    const run = start(out, ['--suite', 'brownout']);
     while (!moment.test(run.stderrText()) && run.exitCode === null) await sleep(20);
     t.equal(run.exitCode, null, `the run got to ${moment}`, { stderr: run.stderrText().slice(-1500) });
     await sleep(30);
@@ -157,6 +162,56 @@ t.test('SIGINT in the middle of brownout glitches (a cut, a sag, a cut aimed at 
     const [code] = (await once(run, 'exit')) as [number | null];
     t.equal(code, 2, `SIGINT at ${moment}: exit 2`);
     await benchAtRest(t, out, `SIGINT at ${moment}`);
+  }
+});
+
+/** Chromium processes under `pid` (Playwright starts it in a process group of its own, as its child). */
+function chromiumUnder(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
+    } catch {}
+  }
+  const under = (p: number): number[] => (children.get(p) ?? []).flatMap((c) => [c, ...under(c)]);
+  return under(pid).filter((p) => alive(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('chromium'));
+}
+function alive(pid: number): boolean {
+  try {
+    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+t.test('SIGINT once Chromium is up for the PDF: hil finishes its reports, the PDF too, and exits 2', async (t) => {
+  // The PDF printer starts as a board's last suite starts: with one suite, at its start.
+  for (const [i, after] of [0, 1000].entries()) {
+    const out = join(dir, `pdf-${i}`);
+    const run = start(out, ['--suite', 'brownout'], { HIL_NO_PDF: '0' });
+    let browser: number[] = [];
+    while ((browser = chromiumUnder(run.pid!)).length === 0 && run.exitCode === null) await sleep(20);
+    await sleep(after);
+    browser = chromiumUnder(run.pid!);
+    t.equal(run.exitCode, null, `the run got to Chromium (${browser.length} processes)`, {
+      stderr: run.stderrText().slice(-1500),
+    });
+    run.kill('SIGINT');
+    const [code, signal] = (await once(run, 'exit')) as [number | null, NodeJS.Signals | null];
+    t.equal(code, 2, `SIGINT ${after} ms after Chromium started: exit 2`, {
+      signal,
+      stderr: run.stderrText().slice(-1500),
+    });
+    const summary = existsSync(join(out, 'summary.json'))
+      ? (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { run: Record<string, unknown> })
+      : { run: {} };
+    t.match(summary.run, { complete: false, interrupted: 'SIGINT' }, 'summary.json: interrupted');
+    for (const file of ['report.html', 'report.pdf', 'MANIFEST.sha256']) t.ok(existsSync(join(out, file)), file);
+    t.same(browser.filter(alive), [], 'no Chromium left');
+    t.same(readdirSync(process.env.HIL_LOCK_DIR!), [], 'no lock file left');
+    await benchAtRest(t, out, `SIGINT ${after} ms after Chromium started`);
   }
 });
 

@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'report':
         return await reportCommand(rest);
       case 'verify':
-        return verifyCommand(rest);
+        return await verifyCommand(rest);
       case 'diff':
         return await diffCommand(rest);
       case 'ports':
@@ -247,16 +247,17 @@ function portsCommand(): number {
   return EXIT.passed;
 }
 
-function verifyCommand(args: string[]): number {
+async function verifyCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw argError('hil verify takes one run folder');
   const dir = existingFolder(resolve(positionals[0]!), 'run folder');
   if (!existsSync(join(dir, MANIFEST))) throw argError(`${dir} has no ${MANIFEST} (hil report DIR writes one)`);
-  const result = verifyManifest(dir);
+  const result = await verifyManifest(dir);
   const lines = [
     ...result.changed.map((f) => `changed: ${f}`),
     ...result.missing.map((f) => `missing: ${f}`),
     ...result.added.map((f) => `not in the manifest: ${f}`),
+    ...result.notFiles.map((f) => `not a regular file: ${f}`),
   ];
   process.stdout.write(
     `${lines.join('\n')}${lines.length ? '\n' : ''}${result.ok ? 'OK' : 'FAILED'}: ${result.checked} files in the manifest\n`,

@@ -7,7 +7,7 @@
  */
 import type { Verdict } from '../verdict.ts';
 import { CLAUSES, clauseOf, type LabResult, PSTI } from './lab.ts';
-import { consoleTail, type RunFolder } from './run-folder.ts';
+import type { ConsoleTails, RunFolder } from './run-folder.ts';
 import { html } from './text.ts';
 
 export interface HarnessInfo {
@@ -76,7 +76,7 @@ function provisions(lab: LabResult[]): string {
 <h2>Provisions (ETSI EN 303 645 V2.1.1, UK Code of Practice)</h2><table id="provisions"><tr><th>provision</th><th>clause</th><th>checks and verdicts</th></tr>${rows}</table>`;
 }
 
-function checks(folder: RunFolder, lab: LabResult[]): string {
+function checks(folder: RunFolder, lab: LabResult[], tails: ConsoleTails): string {
   return folder.results
     .map((r) => {
       const rows = r.checks
@@ -86,7 +86,7 @@ function checks(folder: RunFolder, lab: LabResult[]): string {
           return `<tr class="check ${c.verdict}"><td>${html(c.id)}</td><td>${html(c.title)}</td><td>${VERDICT_TEXT[c.verdict]}${c.reason ? `<br>${html(c.reason)}` : ''}</td><td>${html((l?.testCases ?? []).join(' '))}<br>${(l?.ixit ?? []).map((x) => `IXIT ${html(x.id)}: ${html(x.items.join('; ') || 'none named')}`).join('<br>')}</td><td><pre>${html(JSON.stringify(c.evidence, null, 2))}</pre>${replay ? `<p>reproduce: <code>${html(replay)}</code></p>` : ''}</td></tr>`;
         })
         .join('');
-      const tail = consoleTail(folder.dir, r);
+      const tail = tails.get(r.console) ?? [];
       return `<h3>${html(r.board)} / ${html(r.suite)}</h3>${r.error ? `<p class="inconclusive">${html(r.error)}</p>` : ''}
 <table><tr><th>check</th><th>title</th><th>verdict</th><th>TS 103 701 cases, IXIT</th><th>evidence</th></tr>${rows}</table>
 <details><summary>console, last lines (${html(r.console)})</summary><pre>${html(tail.join('\n'))}</pre></details>`;
@@ -94,7 +94,7 @@ function checks(folder: RunFolder, lab: LabResult[]): string {
     .join('\n');
 }
 
-export function reportHtml(folder: RunFolder, lab: LabResult[], harness: HarnessInfo): string {
+export function reportHtml(folder: RunFolder, lab: LabResult[], harness: HarnessInfo, tails: ConsoleTails): string {
   const run = folder.summary.run;
   const meta = [
     ['run', run.id],
@@ -114,7 +114,7 @@ export function reportHtml(folder: RunFolder, lab: LabResult[], harness: Harness
 <h2>Boards and suites</h2>${matrix(folder)}
 ${provisions(lab)}
 <h2>Checks</h2>
-${checks(folder, lab)}
+${checks(folder, lab, tails)}
 </body></html>
 `;
 }

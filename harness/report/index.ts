@@ -2,18 +2,21 @@
  * The reports of a run folder, rebuilt from its TAP and summary alone: junit.xml, evidence.json
  * (TS 103 701-shaped), report.html, report.pdf (Chromium; left out with HIL_NO_PDF=1 or when it
  * cannot start), GitHub annotations under Actions, and MANIFEST.sha256 over everything, last.
+ * Each step has a deadline: one that fails or misses it is a note, and the steps after it still run.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withDeadline } from '../deadline.ts';
+import { PROJECT_ROOT } from '../root.ts';
 import { toGitHub } from './github.ts';
 import { type HarnessInfo, reportHtml } from './html.ts';
 import { junitXml } from './junit.ts';
 import { labResults } from './lab.ts';
 import { writeManifest } from './manifest.ts';
 import { type PdfPrinter, startPdfPrinter } from './pdf.ts';
-import { readRunFolder } from './run-folder.ts';
-import { PROJECT_ROOT } from '../root.ts';
+import { consoleTails, readRunFolder } from './run-folder.ts';
 
 function harnessInfo(): HarnessInfo {
   const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -22,6 +25,7 @@ function harnessInfo(): HarnessInfo {
     commit = execFileSync('git', ['-C', PROJECT_ROOT, 'rev-parse', 'HEAD'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
     }).trim();
   } catch {}
   return { version, commit };
@@ -29,45 +33,110 @@ function harnessInfo(): HarnessInfo {
 
 export interface Built {
   files: string[];
-  /** What could not be made (the PDF without Chromium), for the person running it. */
+  /** What could not be made (the PDF without Chromium, a step past its deadline), for the person running it. */
   notes: string[];
 }
 
-/**
- * `printer`: the PDF printer already starting, given only when the PDF is wanted (a run starts it
- * while its last suites run, so that the PDF does not wait for Chromium); it is closed here.
- */
-export async function buildReports(dir: string, env = process.env, printer?: Promise<PdfPrinter>): Promise<Built> {
-  const folder = await readRunFolder(dir);
+export type Step = 'read' | 'junit' | 'evidence' | 'html' | 'pdf' | 'manifest' | 'close';
+/** Generous: a step reads tails and streams hashes, so only a stuck disk or browser comes near them. */
+export const STEP_DEADLINES_MS: Record<Step, number> = {
+  read: 60_000,
+  junit: 60_000,
+  evidence: 60_000,
+  html: 60_000,
+  pdf: 120_000,
+  manifest: 600_000,
+  close: 15_000,
+};
+
+export interface ReportOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * The PDF printer already starting, given only when the PDF is wanted (a run starts it while its
+   * last suites run, so that the PDF does not wait for Chromium); it is closed here, whatever happens.
+   */
+  printer?: Promise<PdfPrinter>;
+  deadlinesMs?: Partial<Record<Step, number>>;
+}
+
+export async function buildReports(dir: string, options: ReportOptions = {}): Promise<Built> {
+  const env = options.env ?? process.env;
+  const deadlines = { ...STEP_DEADLINES_MS, ...options.deadlinesMs };
   const files: string[] = [];
   const notes: string[] = [];
-  const write = (name: string, text: string) => {
-    writeFileSync(join(dir, name), text);
-    files.push(join(dir, name));
-  };
-  write('junit.xml', junitXml(folder));
-  const lab = labResults(folder);
-  write(
-    'evidence.json',
-    `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: folder.summary.run, results: lab }, null, 2)}\n`,
-  );
-  const page = reportHtml(folder, lab, harnessInfo());
-  write('report.html', page);
-  let closing: Promise<void> | undefined;
-  if (env.HIL_NO_PDF !== '1') {
-    let pdf: PdfPrinter | undefined;
+  /** One step: its result, or undefined and a note `no <name>: <why>`. */
+  const step = async <T>(name: string, kind: Step, fn: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> => {
+    const controller = new AbortController();
     try {
-      pdf = await (printer ?? startPdfPrinter());
-      await pdf.print(page, join(dir, 'report.pdf'));
-      files.push(join(dir, 'report.pdf'));
+      return await withDeadline(fn(controller.signal), deadlines[kind], 'not made');
     } catch (error) {
-      notes.push(`no report.pdf: ${(error as Error).message.split('\n')[0]}`);
+      controller.abort();
+      notes.push(`no ${name}: ${(error as Error).message.split('\n')[0]}`);
+      return undefined;
+    }
+  };
+  const write = (name: string, kind: Step, text: () => string) =>
+    step(name, kind, async (signal) => {
+      await writeFile(join(dir, name), text(), { signal });
+      files.push(join(dir, name));
+    });
+
+  let printer = options.printer;
+  try {
+    const read = await step('reports', 'read', async () => {
+      const folder = await readRunFolder(dir);
+      return { folder, tails: await consoleTails(folder), lab: labResults(folder) };
+    });
+    if (read) {
+      const { folder, tails, lab } = read;
+      for (const why of folder.refused) notes.push(`not read: ${why}`);
+      await write('junit.xml', 'junit', () => junitXml(folder, tails));
+      await write(
+        'evidence.json',
+        'evidence',
+        () =>
+          `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: folder.summary.run, results: lab }, null, 2)}\n`,
+      );
+      let page: string | undefined;
+      await write('report.html', 'html', () => (page = reportHtml(folder, lab, harnessInfo(), tails)));
+      if (page !== undefined && env.HIL_NO_PDF !== '1') {
+        const html = page;
+        await step('report.pdf', 'pdf', async () => {
+          printer ??= startPdfPrinter();
+          await (await printer).print(html, join(dir, 'report.pdf'));
+          files.push(join(dir, 'report.pdf'));
+        });
+      }
+      toGitHub(folder, env);
     }
     // Chromium closes while the manifest is hashed.
-    closing = pdf?.close().catch(() => undefined);
+    const closing = closePrinter(printer, deadlines.close);
+    printer = undefined;
+    await step('MANIFEST.sha256', 'manifest', async (signal) => {
+      const { file, leftOut } = await writeManifest(dir, signal);
+      files.push(file);
+      for (const odd of leftOut) notes.push(`not in MANIFEST.sha256, not a regular file: ${odd}`);
+    });
+    const closed = await closing;
+    if (closed) notes.push(closed);
+  } finally {
+    // Reached with a printer only when something threw outside the steps: still, no Chromium is left.
+    await closePrinter(printer, deadlines.close);
   }
-  toGitHub(folder, env);
-  files.push(writeManifest(dir));
-  await closing;
   return { files, notes };
+}
+
+/** Resolves with a note when Chromium did not close by itself; undefined when it did, or never started. */
+function closePrinter(printer: Promise<PdfPrinter> | undefined, ms: number): Promise<string | undefined> {
+  if (!printer) return Promise.resolve(undefined);
+  const closed = printer.then(
+    (started) =>
+      started.close().then(
+        () => undefined,
+        (error: Error) => `Chromium: ${error.message.split('\n')[0]}`,
+      ),
+    () => undefined, // it never started: the PDF's note says why
+  );
+  // Still starting past the deadline: it is closed once started, without this wait.
+  return withDeadline(closed, ms, 'started and closed').catch((error: Error) => `Chromium: not ${error.message}`);
 }

@@ -4,7 +4,7 @@
  * an `<error>`, a skipped one `<skipped>` with its reason; the console's last lines in system-out.
  */
 import type { SuiteResult } from '../runner/summary.ts';
-import { consoleTail, type RunFolder } from './run-folder.ts';
+import type { ConsoleTails, RunFolder } from './run-folder.ts';
 import { xml } from './text.ts';
 
 const attr = (name: string, value: string | number) => `${name}="${xml(String(value))}"`;
@@ -24,7 +24,7 @@ function testcase(result: SuiteResult, check: SuiteResult['checks'][number]): st
   return `${open}${body}</testcase>`;
 }
 
-export function junitXml(folder: RunFolder): string {
+export function junitXml(folder: RunFolder, tails: ConsoleTails): string {
   const suites = folder.results.map((r) => {
     const header = [
       attr('name', `${r.board}.${r.suite}`),
@@ -39,7 +39,7 @@ export function junitXml(folder: RunFolder): string {
           `    <testcase ${attr('classname', `${r.board}.${r.suite}`)} name="(suite)"><error ${attr('message', r.error)} type="suite"/></testcase>`,
         ]
       : [];
-    const out = `    <system-out>${xml(consoleTail(folder.dir, r).join('\n'))}</system-out>`;
+    const out = `    <system-out>${xml((tails.get(r.console) ?? []).join('\n'))}</system-out>`;
     return [`  <testsuite ${header}>`, ...r.checks.map((c) => testcase(r, c)), ...crashed, out, '  </testsuite>'].join(
       '\n',
     );

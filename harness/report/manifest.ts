@@ -1,33 +1,63 @@
 /**
  * MANIFEST.sha256: the SHA-256 of every file in the run folder, in `sha256sum -c` format (hex, two
  * spaces, the path relative to the folder), written last; `verify` recomputes it and names every file
- * changed, missing or added since.
+ * changed, missing or added since. Only regular files are hashed, read as streams; anything else in the
+ * folder (a symbolic link above all: it would vouch for a file outside the run) is named, and fails verify.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { folderFile, linkTarget, oddKind } from './folder-file.ts';
 
 export const MANIFEST = 'MANIFEST.sha256';
 
-function files(dir: string, root = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return files(path, root);
-    if (!entry.isFile()) return [];
-    const rel = relative(root, path).split(sep).join('/');
-    return rel === MANIFEST ? [] : [rel];
-  });
+interface Entries {
+  /** Regular files, relative to the folder, the manifest itself left out. */
+  files: string[];
+  /** Everything else but folders, each as `<path> (<what it is>)`. */
+  odd: string[];
 }
 
-const digest = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+function entries(dir: string, root = dir, found: Entries = { files: [], odd: [] }): Entries {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const rel = relative(root, path).split(sep).join('/');
+    if (entry.isDirectory()) entries(path, root, found);
+    else if (entry.isFile()) {
+      if (rel !== MANIFEST) found.files.push(rel);
+    } else found.odd.push(`${rel} (${oddKind(entry)}${linkTarget(path)})`);
+  }
+  found.odd.sort();
+  return found;
+}
 
-export function writeManifest(dir: string): string {
-  const lines = files(dir)
-    .sort()
-    .map((f) => `${digest(join(dir, f))}  ${f}\n`);
+/** Streamed: a console capture of gigabytes is hashed in a fixed amount of memory. */
+async function digest(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  // No link, and no FIFO to block on, put there since the folder was listed.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    for await (const chunk of handle.createReadStream({ signal, highWaterMark: 1024 * 1024, autoClose: false }))
+      hash.update(chunk as Buffer);
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * `signal`: stop hashing, and write nothing (a report step past its deadline). `leftOut`: what is in
+ * the folder but not a regular file, so not in the manifest.
+ */
+export async function writeManifest(dir: string, signal?: AbortSignal): Promise<{ file: string; leftOut: string[] }> {
+  const found = entries(dir);
+  const lines: string[] = [];
+  for (const f of found.files.sort()) lines.push(`${await digest(join(dir, f), signal)}  ${f}\n`);
+  signal?.throwIfAborted();
   const file = join(dir, MANIFEST);
   writeFileSync(file, lines.join(''));
-  return file;
+  return { file, leftOut: found.odd };
 }
 
 export interface Verification {
@@ -36,24 +66,31 @@ export interface Verification {
   changed: string[];
   missing: string[];
   added: string[];
+  /** In the folder, and not a regular file (a symbolic link, a FIFO): never vouched for. */
+  notFiles: string[];
 }
 
-export function verifyManifest(dir: string): Verification {
-  const file = join(dir, MANIFEST);
-  if (!existsSync(file)) throw new Error(`${dir} has no ${MANIFEST}`);
+export async function verifyManifest(dir: string): Promise<Verification> {
+  const own = folderFile(dir, MANIFEST);
+  if ('missing' in own) throw new Error(`${dir} has no ${MANIFEST}`);
+  if ('refused' in own) throw new Error(`${dir}: ${own.refused}`);
+  const file = own.path;
   const listed = new Map<string, string>();
   for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
     const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
     if (!m) throw new Error(`${MANIFEST}: not a sha256sum line: ${line.slice(0, 100)}`);
     listed.set(m[2]!, m[1]!);
   }
-  const present = new Set(files(dir));
+  const found = entries(dir);
+  const present = new Set(found.files);
   const changed: string[] = [];
   const missing: string[] = [];
   for (const [path, hex] of listed) {
     if (!present.has(path)) missing.push(path);
-    else if (digest(join(dir, path)) !== hex) changed.push(path);
+    else if ((await digest(join(dir, path))) !== hex) changed.push(path);
   }
   const added = [...present].filter((p) => !listed.has(p)).sort();
-  return { ok: changed.length + missing.length + added.length === 0, checked: listed.size, changed, missing, added };
+  const notFiles = found.odd;
+  const ok = changed.length + missing.length + added.length + notFiles.length === 0;
+  return { ok, checked: listed.size, changed, missing, added, notFiles };
 }

@@ -4,7 +4,7 @@
  * the run.
  */
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../browser.ts';
+import { closeChromium, launchChromium } from '../browser.ts';
 
 export interface PdfPrinter {
   print(html: string, file: string): Promise<void>;
@@ -17,7 +17,7 @@ export async function startPdfPrinter(): Promise<PdfPrinter> {
   try {
     tab = await browser.newPage();
   } catch (error) {
-    await browser.close();
+    await closeChromium(browser).catch(() => undefined);
     throw error;
   }
   return {
@@ -26,6 +26,7 @@ export async function startPdfPrinter(): Promise<PdfPrinter> {
       await tab.setContent(html, { waitUntil: 'load' });
       await tab.pdf({ path: file, format: 'A4', landscape: true, printBackground: true });
     },
-    close: () => browser.close(),
+    /** Rejects if Chromium had to be killed. */
+    close: () => closeChromium(browser),
   };
 }

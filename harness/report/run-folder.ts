@@ -3,31 +3,46 @@
  * `<board>/<suite>.tap` parsed again (TAP is the record: a run killed before it wrote its summary
  * still has its TAP). A TAP file that ends without a plan is a suite that did not finish.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RunSummary, SuiteResult } from '../runner/summary.ts';
 import { countVerdicts, tapResults } from '../runner/tap-results.ts';
+import { folderFile, linkTarget } from './folder-file.ts';
+import { tailLines } from './tail.ts';
 
 export interface RunFolder {
   dir: string;
   summary: RunSummary;
   results: SuiteResult[];
+  /** What was not read, and why: entries that are not the folder's own files or folders (folder-file.ts). */
+  refused: string[];
 }
 
 export async function readRunFolder(dir: string): Promise<RunFolder> {
-  const file = join(dir, 'summary.json');
-  const summary: RunSummary = existsSync(file)
+  const refused: string[] = [];
+  const own = (rel: string): string | undefined => {
+    const found = folderFile(dir, rel);
+    if ('refused' in found) refused.push(found.refused);
+    return 'path' in found ? found.path : undefined;
+  };
+  const file = own('summary.json');
+  const summary: RunSummary = file
     ? (JSON.parse(readFileSync(file, 'utf8')) as RunSummary)
     : { run: { id: basename(dir), rig: 'unknown', seed: 0, started: '', complete: false }, results: [] };
   const results: SuiteResult[] = [];
-  for (const board of readdirSync(dir).sort()) {
-    if (!statSync(join(dir, board)).isDirectory()) continue;
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const entry of entries) {
+    if (entry.isSymbolicLink()) refused.push(`${entry.name} is a symbolic link${linkTarget(join(dir, entry.name))}`);
+    if (!entry.isDirectory()) continue;
+    const board = entry.name;
     for (const tap of readdirSync(join(dir, board))
       .filter((f) => f.endsWith('.tap'))
       .sort()) {
+      const path = own(`${board}/${tap}`);
+      if (!path) continue;
       const suite = tap.replace(/\.tap$/, '');
       const parsed = tapResults();
-      parsed.parser.end(readFileSync(join(dir, board, tap), 'utf8'));
+      parsed.parser.end(readFileSync(path, 'utf8'));
       const outcome = await parsed.done;
       const known = summary.results.find((r) => r.board === board && r.suite === suite);
       const error = known?.error ?? (outcome.complete ? undefined : 'the suite did not finish (its TAP has no plan)');
@@ -42,12 +57,27 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
       });
     }
   }
-  return { dir, summary, results };
+  return { dir, summary, results, refused: [...new Set(refused)] };
 }
 
-/** The last lines of a suite's console log (already escaped by the log writer), for excerpts. */
-export function consoleTail(dir: string, result: SuiteResult, lines = 20): string[] {
-  const file = join(dir, result.console);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines);
+/** Console tails by `SuiteResult.console`, each read from the end of its file (tail.ts). */
+export type ConsoleTails = ReadonlyMap<string, string[]>;
+
+/** The last lines of every suite's console log (already escaped by the log writer), for excerpts. */
+export async function consoleTails(folder: RunFolder, lines = 20): Promise<ConsoleTails> {
+  const tails = new Map<string, string[]>();
+  for (const result of folder.results) {
+    const found = folderFile(folder.dir, result.console);
+    tails.set(
+      result.console,
+      'path' in found
+        ? await tailLines(found.path, lines).catch((error: Error) => [
+            `(the console log could not be read: ${error.message})`,
+          ])
+        : 'refused' in found
+          ? [`(not shown: ${found.refused}; only the run folder's own files are read)`]
+          : [],
+    );
+  }
+  return tails;
 }

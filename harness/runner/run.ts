@@ -253,7 +253,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
 /** junit.xml, report.html, report.pdf, evidence.json and the manifest; a report that fails is said, not fatal. */
 async function reports(outDir: string, progress: Progress, printer?: Promise<PdfPrinter>): Promise<void> {
   try {
-    const built = await buildReports(outDir, process.env, printer);
+    const built = await buildReports(outDir, { printer });
     for (const note of built.notes) progress.info(note);
   } catch (error) {
     progress.info(`reports not written: ${(error as Error).message}`);
