@@ -153,8 +153,7 @@ export class VirtualFirmware {
     }
     if (this.state === 'countdown' || this.state === 'bootloader') return this.bootloaderInput(bytes);
     if (this.state !== 'running' && this.state !== 'busy') return; // a board in reset or booting reads nothing
-    // The flaw (of a sort): what the bootloader starts never reads the console, as an OS that ignores it.
-    if (this.has('deaf-console')) return;
+    if (this.has('deaf-console')) return; // what the bootloader starts never reads the console
     for (const byte of bytes) {
       if (this.smpByte(byte)) continue;
       if (this.state === 'running') this.key(byte);
