@@ -11,7 +11,7 @@ import { matchableText as visible } from './console/escape.ts';
 import { ConsoleLog } from './console/log.ts';
 import { consoleTransport } from './console/transport.ts';
 import { HilError } from './errors.ts';
-import type { DownloadEntry, Power, PowerCut } from './power/driver.ts';
+import { type DownloadEntry, type Power, type PowerCut, switchPower } from './power/driver.ts';
 import { openPower, openStrap } from './power/registry.ts';
 import { QemuControl } from './qemu/control.ts';
 import { powerAtRest } from './safe-state.ts';
@@ -330,7 +330,7 @@ export class Board {
     // In the log, so that its reader (and perf/suite-wall's floor) sees where power was cut.
     this.console.note(`power off (${step})`);
     this.known = 'unknown';
-    await this.power.off();
+    await switchPower(this.power, false, (expected, seen) => this.failure(`${step}: power off`, expected, seen));
     const off = Date.now();
     await new Promise((resolve) => setTimeout(resolve, offMs));
     // A safe state taken during the off-time (the run was killed) is not undone by this power cycle.
@@ -341,7 +341,7 @@ export class Board {
     // Noted before the switch: a board's first bytes can come before the switch has answered, and a
     // note between them would split its first line in the .log.
     this.console.note('power on');
-    await this.power.on();
+    await switchPower(this.power, true, (expected, seen) => this.failure(`${step}: power on`, expected, seen));
     const on = Date.now();
     return {
       ...from,

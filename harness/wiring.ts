@@ -97,8 +97,14 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
     console: consoleOf(board, wiring.qemu ? { port: 'auto' } : (wiring.console ?? {}), endpoints, profile.baud),
   };
   if (wiring.qemu) {
-    // The rig host puts a relay in front of the QEMU process: on starts it, off ends it.
-    resolved.power = { driver: 'tasmota', url: hostEndpoint(endpoints?.power?.url, `${board} power`) };
+    // The rig host puts a relay in front of the QEMU process: on starts it, off ends it. It says how
+    // long a switch may take there (QEMU's start deadline and more), which the relay waits for.
+    const timeout = endpoints?.power?.timeout;
+    resolved.power = {
+      driver: 'tasmota',
+      url: hostEndpoint(endpoints?.power?.url, `${board} power`),
+      ...(timeout === undefined ? {} : { timeout }),
+    };
     resolved.qmp = hostEndpoint(endpoints?.qmp, `${board} QMP socket`);
     if (wiring.qemu.gdbstub)
       resolved.debugPort = { gdb: { host: '127.0.0.1', port: hostEndpoint(endpoints?.gdb, `${board} gdbstub`) } };

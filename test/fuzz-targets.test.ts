@@ -1,10 +1,44 @@
-// The network targets at the socket API: a TCP service that dies is a finding ("connection refused"
-// after it worked), one that answers or closes is not; a UDP datagram goes out whole. These are the
+// The targets at their boundaries: a console case leaves nothing listening on the port once its
+// answer is in; a TCP service that dies is a finding ("connection refused" after it worked), one
+// that answers or closes is not; a UDP datagram goes out whole. The network targets are the
 // library boundary only: no virtual board has a network service yet.
 import { createSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import t from 'tap';
-import { tcpTarget, udpTarget } from '../harness/fuzz/targets.ts';
+import { loadRig } from '../harness/config/load.ts';
+import type { ByteTransport, TransportEvents } from '../harness/console/transport.ts';
+import { consoleTarget, tcpTarget, udpTarget } from '../harness/fuzz/targets.ts';
+import { consoleOver } from './helpers/console.ts';
+
+/** A shell that shows its prompt, and answers every line at once with an error and its prompt again. */
+class PromptingShell extends EventEmitter<TransportEvents> implements ByteTransport {
+  readonly description = 'a prompting shell';
+  async open() {
+    setImmediate(() => this.emit('data', Buffer.from('esp32> ')));
+  }
+  async close() {}
+  async write(data: Buffer) {
+    if (data.includes(0x0a))
+      setImmediate(() => this.emit('data', Buffer.from('\r\nerror: no such command\r\nesp32> ')));
+  }
+  pause() {}
+  resume() {}
+  async setSignals() {}
+}
+
+t.test('a console case whose prompt comes back leaves no listener on the port', async (t) => {
+  const shell = new PromptingShell();
+  const console = consoleOver(shell, t.testdir({}));
+  await console.open();
+  const profile = loadRig('rigs/virtual.yaml').profiles.get('virtual')!;
+  const target = consoleTarget({ console, profile }, 2000);
+  const before = shell.listenerCount('data');
+  // Past Node's 10 a port, where the quiet waits each case left behind raised MaxListenersExceededWarning.
+  for (let i = 0; i < 15; i++) t.equal(await target.send(Buffer.from(`case ${i}`)), undefined, `case ${i} answered`);
+  t.equal(shell.listenerCount('data'), before, 'as many listeners as before the cases');
+  await console.close();
+});
 
 t.test('TCP: a service that stops listening after a bad message is found dead', async (t) => {
   const server = createServer((socket) => {

@@ -5,7 +5,7 @@
 import t from 'tap';
 import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hilRun } from './helpers/run.ts';
@@ -101,6 +101,45 @@ t.test('hil replay: reproduces on the flawed board (exit 1), not on the fixed on
   const broken = replay(join(out, 'summary.json'));
   t.equal(broken.status, 2, 'a file that is not a reproducer cannot run');
   t.match(broken.stderr, /not a hil-fuzz-reproducer\/1 file/);
+});
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+t.test('hil replay checks a reproducer as a rig file: each hostile value named, exit 2, nothing sent', async (t) => {
+  const file = join(out, failures('oob-after-set', 'console')[0]!.file);
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { pacing: object; finding: { signature?: string } };
+  const { signature: _signature, ...unsigned } = saved.finding;
+  const deadline =
+    'pacing.caseDeadlineMs: expected whole milliseconds from 1 to 2147483647 \\(the longest a timer holds\\)';
+  // Before, each of these replayed and said "no longer reproduces" (exit 0) on a board that still crashes.
+  const hostile: [string, object, string][] = [
+    [
+      'a deadline of "soon"',
+      { pacing: { ...saved.pacing, caseDeadlineMs: 'soon' } },
+      `${deadline}, found string "soon"`,
+    ],
+    ['a negative deadline', { pacing: { ...saved.pacing, caseDeadlineMs: -5 } }, `${deadline}, found number -5`],
+    // Past 2^31-1 ms a Node timer fires after 1 ms.
+    [
+      'a deadline of 1e12 ms',
+      { pacing: { ...saved.pacing, caseDeadlineMs: 1e12 } },
+      `${deadline}, found number 1000000000000`,
+    ],
+    ['a finding with no signature', { finding: unsigned }, 'finding.signature: missing required key "signature"'],
+  ];
+  const dir = t.testdir({});
+  for (const [i, [what, change, message]] of hostile.entries()) {
+    const broken = join(dir, `hostile-${i}.json`);
+    writeFileSync(broken, JSON.stringify({ ...saved, ...change }, null, 2));
+    const run = replay(broken);
+    t.equal(run.status, 2, `${what}: cannot run`, { stderr: run.stderr.slice(-1500) });
+    t.match(
+      run.stderr,
+      new RegExp(`hil: invalid reproducer:\\n  ${escaped(broken)}:\\d+:\\d+: ${message}`),
+      `${what}: named`,
+    );
+    t.notMatch(run.stderr, /reproduces/, `${what}: nothing replayed`);
+  }
 });
 
 t.test('a board that dies and cannot be restarted ends its campaign, with what it saw', async (t) => {

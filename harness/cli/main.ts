@@ -183,7 +183,9 @@ async function replayCommand(args: string[]): Promise<number> {
   try {
     recorded = loadReproducer(file);
   } catch (error) {
-    process.stderr.write(`hil: ${(error as Error).message}\n`);
+    if (error instanceof ConfigError)
+      process.stderr.write(`hil: invalid reproducer:\n  ${error.problems.join('\n  ')}\n`);
+    else process.stderr.write(`hil: ${(error as Error).message}\n`);
     return EXIT.cannotRun;
   }
   process.env.HIL_FUZZ_REPLAY = resolve(file);

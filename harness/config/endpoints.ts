@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 
 export interface BoardEndpoints {
   console: string;
-  /** The values standing in for "auto" in the board's power wiring (`{ port: 40123 }`), from its driver's twin. */
+  /**
+   * The values standing in for "auto" in the board's power wiring (`{ port: 40123 }`), from its
+   * driver's twin; for a QEMU board, its relay's `url` and `timeout` (how long a switch may take).
+   */
   power?: Record<string, unknown>;
   /** QEMU boards: the QMP socket and, when enabled, the gdbstub's loopback TCP port. */
   qmp?: string;

@@ -174,24 +174,28 @@ export class Console extends EventEmitter<{
 
   /**
    * Wait until the board has said nothing for `quietMs` (bytes still in flight after a power cut,
-   * say), at most `timeoutMs`. Resolves true when it went quiet.
+   * say), at most `timeoutMs`, or until `signal` calls it off. Resolves true when it went quiet.
    */
-  waitQuiet(quietMs: number, timeoutMs: number): Promise<boolean> {
+  waitQuiet(quietMs: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       let quiet: NodeJS.Timeout;
       const finish = (wentQuiet: boolean) => {
         clearTimeout(quiet);
         clearTimeout(deadline);
         this.transport.off('data', restart);
+        signal?.removeEventListener('abort', calledOff);
         resolve(wentQuiet);
       };
+      const calledOff = () => finish(false);
       const restart = () => {
         clearTimeout(quiet);
         quiet = setTimeout(() => finish(true), quietMs);
       };
       const deadline = setTimeout(() => finish(false), timeoutMs);
       this.transport.on('data', restart);
-      restart();
+      signal?.addEventListener('abort', calledOff);
+      if (signal?.aborted) finish(false);
+      else restart();
     });
   }
 
@@ -203,11 +207,8 @@ export class Console extends EventEmitter<{
 
   /** Set the port's modem-control lines (DTR/RTS), logged as a harness event. */
   async setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void> {
-    this.log.event(
-      `set ${Object.entries(signals)
-        .map(([k, v]) => `${k.toUpperCase()}=${v ? 1 : 0}`)
-        .join(' ')}`,
-    );
+    const lines = Object.entries(signals).map(([k, v]) => `${k.toUpperCase()}=${v ? 1 : 0}`);
+    this.log.event(`set ${lines.join(' ')}`);
     await this.transport.setSignals(signals);
   }
 

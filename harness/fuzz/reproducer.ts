@@ -8,7 +8,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Board } from '../board.ts';
+import { Name, Strict } from '../config/atoms.ts';
+import { MAX_DURATION_MS } from '../config/duration.ts';
+import { type Static, Type } from '../config/typebox.ts';
+import { validateYaml } from '../config/validate.ts';
 import { escapeBytes } from '../console/escape.ts';
+import { ConfigError } from '../errors.ts';
 import type { Failure } from './campaign.ts';
 import { caseBytes, type CaseSource } from './cases.ts';
 import type { Finding } from './monitors.ts';
@@ -16,25 +21,56 @@ import type { Finding } from './monitors.ts';
 export const REPRODUCER_FORMAT = 'hil-fuzz-reproducer/1';
 const MAX_REPRODUCER_BYTES = 1024 * 1024;
 
-export interface Reproducer {
-  format: typeof REPRODUCER_FORMAT;
-  rig: string;
-  board: string;
-  profile: string;
-  target: CaseSource['target'];
-  seed: number;
-  caseIndex: number;
-  /** Base64 of what is sent: the minimized case; `original` is the case as generated. */
-  bytes: string;
-  original: string;
-  /** The same, escaped, for people. */
-  shown: string;
-  preamble: { index: number; bytes: string }[];
-  pacing: { caseDeadlineMs: number; lineEnding: string };
-  finding: Finding;
-  confirmed: boolean;
-  firmware: { banner: string; version?: string };
-}
+const Base64 = (description: string) => Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', description });
+const CaseIndex = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'a case number from 0' });
+const oneOf = <T extends string>(values: T[], description: string) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { description: `${description}: ${values.join(', ')}` },
+  );
+
+/** A reproducer file, checked as a rig file is: a value a campaign never writes is an error naming its key. */
+export const ReproducerFile = Type.Object(
+  {
+    format: Type.Literal(REPRODUCER_FORMAT),
+    rig: Type.String({ minLength: 1, description: 'the rig file the campaign ran on' }),
+    board: Name('the board the campaign ran on'),
+    profile: Type.String({ minLength: 1, description: "the name of the board's profile" }),
+    target: oneOf<CaseSource['target']>(['console', 'smp', 'tcp', 'udp', 'usb'], 'one of the targets'),
+    seed: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, description: 'a seed from 0 to 4294967295' }),
+    caseIndex: CaseIndex,
+    /** Base64 of what is sent: the minimized case; `original` is the case as generated. */
+    bytes: Base64('the minimized case in base64'),
+    original: Base64('the case as generated, in base64'),
+    /** The same, escaped, for people. */
+    shown: Type.String(),
+    preamble: Type.Array(Type.Object({ index: CaseIndex, bytes: Base64('a case before it, in base64') }, Strict)),
+    pacing: Type.Object(
+      {
+        caseDeadlineMs: Type.Integer({
+          minimum: 1,
+          maximum: MAX_DURATION_MS,
+          description: `whole milliseconds from 1 to ${MAX_DURATION_MS} (the longest a timer holds)`,
+        }),
+        lineEnding: Type.String(),
+      },
+      Strict,
+    ),
+    finding: Type.Object(
+      {
+        kind: oneOf<Finding['kind']>(['crash', 'reboot', 'hang', 'dead', 'port-gone'], 'one of the findings'),
+        signature: Type.String({ minLength: 1, description: 'the signature a replay must see again' }),
+        line: Type.Optional(Type.String()),
+      },
+      Strict,
+    ),
+    confirmed: Type.Boolean(),
+    firmware: Type.Object({ banner: Type.String(), version: Type.Optional(Type.String()) }, Strict),
+  },
+  Strict,
+);
+
+export type Reproducer = Static<typeof ReproducerFile>;
 
 export interface SavedFailure {
   file: string;
@@ -98,13 +134,21 @@ export function saveReproducer(
   };
 }
 
-/** Read a reproducer, bounded and checked: a file that is not one says so. */
+/**
+ * Read a reproducer, bounded and checked against its schema as a rig file is (ConfigError: the file,
+ * line and column, the key path, what was expected and what was found); a file that is not one says so.
+ */
 export function loadReproducer(file: string): Reproducer {
   const size = statSync(file).size;
-  if (size > MAX_REPRODUCER_BYTES) throw new Error(`${file} is ${size} bytes: not a reproducer`);
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Reproducer>;
-  if (parsed.format !== REPRODUCER_FORMAT) throw new Error(`${file} is not a ${REPRODUCER_FORMAT} file`);
-  for (const key of ['rig', 'board', 'target', 'bytes', 'finding'] as const)
-    if (parsed[key] === undefined) throw new Error(`${file}: no "${key}"`);
-  return parsed as Reproducer;
+  if (size > MAX_REPRODUCER_BYTES) throw new ConfigError([`${file} is ${size} bytes: not a reproducer`]);
+  const text = readFileSync(file, 'utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`${file}: not JSON (${(error as Error).message})`]);
+  }
+  if ((parsed as { format?: unknown } | null)?.format !== REPRODUCER_FORMAT)
+    throw new ConfigError([`${file} is not a ${REPRODUCER_FORMAT} file`]);
+  return validateYaml<Reproducer>(file, text, ReproducerFile);
 }

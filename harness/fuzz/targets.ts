@@ -15,6 +15,9 @@ import type { Finding } from './monitors.ts';
 const QUIET_MS = 250;
 const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
+/** What a console target uses of a board. */
+type ConsoleBoard = Pick<Board, 'console' | 'profile'>;
+
 export interface Target {
   kind: TargetKind;
   /** Send one case; a Finding when the board did not come back from it in time. */
@@ -27,7 +30,7 @@ export interface Target {
  * spaces too (a line the shell hands to SMP is the SMP target's work), and so do the bytes the
  * profile reserves (a REPL's mode switches).
  */
-export function consoleTarget(board: Board, deadlineMs: number, smpShared = false): Target {
+export function consoleTarget(board: ConsoleBoard, deadlineMs: number, smpShared = false): Target {
   const reserved = new Set([
     0x0a,
     0x0d,
@@ -62,10 +65,14 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
       // shell took for something else): then the profile's recovery (Ctrl-C) and an empty line, which
       // bring shells and REPLs back to their prompt. A hang only if they do not.
       const prompted = waitPrompt('fuzz case: prompt');
+      // The quiet wait that loses the race is called off: left, it listened on until its deadline,
+      // one more listener on the port for each case.
+      const quietWait = new AbortController();
       const first = await Promise.race([
         prompted.then((ok) => (ok ? 'prompt' : 'none')),
-        board.console.waitQuiet(QUIET_MS, deadlineMs).then(() => 'quiet'),
+        board.console.waitQuiet(QUIET_MS, deadlineMs, quietWait.signal).then(() => 'quiet'),
       ]);
+      quietWait.abort();
       if (first === 'prompt' || (first === 'quiet' && (await Promise.race([prompted, delay(20, false)]))))
         return undefined;
       // A crash or a reboot answers the case, and the monitors report it. A recovery sent now would
@@ -84,7 +91,7 @@ export function consoleTarget(board: Board, deadlineMs: number, smpShared = fals
 }
 
 /** Whether a crash signature or a boot's first line came since the mark. */
-function upsetSince(board: Board, mark: number): boolean {
+function upsetSince(board: ConsoleBoard, mark: number): boolean {
   if (board.console.crashes.some((crash) => crash.index >= mark)) return true;
   const banner = bootMarker(board.profile.boot);
   return board.console.linesSince(mark).some((line) => banner.test(matchableText(line)));

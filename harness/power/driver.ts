@@ -39,6 +39,19 @@ export function isSupply(power: Power): power is Supply {
   return 'setVoltage' in power;
 }
 
+/** Switch power; an instrument that fails (no answer, a refusal) fails as `failure` says, naming what was asked. */
+export async function switchPower(
+  power: Power,
+  on: boolean,
+  failure: (expected: string, seen: string) => Error,
+): Promise<void> {
+  try {
+    await (on ? power.on() : power.off());
+  } catch (error) {
+    throw failure(`${power.description} to switch ${on ? 'on' : 'off'}`, (error as Error).message);
+  }
+}
+
 /** A power cut as achieved: where the next boot's output starts, and what the switches took. */
 export interface PowerCut {
   mark: number;

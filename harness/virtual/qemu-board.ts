@@ -20,6 +20,16 @@ const QUIT_GRACE_MS = 2000;
 
 /** How long QEMU may take to start the machine (a loaded CI machine included). */
 const START_DEADLINE_MS = 10_000;
+/** The last QMP look at a starting machine may begin just before the deadline and wait this long. */
+const QMP_ANSWER_MS = 1000;
+
+/**
+ * The longest a power switch can take here: a stop still under way (switches run one after the
+ * other), QEMU's start and its last QMP look, the stop of a start that failed, and a second for the
+ * relay's HTTP exchange. The rig host hands it to the harness with the relay's address, as the
+ * relay's request deadline, so that a slow start is waited for rather than cut at 3 s.
+ */
+export const POWER_SWITCH_MS = QUIT_GRACE_MS + START_DEADLINE_MS + QMP_ANSWER_MS + QUIT_GRACE_MS + 1000;
 
 export class QemuBoard {
   readonly consoleSocket: string;
@@ -226,6 +236,6 @@ function machineRuns(path: string): Promise<boolean> {
     });
     socket.on('error', () => done(false));
     socket.on('close', () => done(false));
-    socket.setTimeout(1000, () => done(false));
+    socket.setTimeout(QMP_ANSWER_MS, () => done(false));
   });
 }

@@ -16,7 +16,7 @@ import { LoginGate, serveTelnetLogin, startWebUi } from './logins.ts';
 import { mintUpdateImages } from './update-images.ts';
 import { ptyBridge } from './pty-bridge.ts';
 import type { TwinCatalog, TwinHost } from './twin.ts';
-import { QemuBoard } from './qemu-board.ts';
+import { POWER_SWITCH_MS, QemuBoard } from './qemu-board.ts';
 import { listenLoopback } from './listen.ts';
 import { startGdbServer } from './gdb-server.ts';
 import { VirtualStm32Loader } from './stm32-loader.ts';
@@ -85,10 +85,10 @@ export class VirtualRig {
     const bridge = await ptyBridge(join(this.stateDir, `${name}.tty`), (s) => board.attachPty(s));
     this.closers.push(bridge.close);
     // Power is a relay in front of the QEMU process: closed starts it, open ends it.
-    const power = await this.relayTwin('tasmota', name, { driver: 'tasmota' }, (closed) => board.setPower(closed));
+    const relay = await this.relayTwin('tasmota', name, { driver: 'tasmota' }, (closed) => board.setPower(closed));
     return {
       console: bridge.path,
-      power,
+      power: { ...relay, timeout: POWER_SWITCH_MS },
       qmp: board.qmpSocket,
       ...(board.gdbPort !== undefined ? { gdb: board.gdbPort } : {}),
     };

@@ -1,15 +1,18 @@
 /**
  * A Tasmota (or Tasmota-compatible) Wi-Fi relay over HTTP, for power or a boot strap:
  *
- *   power: { driver: tasmota, url: http://192.168.1.60, relay: 1, user: admin, password: ... }
+ *   power: { driver: tasmota, url: http://192.168.1.60, relay: 1, user: admin, password: ..., timeout: 3s }
  *   boot-strap: { driver: tasmota, url: http://192.168.1.61, relay: 2 }
  *
  * `GET /cm?cmnd=Power1%20Off` answers `{"POWER1":"OFF"}` (`POWER` on a single-relay device); the
  * reply is checked, so a relay that did not switch is an error. The twin is the same HTTP API.
+ * `timeout` is how long a request may wait for its answer: a relay answers once it has switched,
+ * and the rig host's relay in front of a QEMU board answers once QEMU runs the machine.
  */
 import { createServer } from 'node:http';
 import { Type } from '../../config/typebox.ts';
-import { HttpUrl, Secret } from '../../config/atoms.ts';
+import { Duration, HttpUrl, Secret } from '../../config/atoms.ts';
+import { parseDuration } from '../../config/duration.ts';
 import { type Relay, relayDriver } from '../driver.ts';
 import { listenLoopback } from '../../virtual/listen.ts';
 
@@ -20,6 +23,7 @@ export class TasmotaRelay implements Relay {
     private readonly url: string,
     private readonly relay = 1,
     private readonly credentials?: { user: string; password: string },
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {}
 
   get description(): string {
@@ -54,9 +58,11 @@ export class TasmotaRelay implements Relay {
     }
     let response: Response;
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      response = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new Error(`${this.description}: "${command}" failed: ${(error as Error).message}`);
+      const timedOut = (error as Error).name === 'TimeoutError';
+      const why = timedOut ? `no answer within ${this.timeoutMs} ms` : (error as Error).message;
+      throw new Error(`${this.description}: "${command}" failed: ${why}`);
     }
     const body = (await response.text()).slice(0, 1024);
     if (!response.ok) throw new Error(`${this.description}: "${command}" answered HTTP ${response.status}: ${body}`);
@@ -83,8 +89,15 @@ export default relayDriver({
     relay: Type.Optional(Type.Integer({ minimum: 1, maximum: 8 })),
     user: Type.Optional(Type.String()),
     password: Type.Optional(Secret('the relay web password')),
+    timeout: Type.Optional({ ...Duration, description: 'how long a request may wait for its answer (default 3s)' }),
   },
-  open: async (c) => new TasmotaRelay(c.url, c.relay ?? 1, credentialsOf(c)),
+  open: async (c) =>
+    new TasmotaRelay(
+      c.url,
+      c.relay ?? 1,
+      credentialsOf(c),
+      c.timeout === undefined ? undefined : parseDuration(c.timeout),
+    ),
 
   /**
    * The twin: Power, Power On/Off/Toggle/1/0/2 (Power2..8 for more relays), replying as Tasmota
