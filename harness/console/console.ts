@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { HilError } from '../errors.ts';
 import { type Deadline, deadlineTimer } from '../deadline.ts';
+import { expectBytes, waitQuiet } from './byte-waits.ts';
 import { escapeBytes, matchableText } from './escape.ts';
 import { LineSplitter } from './lines.ts';
 import type { ConsoleLog } from './log.ts';
@@ -60,8 +61,6 @@ const HISTORY_LINES = 5000;
 /** Lines the history may run over its bound before it is trimmed back in one go. */
 const HISTORY_SLACK = 500;
 const HISTORY_BYTES = 4 * 1024 * 1024;
-/** How far back expectBytes looks in a stream that has not matched yet. */
-const RAW_WINDOW_BYTES = 64 * 1024;
 
 export class Console extends EventEmitter<{
   line: [string, number];
@@ -177,26 +176,7 @@ export class Console extends EventEmitter<{
    * say), at most `timeoutMs`, or until `signal` calls it off. Resolves true when it went quiet.
    */
   waitQuiet(quietMs: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      let quiet: NodeJS.Timeout;
-      const finish = (wentQuiet: boolean) => {
-        clearTimeout(quiet);
-        clearTimeout(deadline);
-        this.transport.off('data', restart);
-        signal?.removeEventListener('abort', calledOff);
-        resolve(wentQuiet);
-      };
-      const calledOff = () => finish(false);
-      const restart = () => {
-        clearTimeout(quiet);
-        quiet = setTimeout(() => finish(true), quietMs);
-      };
-      const deadline = setTimeout(() => finish(false), timeoutMs);
-      this.transport.on('data', restart);
-      signal?.addEventListener('abort', calledOff);
-      if (signal?.aborted) finish(false);
-      else restart();
-    });
+    return waitQuiet(this.transport, quietMs, timeoutMs, signal);
   }
 
   /** Every chunk of bytes from the board as it arrives (raw mode); returns the unsubscribe. */
@@ -223,33 +203,9 @@ export class Console extends EventEmitter<{
    * and including it (the newest 64 KiB at most).
    */
   expectBytes(needle: Buffer, options: { timeout: number; step: string }): Promise<Buffer> {
-    if (needle.length === 0 || needle.length > RAW_WINDOW_BYTES)
-      throw new Error('expectBytes needs 1 to 65536 bytes to look for');
-    return new Promise((resolve, reject) => {
-      let seen = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        seen = Buffer.concat([seen, chunk]);
-        const at = seen.indexOf(needle);
-        if (at !== -1) return finish(seen.subarray(0, at + needle.length));
-        if (seen.length > RAW_WINDOW_BYTES) seen = seen.subarray(-RAW_WINDOW_BYTES);
-      };
-      const timer = deadlineTimer(options.timeout, () => {
-        finish(
-          this.failure(
-            options.step,
-            `the bytes ${escapeBytes(needle)} within ${options.timeout} ms`,
-            seen.length ? `${seen.length} bytes, ending ${escapeBytes(seen.subarray(-80))}` : 'no bytes',
-          ),
-        );
-      });
-      const finish = (outcome: Buffer | Error) => {
-        timer.clear();
-        this.transport.off('data', onData);
-        if (outcome instanceof Error) reject(outcome);
-        else resolve(outcome);
-      };
-      this.transport.on('data', onData);
-    });
+    return expectBytes(this.transport, needle, options.timeout, (expected, seen) =>
+      this.failure(options.step, expected, seen),
+    );
   }
 
   /** Wait for a line (or the unfinished last line, e.g. a prompt) matching `pattern`. */
