@@ -45,6 +45,11 @@ export interface SuiteSpec<Id extends string = string> {
    * uploads, cuts): the board is then handed on as unknown, and the next suite restarts it.
    */
   disturbs?: string;
+  /**
+   * Why this suite may change a board for good (an image installed, a counter raised), which no later
+   * suite could undo: the runner runs it after the others, whatever order was asked for.
+   */
+  forGood?: string;
 }
 
 export interface SuiteContext<Id extends string> {

@@ -40,6 +40,7 @@ export default defineSuite(
     name: 'rollback',
     needs: ['console', 'trust'],
     disturbs: 'images uploaded, marked and reset through the update path',
+    forGood: 'its positive control installs the newer image for good where the rig allows it (allow-upgrade)',
     checks: {
       'older-refused': { title: 'an older signed image is refused', provisions: ['5.3-7', '5.3-10', '5.7-1'] },
       'same-version': {

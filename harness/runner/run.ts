@@ -77,7 +77,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   const unknownBoards = boards.filter((b) => !allBoards.includes(b));
   const files = suiteFiles();
   const available = [...files.keys()];
-  const suites = options.suites?.length ? options.suites : available;
+  const suites = [...(options.suites?.length ? options.suites : available)];
   const unknownSuites = suites.filter((s) => !files.has(s));
   if (unknownBoards.length || unknownSuites.length) {
     if (unknownBoards.length)
@@ -164,6 +164,15 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   const firstSuites = new Map<string, ReturnType<typeof startSuite>>();
   try {
     specs = await declarations(suites.map((suite) => files.get(suite)!));
+    // A suite that may change a board for good runs after the others, so that any order gives the
+    // same verdicts (an anti-rollback counter raised early would turn later downgrade offers away).
+    const order = [...specs.filter((spec) => !spec.forGood), ...specs.filter((spec) => spec.forGood)];
+    if (order.some((spec, i) => spec !== specs[i])) {
+      suites.splice(0, suites.length, ...order.map((spec) => spec.name));
+      specs = order;
+      for (const spec of order.filter((s) => s.forGood))
+        progress.info(`${spec.name} runs after the other suites on each board: ${spec.forGood}`);
+    }
     for (const board of boards)
       locks.set(
         board,
