@@ -38,7 +38,7 @@ export class SmpPath implements UpdatePath {
     let slots = await this.board.smp.imageState(`${step}: image list`);
     const secondary = slots.find((s) => s.slot === 1);
     if (!secondary) return undefined;
-    const found = { ...describe(secondary), running: describe(slots.find((s) => s.active) ?? slots[0]) };
+    const found = { running: describe(slots.find((s) => s.active) ?? slots[0]), secondarySlot: describe(secondary) };
     const resets: string[] = [];
     // A test boot asked for, or one under way, is the bootloader's to finish (a swap, then the revert of
     // an image nobody confirmed): erasing the slot under it would take the revert's copy away.
@@ -58,7 +58,7 @@ export class SmpPath implements UpdatePath {
         expected: 'an empty secondary slot after an SMP image erase',
         seen: `still ${JSON.stringify(describe(left))}`,
       });
-    return { secondarySlot: found, ...(resets.length ? { resets } : {}), cleared: 'SMP image erase' };
+    return { ...found, ...(resets.length ? { resets } : {}), cleared: 'SMP image erase' };
   }
 
   listNow(step: string): Promise<Running> {
