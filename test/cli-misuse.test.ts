@@ -3,7 +3,8 @@
 import t, { type Test } from 'tap';
 import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = t.testdir({});
@@ -67,4 +68,30 @@ t.test('hil report, verify, diff: a file, a missing folder, a folder with no man
 
 t.test('hil virtual on a rig with no virtual or QEMU board', async (t) => {
   misuse(t, ['virtual', '--rig', 'rigs/example-desk.yaml'], /rigs\/example-desk\.yaml has no virtual or QEMU boards/);
+});
+
+t.test('hil verify: a manifest with a corrupt line, or one that is a folder, cannot be checked', async (t) => {
+  const run = join(dir, 'verified');
+  mkdirSync(run);
+  writeFileSync(join(run, 'a.txt'), 'a\n');
+  const good = `${createHash('sha256').update('a\n').digest('hex')}  a.txt\n`;
+  writeFileSync(join(run, 'MANIFEST.sha256'), `${good}\nnot a sha256sum line\n`);
+  misuse(
+    t,
+    ['verify', run],
+    new RegExp(
+      `^hil: cannot check ${run}: MANIFEST\\.sha256 line 3 is not "<64 hex digits>  <path>": "not a sha256sum line"$`,
+      'm',
+    ),
+  );
+  // a hash cut short, with a terminal sequence after it: escaped, still one line
+  writeFileSync(join(run, 'MANIFEST.sha256'), `${good.slice(0, 40)}\x1b[2J\u009b31m  a.txt\n`);
+  misuse(
+    t,
+    ['verify', run],
+    /MANIFEST\.sha256 line 1 is not "<64 hex digits> {2}<path>": "[0-9a-f]{40}\\u001b\[2J\\u009b31m {2}a\.txt"$/m,
+  );
+  rmSync(join(run, 'MANIFEST.sha256'));
+  mkdirSync(join(run, 'MANIFEST.sha256'));
+  misuse(t, ['verify', run], new RegExp(`^hil: cannot check ${run}: MANIFEST\\.sha256 is a directory$`, 'm'));
 });

@@ -10,7 +10,7 @@ import { loadReproducer } from '../fuzz/reproducer.ts';
 import { diffRuns, formatDiff } from '../report/diff.ts';
 import { portSnippet, serialPorts, usbDevices, usbSnippet } from '../console/ports.ts';
 import { buildReports } from '../report/index.ts';
-import { MANIFEST, verifyManifest } from '../report/manifest.ts';
+import { MANIFEST, ManifestError, verifyManifest } from '../report/manifest.ts';
 import { consoleProgress } from '../runner/progress.ts';
 import { doctor } from '../runner/doctor.ts';
 import { EXIT, run } from '../runner/run.ts';
@@ -32,7 +32,8 @@ const COMMANDS: Record<string, string> = {
   report: `  hil report DIR                 rebuild junit.xml, report.html, report.pdf, evidence.json and
       MANIFEST.sha256 of a run folder from its TAP and summary (an interrupted run's too)
 `,
-  verify: `  hil verify DIR                 check a run folder against its MANIFEST.sha256; exit 1 if anything changed
+  verify: `  hil verify DIR                 check a run folder against its MANIFEST.sha256; exit 1 if anything changed,
+      2 if the manifest cannot be read (a line that is not a sha256sum line is named by its number)
 `,
   diff: `  hil diff BEFORE AFTER          compare two run folders: new failures first, then fixed, then still
       failing; exit 1 when there is a new failure
@@ -252,7 +253,10 @@ async function verifyCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw argError('hil verify takes one run folder');
   const dir = existingFolder(resolve(positionals[0]!), 'run folder');
   if (!existsSync(join(dir, MANIFEST))) throw argError(`${dir} has no ${MANIFEST} (hil report DIR writes one)`);
-  const result = await verifyManifest(dir);
+  // A manifest that cannot be read is nothing checked (exit 2), not something changed (exit 1).
+  const result = await verifyManifest(dir).catch((error: unknown) => {
+    throw error instanceof ManifestError ? argError(`cannot check ${dir}: ${error.message}`) : error;
+  });
   const lines = [
     ...result.changed.map((f) => `changed: ${f}`),
     ...result.missing.map((f) => `missing: ${f}`),
