@@ -39,6 +39,24 @@ t.test('a seed that is not a whole number from 0 to 2^32-1', async (t) => {
   t.match(last.stderr, /^cannot run: no suite nope/, '4294967295 is a seed');
 });
 
+t.test('a fuzz budget that is not a whole number above 0, within its bound', async (t) => {
+  const run = ['run', '--rig', 'rigs/virtual.yaml', '--suite', 'nope'];
+  const bounds = { 'fuzz-cases': 1_000_000_000, 'fuzz-seconds': 604_800 };
+  for (const [option, max] of Object.entries(bounds)) {
+    for (const given of ['', ' ', '0', '1e3', '0x10', '1.5', ' 7', '+5', String(max + 1)])
+      misuse(
+        t,
+        [...run, `--${option}=${given}`],
+        new RegExp(
+          `^hil: --${option} must be a whole number from 1 to ${max}, not "${given.replace('+', '\\+')}"$`,
+          'm',
+        ),
+      );
+    const last = spawnSync(process.execPath, ['bin/hil.js', ...run, `--${option}`, String(max)], { encoding: 'utf8' });
+    t.match(last.stderr, /^cannot run: no suite nope/, `--${option} ${max} is a budget`);
+  }
+});
+
 t.test('hil run --out: a folder under a file, or a file', async (t) => {
   const run = ['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--suite', 'boot-log', '--out'];
   misuse(

@@ -57,6 +57,9 @@ const COMMANDS: Record<string, string> = {
 const USAGE = `usage:\n${Object.values(COMMANDS).join('')}`;
 /** The longest suite deadline: a day (a timer cannot hold much more than 24 days anyway). */
 const MAX_SUITE_DEADLINE_S = 86_400;
+/** A fuzz budget's bounds: a billion cases, a week. */
+const MAX_FUZZ_CASES = 1_000_000_000;
+const MAX_FUZZ_SECONDS = 7 * 86_400;
 
 const argError = (message: string) => new UsageError(message);
 
@@ -131,22 +134,14 @@ async function runCommand(args: string[]): Promise<number> {
   });
   if (!values.rig) throw argError('hil run needs --rig FILE');
   // The fuzz suite's budget reaches its processes through their environment, as the seed does.
-  for (const [option, name] of [
-    ['fuzz-cases', 'HIL_FUZZ_CASES'],
-    ['fuzz-seconds', 'HIL_FUZZ_SECONDS'],
+  for (const [option, name, max] of [
+    ['fuzz-cases', 'HIL_FUZZ_CASES', MAX_FUZZ_CASES],
+    ['fuzz-seconds', 'HIL_FUZZ_SECONDS', MAX_FUZZ_SECONDS],
   ] as const) {
     const given = values[option];
-    if (given === undefined) continue;
-    const n = Number(given);
-    if (!(Number.isSafeInteger(n) && n >= 1 && n <= 10_000_000))
-      throw argError(`--${option} must be a whole number from 1 to 10000000, not ${JSON.stringify(given)}`);
-    process.env[name] = String(n);
+    if (given !== undefined) process.env[name] = String(wholeNumber(`--${option}`, given, 1, max));
   }
-  const seed = values.seed === undefined ? undefined : Number(values.seed);
-  // Digits only: Number() would read '' and ' ' as 0, and '0x10' or '1e3' as other numbers.
-  if (seed !== undefined && !(/^[0-9]+$/.test(values.seed!) && seed < 2 ** 32)) {
-    throw argError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, not ${JSON.stringify(values.seed)}`);
-  }
+  const seed = values.seed === undefined ? undefined : wholeNumber('--seed', values.seed, 0, 2 ** 32 - 1);
   const deadline = secondsOption('--suite-deadline', values['suite-deadline']);
   const wait = secondsOption('--wait', values.wait);
   return run({
@@ -159,6 +154,15 @@ async function runCommand(args: string[]): Promise<number> {
     ...(wait !== undefined ? { waitMs: wait } : {}),
     progress: consoleProgress(),
   });
+}
+
+/** A whole number given on the command line, from `min` to `max`. */
+function wholeNumber(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  // Digits only: Number() would read '' and ' ' as 0, and '0x10' or '1e3' as other numbers.
+  if (!(/^[0-9]+$/.test(value) && n >= min && n <= max))
+    throw argError(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  return n;
 }
 
 /** A number of seconds given on the command line, in milliseconds; undefined when not given. */
