@@ -113,3 +113,31 @@ t.test('hil verify: a manifest with a corrupt line, or one that is a folder, can
   mkdirSync(join(run, 'MANIFEST.sha256'));
   misuse(t, ['verify', run], new RegExp(`^hil: cannot check ${run}: MANIFEST\\.sha256 is a directory$`, 'm'));
 });
+
+t.test('hil replay: a file that is not a reproducer is named, in one line', async (t) => {
+  const empty = join(dir, 'empty.json');
+  writeFileSync(empty, '');
+  misuse(
+    t,
+    ['replay', empty],
+    new RegExp(`^hil: ${empty} is not a reproducer: it is not JSON \\(Unexpected end of JSON input\\)$`, 'm'),
+  );
+  const text = join(dir, 'case.txt');
+  writeFileSync(text, 'cfg set \x1b[2Jname\n');
+  misuse(
+    t,
+    ['replay', text],
+    new RegExp(
+      `^hil: ${text} is not a reproducer: it is not JSON \\(Unexpected token 'c', .*\\\\u001b.* is not valid JSON\\)$`,
+      'm',
+    ),
+  );
+  const cut = join(dir, 'cut.json');
+  writeFileSync(cut, '{"format": "hil-fuzz-reproducer/1", "rig": "rigs/vir');
+  misuse(
+    t,
+    ['replay', cut],
+    new RegExp(`^hil: ${cut} is not a reproducer: it is not JSON \\(Unterminated string`, 'm'),
+  );
+  misuse(t, ['replay', join(dir, 'empty')], new RegExp(`^hil: cannot read ${join(dir, 'empty')}: EISDIR`, 'm'));
+});

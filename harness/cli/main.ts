@@ -188,8 +188,7 @@ async function replayCommand(args: string[]): Promise<number> {
   try {
     recorded = loadReproducer(file);
   } catch (error) {
-    process.stderr.write(`hil: ${(error as Error).message}\n`);
-    return EXIT.cannotRun;
+    throw argError(notAReproducer(file, error as NodeJS.ErrnoException));
   }
   process.env.HIL_FUZZ_REPLAY = resolve(file);
   return run({
@@ -199,6 +198,15 @@ async function replayCommand(args: string[]): Promise<number> {
     out: values.out,
     progress: consoleProgress(),
   });
+}
+
+/** Why `file` cannot be replayed, in one line that names it (JSON.parse's own message names nothing). */
+function notAReproducer(file: string, error: NodeJS.ErrnoException): string {
+  // JSON.parse quotes the file's text, newlines and all: none of it reaches the terminal unescaped.
+  const why = error.message.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (error instanceof SyntaxError) return `${file} is not a reproducer: it is not JSON (${why})`;
+  if (why.includes(file)) return why;
+  return error.code ? `cannot read ${file}: ${why}` : `${file} is not a reproducer: ${why}`;
 }
 
 async function reportCommand(args: string[]): Promise<number> {
