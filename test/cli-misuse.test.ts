@@ -3,7 +3,8 @@
 import t, { type Test } from 'tap';
 import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = t.testdir({});
@@ -38,6 +39,24 @@ t.test('a seed that is not a whole number from 0 to 2^32-1', async (t) => {
   t.match(last.stderr, /^cannot run: no suite nope/, '4294967295 is a seed');
 });
 
+t.test('a fuzz budget that is not a whole number above 0, within its bound', async (t) => {
+  const run = ['run', '--rig', 'rigs/virtual.yaml', '--suite', 'nope'];
+  const bounds = { 'fuzz-cases': 1_000_000_000, 'fuzz-seconds': 604_800 };
+  for (const [option, max] of Object.entries(bounds)) {
+    for (const given of ['', ' ', '0', '1e3', '0x10', '1.5', ' 7', '+5', String(max + 1)])
+      misuse(
+        t,
+        [...run, `--${option}=${given}`],
+        new RegExp(
+          `^hil: --${option} must be a whole number from 1 to ${max}, not "${given.replace('+', '\\+')}"$`,
+          'm',
+        ),
+      );
+    const last = spawnSync(process.execPath, ['bin/hil.js', ...run, `--${option}`, String(max)], { encoding: 'utf8' });
+    t.match(last.stderr, /^cannot run: no suite nope/, `--${option} ${max} is a budget`);
+  }
+});
+
 t.test('hil run --out: a folder under a file, or a file', async (t) => {
   const run = ['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--suite', 'boot-log', '--out'];
   misuse(
@@ -67,4 +86,58 @@ t.test('hil report, verify, diff: a file, a missing folder, a folder with no man
 
 t.test('hil virtual on a rig with no virtual or QEMU board', async (t) => {
   misuse(t, ['virtual', '--rig', 'rigs/example-desk.yaml'], /rigs\/example-desk\.yaml has no virtual or QEMU boards/);
+});
+
+t.test('hil verify: a manifest with a corrupt line, or one that is a folder, cannot be checked', async (t) => {
+  const run = join(dir, 'verified');
+  mkdirSync(run);
+  writeFileSync(join(run, 'a.txt'), 'a\n');
+  const good = `${createHash('sha256').update('a\n').digest('hex')}  a.txt\n`;
+  writeFileSync(join(run, 'MANIFEST.sha256'), `${good}\nnot a sha256sum line\n`);
+  misuse(
+    t,
+    ['verify', run],
+    new RegExp(
+      `^hil: cannot check ${run}: MANIFEST\\.sha256 line 3 is not "<64 hex digits>  <path>": "not a sha256sum line"$`,
+      'm',
+    ),
+  );
+  // a hash cut short, with a terminal sequence after it: escaped, still one line
+  writeFileSync(join(run, 'MANIFEST.sha256'), `${good.slice(0, 40)}\x1b[2J\u009b31m  a.txt\n`);
+  misuse(
+    t,
+    ['verify', run],
+    /MANIFEST\.sha256 line 1 is not "<64 hex digits> {2}<path>": "[0-9a-f]{40}\\u001b\[2J\\u009b31m {2}a\.txt"$/m,
+  );
+  rmSync(join(run, 'MANIFEST.sha256'));
+  mkdirSync(join(run, 'MANIFEST.sha256'));
+  misuse(t, ['verify', run], new RegExp(`^hil: cannot check ${run}: MANIFEST\\.sha256 is a directory$`, 'm'));
+});
+
+t.test('hil replay: a file that is not a reproducer is named, in one line', async (t) => {
+  const empty = join(dir, 'empty.json');
+  writeFileSync(empty, '');
+  misuse(
+    t,
+    ['replay', empty],
+    new RegExp(`^hil: ${empty} is not a reproducer: it is not JSON \\(Unexpected end of JSON input\\)$`, 'm'),
+  );
+  const text = join(dir, 'case.txt');
+  writeFileSync(text, 'cfg set \x1b[2Jname\n');
+  misuse(
+    t,
+    ['replay', text],
+    new RegExp(
+      `^hil: ${text} is not a reproducer: it is not JSON \\(Unexpected token 'c', .*\\\\u001b.* is not valid JSON\\)$`,
+      'm',
+    ),
+  );
+  const cut = join(dir, 'cut.json');
+  writeFileSync(cut, '{"format": "hil-fuzz-reproducer/1", "rig": "rigs/vir');
+  misuse(
+    t,
+    ['replay', cut],
+    new RegExp(`^hil: ${cut} is not a reproducer: it is not JSON \\(Unterminated string`, 'm'),
+  );
+  misuse(t, ['replay', join(dir, 'empty')], new RegExp(`^hil: cannot read ${join(dir, 'empty')}: EISDIR`, 'm'));
 });

@@ -10,7 +10,7 @@ import { loadReproducer } from '../fuzz/reproducer.ts';
 import { diffRuns, formatDiff } from '../report/diff.ts';
 import { portSnippet, serialPorts, usbDevices, usbSnippet } from '../console/ports.ts';
 import { buildReports } from '../report/index.ts';
-import { MANIFEST, verifyManifest } from '../report/manifest.ts';
+import { MANIFEST, ManifestError, verifyManifest } from '../report/manifest.ts';
 import { consoleProgress } from '../runner/progress.ts';
 import { doctor } from '../runner/doctor.ts';
 import { EXIT, run } from '../runner/run.ts';
@@ -32,7 +32,8 @@ const COMMANDS: Record<string, string> = {
   report: `  hil report DIR                 rebuild junit.xml, report.html, report.pdf, evidence.json and
       MANIFEST.sha256 of a run folder from its TAP and summary (an interrupted run's too)
 `,
-  verify: `  hil verify DIR                 check a run folder against its MANIFEST.sha256; exit 1 if anything changed
+  verify: `  hil verify DIR                 check a run folder against its MANIFEST.sha256; exit 1 if anything changed,
+      2 if the manifest cannot be read (a line that is not a sha256sum line is named by its number)
 `,
   diff: `  hil diff BEFORE AFTER          compare two run folders: new failures first, then fixed, then still
       failing; exit 1 when there is a new failure
@@ -56,6 +57,9 @@ const COMMANDS: Record<string, string> = {
 const USAGE = `usage:\n${Object.values(COMMANDS).join('')}`;
 /** The longest suite deadline: a day (a timer cannot hold much more than 24 days anyway). */
 const MAX_SUITE_DEADLINE_S = 86_400;
+/** A fuzz budget's bounds: a billion cases, a week. */
+const MAX_FUZZ_CASES = 1_000_000_000;
+const MAX_FUZZ_SECONDS = 7 * 86_400;
 
 const argError = (message: string) => new UsageError(message);
 
@@ -130,22 +134,14 @@ async function runCommand(args: string[]): Promise<number> {
   });
   if (!values.rig) throw argError('hil run needs --rig FILE');
   // The fuzz suite's budget reaches its processes through their environment, as the seed does.
-  for (const [option, name] of [
-    ['fuzz-cases', 'HIL_FUZZ_CASES'],
-    ['fuzz-seconds', 'HIL_FUZZ_SECONDS'],
+  for (const [option, name, max] of [
+    ['fuzz-cases', 'HIL_FUZZ_CASES', MAX_FUZZ_CASES],
+    ['fuzz-seconds', 'HIL_FUZZ_SECONDS', MAX_FUZZ_SECONDS],
   ] as const) {
     const given = values[option];
-    if (given === undefined) continue;
-    const n = Number(given);
-    if (!(Number.isSafeInteger(n) && n >= 1 && n <= 10_000_000))
-      throw argError(`--${option} must be a whole number from 1 to 10000000, not ${JSON.stringify(given)}`);
-    process.env[name] = String(n);
+    if (given !== undefined) process.env[name] = String(wholeNumber(`--${option}`, given, 1, max));
   }
-  const seed = values.seed === undefined ? undefined : Number(values.seed);
-  // Digits only: Number() would read '' and ' ' as 0, and '0x10' or '1e3' as other numbers.
-  if (seed !== undefined && !(/^[0-9]+$/.test(values.seed!) && seed < 2 ** 32)) {
-    throw argError(`--seed must be a whole number from 0 to ${2 ** 32 - 1}, not ${JSON.stringify(values.seed)}`);
-  }
+  const seed = values.seed === undefined ? undefined : wholeNumber('--seed', values.seed, 0, 2 ** 32 - 1);
   const deadline = secondsOption('--suite-deadline', values['suite-deadline']);
   const wait = secondsOption('--wait', values.wait);
   return run({
@@ -158,6 +154,15 @@ async function runCommand(args: string[]): Promise<number> {
     ...(wait !== undefined ? { waitMs: wait } : {}),
     progress: consoleProgress(),
   });
+}
+
+/** A whole number given on the command line, from `min` to `max`. */
+function wholeNumber(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  // Digits only: Number() would read '' and ' ' as 0, and '0x10' or '1e3' as other numbers.
+  if (!(/^[0-9]+$/.test(value) && n >= min && n <= max))
+    throw argError(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  return n;
 }
 
 /** A number of seconds given on the command line, in milliseconds; undefined when not given. */
@@ -183,10 +188,11 @@ async function replayCommand(args: string[]): Promise<number> {
   try {
     recorded = loadReproducer(file);
   } catch (error) {
-    if (error instanceof ConfigError)
+    if (error instanceof ConfigError) {
       process.stderr.write(`hil: invalid reproducer:\n  ${error.problems.join('\n  ')}\n`);
-    else process.stderr.write(`hil: ${(error as Error).message}\n`);
-    return EXIT.cannotRun;
+      return EXIT.cannotRun;
+    }
+    throw argError(notAReproducer(file, error as NodeJS.ErrnoException));
   }
   process.env.HIL_FUZZ_REPLAY = resolve(file);
   return run({
@@ -196,6 +202,15 @@ async function replayCommand(args: string[]): Promise<number> {
     out: values.out,
     progress: consoleProgress(),
   });
+}
+
+/** Why `file` cannot be replayed, in one line that names it (JSON.parse's own message names nothing). */
+function notAReproducer(file: string, error: NodeJS.ErrnoException): string {
+  // JSON.parse quotes the file's text, newlines and all: none of it reaches the terminal unescaped.
+  const why = error.message.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (error instanceof SyntaxError) return `${file} is not a reproducer: it is not JSON (${why})`;
+  if (why.includes(file)) return why;
+  return error.code ? `cannot read ${file}: ${why}` : `${file} is not a reproducer: ${why}`;
 }
 
 async function reportCommand(args: string[]): Promise<number> {
@@ -254,7 +269,10 @@ async function verifyCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw argError('hil verify takes one run folder');
   const dir = existingFolder(resolve(positionals[0]!), 'run folder');
   if (!existsSync(join(dir, MANIFEST))) throw argError(`${dir} has no ${MANIFEST} (hil report DIR writes one)`);
-  const result = await verifyManifest(dir);
+  // A manifest that cannot be read is nothing checked (exit 2), not something changed (exit 1).
+  const result = await verifyManifest(dir).catch((error: unknown) => {
+    throw error instanceof ManifestError ? argError(`cannot check ${dir}: ${error.message}`) : error;
+  });
   const lines = [
     ...result.changed.map((f) => `changed: ${f}`),
     ...result.missing.map((f) => `missing: ${f}`),

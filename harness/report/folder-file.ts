@@ -3,7 +3,8 @@
  * a device) put in a run folder would otherwise copy a file from anywhere into report.html and
  * junit.xml; it is named instead, and `hil verify` fails on it.
  */
-import { lstatSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
+import { constants, lstatSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 export type FolderFile = { path: string } | { missing: true } | { refused: string };
@@ -40,5 +41,26 @@ export function linkTarget(path: string): string {
     return ` to ${readlinkSync(path)}`;
   } catch {
     return '';
+  }
+}
+
+/** A file read whole, when it holds at most `maxBytes`: a larger one is refused unread. */
+export async function readBounded(file: string, maxBytes: number): Promise<Buffer> {
+  // No link, and no FIFO to block on, put there since the caller looked (as tail.ts).
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error('it is not a regular file');
+    if (stat.size > maxBytes) throw new Error(`it is ${stat.size} bytes, and at most ${maxBytes} are read`);
+    const buffer = Buffer.alloc(stat.size);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break; // it shrank while read
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
   }
 }

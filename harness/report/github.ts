@@ -39,7 +39,9 @@ export function jobSummary(folder: RunFolder): string {
       .map((c) => `- **${cell(r.board)}** \`${cell(c.id)}\`: ${cell(c.title)}`),
   );
   return [
-    `### hil ${cell(folder.summary.run.rig)}: ${folder.summary.run.complete ? 'complete' : 'incomplete'}`,
+    folder.summaryUnreadable
+      ? `### hil ${cell(folder.summary.run.id)}: summary.json unreadable (${cell(folder.summaryUnreadable)}), checks from the TAP files`
+      : `### hil ${cell(folder.summary.run.rig)}: ${folder.summary.run.complete ? 'complete' : 'incomplete'}`,
     '',
     '| board | suite | pass | fail | skip | could not test |',
     '| --- | --- | --- | --- | --- | --- |',

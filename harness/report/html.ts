@@ -96,20 +96,29 @@ function checks(folder: RunFolder, lab: LabResult[], tails: ConsoleTails): strin
 
 export function reportHtml(folder: RunFolder, lab: LabResult[], harness: HarnessInfo, tails: ConsoleTails): string {
   const run = folder.summary.run;
-  const meta = [
-    ['run', run.id],
-    ['rig', run.rig],
-    ['seed', String(run.seed)],
-    ['started', run.started],
-    ['finished', run.finished ?? 'not finished'],
-    ['complete', run.complete ? 'yes' : `no${run.interrupted ? ` (interrupted: ${run.interrupted})` : ''}`],
-    ['harness', `hil ${harness.version}, commit ${harness.commit}`],
-  ];
+  const unreadable = folder.summaryUnreadable;
+  const unknown = 'unknown (summary.json unreadable)';
+  const meta = unreadable
+    ? [['run', run.id], ...['rig', 'seed', 'started', 'finished', 'complete'].map((k) => [k, unknown])]
+    : [
+        ['run', run.id],
+        ['rig', run.rig],
+        ['seed', String(run.seed)],
+        ['started', run.started],
+        ['finished', run.finished ?? 'not finished'],
+        ['complete', run.complete ? 'yes' : `no${run.interrupted ? ` (interrupted: ${run.interrupted})` : ''}`],
+      ];
+  meta.push(['harness', `hil ${harness.version}, commit ${harness.commit}`]);
+  const banner = unreadable
+    ? `<p class="inconclusive" id="summary-unreadable">summary.json unreadable: ${html(unreadable)}. The run's rig, seed, start and finish, and whether it completed, are unknown; the boards, suites and checks below are rebuilt from the TAP files.</p>`
+    : run.complete
+      ? ''
+      : '<p class="inconclusive" id="incomplete">This run is incomplete: what is here is what it had.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>hil report ${html(run.id)}</title><style>${STYLE}</style></head><body>
-<h1>hil report: ${html(run.rig)}</h1>${run.complete ? '' : '<p class="inconclusive" id="incomplete">This run is incomplete: what is here is what it had.</p>'}
+<h1>hil report: ${html(unreadable ? run.id : run.rig)}</h1>${banner}
 <table id="meta">${meta.map(([k, v]) => `<tr><th>${k}</th><td>${html(v!)}</td></tr>`).join('')}</table>
 <h2>Boards and suites</h2>${matrix(folder)}
 ${provisions(lab)}

@@ -16,7 +16,7 @@ import { junitXml } from './junit.ts';
 import { labResults } from './lab.ts';
 import { writeManifest } from './manifest.ts';
 import { type PdfPrinter, startPdfPrinter } from './pdf.ts';
-import { consoleTails, readRunFolder } from './run-folder.ts';
+import { consoleTails, type RunFolder, readRunFolder } from './run-folder.ts';
 
 function harnessInfo(): HarnessInfo {
   const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -29,6 +29,16 @@ function harnessInfo(): HarnessInfo {
     }).trim();
   } catch {}
   return { version, commit };
+}
+
+/** evidence.json's `run`: the summary's, or what is known without it. */
+function runRecord(folder: RunFolder): RunFolder['summary']['run'] | Record<string, unknown> {
+  if (!folder.summaryUnreadable) return folder.summary.run;
+  return {
+    id: folder.summary.run.id,
+    summaryUnreadable: folder.summaryUnreadable,
+    unknown: ['rig', 'rigFile', 'seed', 'started', 'finished', 'complete'],
+  };
 }
 
 export interface Built {
@@ -89,13 +99,17 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
     });
     if (read) {
       const { folder, tails, lab } = read;
+      if (folder.summaryUnreadable)
+        notes.push(
+          `summary.json unreadable: ${folder.summaryUnreadable}; the reports are built from the TAP files, without the run's rig, seed, start and finish`,
+        );
       for (const why of folder.refused) notes.push(`not read: ${why}`);
       await write('junit.xml', 'junit', () => junitXml(folder, tails));
       await write(
         'evidence.json',
         'evidence',
         () =>
-          `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: folder.summary.run, results: lab }, null, 2)}\n`,
+          `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: runRecord(folder), results: lab }, null, 2)}\n`,
       );
       let page: string | undefined;
       await write('report.html', 'html', () => (page = reportHtml(folder, lab, harnessInfo(), tails)));

@@ -2,6 +2,7 @@
  * junit.xml from a run folder: a testsuite per board and suite (classname `<board>.<suite>`), a
  * testcase per check; a failed check is a `<failure>` with its evidence, one that could not be made
  * an `<error>`, a skipped one `<skipped>` with its reason; the console's last lines in system-out.
+ * An unreadable summary.json is an `<error>` of its own, in a testsuite `(run)`.
  */
 import type { SuiteResult } from '../runner/summary.ts';
 import type { ConsoleTails, RunFolder } from './run-folder.ts';
@@ -44,5 +45,14 @@ export function junitXml(folder: RunFolder, tails: ConsoleTails): string {
       '\n',
     );
   });
+  // Said as a crashed suite is: an error a CI shows, not a line nobody reads.
+  if (folder.summaryUnreadable)
+    suites.unshift(
+      [
+        '  <testsuite name="(run)" tests="1" failures="0" errors="1" skipped="0">',
+        `    <testcase classname="(run)" name="summary.json"><error ${attr('message', `summary.json unreadable: ${folder.summaryUnreadable}; the run's rig, seed, start and finish are unknown`)} type="summary"/></testcase>`,
+        '  </testsuite>',
+      ].join('\n'),
+    );
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ${attr('name', `hil ${folder.summary.run.id}`)}>\n${suites.join('\n')}\n</testsuites>\n`;
 }

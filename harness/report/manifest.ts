@@ -70,17 +70,44 @@ export interface Verification {
   notFiles: string[];
 }
 
-export async function verifyManifest(dir: string): Promise<Verification> {
+/** The manifest cannot be read as one: nothing can be checked against it (not the same as a change). */
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+/** A line as shown in one line of a terminal: quoted, cut, everything but printable ASCII escaped. */
+const shownLine = (line: string) =>
+  JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}...` : line).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
+function readListed(dir: string): Map<string, string> {
   const own = folderFile(dir, MANIFEST);
-  if ('missing' in own) throw new Error(`${dir} has no ${MANIFEST}`);
-  if ('refused' in own) throw new Error(`${dir}: ${own.refused}`);
-  const file = own.path;
+  if ('missing' in own) throw new ManifestError(`there is no ${MANIFEST}`);
+  if ('refused' in own) throw new ManifestError(own.refused);
+  let text: string;
+  try {
+    text = readFileSync(own.path, 'utf8');
+  } catch (error) {
+    throw new ManifestError(`${MANIFEST} could not be read: ${(error as Error).message}`);
+  }
   const listed = new Map<string, string>();
-  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line === '') continue;
     const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-    if (!m) throw new Error(`${MANIFEST}: not a sha256sum line: ${line.slice(0, 100)}`);
+    if (!m) throw new ManifestError(`${MANIFEST} line ${i + 1} is not "<64 hex digits>  <path>": ${shownLine(line)}`);
     listed.set(m[2]!, m[1]!);
   }
+  return listed;
+}
+
+/** Throws a ManifestError when the manifest is missing or not one. */
+export async function verifyManifest(dir: string): Promise<Verification> {
+  const listed = readListed(dir);
   const found = entries(dir);
   const present = new Set(found.files);
   const changed: string[] = [];
