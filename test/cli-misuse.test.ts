@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+// Some forty hil processes, one after another: on a loaded machine more than the file default.
+t.setTimeout(600_000);
+
 const dir = t.testdir({});
 const file = join(dir, 'a-file');
 writeFileSync(file, 'not a folder\n');

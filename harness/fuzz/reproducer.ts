@@ -13,7 +13,6 @@ import { MAX_DURATION_MS } from '../config/duration.ts';
 import { type Static, Type } from '../config/typebox.ts';
 import { validateYaml } from '../config/validate.ts';
 import { escapeBytes } from '../console/escape.ts';
-import { ConfigError } from '../errors.ts';
 import type { Failure } from './campaign.ts';
 import { caseBytes, type CaseSource } from './cases.ts';
 import type { Finding } from './monitors.ts';
@@ -140,15 +139,12 @@ export function saveReproducer(
  */
 export function loadReproducer(file: string): Reproducer {
   const size = statSync(file).size;
-  if (size > MAX_REPRODUCER_BYTES) throw new ConfigError([`${file} is ${size} bytes: not a reproducer`]);
+  // Not a reproducer at all is said in one line (the CLI escapes it); a reproducer with bad fields gets
+  // the schema's errors, each with its place.
+  if (size > MAX_REPRODUCER_BYTES) throw new Error(`${file} is ${size} bytes: not a reproducer`);
   const text = readFileSync(file, 'utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError([`${file}: not JSON (${(error as Error).message})`]);
-  }
+  const parsed: unknown = JSON.parse(text);
   if ((parsed as { format?: unknown } | null)?.format !== REPRODUCER_FORMAT)
-    throw new ConfigError([`${file} is not a ${REPRODUCER_FORMAT} file`]);
+    throw new Error(`${file} is not a ${REPRODUCER_FORMAT} file`);
   return validateYaml<Reproducer>(file, text, ReproducerFile);
 }
