@@ -8,6 +8,8 @@ import { decodeRecords } from '../harness/console/records.ts';
 import { openConsole } from './helpers/console.ts';
 
 const MB = 1024 * 1024;
+// A 100 MB flood through a PTY: about 40 s here, over 180 s (the file default) beside two busy processes.
+t.setTimeout(600_000);
 // Live memory is what is bounded; garbage not yet collected is not. A full GC before each sample
 // measures the former.
 setFlagsFromString('--expose-gc');
