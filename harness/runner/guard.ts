@@ -20,7 +20,7 @@ import { boardToSafeState } from '../safe-state.ts';
 import { processRunning } from './lock.ts';
 
 /** How long a suite of a dead run gets to put its own board at rest before the guard goes ahead. */
-const SUITE_GRACE_MS = 30_000;
+export const SUITE_GRACE_MS = 30_000;
 
 export interface RunGuard {
   readonly pid: number | undefined;
