@@ -76,6 +76,10 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 const run = (suites: readonly string[], out: string) => () =>
   hilRunAside(['--rig', 'rigs/virtual.yaml', '--seed', '1831676164', ...suites.flatMap((s) => ['--suite', s])], out, {
     HIL_NO_PDF: '1',
+    // A campaign bounded by cases, not seconds, is the same campaign on any machine: with this seed the
+    // legacy console crashes at case 9. By seconds (3 s a board), a slow run once ended before it.
+    HIL_FUZZ_CASES: '12',
+    HIL_FUZZ_SECONDS: '300',
   });
 
 /**
