@@ -29,7 +29,7 @@ const run = hilRun(['--rig', 'test/fixtures/rigs/boot-flaws.yaml', '--suite', 'b
 t.equal(run.status, 1, 'exit code 1: a check failed');
 t.equal(run.summary.run.complete, true);
 t.equal(run.summary.run.seed, 7);
-t.equal(run.summary.results.length, 6, 'one result per board');
+t.equal(run.summary.results.length, 8, 'one result per board');
 
 for (const [board, failures] of Object.entries(EXPECTED_FAILURES)) {
   t.test(board, async (t) => {
@@ -74,6 +74,30 @@ t.test('evidence names what was seen', async (t) => {
   ]);
   const tap = readFileSync(join(out, 'no-version', 'boot-log.tap'), 'utf8');
   t.match(tap, /pattern: \/App version:\\s\+\(\\S\+\)\/m/, 'a regex in evidence is escaped once, as written');
+});
+
+t.test('a boot cut short of its ready line: what was printed is judged, what is missing is not', async (t) => {
+  const verdicts = (board: string) =>
+    Object.fromEntries(run.result(board).checks.map((c) => [c.id.replace('boot-log/', ''), c.verdict]));
+  t.same(verdicts('stalls'), {
+    'boots-to-ready': 'fail',
+    'no-crash': 'inconclusive',
+    'power-on-reset': 'pass',
+    'version-reported': 'pass',
+    'no-red-flag': 'inconclusive',
+    'required-lines': 'pass',
+  });
+  t.match(run.check('stalls', 'boot-log/no-red-flag').reason, /never reached its ready line.*no red flag yet/);
+  t.match(run.check('stalls', 'boot-log/no-red-flag').evidence.tail, [/./], 'the log it had is shown');
+  t.same(verdicts('stalls-flagged'), {
+    'boots-to-ready': 'fail',
+    'no-crash': 'inconclusive',
+    'power-on-reset': 'pass',
+    'version-reported': 'pass',
+    'no-red-flag': 'fail',
+    'required-lines': 'inconclusive',
+  });
+  t.match(run.check('stalls-flagged', 'boot-log/required-lines').reason, /a required line may come later/);
 });
 
 t.test('a board with no power control reports the same checks, each skipped with the reason', async (t) => {

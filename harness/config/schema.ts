@@ -115,6 +115,7 @@ export const VIRTUAL_FLAWS = [
   'oob-after-set',
   'smp-length-reset',
   'no-version',
+  'stalls-before-ready',
   'debug-command',
   'tls-no-verify',
   'tls-verify-ignored',

@@ -33,6 +33,11 @@ export function romBanner(resetCode: number, strapping: string): string {
   return `ets Jun  8 2016 00:22:57\r\n\r\nrst:0x${resetCode.toString(16)} (${RESET_NAMES[resetCode]}),${strapping}\r\n`;
 }
 
+/** What the ROM prints as it loads the second-stage bootloader from flash (ESP32, DIO flash). */
+export const SECOND_STAGE_LOAD =
+  'configsip: 0, SPIWP:0xee\r\nclk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\r\n' +
+  'mode:DIO, clock div:2\r\nload:0x3fff0030,len:7112\r\nentry 0x40080698\r\n';
+
 /** An ESP_LOGx line, with the colour codes ESP-IDF prints by default (CONFIG_LOG_COLORS). */
 export function espLog(level: 'I' | 'W' | 'E', uptimeMs: number, tag: string, message: string): string {
   const colour = level === 'E' ? '31' : level === 'W' ? '33' : '32';

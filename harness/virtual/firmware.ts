@@ -9,7 +9,7 @@ import { SlipDecoder } from '../wire/slip.ts';
 import { romReply } from './esp-rom-loader.ts';
 import { PacedOutput } from './paced-output.ts';
 import { runCommand } from './console-commands.ts';
-import { DOWNLOAD_STRAPPING, espLog, FLASH_STRAPPING, panicText, readMapped, romBanner } from './esp-log.ts';
+import * as esp from './esp-log.ts';
 import { type FlashWriter, SettingsStore, WRITE_MS } from './flash.ts';
 import { LoginDialogue, LoginGate } from './logins.ts';
 import { type UpdateOptions, UpdateStorage } from './update-storage.ts';
@@ -100,7 +100,7 @@ export class VirtualFirmware {
   }
 
   /** Memory as a debugger sees it; undefined where nothing is mapped. */
-  readonly readMemory = readMapped;
+  readonly readMemory = esp.readMapped;
 
   has(flaw: VirtualFlaw): boolean {
     return this.options.flaws.includes(flaw);
@@ -248,7 +248,7 @@ export class VirtualFirmware {
   }
 
   private log(level: 'I' | 'W' | 'E', tag: string, message: string): string {
-    return espLog(level, Date.now() - this.uptimeBase, tag, message);
+    return esp.espLog(level, Date.now() - this.uptimeBase, tag, message);
   }
 
   private async bootSequence(g: number, resetCode: number): Promise<void> {
@@ -259,19 +259,16 @@ export class VirtualFirmware {
       return;
     }
     // The ROM prints the strapping it sampled; with download mode disabled it then boots from flash.
-    const strapping = this.strapHeld && this.options.romLoader === 'esp32' ? DOWNLOAD_STRAPPING : FLASH_STRAPPING;
-    await this.print(g, romBanner(resetCode, strapping));
-    if (strapping === DOWNLOAD_STRAPPING && this.options.downloadMode !== 'disabled') {
+    const strapping =
+      this.strapHeld && this.options.romLoader === 'esp32' ? esp.DOWNLOAD_STRAPPING : esp.FLASH_STRAPPING;
+    await this.print(g, esp.romBanner(resetCode, strapping));
+    if (strapping === esp.DOWNLOAD_STRAPPING && this.options.downloadMode !== 'disabled') {
       await this.print(g, 'waiting for download\r\n');
       this.rom = new SlipDecoder(4096);
       this.state = 'download';
       return;
     }
-    await this.print(
-      g,
-      'configsip: 0, SPIWP:0xee\r\nclk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\r\n' +
-        'mode:DIO, clock div:2\r\nload:0x3fff0030,len:7112\r\nentry 0x40080698\r\n',
-    );
+    await this.print(g, esp.SECOND_STAGE_LOAD);
     await this.sleep(g, 30);
     await this.print(g, this.log('I', 'boot', 'ESP-IDF v5.1.2 2nd stage bootloader'));
     if (this.has('boot-countdown')) {
@@ -313,6 +310,7 @@ export class VirtualFirmware {
       return;
     }
     await this.sleep(g, 20);
+    if (this.has('stalls-before-ready')) return; // the flaw: app_main waits forever on something it never gets
     await this.print(g, this.log('I', 'wifi', `mode : sta (${this.options.mac})`));
     await this.print(g, this.log('I', 'main_task', 'Calling app_main()'));
     // The console listens before it says so: input that follows the ready line is read.
@@ -324,7 +322,7 @@ export class VirtualFirmware {
 
   private async panic(g: number, cause: string, pc: string): Promise<void> {
     this.state = 'busy';
-    await this.print(g, panicText(cause, pc));
+    await this.print(g, esp.panicText(cause, pc));
     await this.sleep(g, 50);
     this.boot(0xc);
   }
