@@ -2,7 +2,16 @@
  * boot-log: after a power cycle the board boots cleanly, says who it is, and its boot log shows the
  * security state the profile demands (secure boot verified, JTAG not left open).
  */
-import { type BootRecord, defineSuite, fail, inconclusive, judged, type Outcome, pass, skip } from '../harness/index.ts';
+import {
+  type BootRecord,
+  defineSuite,
+  fail,
+  inconclusive,
+  judged,
+  type Outcome,
+  pass,
+  skip,
+} from '../harness/index.ts';
 
 const hex = (code: number) => `0x${code.toString(16)}`;
 

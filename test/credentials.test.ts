@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hilRun } from './helpers/run.ts';
 
-// Six boards, two of them driving Chromium, side by side: minutes on a loaded 2-core machine.
+// Seven boards, two of them driving Chromium, side by side: minutes on a loaded 2-core machine.
 t.setTimeout(300_000);
 
 const id = (check: string) => `default-credentials/${check}`;
@@ -68,6 +68,24 @@ t.test('evidence: pairs by user only, the answers, the timing series, the peer t
   t.match(run.check('hardened-b', id('brute-force')).evidence, { surface1: { evidence: { locked: Number } } });
   t.match(run.check('shared-a', id('per-device')).evidence, {
     seen: "shared-b's credentials open this board too: not unique per device",
+  });
+});
+
+t.test('slowed down, then dead: the brute force proves nothing when the own login fails afterwards', async (t) => {
+  const brute = run.check('login-dies', id('brute-force'));
+  t.equal(brute.verdict, 'inconclusive', 'not a pass: a dying service also slows down');
+  t.match(brute.reason, /afterwards its own login did not get in/);
+  const tcp = Object.values(brute.evidence as Record<string, { evidence: Record<string, unknown> }>).find((s) =>
+    String(s.evidence.where).includes(':'),
+  );
+  t.match(tcp?.evidence, { afterwards: /own login: no-answer/, locked: Number });
+  t.same(
+    run.having('login-dies', 'pass'),
+    CHECKS.filter((c) => c !== id('brute-force') && c !== id('web-ui')),
+    'every other check passes (it has no web UI): the console and the defaults were fine',
+  );
+  t.match(run.check('hardened-a', id('brute-force')).evidence, {
+    surface1: { evidence: { afterwards: /own login: accepted/ } },
   });
 });
 

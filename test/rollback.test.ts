@@ -38,6 +38,16 @@ for (const [path, result] of [
   });
 }
 
+t.test('an upload acknowledged but never written: the current image still runs, and nothing is refused', async (t) => {
+  const refusals = ['older', 'tampered', 'header-version', 'unsigned', 'wrong-key', 'lower-counter'];
+  for (const check of refusals.map((r) => id(`${r}-refused`))) {
+    const c = run.check('upload-discarded', check);
+    t.equal(c.verdict, 'inconclusive', `${check}: not a pass`);
+    t.match(c.reason, /nothing shows the offered image reached the device/);
+    t.match(c.evidence, { running: { imageList: '1.4.2' } });
+  }
+});
+
 t.test("ESP-IDF OTA evidence: the firmware's own refusal, the version command beside the boot log", async (t) => {
   t.match(esp.check('hardened', id('older-refused')).evidence, {
     refusedAt: /download: .*New firmware version 1.4.1 is older than the running 1.4.2/,
@@ -60,6 +70,11 @@ t.test('evidence: both sources, where the device refused, and what its bootloade
     refusedAt: 'boot',
     running: { bootLog: '1.4.2', imageList: '1.4.2' },
     bootloader: [/insufficient version/],
+  });
+  t.match(run.check('hardened', id('older-refused')).evidence, {
+    delivered: /every chunk acknowledged; the image list shows it in the secondary slot \(1\.4\.1/,
+    rejected:
+      /the bootloader said: E: insufficient version in secondary slot.*; the image list shows the secondary slot cleared of it/,
   });
   t.match(run.check('hardened', id('lower-counter-refused')).evidence, {
     offered: /security counter 1 \(current 2\)/,

@@ -126,6 +126,7 @@ export const VIRTUAL_FLAWS = [
   'downgrade-accepted',
   'hash-not-checked',
   'unsigned-accepted',
+  'upload-discarded',
   'any-key-accepted',
   'counter-ignored',
   'settings-corrupted-on-cut',
@@ -134,6 +135,7 @@ export const VIRTUAL_FLAWS = [
   'no-brownout-detector',
   'default-password',
   'no-throttling',
+  'login-dies',
   'shared-password',
 ] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];

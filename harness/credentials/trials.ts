@@ -110,10 +110,13 @@ export async function bruteForceThrottled(s: Surface): Promise<Outcome> {
   const silent = series.filter((r) => r.verdict === 'no-answer').length;
   // Slowed: the last attempts take three times as long as the first, and at least 300 ms more.
   const slowed = late > Math.max(3 * early, early + 300);
-  // Afterwards any lockout is waited out and the device's own login must work again (it was throttling,
-  // not dead). A device that locked nothing, slowed nothing and answered every time has none to wait out.
+  // Slowed or locked is also what a dying device looks like: afterwards, with any lockout waited out,
+  // the device must let its own login in again (or, with no credentials in the rig, plainly refuse a
+  // wrong one), or nothing is shown. A device that locked nothing, slowed nothing and answered every
+  // time has no lockout to wait out.
   if (locked > 0 || slowed || silent > 0) await sleep(s.lockoutMs);
-  const after = s.own ? (await attempt(s, s.own)).verdict : 'not checked (no credentials in the rig)';
+  const after = await attempt(s, s.own ?? { user, password: wrongPassword() });
+  const alive = after.verdict === (s.own ? 'accepted' : 'refused');
   const evidence = {
     where: s.surface.where,
     attempts: BRUTE_FORCE_ATTEMPTS,
@@ -121,10 +124,17 @@ export async function bruteForceThrottled(s: Surface): Promise<Outcome> {
     silent,
     medianMs: { first5: early, last10: late },
     seriesMs: ms,
-    ownLoginAfter: after,
+    afterwards: `${s.own ? "the device's own login" : 'a wrong password'}: ${after.verdict} (${after.said})`,
   };
-  if (locked > 0 || slowed) return pass(evidence);
-  if (silent > 0) return inconclusive('the device stopped answering: throttling, or gone', evidence);
+  if (locked > 0 || slowed || silent > 0) {
+    if (alive) return pass(evidence);
+    return inconclusive(
+      s.own
+        ? 'the device slowed, locked or went quiet, and afterwards its own login did not get in: throttling, or a device that is dying'
+        : 'the device slowed, locked or went quiet, and afterwards did not plainly refuse a wrong password: throttling, or a device that is dying',
+      evidence,
+    );
+  }
   return fail({
     ...evidence,
     seen: `${BRUTE_FORCE_ATTEMPTS} wrong passwords at full speed: no lockout, delay or rate limit`,

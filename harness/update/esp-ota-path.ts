@@ -23,6 +23,8 @@ export class EspOtaPath implements UpdatePath {
   readonly source = 'versionCommand';
   private readonly images = new Map<string, Buffer>();
   private readonly fetched = new Set<string>();
+  /** Images whose whole body went out: what shows an image was delivered. */
+  private readonly sent = new Set<string>();
   private served = 0;
 
   private constructor(
@@ -47,6 +49,7 @@ export class EspOtaPath implements UpdatePath {
         return;
       }
       path?.fetched.add(name);
+      res.on('finish', () => path?.sent.add(name));
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': image.length }).end(image);
     });
     server.on('tlsClientError', () => undefined);
@@ -78,19 +81,26 @@ export class EspOtaPath implements UpdatePath {
         seen: `no request for it; the firmware said: ${answer.lines.slice(-4).join(' | ') || 'nothing'}`,
       });
     }
-    const boot = bootInLines(this.board.profile, answer.lines);
-    if (boot) {
-      // The first boot of the new image: on trial until the firmware marks it valid.
-      const pathVersion = boot.ready ? await versionByCommand(this.board) : undefined;
-      return { running: { ...fromBoot(boot), pathVersion, id: undefined, confirmed: false } };
-    }
+    const delivered = this.sent.has(name) ? `the firmware fetched all ${image.bytes.length} bytes` : undefined;
+    this.sent.delete(name);
     const said = answer.lines
       .filter((l) => SAID.test(l))
       .slice(-4)
       .map((l) => l.slice(0, 200));
+    const boot = bootInLines(this.board.profile, answer.lines);
+    if (boot) {
+      // The first boot of the new image: on trial until the firmware marks it valid. A bootloader that
+      // turned it away at this boot says so in its lines.
+      const pathVersion = boot.ready ? await versionByCommand(this.board) : undefined;
+      const running = { ...fromBoot(boot), pathVersion, id: undefined, confirmed: false };
+      const errors = running.updateLines.filter((l) => SAID.test(l));
+      return { delivered, ...(errors.length ? { rejected: `at boot: ${errors.join(' | ')}` } : {}), running };
+    }
     return {
       refusedAt: 'download',
       deviceSaid: said.join(' | ') || 'no restart',
+      delivered,
+      ...(said.length ? { rejected: `the firmware said: ${said.join(' | ')}` } : {}),
       running: await this.restartAndRead(step),
     };
   }

@@ -45,7 +45,18 @@ export function judgeRefusal(path: UpdatePath, attempt: Attempt, offer: Candidat
   };
   // Refused before any restart (with the device's words), or at boot (the bootloader's lines say why).
   const refusedAt = attempt.refusedAt ? `${attempt.refusedAt}: ${attempt.deviceSaid}` : 'boot';
-  if (path.runs(r, current)) return pass({ ...evidence, refusedAt });
+  if (path.runs(r, current)) {
+    // The current image running is also what an image that never arrived leaves: a refusal needs the
+    // image shown delivered and shown turned away.
+    const shown = { ...evidence, refusedAt, delivered: attempt.delivered, rejected: attempt.rejected };
+    if (attempt.delivered && attempt.rejected) return pass(shown);
+    return inconclusive(
+      attempt.delivered
+        ? 'the current image still runs, but nothing shows the device turned the offered one away'
+        : 'the current image still runs, but nothing shows the offered image reached the device',
+      shown,
+    );
+  }
   return fail({
     ...evidence,
     seen: sameVersion(seen.version, offer.info.version) ? 'the offered image runs' : 'neither image runs',

@@ -28,6 +28,10 @@ export interface Attempt {
   /** Where the device said no before any reboot, and in its words (an SMP error name, a log line). */
   refusedAt?: string;
   deviceSaid?: string;
+  /** What shows the image reached the device (the image list naming it, the whole file fetched). */
+  delivered?: string;
+  /** What shows the device turned it away (its error, the bootloader's lines, the slot it left). */
+  rejected?: string;
   running: Running;
 }
 

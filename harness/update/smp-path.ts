@@ -7,7 +7,7 @@
  */
 import type { Board } from '../board.ts';
 import { HilError } from '../errors.ts';
-import { fromBoot, type Running, type UpdatePath } from './path.ts';
+import { type Attempt, fromBoot, type Running, type UpdatePath } from './path.ts';
 import { type ImageSlot, SmpDeviceError } from './smp-client.ts';
 import type { Candidate } from './variants.ts';
 
@@ -69,22 +69,47 @@ export class SmpPath implements UpdatePath {
     return r.confirmed && image.info.hash !== undefined && r.id?.equals(image.info.hash) === true;
   }
 
-  async offer(image: Candidate, step: string) {
+  async offer(image: Candidate, step: string): Promise<Attempt> {
     const hash = image.info.hash;
     if (!hash) throw new Error(`${image.made} has no SHA256 TLV to name it by`);
     try {
       await this.upload(image, step);
     } catch (error) {
       if (!(error instanceof SmpDeviceError)) throw error;
-      return { refusedAt: 'upload', deviceSaid: error.errorName, running: await this.resetAndRead(step) };
+      return {
+        ...refused('upload', error.errorName, `the upload was answered ${error.errorName}`),
+        delivered: 'offered over SMP: the device read the upload and answered it',
+        running: await this.resetAndRead(step),
+      };
     }
+    // Every chunk acknowledged is not yet the image in the slot: the image list must name it.
+    const inSlot = (slots: ImageSlot[]) => slots.find((s) => s.slot === 1 && s.hash?.equals(hash));
+    const listed = inSlot(await this.board.smp.imageState(`${step}: image list after upload`));
+    const delivered = listed
+      ? `every chunk acknowledged; the image list shows it in the secondary slot (${listed.version})`
+      : undefined;
     try {
       await this.board.smp.setState(hash, false, `${step}: mark for test boot`);
     } catch (error) {
       if (!(error instanceof SmpDeviceError)) throw error;
-      return { refusedAt: 'state write', deviceSaid: error.errorName, running: await this.resetAndRead(step) };
+      const said = `the test-boot state write answered ${error.errorName}`;
+      return { ...refused('state write', error.errorName, said), delivered, running: await this.resetAndRead(step) };
     }
-    return { running: await this.resetAndRead(step) };
+    const running = await this.resetAndRead(step);
+    // At boot MCUboot says why it turned an image away (E: lines) and erases it from the slot.
+    const after = running.ready ? inSlot(await this.board.smp.imageState(`${step}: image list after boot`)) : undefined;
+    const bootloader = running.updateLines.filter((l) => /^E: /.test(l));
+    const rejected = [
+      ...(bootloader.length ? [`the bootloader said: ${bootloader.join(' | ')}`] : []),
+      ...(running.ready && !after?.pending
+        ? [
+            after
+              ? 'the image list no longer marks it for a test boot'
+              : 'the image list shows the secondary slot cleared of it',
+          ]
+        : []),
+    ];
+    return { delivered, ...(rejected.length ? { rejected: rejected.join('; ') } : {}), running };
   }
 
   async restore(current: Candidate, last: Running, step: string): Promise<void> {
@@ -133,6 +158,11 @@ export class SmpPath implements UpdatePath {
       confirmed: listed?.confirmed ?? false,
     };
   }
+}
+
+/** A refusal before any restart, in the device's words. */
+function refused(at: string, deviceSaid: string, rejected: string) {
+  return { refusedAt: at, deviceSaid, rejected };
 }
 
 /** A slot as evidence shows it. */

@@ -3,7 +3,9 @@
  * TCP, and a small web UI (a form login, and an HTTP Digest page as cameras have). Each surface has
  * its own gate: the device's own password (from the rig), locked for LOCKOUT_MS after LOCKOUT_AFTER
  * failures in a row, a success resetting the count. Flaws: `default-password` (admin/admin accepted
- * too), `no-throttling` (never locks), `shared-password` (every unit uses one fleet password).
+ * too), `no-throttling` (never locks), `shared-password` (every unit uses one fleet password),
+ * `login-dies` (the telnet-style service slows under a run of failures, then stops answering for good:
+ * slowed down is not throttled when nothing answers afterwards).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -18,10 +20,17 @@ export const LOCKOUT_MS = 1500;
 /** What every unit with the shared-password flaw uses, whatever it was provisioned with. */
 export const FLEET_PASSWORD = 'hil-fleet-0001';
 
+/** login-dies: failures in a row from which each answer is STRAIN_STEP_MS slower, and at which it dies. */
+const STRAIN_FROM = 30;
+const STRAIN_STEP_MS = 60;
+const DIES_AT = 50;
+
 export type Verdict = 'accepted' | 'refused' | 'locked';
 
 export class LoginGate {
   private failures = 0;
+  /** Failures since the last good login, locked or not (the login-dies flaw's strain). */
+  private inARow = 0;
   private lockedUntil = 0;
   readonly user: string;
   private readonly password: string;
@@ -39,19 +48,31 @@ export class LoginGate {
   /** One attempt; `matches` says whether a password is the one given (Digest sends only a hash of it). */
   check(user: string, matches: (password: string) => boolean): Verdict {
     const throttled = !this.flaws.includes('no-throttling');
-    if (throttled && Date.now() < this.lockedUntil) return 'locked';
+    if (throttled && Date.now() < this.lockedUntil) {
+      this.inARow++;
+      return 'locked';
+    }
     const ok =
       (user === this.user && matches(this.password)) ||
       (this.flaws.includes('default-password') && user === 'admin' && matches('admin'));
     if (ok) {
       this.failures = 0;
+      this.inARow = 0;
       return 'accepted';
     }
+    this.inARow++;
     if (throttled && ++this.failures >= LOCKOUT_AFTER) {
       this.failures = 0;
       this.lockedUntil = Date.now() + LOCKOUT_MS;
     }
     return 'refused';
+  }
+
+  /** How much later than at once the next answer comes, or 'dead' once the login-dies flaw has killed it. */
+  strain(): number | 'dead' {
+    if (!this.flaws.includes('login-dies')) return 0;
+    if (this.inARow >= DIES_AT) return 'dead';
+    return Math.max(0, this.inARow - STRAIN_FROM + 1) * STRAIN_STEP_MS;
   }
 }
 
@@ -106,10 +127,14 @@ export function serveTelnetLogin(gate: LoginGate): (socket: Socket) => void {
           continue;
         }
         if (byte === 0x0a && line === '') continue;
+        const strain = gate.strain();
+        if (strain === 'dead') return; // the service is gone: it reads and answers nothing
         const answer = dialogue.line(line);
         line = '';
-        socket.write(answer.done ? `${answer.output}login: ` : answer.output);
+        const reply = answer.done ? `${answer.output}login: ` : answer.output;
         if (answer.done) dialogue.start();
+        if (strain === 0) socket.write(reply);
+        else setTimeout(() => socket.destroyed || socket.write(reply), strain);
       }
     });
   };

@@ -38,6 +38,8 @@ export class SmpServer {
     private readonly reset: () => void,
     /** The smp-length-reset flaw: a header whose length disagrees with its body resets the board. */
     private readonly onBadLength?: () => void,
+    /** The upload-discarded flaw: every chunk acknowledged, nothing written (a flash driver that fails quietly). */
+    private readonly discardUploads = false,
   ) {}
 
   /** A reset: what was held in RAM (a half-received packet, an upload in progress) is gone. */
@@ -121,7 +123,7 @@ export class SmpServer {
     const image = Buffer.concat(upload.parts);
     this.upload = undefined;
     if (upload.sha && !sha256(image).equals(upload.sha)) return { rc: RC.EINVAL };
-    this.mcuboot.store(image);
+    if (!this.discardUploads) this.mcuboot.store(image);
     return { off: upload.received, match: true };
   }
 }

@@ -39,6 +39,7 @@ export class UpdateStorage {
         io.send,
         io.reset,
         flaws.includes('smp-length-reset') ? io.reset : undefined,
+        flaws.includes('upload-discarded'),
       );
     } else {
       const ota = new EspOtaSlots(options.image, options.keyDigest, flaws);
