@@ -51,9 +51,10 @@ export function judgeRefusal(path: UpdatePath, attempt: Attempt, offer: Candidat
     const shown = { ...evidence, refusedAt, delivered: attempt.delivered, rejected: attempt.rejected };
     if (attempt.delivered && attempt.rejected) return pass(shown);
     return inconclusive(
-      attempt.delivered
+      (attempt.delivered
         ? 'the current image still runs, but nothing shows the device turned the offered one away'
-        : 'the current image still runs, but nothing shows the offered image reached the device',
+        : 'the current image still runs, but nothing shows the offered image reached the device') +
+        (attempt.refusedAt ? ` (it stopped at the ${attempt.refusedAt}: ${attempt.deviceSaid})` : ''),
       shown,
     );
   }

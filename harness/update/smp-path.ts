@@ -77,8 +77,10 @@ export class SmpPath implements UpdatePath {
     } catch (error) {
       if (!(error instanceof SmpDeviceError)) throw error;
       return {
-        ...refused('upload', error.errorName, `the upload was answered ${error.errorName}`),
+        refusedAt: 'upload',
+        deviceSaid: error.errorName,
         delivered: 'offered over SMP: the device read the upload and answered it',
+        rejected: `the upload was answered ${error.errorName}`,
         running: await this.resetAndRead(step),
       };
     }
@@ -92,8 +94,14 @@ export class SmpPath implements UpdatePath {
       await this.board.smp.setState(hash, false, `${step}: mark for test boot`);
     } catch (error) {
       if (!(error instanceof SmpDeviceError)) throw error;
-      const said = `the test-boot state write answered ${error.errorName}`;
-      return { ...refused('state write', error.errorName, said), delivered, running: await this.resetAndRead(step) };
+      // Not a rejection: the bootloader never saw the image (Zephyr's img_mgmt finds an image by its hash
+      // from slot 0, so a copy that keeps the running image's hash is never marked).
+      return {
+        refusedAt: 'state write',
+        deviceSaid: error.errorName,
+        delivered,
+        running: await this.resetAndRead(step),
+      };
     }
     const running = await this.resetAndRead(step);
     // At boot MCUboot says why it turned an image away (E: lines) and erases it from the slot.
@@ -158,11 +166,6 @@ export class SmpPath implements UpdatePath {
       confirmed: listed?.confirmed ?? false,
     };
   }
-}
-
-/** A refusal before any restart, in the device's words. */
-function refused(at: string, deviceSaid: string, rejected: string) {
-  return { refusedAt: at, deviceSaid, rejected };
 }
 
 /** A slot as evidence shows it. */
