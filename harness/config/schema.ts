@@ -122,6 +122,7 @@ export const VIRTUAL_FLAWS = [
   'tls-no-pin',
   'tls-expiry-ignored',
   'tls-legacy-versions',
+  'tls-client-dies',
   'downgrade-accepted',
   'hash-not-checked',
   'unsigned-accepted',
