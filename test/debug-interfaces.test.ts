@@ -42,6 +42,8 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     // Ready at its countdown, deaf once booted, no strap, no USB identity: the console probe acts within
     // the countdown (it reaches the bootloader's prompt), and rom-loader and usb keep their own reasons.
     'autoboot-deaf': { fail: [BOOT, CONSOLE], skip: [ROM, SWD, USB] },
+    // The boot-window's control cut: a countdown seen, keys sent, none reached the board.
+    'countdown-rx-cut': { inconclusive: [BOOT, CONSOLE], skip: [ROM, SWD, USB] },
   };
   for (const [board, want] of Object.entries(expected)) {
     t.notOk(run.result(board).error, `${board}: ran to its end`);
@@ -109,7 +111,20 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     'the first probe went into the countdown and stopped it at the bootloader',
   );
   t.match(check('autoboot-deaf', ROM).reason, /names no ROM serial loader/, 'rom-loader: skipped for its own reason');
-  t.match(check('hardened', BOOT).evidence, { keysSent: Number, countdown: 'none seen' }, 'keys pressed, no countdown');
+  t.match(
+    check('hardened', BOOT).evidence,
+    { keysSent: Number, countdown: 'none seen', keysReachIt: { sent: 'Enter', prompt: 'esp32> ' } },
+    'keys pressed, no countdown, and an Enter after the boot brought the prompt back',
+  );
+  t.match(check('countdown-rx-cut', BOOT), {
+    reason: /did not show that it reads its console .*no prompt .*keys that never reached it look the same/,
+    evidence: { countdown: /Hit any key to stop autoboot/ },
+  });
+  t.match(
+    check('countdown-rx-cut', CONSOLE).reason,
+    /answered none of the probes/,
+    'the prompt on screen before the probes is no answer to them',
+  );
   t.match(check('strap-cut', ROM).reason, /sampled a flash boot .*the strap did not reach GPIO0/);
   t.match(check('strap-cut', SWD).reason, /no halted target .*not be connected to the board/);
   t.match(check('stm32-uart-cut', ROM).reason, /nothing answered 0x7F .*is the boot UART wired/);

@@ -124,7 +124,8 @@ export class VirtualRig {
     this.closers.push(async () => firmware.supply(0));
     const consoleBridge = await ptyBridge(join(this.stateDir, `${name}.tty`), (s) => {
       socket = s;
-      s.on('data', (bytes: Buffer) => firmware.input(bytes));
+      // Cut, the adapter's TX reaches no pin: the board's output still comes, nothing typed reaches it.
+      if (!cut.includes('console-rx')) s.on('data', (bytes: Buffer) => firmware.input(bytes));
       s.on('error', () => undefined);
       s.on('close', () => {
         if (socket === s) socket = undefined;
