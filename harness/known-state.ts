@@ -74,8 +74,9 @@ export async function reach(board: Board, state: BoardState, step: string): Prom
 /**
  * Whether the board answers now, with what showed it: an Enter brings its prompt back, or else its
  * liveness probe answers. Undefined when it does not, or when the profile gives neither to ask with.
+ * Also the boot-window check's proof that keys reach the board.
  */
-async function answers(board: Board, step: string): Promise<Record<string, unknown> | undefined> {
+export async function answers(board: Board, step: string): Promise<Record<string, unknown> | undefined> {
   const { prompt, liveness, lineEnding } = board.profile;
   if (prompt) {
     // A prompt already on screen ends with the Enter; only a prompt printed after it is an answer.
@@ -96,7 +97,7 @@ async function answers(board: Board, step: string): Promise<Record<string, unkno
   return undefined;
 }
 
-function describeNoAnswer(board: Board): string {
+export function describeNoAnswer(board: Board): string {
   const { prompt, liveness } = board.profile;
   if (prompt) return `no prompt (${prompt}) within ${ANSWER_DEADLINE_MS} ms of an Enter`;
   if (liveness) return `no answer to the liveness probe "${liveness.send}"`;

@@ -42,6 +42,11 @@ export default defineSuite(
     report('replay', skip('no reproducer to replay (hil replay FILE)'));
     const plan: FuzzPlan = await fuzzPlan(board, seed);
     for (const target of ['console', 'smp', 'network', 'usb'] as const) {
+      const cannot = plan.untestable[target];
+      if (cannot) {
+        report(target, inconclusive(cannot));
+        continue;
+      }
       const why = plan.skip[target];
       if (why) {
         report(target, skip(why));

@@ -2,7 +2,8 @@
  * tls-pinning: the device completes TLS and sends data only to its pinned server. Each scenario is a
  * TLS server of our own; the device is asked to connect (the profile's tls-connect action) and the
  * verdict comes from the wire: accepted = handshake completed and application data arrived. If the
- * positive control is not accepted, no refusal proves anything.
+ * positive control is not accepted, no refusal proves anything; nor does a refusal from a device that
+ * never connected to that scenario's server (its TCP connection is what makes the refusal an answer).
  * ETSI EN 303 645 5.5-1, 5.5-7, 5.8-2 (UK CoP 5 and 8).
  */
 import {
@@ -51,6 +52,7 @@ const evidenceOf = (o: Seen | undefined) =>
         handshake: o.handshake,
         protocol: o.protocol,
         cipher: o.cipher,
+        connected: o.connected,
         applicationData: o.data.slice(0, 200),
         serverSaw: o.error,
         ms: o.ms,
@@ -96,8 +98,12 @@ export default defineSuite(
       else if (!accepted(control)) {
         const why = 'the device did not complete TLS with the positive control, so no refusal proves anything';
         report(scenario.id, inconclusive(why, evidenceOf(seen)));
-      } else
-        report(scenario.id, judged(scenario.expect === 'accept' ? accepted(seen) : !accepted(seen), evidenceOf(seen)));
+      } else if (scenario.expect === 'accept') report(scenario.id, judged(accepted(seen), evidenceOf(seen)));
+      // A refusal is the device's answer to this server only if it reached this server (a client that died
+      // after the control connects nowhere, which would look the same).
+      else if (!seen?.connected)
+        report(scenario.id, inconclusive('the device never connected to this server', evidenceOf(seen)));
+      else report(scenario.id, judged(!accepted(seen), evidenceOf(seen)));
     }
 
     const hello = control?.clientHello ? parseClientHello(control.clientHello) : undefined;

@@ -28,13 +28,17 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
   const run = hilRun(['--rig', 'test/fixtures/rigs/debug-flaws.yaml', '--suite', 'debug-interfaces'], t.testdir({}));
   t.equal(run.status, 1, 'exit 1: a check failed', { stderr: run.stderr.slice(-1500) });
   const expected: Record<string, { fail?: string[]; inconclusive?: string[]; skip?: string[] }> = {
-    hardened: {},
+    // Its USB identity names a device this host cannot see (no USB subsystem here): could not test.
+    hardened: { inconclusive: [USB], skip: [] },
     'rom-disabled': {},
     'jtag-open': { fail: [SWD] },
     'debug-command': { fail: [CONSOLE] },
     'rom-open': { fail: [ROM] },
     'stm32-rdp1': {},
-    'stm32-rdp2': {},
+    'stm32-rdp2': { skip: [USB] },
+    'stm32-rdp2-no-debug': { inconclusive: [ROM] },
+    'stm32-rdp2-debug-cut': { inconclusive: [ROM, SWD], skip: [USB] },
+    'stm32-strap-cut': { fail: [SWD], inconclusive: [ROM], skip: [USB] },
     'stm32-rdp0': { fail: [ROM] },
     'strap-cut': { inconclusive: [ROM, SWD] },
     'stm32-uart-cut': { inconclusive: [ROM] },
@@ -42,6 +46,8 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     // Ready at its countdown, deaf once booted, no strap, no USB identity: the console probe acts within
     // the countdown (it reaches the bootloader's prompt), and rom-loader and usb keep their own reasons.
     'autoboot-deaf': { fail: [BOOT, CONSOLE], skip: [ROM, SWD, USB] },
+    // The boot-window's control cut: a countdown seen, keys sent, none reached the board.
+    'countdown-rx-cut': { inconclusive: [BOOT, CONSOLE], skip: [ROM, SWD, USB] },
   };
   for (const [board, want] of Object.entries(expected)) {
     t.notOk(run.result(board).error, `${board}: ran to its end`);
@@ -91,7 +97,18 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     verdict: 'no-loader',
     sync: /no answer to 0x7F/,
     positiveControl: /the application booted with BOOT0 held: rst:0x1/,
+    secondSign: /debug port has a target and refuses every read/,
+    debugPort: { verdict: 'pass', evidence: { haltReason: 'S05', reads: [{ refused: 'E01' }] } },
   });
+  t.match(check('stm32-rdp2-no-debug', ROM).reason, /BOOT0 wire that does not reach the pin .*no debug port/);
+  t.match(check('stm32-rdp2-debug-cut', ROM).reason, /no second sign: the gdbserver reported no halted target/);
+  t.match(check('stm32-strap-cut', ROM), {
+    reason: /debug port reads memory, so readout protection is not at level 2: the BOOT0 strap/,
+    evidence: { positiveControl: /BOOT0 held/, debugPort: { verdict: 'fail' } },
+  });
+  t.match(check('stm32-strap-cut', SWD).evidence.reads, [
+    { region: 'flash', read: '0050002019030008b1020008b3020008' },
+  ]);
   t.match(check('stm32-rdp0', ROM).evidence, {
     verdict: 'readable',
     reads: [{ region: 'flash', read: '0050002019030008b1020008b3020008' }],
@@ -109,12 +126,29 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     'the first probe went into the countdown and stopped it at the bootloader',
   );
   t.match(check('autoboot-deaf', ROM).reason, /names no ROM serial loader/, 'rom-loader: skipped for its own reason');
-  t.match(check('hardened', BOOT).evidence, { keysSent: Number, countdown: 'none seen' }, 'keys pressed, no countdown');
+  t.match(
+    check('hardened', BOOT).evidence,
+    { keysSent: Number, countdown: 'none seen', keysReachIt: { sent: 'Enter', prompt: 'esp32> ' } },
+    'keys pressed, no countdown, and an Enter after the boot brought the prompt back',
+  );
+  t.match(check('countdown-rx-cut', BOOT), {
+    reason: /did not show that it reads its console .*no prompt .*keys that never reached it look the same/,
+    evidence: { countdown: /Hit any key to stop autoboot/ },
+  });
+  t.match(
+    check('countdown-rx-cut', CONSOLE).reason,
+    /answered none of the probes/,
+    'the prompt on screen before the probes is no answer to them',
+  );
   t.match(check('strap-cut', ROM).reason, /sampled a flash boot .*the strap did not reach GPIO0/);
   t.match(check('strap-cut', SWD).reason, /no halted target .*not be connected to the board/);
   t.match(check('stm32-uart-cut', ROM).reason, /nothing answered 0x7F .*is the boot UART wired/);
   t.same(run.having('unwired', 'skip'), [ROM, SWD, USB].sort(), 'no debug probe, no strap, no USB: skipped');
-  t.match(check('hardened', USB).reason, /no USB subsystem/, 'a USB identity on a host without USB: skipped');
+  t.match(
+    check('hardened', USB).reason,
+    /no USB subsystem|no USB device 303a:1001/,
+    'a USB identity on a host without USB: could not test, not skipped',
+  );
   t.match(check('jtag-open', USB).reason, /names no USB identity/);
   t.match(check('unwired', SWD).reason, /wires no debug probe/);
   t.match(check('hardened', SWD).provisions, ['5.6-4', '5.4-1'], 'each check has its own provisions');

@@ -1,5 +1,6 @@
 // tls-pinning through `hil run`: the hardened board refuses every bad server and connects to the
-// good one; each flaw of its Mbed TLS client fails exactly the scenarios it should and no others.
+// good one; each flaw of its Mbed TLS client fails exactly the scenarios it should and no others; a
+// client that stops connecting after the control leaves every refusal inconclusive.
 import t from 'tap';
 import './helpers/children.ts';
 import { writeFileSync } from 'node:fs';
@@ -53,7 +54,12 @@ for (const [board, acceptedBad] of Object.entries(ACCEPTED)) {
       acceptedBad.map(id).sort(),
       `${board} accepts exactly ${acceptedBad.join(', ') || 'no bad server'}`,
     );
-    t.equal(result.checks.filter((c) => c.title.startsWith('refuses')).length, 18, 'all 18 bad servers tried');
+    const refusals = result.checks.filter((c) => c.title.startsWith('refuses'));
+    t.equal(refusals.length, 18, 'all 18 bad servers tried');
+    t.ok(
+      refusals.every((c) => c.evidence.connected === true),
+      'every refusal was judged on a connection its server saw',
+    );
     for (const check of result.checks) t.ok(check.provisions.includes('5.5-1'), `${check.id} names 5.5-1`);
     t.equal(
       run.check(board, 'tls-pinning/hello-sni').verdict,
@@ -66,6 +72,17 @@ for (const [board, acceptedBad] of Object.entries(ACCEPTED)) {
 t.test('evidence: what the server saw and what the device said', async (t) => {
   t.match(run.check('hardened', id('wrong-pin')).evidence, { device: [/tlsprobe/, /handshake failed .*pin mismatch/] });
   t.match(run.check('tls-legacy-versions', id('tls-1.0')).evidence, { handshake: true, protocol: 'TLSv1' });
+});
+
+t.test('a client that dies after the control: every refusal is inconclusive, none passes', async (t) => {
+  const board = 'tls-client-dies';
+  t.equal(run.check(board, id('valid')).verdict, 'pass', 'the control connected');
+  t.same(run.having(board, 'pass'), [id('hello-sni'), id('hello-suites'), id('hello-versions'), id('valid')].sort());
+  t.same(run.having(board, 'fail'), []);
+  t.equal(run.having(board, 'inconclusive').length, 18, 'all 18 refusals could not be tested');
+  const refusal = run.check(board, id('expired-leaf'));
+  t.match(refusal.reason, /never connected to this server/);
+  t.match(refusal.evidence, { connected: false, device: [/tlsprobe/, /SOCKET_FAILED/] });
 });
 
 t.test('a board with no trust material skips every check, and passes nothing', async (t) => {

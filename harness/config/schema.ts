@@ -123,6 +123,7 @@ export const VIRTUAL_FLAWS = [
   'tls-no-pin',
   'tls-expiry-ignored',
   'tls-legacy-versions',
+  'tls-client-dies',
   'downgrade-accepted',
   'hash-not-checked',
   'unsigned-accepted',
@@ -209,11 +210,19 @@ export const BoardWiring = Type.Object(
       }),
     ),
     cut: Type.Optional(
-      Type.Array(Type.Union([Type.Literal('boot-strap'), Type.Literal('boot-uart'), Type.Literal('debug')]), {
-        uniqueItems: true,
-        description:
-          'virtual rigs only: wires left unconnected (the strap relay reaches no pin, the boot UART no chip, the probe no target), to see what the harness says when a path is dead',
-      }),
+      Type.Array(
+        Type.Union([
+          Type.Literal('boot-strap'),
+          Type.Literal('boot-uart'),
+          Type.Literal('debug'),
+          Type.Literal('console-rx'),
+        ]),
+        {
+          uniqueItems: true,
+          description:
+            "virtual rigs only: wires left unconnected (the strap relay reaches no pin, the boot UART no chip, the probe no target, the console adapter's TX no RX pin: the board prints but reads nothing), to see what the harness says when a path is dead",
+        },
+      ),
     ),
     'download-mode': Type.Optional(
       Type.Union([Type.Literal('open'), Type.Literal('secure'), Type.Literal('disabled')], {

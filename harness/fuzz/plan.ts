@@ -25,6 +25,8 @@ export interface FuzzPlan {
   /** The board's own USB device, where the host reaches it. */
   usb?: UsbControlDevice;
   skip: Partial<Record<FuzzTargetName, string>>;
+  /** Targets the board has that this host cannot reach (no USB subsystem): could not test, not skipped. */
+  untestable: Partial<Record<FuzzTargetName, string>>;
 }
 
 const DEFAULT_SECONDS = 60;
@@ -50,12 +52,14 @@ async function helpLines(board: Board): Promise<string[]> {
 }
 
 /** The board's USB device through the `usb` package, or why not (no identity in the rig, no USB subsystem, not on the bus). */
-async function usbReach(board: Board): Promise<{ device: UsbControlDevice } | { skip: string }> {
+async function usbReach(
+  board: Board,
+): Promise<{ device: UsbControlDevice } | { skip: string } | { untestable: string }> {
   const identity = board.usbIdentity;
   if (!identity) return { skip: 'the rig names no USB identity for this board' };
   const found = await findUsbDevice(identity);
   if ('found' in found) return { device: found.found as unknown as UsbControlDevice };
-  return { skip: 'unavailable' in found ? found.unavailable : found.absent };
+  return 'unavailable' in found ? { untestable: found.unavailable } : { skip: found.absent };
 }
 
 export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
@@ -100,6 +104,7 @@ export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
         : { smp: 'the board has no mcumgr SMP path (rollback.path: smp in the rig)' }),
       ...(network ? {} : { network: 'the rig names no network port for this board (fuzz.tcp or fuzz.udp)' }),
     },
+    untestable: 'untestable' in usb ? { usb: usb.untestable } : {},
   };
 }
 

@@ -3,10 +3,14 @@
  * autoboot", "Press Ctrl-C", "Autoboot in N seconds") is a debug console for anyone who presses a key
  * in time. Right after power-on, space and Ctrl-C are sent every 100 ms through the boot window, as
  * labgrid's U-Boot strategy does; then what the board reached is judged: a bootloader prompt fails;
- * booting on to its ready line regardless (and staying there) passes; silence is inconclusive.
+ * silence is inconclusive. Booting on to its ready line regardless (and staying there) passes only once
+ * the board is shown to read its console in this session (an Enter brings its prompt back, or its
+ * liveness probe answers): keys that never reached it (a TX wire off the pin) look like a countdown
+ * that keys cannot stop.
  */
 import type { Board } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
+import { answers, describeNoAnswer } from '../known-state.ts';
 import { fail, inconclusive, type Outcome, pass, skip } from '../verdict.ts';
 
 const KEYS = [Buffer.from(' '), Buffer.from('\x03')];
@@ -44,7 +48,14 @@ export async function probeBootWindow(board: Board): Promise<Outcome> {
     if (readyAt === undefined && lines.some((l) => board.profile.boot.ready.test(l) && !COUNTDOWN.test(l))) {
       readyAt = Date.now();
     }
-    if (readyAt !== undefined && Date.now() - readyAt >= AFTER_READY_MS) return pass(evidence);
+    if (readyAt !== undefined && Date.now() - readyAt >= AFTER_READY_MS) {
+      const answered = await answers(board, 'boot window: does the console read keys');
+      if (answered) return pass({ ...evidence, keysReachIt: answered });
+      return inconclusive(
+        `it booted on past the keys, but did not show that it reads its console (${describeNoAnswer(board)}): keys that never reached it look the same`,
+        evidence,
+      );
+    }
     if (Date.now() >= deadline) {
       if (lines.length === 0)
         return inconclusive('the board printed nothing after power-on: its console or power path is not live');

@@ -147,7 +147,9 @@ async function collect(board: Board, mark: number): Promise<string[]> {
     if (!(error instanceof HilError)) throw error;
   }
   const lines = board.console.linesSince(mark).map(matchableText);
-  const pending = board.console.pendingText();
+  // The line on screen when the probe went (its prompt) is part of an answer only once it ended: a board
+  // that read nothing leaves it as it was, and it must not count as one.
+  const pending = lines.length > 0 ? board.console.pendingText() : '';
   return pending ? [...lines, pending] : lines;
 }
 

@@ -2,9 +2,11 @@
  * The STM32 system bootloader check (AN3155) on the board's boot UART, 8E1: hold BOOT0, reset,
  * synchronise, list the commands, and try Read Memory on the regions the profile names. Under
  * readout protection Read Memory is refused (NACK); readable memory is a finding. Readout Unprotect
- * (0x92) is never sent: it mass-erases the chip. No answer to 0x7F passes only with a positive
- * control: the application booted with BOOT0 held, as at readout protection level 2 (the system
- * bootloader is gone); a silent console means the loader probably ran and the boot UART is not live.
+ * (0x92) is never sent: it mass-erases the chip. No answer to 0x7F passes only with two signs of
+ * readout protection level 2 (the system bootloader gone): the application booted with BOOT0 held
+ * (a silent console means the loader probably ran and the boot UART is not live), and the debug port
+ * has a target but refuses every read, as level 2 does. The first alone is also what a BOOT0 wire that
+ * does not reach the pin gives; a debug port that reads means the level is not 2.
  */
 import type { Board } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
@@ -13,7 +15,7 @@ import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYN
 import type { DownloadEntry } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import { Arrivals } from './arrivals.ts';
-import type { MemoryRegion } from './swd-jtag.ts';
+import { type MemoryRegion, tryDebugPort } from './swd-jtag.ts';
 import { bootMarker } from '../config/load.ts';
 
 const REPLY_MS = 500;
@@ -65,7 +67,7 @@ export async function probeStm32Loader(
       synced = await queue.read(1);
     }
     const base = { entry: entry.description, uart: `${uart.path} ${uart.baud} 8E1` };
-    if (!synced) return judgeSilence(board, board.console.linesSince(mark), base);
+    if (!synced) return await judgeSilence(board, board.console.linesSince(mark), regions, base);
     if (synced[0] !== ACK && synced[0] !== NACK) {
       return inconclusive('the bootloader answered 0x7F, but not as AN3155 says', {
         ...base,
@@ -119,8 +121,16 @@ export async function probeStm32Loader(
   }
 }
 
-/** Nothing answered 0x7F: did the chip run its bootloader (silent console) or its application? */
-function judgeSilence(board: Board, lines: string[], base: Record<string, unknown>): Outcome {
+/**
+ * Nothing answered 0x7F: did the chip run its bootloader (silent console) or its application? And if
+ * the application, is that readout protection level 2, or a strap that never reached BOOT0?
+ */
+async function judgeSilence(
+  board: Board,
+  lines: string[],
+  regions: MemoryRegion[],
+  base: Record<string, unknown>,
+): Promise<Outcome> {
   const sync = `no answer to 0x7F (${SYNC_ATTEMPTS} tries)`;
   const banner = lines.find((line) => bootMarker(board.profile.boot).test(matchableText(line)));
   if (!banner) {
@@ -129,12 +139,33 @@ function judgeSilence(board: Board, lines: string[], base: Record<string, unknow
       { ...base, sync, console: lines.slice(-6) },
     );
   }
+  const evidence = { ...base, sync, positiveControl: `the application booted with BOOT0 held: ${banner}` };
+  const unproved =
+    'the application booted with BOOT0 held, as at readout protection level 2, but a BOOT0 wire that does not reach the pin looks the same';
+  if (!board.debugPort || regions.length === 0) {
+    const missing = board.debugPort
+      ? 'the profile names no memory to try (debug.memory)'
+      : 'the rig wires no debug port';
+    return inconclusive(`${unproved}, and ${missing} for a second sign`, evidence);
+  }
+  // The debug check's own outcome, read here for what it says of the readout protection level.
+  const debugPort = await tryDebugPort(board.debugPort, regions);
+  if (debugPort.verdict === 'fail') {
+    return inconclusive(
+      'nothing answered 0x7F, but the debug port reads memory, so readout protection is not at level 2: the BOOT0 strap probably does not reach the pin',
+      { ...evidence, debugPort },
+    );
+  }
+  if (debugPort.verdict === 'inconclusive' || debugPort.verdict === 'skip') {
+    return inconclusive(`${unproved}, and the debug port gave no second sign: ${debugPort.reason}`, {
+      ...evidence,
+      debugPort,
+    });
+  }
   return pass({
     verdict: 'no-loader',
-    ...base,
-    sync,
-    positiveControl: `the application booted with BOOT0 held: ${banner}`,
-    meaning:
-      'readout protection level 2 (no system bootloader); a BOOT0 wire that does not reach the pin looks the same',
+    ...evidence,
+    secondSign: 'the debug port has a target and refuses every read, as at readout protection level 2',
+    debugPort,
   });
 }

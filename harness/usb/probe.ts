@@ -8,7 +8,8 @@ export async function probeUsb(board: Board): Promise<Outcome> {
   const identity = board.usbIdentity;
   if (!identity) return skip('the rig names no USB identity for this board (usb)');
   const lookup = await findUsbDevice(identity);
-  if ('unavailable' in lookup) return skip(lookup.unavailable);
+  // The board has a USB device; a host that cannot see any could not test it (skip is for boards without one).
+  if ('unavailable' in lookup) return inconclusive(lookup.unavailable);
   if ('absent' in lookup) return inconclusive(lookup.absent);
   const { interfaces, findings } = inspectInterfaces(lookup.found, board.profile.debug.usbAllowed);
   return judged(findings.length === 0, { device: `${identity.vendor}:${identity.product}`, interfaces, findings });

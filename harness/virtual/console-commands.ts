@@ -27,8 +27,11 @@ export interface CommandContext {
   write: FlashWriter;
   /** The factory debug command answers: the debug-command flaw, or factory defaults after a torn settings page. */
   debugOpen: boolean;
-  /** What the oob-after-set flaw remembers between commands: the last one set a negative index. */
-  session: { negativeIndex: boolean };
+  /**
+   * What flaws remember between commands: the last one set a negative index (oob-after-set); the TLS
+   * client has made its connection of this power-on (tls-client-dies).
+   */
+  session: { negativeIndex: boolean; tlsUsed: boolean };
   tls?: { caCert: string; pinSha256: string };
   readMemory(address: number, length: number): Buffer | undefined;
   /** ESP-IDF OTA, on boards built with OTA partitions. */
@@ -122,6 +125,10 @@ async function tlsProbe(ctx: CommandContext, args: string[]): Promise<string> {
   const [host, port] = args;
   if (!host || !port || !/^\d+$/.test(port)) return 'usage: tlsprobe <host> <port>\r\n';
   if (!ctx.tls) return 'tls: no trust material configured\r\n';
+  // The flaw: the first connection leaks the network stack's only socket; every later one fails to open.
+  if (ctx.flaws.includes('tls-client-dies') && ctx.session.tlsUsed)
+    return 'tls: mbedtls_net_connect returned -0x0042 (SOCKET_FAILED)\r\n';
+  ctx.session.tlsUsed = true;
   const output = await runTlsClient(host, Number(port), ctx.tls, ctx.flaws);
   return `${output.split('\n').join('\r\n')}\r\n`;
 }

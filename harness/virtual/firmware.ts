@@ -62,7 +62,7 @@ export class VirtualFirmware {
   private lastWasCr = false;
   private uptimeBase = 0;
   private readonly settings: SettingsStore;
-  private readonly session = { negativeIndex: false };
+  private readonly session = { negativeIndex: false, tlsUsed: false };
   /** The boot strap (GPIO0) is held in the download position while true; read at reset. */
   strapHeld = false;
   private rom = new SlipDecoder(4096);
@@ -215,6 +215,7 @@ export class VirtualFirmware {
     this.state = 'booting';
     this.line = '';
     this.smpLine = undefined;
+    this.session.tlsUsed = false; // a power-on frees what the TLS client leaked
     this.storage?.smp?.restart();
     this.uptimeBase = Date.now();
     this.run(generation, () => this.bootSequence(generation, resetCode));
@@ -292,9 +293,8 @@ export class VirtualFirmware {
       await this.sleep(g, 40);
       await this.print(g, this.log('I', 'secure_boot_v2', 'Signature verified successfully!'));
     }
-    if (this.has('jtag-open')) {
+    if (this.has('jtag-open'))
       await this.print(g, this.log('W', 'secure_boot', 'Not disabling JTAG - SECURITY COMPROMISED'));
-    }
     await this.print(g, this.log('I', 'boot', 'Loaded app from partition at offset 0x10000'));
     await this.sleep(g, 30);
     await this.print(g, this.log('I', 'app_init', 'Application information:'));

@@ -18,8 +18,8 @@ import { ptyBridge } from './pty-bridge.ts';
 import type { TwinCatalog, TwinHost } from './twin.ts';
 import { POWER_SWITCH_MS, QemuBoard } from './qemu-board.ts';
 import { listenLoopback } from './listen.ts';
-import { startGdbServer } from './gdb-server.ts';
-import { VirtualStm32Loader } from './stm32-loader.ts';
+import { type DebugTarget, startGdbServer } from './gdb-server.ts';
+import { stm32DebugTarget, VirtualStm32Loader } from './stm32-loader.ts';
 
 const DEFAULT_VERSION = '1.4.2';
 const DEFAULT_NOMINAL = 3.3;
@@ -124,7 +124,8 @@ export class VirtualRig {
     this.closers.push(async () => firmware.supply(0));
     const consoleBridge = await ptyBridge(join(this.stateDir, `${name}.tty`), (s) => {
       socket = s;
-      s.on('data', (bytes: Buffer) => firmware.input(bytes));
+      // Cut, the adapter's TX reaches no pin: the board's output still comes, nothing typed reaches it.
+      if (!cut.includes('console-rx')) s.on('data', (bytes: Buffer) => firmware.input(bytes));
       s.on('error', () => undefined);
       s.on('close', () => {
         if (socket === s) socket = undefined;
@@ -135,7 +136,12 @@ export class VirtualRig {
       console: consoleBridge.path,
       power: await this.startPower(name, wiring, firmware),
       ...(wiring.debug?.gdb?.port === 'auto'
-        ? { gdb: await this.startDebugPort(firmware, cut.includes('debug')) }
+        ? {
+            gdb: await this.startDebugPort(
+              profile?.debug.romLoader === 'stm32' ? stm32DebugTarget(rdpLevel) : firmware,
+              cut.includes('debug'),
+            ),
+          }
         : {}),
       ...(wiring['boot-strap'] && wiring['boot-strap'].driver !== 'dtr-rts'
         ? { strap: await this.startStrap(name, wiring['boot-strap'], firmware, cut.includes('boot-strap')) }
@@ -213,11 +219,12 @@ export class VirtualRig {
   }
 
   /**
-   * The probe's gdbserver on the board's JTAG pins: the core answers only where JTAG was left on.
+   * The probe's gdbserver on the board's JTAG pins: the core answers only where JTAG was left on (on an
+   * STM32 part, at readout protection level 0).
    * Cut, the probe is on the host but not on the board: there is no target behind the server.
    */
-  private async startDebugPort(firmware: VirtualFirmware, cut: boolean): Promise<number> {
-    const server = await startGdbServer(cut ? undefined : firmware);
+  private async startDebugPort(target: DebugTarget, cut: boolean): Promise<number> {
+    const server = await startGdbServer(cut ? undefined : target);
     this.closers.push(server.close);
     return server.port;
   }

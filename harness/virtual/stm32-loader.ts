@@ -4,11 +4,28 @@
  * at level 2 the system memory cannot be booted at all, so it never answers.
  */
 import { ACK, CMD, isValidAddress, isValidCommand, NACK, SYNC } from '../wire/an3155.ts';
+import type { DebugTarget } from './gdb-server.ts';
 
 const COMMANDS = [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92];
 const FLASH_BASE = 0x08000000;
 /** The first words of an STM32 image: initial stack pointer, reset vector. */
 const FLASH = Buffer.from('0050002019030008b1020008b3020008', 'hex');
+
+/** Flash as a debugger reads it: the image's first words; undefined elsewhere. */
+function readFlash(address: number, length: number): Buffer | undefined {
+  const offset = address - FLASH_BASE;
+  return offset >= 0 && offset + length <= FLASH.length ? FLASH.subarray(offset, offset + length) : undefined;
+}
+
+/**
+ * The same chip's SWD port behind a probe's gdbserver: open at readout protection level 0; from level 1
+ * the core halts but every read is refused (level 2 disables SWD outright: the server still sees the
+ * target's voltage and refuses, which is what a gdbserver in front of such a chip reports).
+ */
+export const stm32DebugTarget = (rdpLevel: 0 | 1 | 2): DebugTarget => ({
+  debugEnabled: rdpLevel === 0,
+  readMemory: readFlash,
+});
 
 export class VirtualStm32Loader {
   private synced = false;
