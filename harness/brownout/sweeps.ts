@@ -8,7 +8,7 @@ import { HilError } from '../errors.ts';
 import { cutDuring, observe } from '../power/glitch.ts';
 import { inconclusive } from '../verdict.ts';
 import type { TrialReport } from './after-trial.ts';
-import { type Activity, type Bench, verdictOf } from './bench.ts';
+import type { Activity, Bench } from './bench.ts';
 
 export interface Sweep {
   activity: Activity;
@@ -19,11 +19,11 @@ export interface Sweep {
   progress: (text: string) => void;
 }
 
-/** The activity once, untouched, and back to where it started. */
+/** The activity once, untouched, and back to where it started (unless it failed: then nothing is cut). */
 async function cleanRun(activity: Activity, bench: Bench) {
   const marker = bench.board.profile.brownout.writeMarker;
   const clean = await observe(bench.board, marker, () => activity.run(`brownout: clean ${activity.name}`));
-  await activity.settle(`brownout: after the clean ${activity.name}`);
+  if (!clean.error) await activity.settle(`brownout: after the clean ${activity.name}`);
   return { marker, clean };
 }
 
@@ -42,7 +42,7 @@ export async function sweepAcross({ activity, bench, trials, cutMs, progress }: 
     progress(`${activity.name}: ${label} (${i + 1}/${trials})`);
     reports.push(await cutAndSettle(activity, bench, aim, cutMs, `${activity.name}: ${label}`));
   }
-  return verdictOf(reports, 'cuts', {
+  return bench.verdictOf(reports, 'cuts', {
     activity: activity.name,
     aimedBy: first ? `write markers /${marker!.source}/` : 'time: the firmware printed no write marker',
     cleanRun: { markers: clean.markers.length, durationMs: clean.durationMs },
@@ -66,7 +66,7 @@ export async function everyWrite({ activity, bench, trials, cutMs, progress }: S
     reports.push(trial);
     if (trial.problems.some((p) => p.startsWith('could not return'))) break;
   }
-  return verdictOf(reports, 'cuts', {
+  return bench.verdictOf(reports, 'cuts', {
     activity: activity.name,
     aimedBy: writes
       ? `each of the ${writes} write markers of a clean run`
