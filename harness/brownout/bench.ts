@@ -28,10 +28,11 @@ export class Bench {
   private marker: string | undefined;
   private writes = 0;
   /**
-   * Why no trial can judge the settings: the positive control (proveSettings) failed. A check that
-   * would pass is then inconclusive with this reason; a failure still stands.
+   * The settings' positive control (proveSettings), where the board has settings: what it showed.
+   * Where it failed, no trial judges the settings, and a check that would pass is inconclusive with
+   * what it showed as the reason; a failure still stands.
    */
-  private settingsUnproven: string | undefined;
+  private control: { held: boolean; seen: string } | undefined;
   readonly update: Activity | undefined;
   readonly settings: Activity | undefined;
 
@@ -84,15 +85,23 @@ export class Bench {
       await this.writeMarker();
     } catch (error) {
       if (!(error instanceof HilError)) throw error;
-      this.settingsUnproven = `the settings marker could not be written, so no trial can judge the settings: ${error.detail.seen}`;
+      this.control = {
+        held: false,
+        seen: `the settings marker could not be written, so no trial can judge the settings: ${error.detail.seen}`,
+      };
       return;
     }
     const step = 'brownout: settings control, a clean power cycle';
     const boot = await this.board.powerCycle(step);
     if (!boot.ready) throw boot.failure ?? this.board.failure(step, 'a boot to the ready line', 'none');
     const read = await readMarker(this.board, [this.marker!]);
-    if (!read.found)
-      this.settingsUnproven = `settings do not survive even a clean power cycle: "${this.marker}" was written, and read back: ${read.lines.join(' | ') || 'nothing'}`;
+    const readBack = read.lines.join(' | ') || 'nothing';
+    this.control = read.found
+      ? { held: true, seen: `"${this.marker}" written, and read back after a clean power cycle: ${readBack}` }
+      : {
+          held: false,
+          seen: `settings do not survive even a clean power cycle: "${this.marker}" was written, and read back: ${readBack}`,
+        };
   }
 
   /** After a glitch that hit no activity: the version it ran, the marker it held. */
@@ -100,16 +109,17 @@ export class Bench {
     return {
       versions: this.running ? [this.running.info.version] : [this.baseline.version],
       ...(this.path && this.running ? { images: { path: this.path, allowed: [this.running] } } : {}),
-      ...(this.marker && !this.settingsUnproven ? { settings: [this.marker] } : {}),
+      ...(this.marker && this.control?.held ? { settings: [this.marker] } : {}),
       baseline: this.baseline,
     };
   }
 
   /** The trials' verdict; a pass with the settings control failed proves less than it says: inconclusive. */
   verdictOf(reports: TrialReport[], what: string, extra: Record<string, unknown> = {}): Outcome {
-    const outcome = verdictOf(reports, what, extra);
-    if (outcome.verdict !== 'pass' || !this.settingsUnproven) return outcome;
-    return inconclusive(this.settingsUnproven, outcome.evidence);
+    const control = this.control;
+    const outcome = verdictOf(reports, what, control ? { ...extra, settingsControl: control.seen } : extra);
+    if (outcome.verdict !== 'pass' || !control || control.held) return outcome;
+    return inconclusive(control.seen, outcome.evidence);
   }
 
   /**
