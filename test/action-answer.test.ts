@@ -46,6 +46,14 @@ t.test("the board's banner under the wait ends it; a restart the command makes (
   device.socket().write(`cfg set k v\r\n${BOOT}`);
   t.match(await cut, { prompt: false, interrupted: /^interrupted by a reset: the board began a boot \("rst:0x1/ });
 
+  // A boot already in before the wait began: the wait ends at once and leaves the boot's prompt.
+  mark = console.mark();
+  device.socket().write(`cfg set k v\r\n${BOOT}`);
+  await console.expect(/^ready$/, { timeout: 2000, step: 'the boot came', since: mark });
+  const late = await awaitAnswer(console, profile, { text: 'cfg set k v', mark }, wait, none);
+  t.match(late, { prompt: false, interrupted: /the board began a boot/ });
+  t.equal((await console.expect(profile.boot.ready, { timeout: 2000, step: 'ready' })).line, 'esp32> ');
+
   mark = console.mark();
   const ota = awaitAnswer(console, profile, { text: 'ota u', mark }, { ...wait, acrossBoot: true }, none);
   device.socket().write(`ota u\r\nRebooting...\r\n${BOOT}`);

@@ -213,6 +213,9 @@ export class Console extends EventEmitter<{
 
   /** Wait for a line (or the unfinished last line, e.g. a prompt) matching `pattern`. */
   expect(pattern: RegExp, options: ExpectOptions): Promise<LineMatch> {
+    const interrupted = () => this.failure(options.step, `a line matching ${pattern}`, `${options.signal?.reason}`);
+    // Called off already: nothing in the history is used up (it may be the next boot's).
+    if (options.signal?.aborted) return Promise.reject(interrupted());
     const from = options.since ?? this.cursor;
     for (const line of this.history) {
       if (line.index < from) continue;
@@ -222,8 +225,6 @@ export class Console extends EventEmitter<{
     }
     const partial = this.matchPartial(pattern);
     if (partial) return Promise.resolve(partial);
-    const interrupted = () => this.failure(options.step, `a line matching ${pattern}`, `${options.signal?.reason}`);
-    if (options.signal?.aborted) return Promise.reject(interrupted());
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         pattern,
