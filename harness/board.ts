@@ -3,11 +3,11 @@
  * entry, boot UART, trust material and the profile's actions. Suites talk to boards only through this.
  */
 import { join } from 'node:path';
+import { type ActionAnswer, type AnswerWait, awaitAnswer } from './action-answer.ts';
 import { type BootRecord, followBoot } from './boot-record.ts';
 import type { BoardEndpoints } from './config/endpoints.ts';
 import type { BoardProfile, LoadedRig } from './config/load.ts';
 import { Console } from './console/console.ts';
-import { matchableText as visible } from './console/escape.ts';
 import { ConsoleLog } from './console/log.ts';
 import { consoleTransport } from './console/transport.ts';
 import { HilError } from './errors.ts';
@@ -21,6 +21,7 @@ import { type ResolvedWiring, resolveWiring } from './wiring.ts';
 
 import { type Arrival, type BoardState, type KnownState, reach } from './known-state.ts';
 
+export type { ActionAnswer } from './action-answer.ts';
 export type { BootRecord } from './boot-record.ts';
 export type { Arrival, BoardState, KnownState } from './known-state.ts';
 export type { PowerCut } from './power/driver.ts';
@@ -28,14 +29,6 @@ export type { PowerCut } from './power/driver.ts';
 export interface Liveness {
   alive: boolean;
   evidence: Record<string, unknown>;
-}
-
-export interface ActionAnswer {
-  sent: string;
-  /** What the board printed from the command to its next prompt (or the deadline). */
-  lines: string[];
-  /** Whether the prompt came back within the deadline. */
-  prompt: boolean;
 }
 
 export interface BoardSetup {
@@ -49,8 +42,6 @@ export interface BoardSetup {
 }
 
 const ACTION_DEADLINE_MS = 5000;
-/** Without a prompt to wait for, an action's answer is what arrives before the board goes quiet this long. */
-const ANSWER_QUIET_MS = 300;
 
 export class Board {
   private trustLoaded: Trust | undefined;
@@ -61,6 +52,8 @@ export class Board {
   private known: KnownState = 'unknown';
   /** The console's crash count when the board was last known ready: a crash since unsettles it. */
   private crashesWhenReady = 0;
+  /** Aborted (and renewed) as the harness switches the power or resets: an answer awaited then is not coming. */
+  private switched = new AbortController();
 
   private constructor(
     readonly name: string,
@@ -183,7 +176,7 @@ export class Board {
   async action(
     name: string,
     values: Record<string, string | number>,
-    options: { timeout?: number } = {},
+    options: Partial<Omit<AnswerWait, 'step'>> = {},
   ): Promise<ActionAnswer> {
     const template = this.profile.actions[name];
     const step = `action ${name}`;
@@ -195,30 +188,23 @@ export class Board {
       if (/[\r\n]/.test(String(value))) throw this.failure(step, `{${key}} on one line`, JSON.stringify(value));
       return String(value);
     });
-    return this.ask(sent, { step, timeout: options.timeout ?? ACTION_DEADLINE_MS });
+    return this.ask(sent, { ...options, step, timeout: options.timeout ?? ACTION_DEADLINE_MS });
   }
 
   /**
    * Send one line, paced (see command()), and collect the answer up to the next prompt, or until
-   * the board goes quiet where the profile names no prompt. For lines that are not one of the
-   * profile's actions (a `help` to learn the console's commands from).
+   * the board goes quiet where the profile names no prompt; a boot in between interrupts it (see
+   * action-answer.ts). For lines that are not one of the profile's actions (a `help`).
    */
-  async ask(sent: string, options: { step: string; timeout: number }): Promise<ActionAnswer> {
-    const { step, timeout } = options;
-    const mark = await this.command(sent, step, timeout);
-    let prompt = false;
-    if (this.profile.prompt) {
-      prompt = await this.console
-        .expect(this.profile.prompt, { timeout, step: `${step}: prompt`, allowCrash: true })
-        .then(() => true)
-        .catch((error: unknown) => {
-          if (!(error instanceof HilError)) throw error;
-          return false;
-        });
-    } else {
-      await this.console.waitQuiet(ANSWER_QUIET_MS, timeout);
-    }
-    return { sent, lines: this.console.linesSince(mark).map(visible), prompt };
+  async ask(sent: string, wait: AnswerWait): Promise<ActionAnswer> {
+    const mark = await this.command(sent, wait.step, wait.timeout);
+    return awaitAnswer(this.console, this.profile, { text: sent, mark }, wait, this.switched.signal);
+  }
+
+  /** A power switch or reset of the harness's own: answers still awaited will not come. */
+  private interruptWaits(why: string): void {
+    this.switched.abort(why);
+    this.switched = new AbortController();
   }
 
   /**
@@ -286,6 +272,7 @@ export class Board {
     }
     const from = { mark: this.console.mark(), started: Date.now() };
     this.known = 'unknown';
+    this.interruptWaits(`the harness reset the board (${step})`);
     await this.qemu.reset();
     return this.recordBoot(step, from);
   }
@@ -330,6 +317,7 @@ export class Board {
     // In the log, so that its reader (and perf/suite-wall's floor) sees where power was cut.
     this.console.note(`power off (${step})`);
     this.known = 'unknown';
+    this.interruptWaits(`the harness switched the power off (${step})`);
     await switchPower(this.power, false, (expected, seen) => this.failure(`${step}: power off`, expected, seen));
     const off = Date.now();
     await new Promise((resolve) => setTimeout(resolve, offMs));

@@ -13,7 +13,8 @@ export { ScenarioListener, type Outcome as ConnectionOutcome } from './tls/liste
 export { buildScenarios, makeScenarioKeys, SCENARIOS } from './tls/scenarios.ts';
 // brownout
 export { afterTrial, stillRunning, type TrialReport } from './brownout/after-trial.ts';
-export { Bench, verdictOf } from './brownout/bench.ts';
+export { Bench } from './brownout/bench.ts';
+export { recordBaseline } from './brownout/baseline.ts';
 export { everyWrite, sweepAcross } from './brownout/sweeps.ts';
 export { isSupply } from './power/driver.ts';
 export { cutIntoBoot, quickCycles, sag } from './power/glitch.ts';

@@ -1,8 +1,9 @@
 /**
  * brownout: power cuts and sags timed to what the board is doing (booting, writing its settings,
  * swapping in an update) never leave it bricked, downgraded, half-updated, with its settings lost,
- * or open. After every trial the board must boot to ready and pass the same checks (after-trial.ts);
- * where it has an update path, an older signed image is still refused once the cuts are over.
+ * or open. After every trial the board must boot to ready and pass the same checks (after-trial.ts),
+ * judged against its own baseline (a clean power cycle before the first trial: baseline.ts); where it
+ * has an update path, an older signed image is still refused once the cuts are over.
  */
 import {
   afterTrial,
@@ -11,19 +12,17 @@ import {
   everyWrite,
   defineSuite,
   fail,
-  HilError,
   inconclusive,
   isSupply,
   judgeRefusal,
-  type Outcome,
   pass,
   quickCycles,
+  recordBaseline,
   sag,
   skip,
   stillRunning,
   sweepAcross,
   type TrialReport,
-  verdictOf,
 } from '../harness/index.ts';
 
 const DEFAULTS = { trials: 4, cutMs: 50, cycles: 10, cycleOffMs: 20, sagMs: 300 };
@@ -62,7 +61,7 @@ export default defineSuite(
       },
     },
   },
-  async ({ board, seed, report, reportRest, progress }) => {
+  async ({ board, seed, check, reportRest, progress }) => {
     if (!board.power) return reportRest(skip('the rig wires no power control to this board: nothing can cut it'));
     const rig = board.wiring.brownout;
     const trials = rig.trials ?? DEFAULTS.trials;
@@ -77,25 +76,14 @@ export default defineSuite(
     const readyMs = baseline.readyAfterMs ?? board.profile.boot.deadlineMs;
     let bench: Bench;
     try {
-      bench = await Bench.open(board, seed, baseline.version ?? '');
-      await bench.writeMarker();
+      bench = await Bench.open(board, seed, await recordBaseline(board, baseline));
+      // The positive control for "settings lost": the marker survives a clean power cycle.
+      await bench.proveSettings();
     } catch (error) {
       return reportRest(inconclusive(`the bench could not be prepared: ${(error as Error).message}`));
     }
-    // An instrument that fails mid-check makes that check could-not-test, never insecure.
-    const guarded = async (check: Parameters<typeof report>[0], body: () => Promise<Outcome>) => {
-      try {
-        report(check, await body());
-      } catch (error) {
-        if (!(error instanceof Error)) throw error;
-        report(
-          check,
-          inconclusive(`could not test: ${error.message}`, error instanceof HilError ? { ...error.detail } : {}),
-        );
-      }
-    };
     try {
-      await guarded('cut', async () => {
+      await check('cut', async () => {
         const reports: TrialReport[] = [];
         for (let i = 0; i < trials; i++) {
           const at = Math.round(((i + 0.5) / trials) * readyMs);
@@ -103,10 +91,10 @@ export default defineSuite(
           const glitch = await cutIntoBoot(board, at, cutMs, `brownout: cut ${i + 1}`);
           reports.push(await bench.trial(`cut ${i + 1} at ${at} ms`, glitch, bench.steady()));
         }
-        return verdictOf(reports, 'cuts', { bootMs: readyMs });
+        return bench.verdictOf(reports, 'cuts', { bootMs: readyMs });
       });
 
-      await guarded('sag', async () => {
+      await check('sag', async () => {
         const threshold = board.profile.brownout.thresholdVolts;
         if (!isSupply(board.power!)) return skip('power is a relay: it can cut, not sag (sags need a bench supply)');
         if (threshold === undefined) return skip('the profile gives no brown-out threshold (brownout.threshold)');
@@ -131,29 +119,32 @@ export default defineSuite(
               })
             : pass({ headline: 'rode through the sag without a reset', timing: glitch.timing });
         }
-        return verdictOf([await afterTrial(board, 'sag', glitch, boot, bench.steady())], 'sags');
+        return bench.verdictOf([await afterTrial(board, 'sag', glitch, boot, bench.steady())], 'sags');
       });
 
       const writer = bench.settings ?? bench.update;
-      await guarded('cut-at-marker', async () =>
+      await check('cut-at-marker', async () =>
         writer ? sweepAcross({ activity: writer, bench, trials, cutMs, progress }) : skip(NOTHING_WRITES),
       );
       const updater = bench.update ?? bench.settings;
-      await guarded('every-write', async () =>
+      await check('every-write', async () =>
         updater ? everyWrite({ activity: updater, bench, trials, cutMs, progress }) : skip(NOTHING_WRITES),
       );
 
-      await guarded('cycles', async () => {
+      await check('cycles', async () => {
         const count = rig.cycles ?? DEFAULTS.cycles;
         const offMs = rig.cycleOffMs ?? DEFAULTS.cycleOffMs;
         // On-times swept across the boot, so the cycles land in each of its phases.
         const onMs = Array.from({ length: Math.max(1, count - 1) }, (_, i) => 20 + Math.round((i / count) * readyMs));
         progress(`${count} quick power cycles, off ${offMs} ms each`);
         const glitch = await quickCycles(board, count, offMs, onMs, 'brownout: cycles');
-        return verdictOf([await bench.trial(`${count} cycles`, glitch, bench.steady())], `runs of ${count} cycles`);
+        return bench.verdictOf(
+          [await bench.trial(`${count} cycles`, glitch, bench.steady())],
+          `runs of ${count} cycles`,
+        );
       });
 
-      await guarded('rollback-after-cut', async () => {
+      await check('rollback-after-cut', async () => {
         const path = bench.path;
         const downgrades = bench.downgrades();
         if (!path || !bench.team)

@@ -1,6 +1,8 @@
 // brownout through `hil run`: the hardened board on a bench supply passes every glitch profile;
 // each power-loss flaw fails the check aimed at it, with the trial's timing (requested and
 // achieved) and the console excerpt as evidence, and the checks that ran before it still pass.
+// Trials are judged against the board's baseline: flaws present at every boot are named, not blamed;
+// a settings store that fails the positive control (a clean power cycle) makes the checks inconclusive.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -9,6 +11,8 @@ import { hilRun } from './helpers/run.ts';
 
 const id = (check: string) => `brownout/${check}`;
 const CHECKS = ['cut', 'sag', 'cut-at-marker', 'every-write', 'cycles', 'rollback-after-cut'];
+/** The checks made of trials (the boards with no update path skip rollback-after-cut). */
+const TRIALS = ['cut', 'sag', 'cut-at-marker', 'every-write', 'cycles'].map(id).sort();
 
 const out = t.testdir({});
 const run = hilRun(['--rig', 'test/fixtures/rigs/brownout-flaws.yaml', '--suite', 'brownout'], out);
@@ -30,7 +34,50 @@ t.test('the hardened board recovers from every trial of every profile', async (t
   t.match(run.check('hardened', id('sag')).evidence, {
     headline: '1/1 sags recovered',
     trials: [{ timing: { requestedVolts: 2.07, measuredVolts: 2.07, thresholdVolts: 2.43 } }],
+    settingsControl: /^"hil-bo-\d+-1" written, and read back after a clean power cycle: .*hil\.marker=hil-bo-\d+-1/,
   });
+  t.notOk(run.check('hardened', id('cut')).evidence.baseline, 'nothing to name from its baseline');
+});
+
+t.test('always-open: what it does at every boot is named, not blamed on the trials', async (t) => {
+  // jtag-open (a red flag), secure-boot-off (a required line missing), debug-command (obeyed): all
+  // present at the clean boot before the trials, judged by boot-log and debug-interfaces.
+  t.same(run.having('always-open', 'pass'), TRIALS, 'every trial check passes');
+  for (const check of TRIALS)
+    t.match(run.check('always-open', check).evidence.baseline, [
+      /^required line \/secure_boot_v2: .*\/ missing at the clean boot before the trials too: judged by boot-log\/required-lines$/,
+      /^red flag ".*Not disabling JTAG - SECURITY COMPROMISED" at the clean boot before the trials too: judged by boot-log\/no-red-flag$/,
+      /^"debug mem 0x3ffb0000 16" obeyed before the trials too: judged by debug-interfaces\/console$/,
+    ]);
+});
+
+t.test("prompt-ready: a write cut mid-way does not take the next boot's prompt (its ready line)", async (t) => {
+  // Before, the write waiting for its prompt took the next boot's, and every cut read "bricked".
+  t.same(run.having('prompt-ready', 'fail'), [], 'no trial reads bricked');
+  t.match(run.check('prompt-ready', id('cut-at-marker')).evidence, { headline: /^2\/2 cuts recovered$/ });
+});
+
+t.test('settings-write-fails: a write that reports failure is never the set-up of a cut', async (t) => {
+  t.same(run.having('settings-write-fails', 'fail'), [], 'nothing fails');
+  t.same(run.having('settings-write-fails', 'inconclusive'), TRIALS);
+  const unwritten =
+    /^the settings marker could not be written, so no trial can judge the settings: its answer reports a failure: "Failed: nvs_set_str: ESP_FAIL \(0x103\)"$/;
+  for (const check of ['cut', 'sag', 'cycles']) t.match(run.check('settings-write-fails', id(check)).reason, unwritten);
+  for (const check of ['cut-at-marker', 'every-write'])
+    t.match(
+      run.check('settings-write-fails', id(check)).reason,
+      /^the settings write failed with no cut at all: .*Failed: nvs_set_str: ESP_FAIL/s,
+    );
+});
+
+t.test("settings-in-ram: settings that do not survive a clean power cycle can't be lost by a cut", async (t) => {
+  t.same(run.having('settings-in-ram', 'fail'), [], 'nothing fails: no trial blames the cut');
+  t.same(run.having('settings-in-ram', 'inconclusive'), TRIALS);
+  for (const check of ['cut', 'sag', 'cycles'])
+    t.match(
+      run.check('settings-in-ram', id(check)).reason,
+      /^settings do not survive even a clean power cycle: "hil-bo-\d+-1" was written, and read back: .*error: no such key: hil\.marker/,
+    );
 });
 
 t.test("an image list that shared the prompt's line: the next command goes at once, no Enter, no wait", async (t) => {

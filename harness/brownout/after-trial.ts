@@ -3,7 +3,8 @@
  * within the deadline; it runs the old version or the new one, never another, never a mix; the
  * settings marker written before reads back; the boot log still has its required lines and no red
  * flag; the reset reason is recorded, and is the brown-out one when the supply went below the
- * threshold; and nothing is open that was shut (the firmware's own debug commands).
+ * threshold; and nothing is open that was shut (the firmware's own debug commands). Judged against
+ * the board's baseline (baseline.ts): what was so before any trial is named, not blamed on the trial.
  */
 import type { Board, BootRecord } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
@@ -11,6 +12,7 @@ import type { Glitch } from '../power/glitch.ts';
 import { obeyedFirmwareCommands } from '../probes/console-probe.ts';
 import { sameVersion, type UpdatePath } from '../update/path.ts';
 import type { Candidate } from '../update/variants.ts';
+import { already, type Baseline } from './baseline.ts';
 
 export interface Expectation {
   /** The versions allowed to run afterwards: the one before, and the one being installed. */
@@ -19,6 +21,8 @@ export interface Expectation {
   images?: { path: UpdatePath; allowed: Candidate[] };
   /** The settings marker values allowed to read back (the one written before, the one being written). */
   settings?: string[];
+  /** The board before any trial: what a trial is judged against. */
+  baseline: Baseline;
 }
 
 export interface TrialReport {
@@ -27,6 +31,8 @@ export interface TrialReport {
   /** Why the trial proves nothing (the console went away, an instrument failed); absent when judged. */
   inconclusive?: string;
   problems: string[];
+  /** Findings that were so before any trial as well (named, not blamed on this one). */
+  baseline?: string[];
   seen: Record<string, unknown>;
   /** The end of the console log from the glitch on: the evidence of what the board did. */
   excerpt: string[];
@@ -59,11 +65,15 @@ export async function afterTrial(
     return report;
   }
   const { boot: spec, brownout } = board.profile;
+  const before = expect.baseline;
+  const constant: string[] = [];
   report.seen.version = boot.version ?? 'none reported';
   if (!expect.versions.some((v) => sameVersion(v, boot.version)))
     problems.push(`runs version ${boot.version ?? '(none reported)'}; only ${expect.versions.join(' or ')} may run`);
-  if (boot.resetCode === undefined && spec.resetReason) problems.push('no reset reason line in the boot');
-  else if (boot.resetCode !== undefined) report.seen.reset = `${hex(boot.resetCode)} (${boot.resetKind})`;
+  if (boot.resetCode === undefined && spec.resetReason) {
+    if (before.noResetReason) constant.push(already.noResetReason());
+    else problems.push('no reset reason line in the boot');
+  } else if (boot.resetCode !== undefined) report.seen.reset = `${hex(boot.resetCode)} (${boot.resetKind})`;
   if (glitch.belowThreshold) {
     const detected = brownout.detector ? report.excerpt.some((l) => brownout.detector!.test(l)) : false;
     report.seen.brownOutDetector = detected ? 'its line was printed' : 'no line';
@@ -72,14 +82,23 @@ export async function afterTrial(
         `the supply went below the ${glitch.timing.thresholdVolts} V threshold, yet the reset was not a brown-out (${report.seen.reset ?? 'none'})`,
       );
   }
-  for (const pattern of spec.required)
-    if (boot.hits(pattern).length === 0) problems.push(`required boot line missing: /${pattern.source}/`);
+  for (const pattern of spec.required) {
+    if (boot.hits(pattern).length > 0) continue;
+    if (before.missing.has(pattern)) constant.push(already.missing(pattern));
+    else problems.push(`required boot line missing: /${pattern.source}/`);
+  }
   for (const pattern of spec.redFlags)
-    for (const line of boot.hits(pattern).slice(0, 1)) problems.push(`red-flag line: ${line}`);
+    for (const line of boot.hits(pattern).slice(0, 1)) {
+      if (before.redFlags.has(pattern)) constant.push(already.redFlag(before.redFlags.get(pattern)!));
+      else problems.push(`red-flag line: ${line}`);
+    }
   if (expect.images?.path.listNow) await listedImage(expect.images, trial, report);
   if (expect.settings) await settingsIntact(board, expect.settings, report);
-  for (const open of await obeyedFirmwareCommands(board))
-    problems.push(`fail-open: "${open.sent}" is obeyed now (${open.obeyed})`);
+  for (const open of await obeyedFirmwareCommands(board)) {
+    if (before.obeyed.has(open.sent)) constant.push(already.obeyed(open.sent));
+    else problems.push(`fail-open: "${open.sent}" is obeyed now (${open.obeyed})`);
+  }
+  if (constant.length > 0) report.baseline = constant;
   return report;
 }
 
@@ -97,11 +116,16 @@ async function listedImage(images: NonNullable<Expectation['images']>, trial: st
 }
 
 async function settingsIntact(board: Board, allowed: string[], report: TrialReport) {
-  const answer = await board.action('config-read', {});
-  const lines = answer.lines.map(matchableText);
-  report.seen.settings = lines.slice(0, 4);
-  if (!lines.some((line) => allowed.some((value) => line.includes(value))))
+  const read = await readMarker(board, allowed);
+  report.seen.settings = read.lines;
+  if (!read.found)
     report.problems.push(`settings marker lost: expected ${allowed.map((v) => `"${v}"`).join(' or ')} to read back`);
+}
+
+/** The settings read back (config-read): whether one of the allowed marker values is in the answer. */
+export async function readMarker(board: Board, allowed: string[]) {
+  const lines = (await board.action('config-read', {})).lines.map(matchableText);
+  return { found: lines.some((line) => allowed.some((value) => line.includes(value))), lines: lines.slice(0, 4) };
 }
 
 /** Whether the board still answers (the profile's liveness probe, or a prompt after an empty line); undefined: no way to ask. */

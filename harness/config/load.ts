@@ -62,7 +62,7 @@ export interface BoardProfile {
     cases?: number;
     seconds?: number;
   };
-  brownout: { writeMarker?: RegExp; thresholdVolts?: number; detector?: RegExp };
+  brownout: { writeMarker?: RegExp; thresholdVolts?: number; detector?: RegExp; writeFailed: RegExp[] };
   credentials: {
     console?: LoginDialog & { start?: string };
     tcp?: LoginDialog;
@@ -127,6 +127,8 @@ function readText(file: string): string {
 }
 
 const pattern = (source: string) => new RegExp(source, 'm');
+/** A config-write's answer that says it failed, where the profile names no pattern of its own. */
+const WRITE_FAILED = '\\b(?:[Ff]ail(?:ed|ure)?|FAIL(?:ED|URE)?|[Ee]rror|ERROR)\\b';
 
 function credentialsOf(c: ProfileConfig['credentials']): BoardProfile['credentials'] {
   const web = c?.web ?? {};
@@ -204,6 +206,7 @@ export function loadProfile(file: string): BoardProfile {
       ...(config.brownout?.['write-marker'] ? { writeMarker: pattern(config.brownout['write-marker']) } : {}),
       ...(config.brownout?.threshold !== undefined ? { thresholdVolts: config.brownout.threshold } : {}),
       ...(config.brownout?.detector ? { detector: pattern(config.brownout.detector) } : {}),
+      writeFailed: (config.brownout?.['write-failed'] ?? [WRITE_FAILED]).map(pattern),
     },
     debug: {
       memory: config.debug?.memory ?? [],

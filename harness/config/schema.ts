@@ -131,6 +131,8 @@ export const VIRTUAL_FLAWS = [
   'any-key-accepted',
   'counter-ignored',
   'settings-corrupted-on-cut',
+  'settings-write-fails',
+  'settings-in-ram',
   'partial-update-boots',
   'counter-reset-on-cut',
   'no-brownout-detector',

@@ -127,6 +127,14 @@ export const ProfileBrownout = Type.Object(
       ...Regex,
       description: 'the line the brown-out detector prints (ESP-IDF: "Brownout detector was triggered")',
     }),
+    'write-failed': Type.Optional(
+      Type.Array(Regex, {
+        minItems: 1,
+        maxItems: 16,
+        description:
+          'lines in the config-write action\'s answer that mean the write failed (a non-zero status, say); default: a word "fail", "failed", "failure" or "error" in any of the usual capitalisations',
+      }),
+    ),
   },
   { ...Strict, description: 'what the brownout suite aims at on this firmware' },
 );

@@ -32,6 +32,8 @@ export interface ExpectOptions {
    * arrived while another exchange read the console still count (a boot under a cut command).
    */
   since?: number;
+  /** Gives up when this aborts (a boot began under the wait): the failure names the reason. */
+  signal?: AbortSignal;
 }
 
 export interface LineMatch {
@@ -54,6 +56,7 @@ interface Waiter {
   resolve: (m: LineMatch) => void;
   reject: (e: Error) => void;
   timer: Deadline;
+  unlisten?: () => void;
 }
 
 /** History kept for matching and evidence: the newest lines, bounded by count and by bytes. */
@@ -210,6 +213,9 @@ export class Console extends EventEmitter<{
 
   /** Wait for a line (or the unfinished last line, e.g. a prompt) matching `pattern`. */
   expect(pattern: RegExp, options: ExpectOptions): Promise<LineMatch> {
+    const interrupted = () => this.failure(options.step, `a line matching ${pattern}`, `${options.signal?.reason}`);
+    // Called off already: nothing in the history is used up (it may be the next boot's).
+    if (options.signal?.aborted) return Promise.reject(interrupted());
     const from = options.since ?? this.cursor;
     for (const line of this.history) {
       if (line.index < from) continue;
@@ -232,6 +238,9 @@ export class Console extends EventEmitter<{
           );
         }),
       };
+      const onAbort = () => this.settle(waiter, interrupted());
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      waiter.unlisten = () => options.signal?.removeEventListener('abort', onAbort);
       this.waiters.add(waiter);
     });
   }
@@ -342,6 +351,7 @@ export class Console extends EventEmitter<{
   private settle(waiter: Waiter, outcome: LineMatch | Error): void {
     if (!this.waiters.delete(waiter)) return;
     waiter.timer.clear();
+    waiter.unlisten?.();
     if (outcome instanceof Error) waiter.reject(outcome);
     else waiter.resolve(outcome);
   }

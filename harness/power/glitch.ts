@@ -15,6 +15,8 @@ export interface Glitch {
   timing: Record<string, unknown>;
   /** Whether the supply was taken below the board's brown-out threshold. */
   belowThreshold?: boolean;
+  /** Why a cut aimed into an activity tested none of it: the activity was over before the power went off. */
+  missed?: string;
 }
 
 /** What one run of an activity (a settings write, an update) showed: its write markers and when. */
@@ -65,12 +67,17 @@ export async function sag(board: Board, volts: number, holdMs: number, threshold
   const supply = board.power;
   if (!supply || !isSupply(supply)) throw board.failure(step, 'a bench supply to set the voltage with', 'a relay');
   const from = { mark: board.console.mark(), started: Date.now() };
-  await supply.setVoltage(volts);
+  // An instrument that fails is a HilError naming the step: the check is could-not-test, never insecure.
+  const setVoltage = (v: number) =>
+    supply.setVoltage(v).catch((error: Error) => {
+      throw board.failure(step, `the supply to set ${v} V`, error.message);
+    });
+  await setVoltage(volts);
   const set = Date.now();
   const measuredVolts = await supply.measureVoltage().catch((error: Error) => `not measured: ${error.message}`);
   await sleep(holdMs - (Date.now() - set));
   const back = Date.now();
-  await supply.setVoltage(supply.nominal);
+  await setVoltage(supply.nominal);
   const done = Date.now();
   return {
     from,
@@ -134,8 +141,15 @@ export async function cutDuring(
   };
   board.console.on('line', onLine);
   let over = false;
+  /** When the activity finished by itself (an answer that it was done), not by the cut. */
+  let doneAt: number | undefined;
   const running = activity()
-    .catch(() => undefined)
+    .then(
+      () => {
+        doneAt = Date.now();
+      },
+      () => undefined,
+    )
     .finally(() => {
       over = true;
       hit?.('');
@@ -149,11 +163,18 @@ export async function cutDuring(
     }
     const markerAt = Date.now();
     await sleep('marker' in aim ? aim.offsetMs : 0);
-    const askedAfterMs = Date.now() - markerAt;
+    const cutAt = Date.now();
+    const askedAfterMs = cutAt - markerAt;
     const cut = await board.powerOffOn(`${step}: cut`, offMs);
     await running;
+    const offAt = cutAt + cut.timing.offAnsweredMs;
     return {
       from: cut,
+      ...(doneAt !== undefined && doneAt <= offAt
+        ? {
+            missed: `the cut landed after the activity was over (done ${offAt - doneAt} ms before the power went off): it tested no write in progress`,
+          }
+        : {}),
       timing: {
         ...('marker' in aim
           ? { marker: line, markerIndex: aim.nth, requestedOffsetMs: aim.offsetMs, askedAfterMarkerMs: askedAfterMs }

@@ -71,7 +71,11 @@ export class EspOtaPath implements UpdatePath {
   async offer(image: Candidate, step: string) {
     const name = `image-${++this.served}.bin`;
     this.images.set(name, image.bytes);
-    const answer = await this.board.action('ota', { url: `${this.base}/${name}` }, { timeout: OTA_DEADLINE_MS });
+    const answer = await this.board.action(
+      'ota',
+      { url: `${this.base}/${name}` },
+      { timeout: OTA_DEADLINE_MS, acrossBoot: true },
+    );
     this.images.delete(name);
     if (!this.fetched.has(name)) {
       throw new HilError({

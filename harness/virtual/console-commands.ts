@@ -140,7 +140,8 @@ async function config(ctx: CommandContext, args: string[]): Promise<string> {
     return stored === undefined ? `error: no such key: ${key}\r\n` : `${key}=${stored}\r\n`;
   }
   if (verb === 'set' && key !== undefined && value !== undefined && args.length === 3) {
-    await ctx.settings.set(key, value, ctx.write);
+    // As ESP-IDF's console reports an nvs_set_str() that failed.
+    if (!(await ctx.settings.set(key, value, ctx.write))) return 'Failed: nvs_set_str: ESP_FAIL (0x103)\r\n';
     return 'OK\r\n';
   }
   return 'usage: cfg get <key> | cfg set <key> <value>\r\n';

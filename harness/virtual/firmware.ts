@@ -77,7 +77,7 @@ export class VirtualFirmware {
     sink: (bytes: Buffer) => void,
   ) {
     this.output = new PacedOutput(options.baud / 10, sink);
-    this.settings = new SettingsStore(options.flaws.includes('settings-corrupted-on-cut'));
+    this.settings = new SettingsStore(options.flaws);
     if (options.login) this.login = new LoginDialogue(new LoginGate(options.login, options.flaws));
     if (options.update) {
       this.storage = new UpdateStorage(options.update, options.flaws, {

@@ -4,7 +4,10 @@
  * time before it is done: a cut in between leaves it undone, as on a real part. The settings store
  * (NVS-like) writes a new copy beside the old one and commits it last, so a cut leaves the old
  * settings or the new; with the settings-corrupted-on-cut flaw it erases its page in place first.
+ * Two flaws break the store with no cut at all: settings-write-fails (the page write reports a
+ * flash error) and settings-in-ram (nothing reaches flash: every boot starts empty).
  */
+import type { VirtualFlaw } from '../config/schema.ts';
 
 /** About a 4 KiB sector erase on SPI NOR flash (ESP32 datasheets: 45 ms typical). */
 export const WRITE_MS = 60;
@@ -20,15 +23,24 @@ export class SettingsStore {
   /** Factory defaults were restored after a torn page: the factory debug console is on. */
   factoryMode = false;
 
-  constructor(private readonly inPlace: boolean) {}
+  constructor(private readonly flaws: readonly VirtualFlaw[]) {}
 
   get(key: string): string | undefined {
     return this.values.get(key);
   }
 
-  async set(key: string, value: string, write: FlashWriter): Promise<void> {
+  /** Store a value; false when the flash write failed (the settings-write-fails flaw). */
+  async set(key: string, value: string, write: FlashWriter): Promise<boolean> {
     const next = new Map(this.values).set(key, value);
-    if (this.inPlace) {
+    if (this.flaws.includes('settings-write-fails')) {
+      await write('nvs', 'flash: write settings page 1', () => undefined);
+      return false;
+    }
+    if (this.flaws.includes('settings-in-ram')) {
+      this.values = next;
+      return true;
+    }
+    if (this.flaws.includes('settings-corrupted-on-cut')) {
       // The flaw: the only copy is erased, then written; a cut between leaves an empty, torn page.
       await write('nvs', 'flash: erase settings page 0', () => {
         this.values = new Map();
@@ -38,7 +50,7 @@ export class SettingsStore {
         this.values = next;
         this.torn = false;
       });
-      return;
+      return true;
     }
     const sequence = this.sequence + 1;
     const page = sequence % 2;
@@ -47,10 +59,12 @@ export class SettingsStore {
       this.values = next;
       this.sequence = sequence;
     });
+    return true;
   }
 
   /** At boot: a torn page fails its CRC and the store falls back to factory defaults. */
   boot(): string[] {
+    if (this.flaws.includes('settings-in-ram')) this.values = new Map();
     if (!this.torn) return [];
     this.torn = false;
     this.values = new Map();
