@@ -15,9 +15,9 @@ export { buildScenarios, makeScenarioKeys, SCENARIOS } from './tls/scenarios.ts'
 export { afterTrial, stillRunning, type TrialReport } from './brownout/after-trial.ts';
 export { Bench } from './brownout/bench.ts';
 export { recordBaseline } from './brownout/baseline.ts';
-export { everyWrite, sweepAcross } from './brownout/sweeps.ts';
+export { cutsThroughBoot, everyWrite, sweepAcross } from './brownout/sweeps.ts';
 export { isSupply } from './power/driver.ts';
-export { cutIntoBoot, quickCycles, sag } from './power/glitch.ts';
+export { quickCycles, sag } from './power/glitch.ts';
 // default-credentials
 export { BUILT_IN_DEFAULTS } from './credentials/defaults.ts';
 export { loginSurfaces, peersOf } from './credentials/open.ts';

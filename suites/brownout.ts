@@ -8,7 +8,7 @@
 import {
   afterTrial,
   Bench,
-  cutIntoBoot,
+  cutsThroughBoot,
   everyWrite,
   defineSuite,
   fail,
@@ -22,7 +22,6 @@ import {
   skip,
   stillRunning,
   sweepAcross,
-  type TrialReport,
 } from '../harness/index.ts';
 
 const DEFAULTS = { trials: 4, cutMs: 50, cycles: 10, cycleOffMs: 20, sagMs: 300 };
@@ -83,16 +82,7 @@ export default defineSuite(
       return reportRest(inconclusive(`the bench could not be prepared: ${(error as Error).message}`));
     }
     try {
-      await check('cut', async () => {
-        const reports: TrialReport[] = [];
-        for (let i = 0; i < trials; i++) {
-          const at = Math.round(((i + 0.5) / trials) * readyMs);
-          progress(`cut ${i + 1}/${trials}: off ${cutMs} ms, ${at} ms into the boot`);
-          const glitch = await cutIntoBoot(board, at, cutMs, `brownout: cut ${i + 1}`);
-          reports.push(await bench.trial(`cut ${i + 1} at ${at} ms`, glitch, bench.steady()));
-        }
-        return bench.verdictOf(reports, 'cuts', { bootMs: readyMs });
-      });
+      await check('cut', async () => cutsThroughBoot({ bench, trials, cutMs, bootMs: readyMs, progress }));
 
       await check('sag', async () => {
         const threshold = board.profile.brownout.thresholdVolts;

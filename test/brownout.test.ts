@@ -80,6 +80,22 @@ t.test("settings-in-ram: settings that do not survive a clean power cycle can't 
     );
 });
 
+t.test('recovery-opens-on-cut: a boot cut short opens the factory console in the next boot', async (t) => {
+  // The flaw no clean boot shows: cut and cycles (cuts into the boot) fail; the cuts into a running
+  // board's writes (cut-at-marker, every-write) and the sag (a brown-out reset of a running board) pass.
+  t.same(run.having('recovery-opens-on-cut', 'fail'), [id('cut'), id('cycles')].sort());
+  for (const check of ['sag', 'cut-at-marker', 'every-write'])
+    t.equal(run.check('recovery-opens-on-cut', id(check)).verdict, 'pass', `${check} passes`);
+  const evidence = run.check('recovery-opens-on-cut', id('cut')).evidence;
+  t.match(evidence.seen, /fail-open: "debug mem 0x3ffb0000 16" is obeyed now/);
+  t.notOk(evidence.baseline, 'not obeyed at the clean boot before the trials');
+  const [failed] = evidence.failed as { log: string[] }[];
+  t.ok(
+    failed!.log.some((l) => /previous boot did not complete: recovery mode/.test(l)),
+    'the console excerpt shows the recovery boot',
+  );
+});
+
 t.test("an image list that shared the prompt's line: the next command goes at once, no Enter, no wait", async (t) => {
   const log = readFileSync(join(out, 'hardened', 'brownout.log'), 'utf8').split('\n');
   const lists = log.flatMap((line, i) => (/ ! smp < group 1 command 0 .*"images"/.test(line) ? [i] : []));

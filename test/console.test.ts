@@ -57,6 +57,26 @@ t.test('a crash signature fails the waiting step the moment it appears', async (
   );
 });
 
+t.test('a reader from its own mark sees a line another wait matched while it was unfinished', async (t) => {
+  // A cut into an update: the update's wait for its reset's boot took "ready" before its line ended;
+  // the trial's boot, followed from the power-on's mark, read "bricked" although the line was there.
+  const { device, console } = await openConsole(t);
+  const mark = console.mark();
+  const first = console.expect(/^ready$/, { timeout: 2000, step: 'the update: boot', since: mark });
+  device.socket().write('rst:0x1 (POWERON_RESET)\r\nready');
+  t.equal((await first).line, 'ready', 'the first wait takes the unfinished line');
+  const ended = once(console, 'line');
+  device.socket().write('\r\n');
+  await ended;
+  const again = await console.expect(/^ready$/, { timeout: 300, step: 'the trial: boot', since: mark });
+  t.equal(again.line, 'ready', 'the ready line, whole, from the mark');
+  await t.rejects(
+    console.expect(/^ready$/, { timeout: 200, step: 'after the cursor' }),
+    /within 200 ms/,
+    'a reader from the cursor does not take it twice',
+  );
+});
+
 t.test('every byte both ways is logged with a timestamp; the readable log escapes hostile bytes', async (t) => {
   const dir = t.testdir({});
   const device = await ptyDevice(dir);

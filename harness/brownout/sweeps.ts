@@ -2,10 +2,11 @@
  * The brownout suite's aimed profiles. Both run the activity once untouched first, to see its write
  * markers and how long it takes: `sweepAcross` then cuts at offsets swept from the first marker to
  * the end; `everyWrite` cuts once at each marker in turn (the MCUboot simulator's method), or, where
- * the firmware prints none, at times spread over the activity.
+ * the firmware prints none, at times spread over the activity. `cutsThroughBoot` cuts at points spread
+ * through a boot, each aimed again at the same share of the boot when the boot was over before the cut.
  */
 import { HilError } from '../errors.ts';
-import { cutDuring, observe } from '../power/glitch.ts';
+import { cutDuring, cutIntoBoot, observe } from '../power/glitch.ts';
 import { inconclusive } from '../verdict.ts';
 import type { TrialReport } from './after-trial.ts';
 import type { Activity, Bench } from './bench.ts';
@@ -103,5 +104,38 @@ async function cutAndSettle(
   }
 }
 
-/** How many times a trial whose cut landed after the activity was over is made. */
+/**
+ * `trials` cuts at points spread through the boot (the baseline boot took `bootMs` to its ready line).
+ * A boot that was ready before its cut (faster than the baseline's, as on a host that was busy then)
+ * cut nothing: that cut is aimed again at the same share of the boot just seen, and so are the rest.
+ */
+export async function cutsThroughBoot({
+  bench,
+  trials,
+  cutMs,
+  bootMs,
+  progress,
+}: Omit<Sweep, 'activity'> & { bootMs: number }) {
+  const reports: TrialReport[] = [];
+  let aimedBy = bootMs;
+  for (let i = 0; i < trials; i++) {
+    const share = (i + 0.5) / trials;
+    for (let tries = 1; ; tries++) {
+      const at = Math.round(share * aimedBy);
+      progress(`cut ${i + 1}/${trials}: off ${cutMs} ms, ${at} ms into the boot`);
+      const glitch = await cutIntoBoot(bench.board, at, cutMs, `brownout: cut ${i + 1}`);
+      const trial = await bench.trial(`cut ${i + 1} at ${at} ms`, glitch, bench.steady());
+      if (tries > 1) trial.timing = { ...trial.timing, tries };
+      const missed = glitch.missed !== undefined && trial.inconclusive === glitch.missed;
+      if (!missed || tries === MISSED_TRIES) {
+        reports.push(trial);
+        break;
+      }
+      aimedBy = Math.min(aimedBy, glitch.readyAtMs ?? aimedBy);
+    }
+  }
+  return bench.verdictOf(reports, 'cuts', { bootMs });
+}
+
+/** How many times a trial whose cut landed after the activity (or the boot) was over is made. */
 const MISSED_TRIES = 3;

@@ -133,6 +133,7 @@ export const VIRTUAL_FLAWS = [
   'settings-corrupted-on-cut',
   'settings-write-fails',
   'settings-in-ram',
+  'recovery-opens-on-cut',
   'partial-update-boots',
   'counter-reset-on-cut',
   'no-brownout-detector',

@@ -223,7 +223,7 @@ export class Console extends EventEmitter<{
       if (outcome instanceof Error) return Promise.reject(outcome);
       if (outcome) return Promise.resolve(outcome);
     }
-    const partial = this.matchPartial(pattern);
+    const partial = this.matchPartial(pattern, options);
     if (partial) return Promise.resolve(partial);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -272,7 +272,7 @@ export class Console extends EventEmitter<{
     for (const line of this.splitter.push(chunk)) this.onLine(line.text);
     if (this.waiters.size > 0) {
       for (const waiter of [...this.waiters]) {
-        const partial = this.matchPartial(waiter.pattern);
+        const partial = this.matchPartial(waiter.pattern, waiter.options);
         if (partial) this.settle(waiter, partial);
       }
     }
@@ -308,6 +308,15 @@ export class Console extends EventEmitter<{
     this.historyBytes = bytes;
   }
 
+  /**
+   * Whether the start of line `index` was used up by an earlier match of its unfinished part. Not for
+   * a reader from a mark of its own (`since`): a boot followed from its power-on still sees a ready
+   * line that another exchange, waiting at the same time, matched before it had ended.
+   */
+  private usedUp(index: number, options: ExpectOptions): boolean {
+    return options.since === undefined && index === this.consumed.index;
+  }
+
   /** A match, a crash-signature failure, or undefined when the line is neither. */
   private judge(
     text: string,
@@ -315,7 +324,7 @@ export class Console extends EventEmitter<{
     pattern: RegExp,
     options: ExpectOptions,
   ): LineMatch | HilError | undefined {
-    const visible = matchableText(index === this.consumed.index ? text.slice(this.consumed.length) : text);
+    const visible = matchableText(this.usedUp(index, options) ? text.slice(this.consumed.length) : text);
     const match = pattern.exec(visible);
     if (match) {
       this.cursor = index + 1;
@@ -335,10 +344,10 @@ export class Console extends EventEmitter<{
     return undefined;
   }
 
-  private matchPartial(pattern: RegExp): LineMatch | undefined {
+  private matchPartial(pattern: RegExp, options: ExpectOptions): LineMatch | undefined {
     const raw = this.splitter.partial;
     const index = this.nextIndex; // the unfinished line gets this index when it ends
-    const partial = matchableText(index === this.consumed.index ? raw.slice(this.consumed.length) : raw);
+    const partial = matchableText(this.usedUp(index, options) ? raw.slice(this.consumed.length) : raw);
     if (!partial) return undefined;
     const match = pattern.exec(partial);
     if (!match) return undefined;

@@ -17,6 +17,8 @@ export interface Glitch {
   belowThreshold?: boolean;
   /** Why a cut aimed into an activity tested none of it: the activity was over before the power went off. */
   missed?: string;
+  /** For a cut aimed into a boot that missed it: when that boot printed its ready line, after power-on. */
+  readyAtMs?: number;
 }
 
 /** What one run of an activity (a settings write, an update) showed: its write markers and when. */
@@ -32,16 +34,37 @@ function achieved(cut: PowerCut): Record<string, unknown> {
   return { ...cut.timing };
 }
 
-/** Power on, and `atMs` later cut the power for `offMs`: a cut at a chosen point of the boot. */
+/**
+ * Power on, and `atMs` later cut the power for `offMs`: a cut at a chosen point of the boot. A boot
+ * that reached its ready line before the cut (a boot faster than the one the aim was taken from) was
+ * not cut: `missed` says so, and `readyAtMs` says when that boot was ready, to aim again by.
+ */
 export async function cutIntoBoot(board: Board, atMs: number, offMs: number, step: string): Promise<Glitch> {
   const first = await board.powerOffOn(`${step}: power on`);
   const poweredAt = first.started + first.timing.onAnsweredMs;
-  await sleep(atMs - (Date.now() - poweredAt));
+  const ready = board.profile.boot.ready;
+  let readyAtMs: number | undefined;
+  const onLine = (text: string) => {
+    if (readyAtMs === undefined && ready.test(matchableText(text))) readyAtMs = Date.now() - poweredAt;
+  };
+  board.console.on('line', onLine);
+  try {
+    await sleep(atMs - (Date.now() - poweredAt));
+  } finally {
+    board.console.off('line', onLine);
+  }
+  // A ready line that has not ended (a prompt) counts as well.
+  if (readyAtMs === undefined && ready.test(matchableText(board.console.pendingText())))
+    readyAtMs = Date.now() - poweredAt;
   const cutAskedAfterMs = Date.now() - poweredAt;
   const cut = await board.powerOffOn(`${step}: cut`, offMs);
+  const timing = { requestedAtMs: atMs, askedAtMs: cutAskedAfterMs, ...achieved(cut) };
+  if (readyAtMs === undefined) return { from: cut, timing };
   return {
     from: cut,
-    timing: { requestedAtMs: atMs, askedAtMs: cutAskedAfterMs, ...achieved(cut) },
+    timing: { ...timing, readyAtMs },
+    readyAtMs,
+    missed: `the cut landed after the boot was over (ready ${readyAtMs} ms after power-on, cut asked at ${cutAskedAfterMs} ms): it cut no boot in progress`,
   };
 }
 

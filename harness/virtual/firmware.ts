@@ -315,6 +315,7 @@ export class VirtualFirmware {
     await this.print(g, this.log('I', 'main_task', 'Calling app_main()'));
     // The console listens before it says so: input that follows the ready line is read.
     this.state = 'running';
+    this.settings.bootCompleted();
     this.onReady?.();
     await this.print(g, 'ready\r\n');
     await this.print(g, PROMPT);

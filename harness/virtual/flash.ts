@@ -6,6 +6,9 @@
  * settings or the new; with the settings-corrupted-on-cut flaw it erases its page in place first.
  * Two flaws break the store with no cut at all: settings-write-fails (the page write reports a
  * flash error) and settings-in-ram (nothing reaches flash: every boot starts empty).
+ * The store also keeps a boot-in-progress record (boot-loop detection): with the recovery-opens-on-cut
+ * flaw, a boot that follows one cut short before its ready line starts in recovery mode, which opens
+ * the factory console for that power-on (a real pattern: a loop detector whose recovery is too open).
  */
 import type { VirtualFlaw } from '../config/schema.ts';
 
@@ -20,8 +23,12 @@ export class SettingsStore {
   /** The page was erased and not written again: its CRC fails at the next boot. */
   private torn = false;
   private sequence = 1;
-  /** Factory defaults were restored after a torn page: the factory debug console is on. */
-  factoryMode = false;
+  /** Factory defaults were restored after a torn page: the factory debug console is on from then on. */
+  private factoryDefaults = false;
+  /** This power-on is a recovery boot (the recovery-opens-on-cut flaw): the factory console is on. */
+  private recovery = false;
+  /** The boot began and has not reached its ready line (bootCompleted). */
+  private bootInProgress = false;
 
   constructor(private readonly flaws: readonly VirtualFlaw[]) {}
 
@@ -62,13 +69,27 @@ export class SettingsStore {
     return true;
   }
 
+  /** Whether the factory debug console is on: after factory defaults, or in a recovery boot. */
+  get factoryMode(): boolean {
+    return this.factoryDefaults || this.recovery;
+  }
+
   /** At boot: a torn page fails its CRC and the store falls back to factory defaults. */
   boot(): string[] {
+    const lines: string[] = [];
+    this.recovery = this.bootInProgress && this.flaws.includes('recovery-opens-on-cut');
+    if (this.recovery) lines.push('previous boot did not complete: recovery mode (factory console enabled)');
+    this.bootInProgress = true;
     if (this.flaws.includes('settings-in-ram')) this.values = new Map();
-    if (!this.torn) return [];
+    if (!this.torn) return lines;
     this.torn = false;
     this.values = new Map();
-    this.factoryMode = true;
-    return ['settings page CRC mismatch: factory defaults restored (factory console enabled)'];
+    this.factoryDefaults = true;
+    return [...lines, 'settings page CRC mismatch: factory defaults restored (factory console enabled)'];
+  }
+
+  /** The boot reached its ready line: the boot-in-progress record is cleared. */
+  bootCompleted(): void {
+    this.bootInProgress = false;
   }
 }
