@@ -126,6 +126,7 @@ export const VIRTUAL_FLAWS = [
   'tls-client-dies',
   'downgrade-accepted',
   'hash-not-checked',
+  'signature-not-checked',
   'unsigned-accepted',
   'upload-discarded',
   'any-key-accepted',

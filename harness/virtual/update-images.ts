@@ -9,7 +9,8 @@ import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEspImage, encodeAppDescription, keyDigest, signEspImage } from '../wire/esp-image.ts';
-import { buildImage, formatVersion, type ImageVersion, parseVersion, signerFor } from '../wire/mcuboot-image.ts';
+import { buildImage, formatVersion, type ImageVersion, parseVersion } from '../wire/mcuboot-image.ts';
+import { signerFor } from '../wire/mcuboot-sign.ts';
 import type { UpdateOptions } from './update-storage.ts';
 
 const BODY_BYTES = 8 * 1024;
