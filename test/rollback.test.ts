@@ -35,9 +35,11 @@ const FAILS_BY_PATH = {
   'esp-ota': { ...FAILS, 'hash-not-checked': ['tampered-refused', 'header-version-refused'] },
 };
 
-const runDir = t.testdir({});
+// One fixture folder for both runs: a second t.testdir() at the top level would empty the first.
+const runs = t.testdir({ smp: {}, esp: {} });
+const runDir = join(runs, 'smp');
 const run = hilRun(['--rig', 'test/fixtures/rigs/rollback-flaws.yaml', '--suite', 'rollback'], runDir);
-const esp = hilRun(['--rig', 'test/fixtures/rigs/rollback-esp-flaws.yaml', '--suite', 'rollback'], t.testdir({}));
+const esp = hilRun(['--rig', 'test/fixtures/rigs/rollback-esp-flaws.yaml', '--suite', 'rollback'], join(runs, 'esp'));
 
 for (const [path, result, fails] of [
   ['SMP to MCUboot', run, FAILS_BY_PATH.smp],
