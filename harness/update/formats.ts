@@ -30,7 +30,7 @@ export interface ImageInfo {
   version: string;
   /** MCUboot's security counter, ESP-IDF's secure_version; undefined when the image has none. */
   counter: number | undefined;
-  /** What the device lists the image by (MCUboot's SHA256 TLV). */
+  /** What the device lists the image by (MCUboot's hash TLV). */
   hash: Buffer | undefined;
   hashValid: boolean;
   signed: boolean;

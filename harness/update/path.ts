@@ -12,7 +12,7 @@ export interface Running {
   bootVersion: string | undefined;
   /** From the path's own source; undefined when it gave none. */
   pathVersion: string | undefined;
-  /** What the path lists the running image by (MCUboot: its SHA256 TLV). */
+  /** What the path lists the running image by (MCUboot: its hash TLV, SHA-256 or SHA-512). */
   id: Buffer | undefined;
   /** Whether the running image is confirmed (not on a test boot that reverts at the next reset). */
   confirmed: boolean;

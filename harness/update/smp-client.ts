@@ -218,16 +218,24 @@ export class SmpClient {
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       let timer: Deadline | undefined;
       let sending = false;
+      let settled = false;
       let resends = 0;
-      const fail = (error: unknown) => {
+      const settle = () => {
+        settled = true;
         timer?.clear();
         this.pending.delete(sequence);
+      };
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settle();
         reject(error);
       };
       const send = async () => {
         sending = true;
         for (const frame of frames) await this.console.write(frame);
         sending = false;
+        // A reply may beat the write's own completion: then no deadline is left behind.
+        if (settled) return;
         timer?.clear();
         timer = deadlineTimer(timeoutMs, () =>
           fail(
@@ -245,8 +253,7 @@ export class SmpClient {
         group,
         id,
         resolve: (answer) => {
-          timer?.clear();
-          this.pending.delete(sequence);
+          settle();
           const error = replyError(answer);
           if (error) reject(new SmpDeviceError(step, error.code, error.name, error.reason));
           else resolve(answer);

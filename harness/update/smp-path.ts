@@ -72,7 +72,7 @@ export class SmpPath implements UpdatePath {
 
   async offer(image: Candidate, step: string): Promise<Attempt> {
     const hash = image.info.hash;
-    if (!hash) throw new Error(`${image.made} has no SHA256 TLV to name it by`);
+    if (!hash) throw new Error(`${image.made} has no hash TLV to name it by`);
     try {
       await this.upload(image, step);
     } catch (error) {

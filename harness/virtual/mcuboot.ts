@@ -1,7 +1,7 @@
 /**
  * The virtual board's flash and bootloader, MCUboot-style: a primary slot it runs from and a
  * secondary slot that updates are uploaded to. At reset a pending secondary image is validated
- * (header and TLVs, SHA256, key hash against the built-in key, signature, version against the
+ * (header and TLVs, the image hash, key hash against the built-in key, signature, version against the
  * running one, security counter against the floor) and swapped in, for a test boot that reverts
  * at the next reset unless the image is confirmed; an image that fails is erased. The log lines
  * are MCUboot's own (boot/bootutil/src/loader.c, REFERENCE.md 4.2). Each update flaw skips one step.
