@@ -12,7 +12,7 @@ const LONGEST_PROMPT = 64;
  * Where a stale prompt at the start of `text` ends: the shortest start of it that one of `prompts`
  * matches, as it matched the line while it had not ended; 0 where none does.
  */
-export function stalePromptEnd(text: string, prompts: readonly RegExp[]): number {
+function stalePromptEnd(text: string, prompts: readonly RegExp[]): number {
   const longest = Math.min(text.length - 1, LONGEST_PROMPT);
   for (let end = 1; end <= longest; end++) {
     const start = text.slice(0, end);

@@ -38,10 +38,10 @@ const MAX_RESENDS = 2;
  */
 const ERASE_MS_PER_KIB = 32;
 /** The slot assumed where the rig gives no `rollback.slot-size`: larger than most MCU image slots. */
-export const DEFAULT_SLOT_BYTES = 1024 * 1024;
+const DEFAULT_SLOT_BYTES = 1024 * 1024;
 
 /** How long a request that erases a slot of this size (an upload's first chunk, an image erase) may take. */
-export function eraseDeadlineMs(slotBytes = DEFAULT_SLOT_BYTES): number {
+function eraseDeadlineMs(slotBytes = DEFAULT_SLOT_BYTES): number {
   return REQUEST_TIMEOUT_MS + ERASE_MS_PER_KIB * Math.ceil(slotBytes / 1024);
 }
 

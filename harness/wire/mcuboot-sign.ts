@@ -13,7 +13,7 @@ export type SignatureKind = 'ecdsa-p256' | 'rsa-2048-pss' | 'ed25519';
 export type HashKind = 'sha256' | 'sha384' | 'sha512';
 
 /** The fixed length imgtool pads a P-256 DER signature to with `--pad-sig` (its `sig_len()`). */
-export const ECDSA_P256_PADDED = 72;
+const ECDSA_P256_PADDED = 72;
 
 export class ImageFormatError extends Error {
   override name = 'ImageFormatError';
@@ -34,7 +34,7 @@ export function digest(hash: HashKind, bytes: Buffer): Buffer {
   return createHash(hash).update(bytes).digest();
 }
 
-export function publicBytes(key: KeyObject): Buffer {
+function publicBytes(key: KeyObject): Buffer {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   switch (publicKey.asymmetricKeyType) {
     case 'ec':
@@ -51,7 +51,7 @@ export function keyHash(key: KeyObject, hash: HashKind = 'sha256'): Buffer {
   return digest(hash, publicBytes(key));
 }
 
-export function kindOf(key: KeyObject): SignatureKind {
+function kindOf(key: KeyObject): SignatureKind {
   const type = key.asymmetricKeyType;
   if (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ecdsa-p256';
   if (type === 'rsa' && key.asymmetricKeyDetails?.modulusLength === 2048) return 'rsa-2048-pss';
@@ -83,7 +83,7 @@ export function signerFor(privateKey: KeyObject, options: { padSignature?: boole
  * (bootutil reads the DER and ignores them; OpenSSL's strict parse refuses them); undefined when
  * anything but zeros follows.
  */
-export function unpaddedEcdsa(signature: Buffer): Buffer | undefined {
+function unpaddedEcdsa(signature: Buffer): Buffer | undefined {
   if (signature.length < 2 || signature[0] !== 0x30 || signature[1]! >= 0x80) return undefined;
   const end = 2 + signature[1]!;
   if (end > signature.length || signature.subarray(end).some((b) => b !== 0)) return undefined;
