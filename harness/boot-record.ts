@@ -7,6 +7,7 @@
 import { type BoardProfile, bootMarker } from './config/load.ts';
 import type { Console, CrashSeen } from './console/console.ts';
 import { matchableText as visible } from './console/escape.ts';
+import { afterStalePrompt } from './console/stale-prompt.ts';
 import { HilError } from './errors.ts';
 
 export interface BootRecord {
@@ -120,7 +121,8 @@ export function bootInLines(profile: BoardProfile, lines: string[]): BootRecord 
  * Follow a boot on a console from `from.mark` (where the power-on or reset happened) to the ready line
  * within the profile's deadline, surviving a crash and reboot on the way (it is recorded, and the later
  * boot's reset reason is the one kept). Every line is judged as it arrives, the unfinished one that
- * matched ready included.
+ * matched ready included. The banner may run on after a stale prompt (stale-prompt.ts); the ready line
+ * comes after the banner's line, so that prompt is never taken for it.
  */
 export async function followBoot(
   console: Console,
@@ -152,18 +154,21 @@ export async function followBoot(
   const crashesBefore = console.crashes.length;
   try {
     // From the mark on: another exchange may have read past the boot's lines meanwhile.
-    const banner = await console.expect(bootMarker(boot), {
+    const stalePrompts = boot.banner ? [profile.prompt, boot.ready].filter((p) => p !== undefined) : [];
+    const banner = await console.expect(afterStalePrompt(bootMarker(boot), stalePrompts), {
       timeout: remaining(),
       step: `${step}: boot banner`,
       allowCrash: true,
       since: mark,
     });
     fields.bannerSeen = true;
+    // A banner on a line that ended: the ready line is a later one (its unfinished line's rest is the console's).
+    const afterBanner = boot.banner && banner.index < console.lineCount ? banner.index + 1 : banner.index;
     const ready = await console.expect(boot.ready, {
       timeout: remaining(),
       step: `${step}: ready line`,
       allowCrash: true,
-      since: banner.index,
+      since: afterBanner,
     });
     // A ready pattern may match a line that has not ended (a prompt, a countdown): it is part of the boot.
     if (ready.index >= console.lineCount) watch.line(ready.line);

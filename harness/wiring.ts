@@ -36,6 +36,8 @@ export interface RollbackFiles {
   key?: string;
   allowUpgrade: boolean;
   chunk: number;
+  /** The secondary slot's size, where the rig gives it (how long its erase may take). */
+  slotSize?: number;
 }
 
 export interface ResolvedWiring {
@@ -157,6 +159,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
       ...optional('key'),
       allowUpgrade: rollback['allow-upgrade'] ?? false,
       chunk: rollback.chunk ?? 256,
+      ...(rollback['slot-size'] ? { slotSize: rollback['slot-size'] } : {}),
     };
   }
   if (wiring.usb) resolved.usb = wiring.usb;

@@ -1,8 +1,10 @@
 // A boot is judged line by line as it arrives, through a real PTY: a red flag followed by more
 // lines and bytes than any history keeps is still seen, the unfinished line that matched ready is
-// part of the boot, and a port that goes away mid-boot is recorded as such, not as a quiet board.
+// part of the boot, a port that goes away mid-boot is recorded as such, not as a quiet board, and
+// on a Zephyr console (the shell's prompt drawn again around log lines, a boot running on after a
+// stale prompt) the README's profile finds the boot and its own ready line.
 import t, { type Test } from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Board } from '../harness/board.ts';
@@ -10,12 +12,8 @@ import { loadRig } from '../harness/config/load.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 
 async function boardOn(t: Test, ready: string, deadline = '20s') {
-  const dir = t.testdir({});
-  const device = await ptyDevice(dir);
-  mkdirSync(join(dir, 'boards'));
-  mkdirSync(join(dir, 'rigs'));
-  writeFileSync(
-    join(dir, 'boards', 'countdown.yaml'),
+  return boardWith(
+    t,
     [
       'name: countdown',
       'boot:',
@@ -30,9 +28,19 @@ async function boardOn(t: Test, ready: string, deadline = '20s') {
       '',
     ].join('\n'),
   );
+}
+
+/** A board on a PTY whose far side the test writes, with this profile. */
+async function boardWith(t: Test, profile: string) {
+  const dir = t.testdir({});
+  const device = await ptyDevice(dir);
+  mkdirSync(join(dir, 'boards'));
+  mkdirSync(join(dir, 'rigs'));
+  const name = /^name: (\S+)/m.exec(profile)![1]!;
+  writeFileSync(join(dir, 'boards', `${name}.yaml`), profile);
   writeFileSync(
     join(dir, 'rigs', 'rig.yaml'),
-    `name: desk\nboards:\n  b:\n    profile: countdown\n    console: { port: ${device.path} }\n`,
+    `name: desk\nboards:\n  b:\n    profile: ${name}\n    console: { port: ${device.path} }\n`,
   );
   const rig = loadRig(join(dir, 'rigs', 'rig.yaml'));
   const board = await Board.open({ rig, name: 'b', logDir: dir, logName: 'console' });
@@ -83,4 +91,63 @@ t.test('the port going away mid-boot is recorded, with what the transport said',
   const r = await recording;
   t.notOk(r.ready);
   t.match(r.portLost, /gone|closed|disappeared|lost/i, `portLost: ${r.portLost}`);
+});
+
+/** The Zephyr shell's prompt, and how it clears it before a log line (ESC[8D ESC[J) and draws it after. */
+const PROMPT = 'uart:~$ ';
+const logLine = (text: string) => `\x1b[8D\x1b[J${text}\r\n${PROMPT}`;
+const readmeZephyrProfile = () => {
+  const block = [...readFileSync('README.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .find((b) => b.startsWith('# boards/zephyr-shell.yaml'));
+  if (!block) throw new Error("the README's Zephyr profile example is gone");
+  return block;
+};
+
+t.test("the README's Zephyr profile: a boot that runs on after the shell's stale prompt is found", async (t) => {
+  const { board, device } = await boardWith(t, readmeZephyrProfile());
+  const recording = board.recordBoot('reset');
+  const wire = device.socket();
+  // The old firmware logs and draws its prompt again; the reset comes while it sits there.
+  wire.write(logLine('[00:01:40.000,000] <inf> app: tick'));
+  await sleep(200);
+  // MCUboot says nothing; the application's banner runs on after the stale prompt.
+  wire.write('*** Booting Zephyr OS build v3.6.0 ***\r\n');
+  await sleep(300);
+  wire.write(`\r\n${PROMPT}`);
+  wire.write(logLine('[00:00:00.012,000] <inf> app: started'));
+  const r = await recording;
+  t.ok(r.bannerSeen, 'the banner, after the stale prompt on its line');
+  t.ok(r.ready, 'and the ready line');
+  t.ok(r.readyAfterMs! >= 450, `the new boot's prompt (${r.readyAfterMs} ms)`);
+  t.equal(r.version, 'v3.6.0');
+  t.match(
+    r.lines,
+    ['[00:01:40.000,000] <inf> app: tick', 'uart:~$ *** Booting Zephyr OS build v3.6.0 ***'],
+    'a log line as the screen shows it: the prompt cleared for it is gone',
+  );
+});
+
+t.test("a stale prompt on the banner's line is not the ready line, even to a ready pattern not anchored", async (t) => {
+  const { board, device } = await boardWith(
+    t,
+    String.raw`name: zephyr-app
+console: { line-ending: "\r", prompt: '^uart:~\$ $' }
+boot:
+  banner: '\*\*\* Booting '
+  ready: 'uart:~\$ '
+  deadline: 5s
+`,
+  );
+  const recording = board.recordBoot('reset');
+  const wire = device.socket();
+  wire.write(PROMPT);
+  await sleep(100);
+  wire.write('*** Booting MCUboot v2.1.0 ***\r\nI: Starting bootloader\r\n');
+  await sleep(300);
+  wire.write(`*** Booting Zephyr OS build v3.6.0 ***\r\n\r\n${PROMPT}`);
+  const r = await recording;
+  t.ok(r.ready);
+  t.ok(r.readyAfterMs! >= 350, `ready at the application's prompt (${r.readyAfterMs} ms), not the stale one`);
+  t.match(r.lines, [/^uart:~\$ \*\*\* Booting MCUboot/, 'I: Starting bootloader'], "the boot's lines from its first");
 });

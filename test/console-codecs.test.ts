@@ -62,6 +62,22 @@ t.test('matchableText is the two-pass definition: escapes out, then every other 
   t.equal(matchableText(clean), clean, 'a line with no control is given back as it is');
 });
 
+t.test("a move back and an erase take away what they moved over: Zephyr's shell clearing its prompt", async (t) => {
+  const log = '[00:00:01.020,000] <inf> app: tick';
+  t.equal(matchableText(`uart:~$ \x1b[8D\x1b[J${log}`), log, 'ESC[8D ESC[J: the prompt is gone, the log line left');
+  t.equal(matchableText(`uart:~$ \x1b[8D\x1b[J\x1b[1;32m${log}\x1b[0m`), log, 'coloured as the shell colours it');
+  t.equal(matchableText('12345\x1b[2D\x1b[K'), '123', 'ESC[K erases to the end of the line alike');
+  t.equal(matchableText('ab\x1b[D\x1b[0Jc'), 'ac', 'no count is one column');
+  t.equal(matchableText('ab\x1b[9D\x1b[J'), '', 'never more than there is');
+  t.equal(matchableText('abc\x1b[2Dxy'), 'abcxy', 'a move back with no erase after it takes nothing');
+  t.equal(
+    matchableText('abc\x1b[2Dx\x1b[J'),
+    'abcx',
+    'only a move back followed at once by an erase: no other cursor motion is played',
+  );
+  t.equal(matchableText('abc\x1b[2D\x1b[2J'), 'abc', 'an erase of the whole screen is not one to the end');
+});
+
 t.test('console records round-trip and survive a cut-off tail', async (t) => {
   const a = encodeRecord('<', 1700000000123.5, Buffer.from('rst:0x1\r\n'));
   const b = encodeRecord('>', 1700000000200, Buffer.from([0xc0, 0x00]));

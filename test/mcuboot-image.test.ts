@@ -1,19 +1,21 @@
 // MCUboot images as imgtool 2.x lays them out (mcuboot image.h): the header's bytes at their
-// offsets, TLV areas, key hashes of imgtool's public bytes, signatures that verify with Node's
-// crypto, and images broken in every field giving a named error rather than a read past the end.
+// offsets, TLV areas, SHA-256 and SHA-512 image hashes, key hashes of imgtool's public bytes,
+// signatures that verify with Node's crypto (Ed25519 over the digest or, pure, over the image;
+// ECDSA zero-padded as --pad-sig writes it), images broken in every field giving a named error
+// rather than a read past the end, and versions compared as MCUboot's image_version fields.
 import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import t from 'tap';
 import {
   buildImage,
   compareVersions,
-  keyHash,
   parseImage,
   parseVersion,
   signatureValid,
-  signerFor,
   TLV,
 } from '../harness/wire/mcuboot-image.ts';
+import { keyHash, signerFor } from '../harness/wire/mcuboot-sign.ts';
 import { MCUBOOT } from '../harness/update/formats.ts';
+import { sameVersion } from '../harness/update/path.ts';
 import { candidate, offers, type TeamImages } from '../harness/update/variants.ts';
 
 const body = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff));
@@ -73,13 +75,92 @@ for (const [kind, key] of Object.entries(keys)) {
   });
 }
 
-t.test('key hashes are of imgtool public bytes: SPKI for EC, PKCS#1 for RSA, raw for Ed25519', async (t) => {
-  const sha = (b: Buffer) => createHash('sha256').update(b).digest();
+t.test('key hashes are of imgtool public bytes: SPKI for EC and Ed25519, PKCS#1 for RSA', async (t) => {
+  const sha = (b: Buffer, alg = 'sha256') => createHash(alg).update(b).digest();
   const pub = (k: (typeof keys)[keyof typeof keys]) => createPublicKey(k);
   t.same(keyHash(keys['ecdsa-p256']), sha(pub(keys['ecdsa-p256']).export({ type: 'spki', format: 'der' })));
   t.same(keyHash(keys['rsa-2048-pss']), sha(pub(keys['rsa-2048-pss']).export({ type: 'pkcs1', format: 'der' })));
-  const raw = Buffer.from(pub(keys.ed25519).export({ format: 'jwk' }).x!, 'base64url');
-  t.same(keyHash(keys.ed25519), sha(raw));
+  const spki = pub(keys.ed25519).export({ type: 'spki', format: 'der' });
+  t.equal(spki.length, 44, 'an Ed25519 SubjectPublicKeyInfo, as MCUboot embeds the key');
+  t.same(keyHash(keys.ed25519), sha(spki));
+  t.same(keyHash(keys.ed25519, 'sha512'), sha(spki, 'sha512'), 'hashed as the image is: SHA-512 with --sha 512');
+});
+
+t.test(
+  'imgtool sign --sha 512: a SHA512 TLV (0x12) of 64 bytes, the key hash and Ed25519 over that digest',
+  async (t) => {
+    const image = buildImage({ body, version: '1.0.0', signer: signerFor(keys.ed25519), hash: 'sha512' });
+    const tlvs = 32 + body.length;
+    t.same([image.readUInt16LE(tlvs), image.readUInt16LE(tlvs + 4), image.readUInt16LE(tlvs + 6)], [0x6907, 0x12, 64]);
+    const payload = image.subarray(0, tlvs);
+    const digest = createHash('sha512').update(payload).digest();
+    t.same(image.subarray(tlvs + 8, tlvs + 72), digest, 'SHA-512 of header and body');
+    const parsed = parseImage(image);
+    t.equal(parsed.hashKind, 'sha512');
+    t.same(parsed.hash, digest, 'the image is named by it');
+    t.ok(parsed.hashValid);
+    t.notOk(parsed.pure);
+    t.same(
+      parsed.tlvs.map((x) => [x.type, x.value.length]),
+      [
+        [0x12, 64],
+        [0x01, 64],
+        [0x24, 64],
+      ],
+    );
+    t.ok(verify(null, digest, createPublicKey(keys.ed25519), parsed.signature!), 'Ed25519 over the SHA-512 digest');
+    t.ok(signatureValid(parsed, createPublicKey(keys.ed25519)));
+    const flipped = Buffer.from(image);
+    flipped[100]! ^= 1;
+    t.notOk(parseImage(flipped).hashValid);
+    t.notOk(signatureValid(parseImage(flipped), createPublicKey(keys.ed25519)));
+  },
+);
+
+t.test('imgtool sign --pure: SIG_PURE (0x25) says the Ed25519 signature is over the image itself', async (t) => {
+  const image = buildImage({ body, version: '1.0.0', securityCounter: 4, signer: signerFor(keys.ed25519), pure: true });
+  const parsed = parseImage(image);
+  t.same(
+    parsed.tlvs.map((x) => x.type),
+    [TLV.SHA512, TLV.SIG_PURE, TLV.KEYHASH, TLV.ED25519],
+    "imgtool's order: hash, SIG_PURE, key hash, signature",
+  );
+  t.same(parsed.tlvs[1]!.value, Buffer.from([1]), 'SIG_PURE holds one byte, true');
+  t.ok(parsed.pure);
+  t.ok(parsed.hashValid);
+  const payload = image.subarray(0, 32 + body.length + 12);
+  t.same(parsed.payload, payload, 'header, body and the protected TLVs');
+  t.ok(verify(null, payload, createPublicKey(keys.ed25519), parsed.signature!), 'Ed25519 over the payload itself');
+  t.ok(signatureValid(parsed, createPublicKey(keys.ed25519)));
+  t.notOk(signatureValid(parsed, generateKeyPairSync('ed25519').publicKey), 'not with another key');
+  t.throws(
+    () => buildImage({ body, version: '1.0.0', signer: signerFor(keys['ecdsa-p256']), pure: true }),
+    /pure signature is Ed25519/,
+  );
+  t.throws(() => buildImage({ body, version: '1.0.0', signer: signerFor(keys.ed25519), pure: true, hash: 'sha256' }));
+});
+
+t.test('imgtool sign --pad-sig: DER signatures padded with zeros to 72 bytes are accepted, 12 of 12', async (t) => {
+  const key = keys['ecdsa-p256'];
+  const lengths = new Set<number>();
+  for (let i = 0; i < 12; i++) {
+    const image = buildImage({ body, version: '1.0.0', signer: signerFor(key, { padSignature: true }) });
+    const parsed = parseImage(image);
+    t.equal(parsed.signature!.length, 72, `signature ${i}: a fixed 72 bytes`);
+    lengths.add(parsed.signature![1]! + 2);
+    t.ok(
+      signatureValid(parsed, createPublicKey(key)),
+      `signature ${i} (DER ${parsed.signature![1]! + 2} bytes) verifies`,
+    );
+  }
+  t.ok(lengths.size > 1 || !lengths.has(72), `DER lengths ${[...lengths]}: some were padded`);
+  const image = buildImage({ body, version: '1.0.0', signer: signerFor(key, { padSignature: true }) });
+  const parsed = parseImage(image);
+  const der = parsed.signature![1]! + 2;
+  if (der < 72) {
+    parsed.signature![71] = 1;
+    t.notOk(signatureValid(parsed, createPublicKey(key)), 'anything but zeros after the DER is not padding');
+  }
 });
 
 t.test('ECDSA signatures are DER of varying length, never a fixed size', async (t) => {
@@ -104,6 +185,20 @@ t.test('versions: imgtool syntax, bounds, and MCUboot comparison without the bui
   t.equal(compareVersions(parseVersion('1.2.3+9'), parseVersion('1.2.3+1')), 0);
   t.ok(compareVersions(parseVersion('1.2.3+9'), parseVersion('1.2.3+1'), true) > 0);
   t.ok(compareVersions(parseVersion('1.10.0'), parseVersion('1.9.9')) > 0);
+});
+
+t.test("the same version, as image_version's four fields: Zephyr's 1.2.3.4 is imgtool's 1.2.3+4", async (t) => {
+  t.ok(sameVersion('1.2.3.4', '1.2.3+4'), "the image list's form and imgtool's");
+  t.ok(sameVersion('1.4.2', '1.4.2+0'));
+  t.ok(sameVersion('1.4.2', '1.4.2.0'));
+  t.ok(sameVersion('1.4', '1.4.0'));
+  t.ok(sameVersion('1.2+4', '1.2.0.4'), "imgtool's -v syntax takes a build after any field");
+  t.notOk(sameVersion('1.4.2', '1.4.2+3'), 'the build number counts');
+  t.notOk(sameVersion('1.4.2.3', '1.4.2+4'));
+  t.notOk(sameVersion('1.4.2', '1.4.3'));
+  t.notOk(sameVersion('1.2.3.4+5', '1.2.3+4'), 'not a version: compared as text');
+  t.ok(sameVersion('v5.1-dirty', 'v5.1-dirty'));
+  t.notOk(sameVersion('1.4.2', undefined));
 });
 
 t.test('broken images give a named error, never a read past the end', async (t) => {
@@ -177,8 +272,10 @@ t.test('the images the rollback suite derives', async (t) => {
   t.same(tampered.payload.subarray(0x200, 0x200 + 16), body.subarray(0, 16), 'the body where it was');
   const header = get('header-version');
   t.equal(header.version, '1.4.3');
-  t.notOk(header.hashValid, 'the hash no longer matches the header');
-  t.same(header.hash, team.current.info.hash, "hash and signature are the current image's");
+  t.ok(header.hashValid, 'the hash recomputed, as anyone can');
+  t.notSame(header.hash, team.current.info.hash, 'so the device finds it by its own hash, not the running one');
+  t.same(header.signature, parseImage(team.current.bytes).signature, "the signature is the current image's");
+  t.notOk(signatureValid(header, publicKey), 'and no longer verifies');
   const unsigned = get('unsigned');
   t.ok(unsigned.hashValid);
   t.equal(unsigned.signature, undefined);
@@ -201,4 +298,24 @@ t.test('the images the rollback suite derives', async (t) => {
   t.equal('info' in fromNewer && fromNewer.info.version, '1.5.0', 'without the key, the newer image is tampered');
   t.match(offers({ format: MCUBOOT, current: made('1.4.2', 0), key })['lower-counter'], { skip: /counter is 0/ });
   t.equal(MCUBOOT.probeVersion('1.4.65535'), '1.5.0');
+});
+
+t.test("derived images keep the team's hashing: SHA-512 and a pure Ed25519 signature", async (t) => {
+  const key = keys.ed25519;
+  const made = (version: string, securityCounter: number) =>
+    candidate(MCUBOOT, buildImage({ body, version, securityCounter, signer: signerFor(key), pure: true }), version);
+  const o = offers({ format: MCUBOOT, current: made('2.0.0', 5), key });
+  const publicKey = createPublicKey(key);
+  for (const name of ['tampered', 'header-version', 'unsigned', 'wrong-key', 'lower-counter']) {
+    const offer = o[name]!;
+    if ('skip' in offer) throw new Error(`${name} skipped`);
+    const parsed = parseImage(offer.bytes);
+    t.equal(parsed.hashKind, 'sha512', `${name}: SHA-512`);
+    t.equal(offer.info.hash?.length, 64, `${name}: named by a 64-byte hash`);
+    if (name !== 'unsigned') t.ok(parsed.pure, `${name}: pure`);
+  }
+  const lower = o['lower-counter']!;
+  t.ok('info' in lower && signatureValid(parseImage(lower.bytes), publicKey), 'the re-signed image verifies');
+  const header = o['header-version']!;
+  t.ok('info' in header && parseImage(header.bytes).hashValid && !signatureValid(parseImage(header.bytes), publicKey));
 });

@@ -1,35 +1,53 @@
 // rollback through `hil run`: the hardened board refuses every bad image over SMP and takes the newer
-// one; each bootloader flaw fails exactly the checks it should and no others; a board with no update
-// path skips, and one that does not run the rig's current image cannot be judged.
+// one; each bootloader flaw fails exactly the checks it should and no others, through an ideal mcumgr
+// server and one that behaves as Zephyr's; a board with no update path skips, and one that does not
+// run the rig's current image cannot be judged.
 import t from 'tap';
 import './helpers/children.ts';
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage, signerFor } from '../harness/wire/mcuboot-image.ts';
+import { buildImage } from '../harness/wire/mcuboot-image.ts';
+import { signerFor } from '../harness/wire/mcuboot-sign.ts';
 import { hilRun } from './helpers/run.ts';
 
 const id = (check: string) => `rollback/${check}`;
-/** flaw -> the checks it fails (every other check must still pass). */
+/** flaw -> the checks it fails on both paths (every other check must still pass). */
 const FAILS: Record<string, string[]> = {
   hardened: [],
   'downgrade-accepted': ['older-refused'],
-  'hash-not-checked': ['tampered-refused', 'header-version-refused'],
+  // The header-version image has its hash recomputed: only a signature check refuses it.
+  'signature-not-checked': ['header-version-refused'],
   'unsigned-accepted': ['unsigned-refused'],
   'any-key-accepted': ['wrong-key-refused'],
   'counter-ignored': ['lower-counter-refused'],
 };
+/** Per path: MCUboot's flaw trusts the hash TLV as the signed digest, which the recomputed hash no longer
+ * matches; ESP-IDF's trusts the digest in the signature block, which the header-version image kept. */
+const FAILS_BY_PATH = {
+  smp: {
+    ...FAILS,
+    'hash-not-checked': ['tampered-refused'],
+    // Through mcumgr as Zephyr's behaves: the header-version image reaches the bootloader there too.
+    zephyr: [],
+    'zephyr-signature-not-checked': ['header-version-refused'],
+  },
+  'esp-ota': { ...FAILS, 'hash-not-checked': ['tampered-refused', 'header-version-refused'] },
+};
 
-const run = hilRun(['--rig', 'test/fixtures/rigs/rollback-flaws.yaml', '--suite', 'rollback'], t.testdir({}));
-const esp = hilRun(['--rig', 'test/fixtures/rigs/rollback-esp-flaws.yaml', '--suite', 'rollback'], t.testdir({}));
+// One fixture folder for both runs: a second t.testdir() at the top level would empty the first.
+const runs = t.testdir({ smp: {}, esp: {} });
+const runDir = join(runs, 'smp');
+const run = hilRun(['--rig', 'test/fixtures/rigs/rollback-flaws.yaml', '--suite', 'rollback'], runDir);
+const esp = hilRun(['--rig', 'test/fixtures/rigs/rollback-esp-flaws.yaml', '--suite', 'rollback'], join(runs, 'esp'));
 
-for (const [path, result] of [
-  ['SMP to MCUboot', run],
-  ['ESP-IDF HTTPS OTA', esp],
+for (const [path, result, fails] of [
+  ['SMP to MCUboot', run, FAILS_BY_PATH.smp],
+  ['ESP-IDF HTTPS OTA', esp, FAILS_BY_PATH['esp-ota']],
 ] as const) {
   t.test(`${path}: each flaw fails exactly its checks`, async (t) => {
     t.equal(result.status, 1, 'exit 1: insecure boards found');
-    for (const [board, failing] of Object.entries(FAILS)) {
+    for (const [board, failing] of Object.entries(fails)) {
       t.notOk(result.result(board).error, `${board} ran to its end`);
       t.same(result.having(board, 'fail'), failing.map(id).sort(), `${board} fails ${failing.join(', ') || 'nothing'}`);
       t.equal(result.having(board, 'pass').length, 8 - failing.length, `${board} passes the rest`);
@@ -63,6 +81,33 @@ t.test("ESP-IDF OTA evidence: the firmware's own refusal, the version command be
     bootloader: [/pending verify/],
   });
 });
+
+t.test(
+  "Zephyr's mcumgr: the versions agree as image_version fields; the derived images reach the bootloader",
+  async (t) => {
+    t.match(run.check('zephyr', id('header-version-refused')).evidence, {
+      offered: /version raised to 1\.4\.3, not re-signed/,
+      refusedAt: 'boot',
+      running: { bootLog: '1.4.2+3', imageList: '1.4.2.3' },
+      delivered: /the image list shows it in the secondary slot \(1\.4\.3\)/,
+      rejected: /the bootloader said: E: Image in the secondary slot is not valid!/,
+    });
+    t.match(run.check('zephyr-signature-not-checked', id('header-version-refused')).evidence, {
+      seen: 'the offered image runs',
+      running: { bootLog: '1.4.3', imageList: '1.4.3' },
+    });
+    t.match(run.check('zephyr', id('same-version')).evidence, {
+      policy: 'refused at state write: IMAGE_SETTING_TEST_TO_ACTIVE_DENIED',
+    });
+    const log = readFileSync(join(runDir, 'zephyr', 'rollback.log'), 'utf8');
+    t.match(log, /smp: the device's buffers: 4 of 256 bytes/, 'chunks sized to its MCUmgr parameters');
+    t.match(
+      log,
+      /again \(1 of 2\): a broken frame came while it waited/,
+      'replies broken by log lines asked for again',
+    );
+  },
+);
 
 t.test('evidence: both sources, where the device refused, and what its bootloader said', async (t) => {
   t.match(run.check('hardened', id('older-refused')).evidence, {

@@ -7,9 +7,12 @@ import {
   encodeFrames,
   encodePacket,
   FrameDecoder,
+  fitData,
   MAX_FRAME,
   MAX_PACKET,
+  mcumgrParams,
   replyError,
+  SERIAL_OVERHEAD,
   SmpFrameError,
 } from '../harness/wire/smp.ts';
 
@@ -99,7 +102,7 @@ t.test('broken frames give named errors', async (t) => {
   );
   t.equal(
     codeOf(() => new FrameDecoder().push(`\x04\x14${good.slice(2)}`)),
-    'truncated',
+    'stray-continuation',
     'continuation first',
   );
   t.equal(
@@ -124,15 +127,14 @@ t.test('broken frames give named errors', async (t) => {
     'no room for a CRC',
   );
 
-  // A packet cut short: its next frame never comes, a new one starts.
+  // A packet cut short: its next frame never comes, a new one starts and is decoded; the lost one is named.
   const big = encodeFrames(encodePacket({ op: 1, group: 1, sequence: 0, id: 1 }, { data: Buffer.alloc(300) }));
   const decoder = new FrameDecoder();
   t.equal(decoder.push(line(big[0]!)), undefined);
-  t.equal(
-    codeOf(() => decoder.push(good)),
-    'truncated',
-  );
-  t.same(decodePacket(new FrameDecoder().push(good)!).body, { images: [] }, 'and the decoder is usable again');
+  t.same(decodePacket(decoder.push(good)!).body, { images: [] }, 'the packet that started is decoded');
+  t.equal(decoder.dropped?.code, 'truncated', 'the one cut short is named');
+  t.same(decodePacket(decoder.push(good)!).body, { images: [] }, 'and the next one too');
+  t.equal(decoder.dropped, undefined);
 
   t.equal(
     codeOf(() => decodePacket(Buffer.alloc(5))),
@@ -172,10 +174,65 @@ t.test('memory stays bounded: a device that never ends its packet holds at most 
   t.equal(error, 'stopped', 'the decoder refuses more than the announced length');
 });
 
+t.test('a start frame inside an unfinished packet never wedges the decoder', async (t) => {
+  // A reply whose continuation frames were lost (a log line took their place), then single-frame replies.
+  const long = encodeFrames(
+    encodePacket({ op: 1, group: 1, sequence: 3, id: 0 }, { images: [], pad: 'x'.repeat(200) }),
+  );
+  const short = (sequence: number) =>
+    line(encodeFrames(encodePacket({ op: 3, group: 0, sequence, id: 0 }, { r: 'ok' }))[0]!);
+  const decoder = new FrameDecoder();
+  t.equal(decoder.push(line(long[0]!)), undefined);
+  const replies = [4, 5, 6].map((sequence) => decodePacket(decoder.push(short(sequence))!).header.sequence);
+  t.same(replies, [4, 5, 6], 'every later reply decodes');
+  t.equal(
+    codeOf(() => decoder.push(line(long[1]!))),
+    'stray-continuation',
+    "the lost packet's late frames are strays, not a new failure",
+  );
+  t.same(decodePacket(decoder.push(short(7))!).header.sequence, 7);
+});
+
+t.test('MCUmgr parameters: the request as os_mgmt documents it, and the reply read', async (t) => {
+  const request = encodePacket({ op: 0, group: 0, sequence: 0, id: 6 }, {});
+  t.equal(request.toString('hex'), '0000000100000006a0', 'read, group 0 (OS), command 6, an empty map');
+  const v2 = encodePacket({ op: 0, group: 0, sequence: 0, id: 6, version: 1 }, {});
+  t.equal(v2[0], 0x08, 'SMPv2: version 1 in bits 3-4 of the first byte');
+  t.same(mcumgrParams({ buf_size: 256, buf_count: 4 }), { bufSize: 256, bufCount: 4 });
+  t.equal(mcumgrParams({ rc: 8 }), undefined, 'ENOTSUP: no parameters');
+  t.equal(mcumgrParams({ buf_size: 'big' }), undefined);
+});
+
+t.test("upload chunks sized to the device's buffer: packet, length and CRC fit, one byte more does not", async (t) => {
+  const sha = new Uint8Array(32);
+  const packet = (fields: Record<string, unknown>, n: number) =>
+    encodePacket({ op: 2, group: 1, sequence: 0, id: 1 }, { ...fields, data: new Uint8Array(n) }).length +
+    SERIAL_OVERHEAD;
+  const first = { len: 9000, sha, off: 0 };
+  t.ok(
+    packet(first, 256) > 256,
+    `a default 256-byte first chunk needs ${packet(first, 256)} bytes of a 256-byte buffer`,
+  );
+  for (const [bufSize, fields] of [
+    [256, first],
+    [256, { off: 256 }],
+    [384, { off: 70_000 }],
+    [300, { off: 1 }], // the byte string's header grows from 2 to 3 bytes at 256
+    [1024, { ...first, upgrade: true }],
+  ] as const) {
+    const n = fitData(bufSize, fields);
+    t.ok(packet(fields, n) <= bufSize, `${n} bytes fit ${bufSize}`);
+    t.ok(packet(fields, n + 1) > bufSize, `${n + 1} do not`);
+  }
+  t.equal(fitData(16, { off: 0 }), 0, 'a buffer smaller than the envelope carries nothing');
+});
+
 t.test('device errors by name', async (t) => {
   t.same(replyError({ rc: 6 }), { code: 6, name: 'EBADSTATE' });
   t.same(replyError({ rc: 3, rsn: 'bad offset' }), { code: 3, name: 'EINVAL', reason: 'bad offset' });
   t.same(replyError({ err: { group: 1, rc: 27 } }), { code: 27, name: 'CURRENT_VERSION_IS_NEWER' });
+  t.same(replyError({ err: { group: 1, rc: 33 } }), { code: 33, name: 'IMAGE_SETTING_TEST_TO_ACTIVE_DENIED' });
+  t.same(replyError({ err: { group: 0, rc: 2 } }), { code: 2, name: 'group 0 error 2' }, "os_mgmt's own codes");
   t.same(replyError({ rc: 300 }), { code: 300, name: 'error 300' });
   t.equal(replyError({ off: 10 }), undefined);
   t.equal(replyError({ rc: 0 }), undefined);

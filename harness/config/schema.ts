@@ -126,6 +126,7 @@ export const VIRTUAL_FLAWS = [
   'tls-client-dies',
   'downgrade-accepted',
   'hash-not-checked',
+  'signature-not-checked',
   'unsigned-accepted',
   'upload-discarded',
   'any-key-accepted',
@@ -207,6 +208,12 @@ export const BoardWiring = Type.Object(
       }),
     ),
     version: Type.Optional(Type.String({ description: 'virtual rigs only: the firmware version it reports' })),
+    mcumgr: Type.Optional(
+      Type.Union([Type.Literal('ideal'), Type.Literal('zephyr')], {
+        description:
+          "virtual rigs only: how its mcumgr server behaves: ideal (the default), or as Zephyr's (SMPv2 error groups, a 256-byte buffer that drops larger packets, image lookup by hash from slot 0, a slot erase at the first chunk, log lines inside frames)",
+      }),
+    ),
     'rdp-level': Type.Optional(
       Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
         description: "virtual rigs only: the STM32 loader's readout protection level (default 1)",

@@ -31,7 +31,20 @@ export const Rollback = Type.Object(
       }),
     ),
     chunk: Type.Optional(
-      Type.Integer({ minimum: 32, maximum: 2048, description: 'image bytes per SMP upload packet (default 256)' }),
+      Type.Integer({
+        minimum: 32,
+        maximum: 2048,
+        description:
+          "image bytes per SMP upload packet at most (default 256; fewer where the device's MCUmgr parameters say its buffer holds less)",
+      }),
+    ),
+    'slot-size': Type.Optional(
+      Type.Integer({
+        minimum: 4096,
+        maximum: 256 * 1024 * 1024,
+        description:
+          "bytes of the secondary slot (e.g. 0x60000): the first upload chunk erases it, and its answer may take 5 s + 32 ms a KiB of it (default: a 1 MiB slot's)",
+      }),
     ),
   },
   { ...Strict, description: 'images and update path for the rollback suite' },

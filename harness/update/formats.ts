@@ -1,6 +1,6 @@
 /**
  * The two image formats the rollback suite changes: MCUboot's (version in the header, security
- * counter a protected TLV, signature over header + body) and ESP-IDF's (version and secure_version
+ * counter a protected TLV, hash and signature over header + body) and ESP-IDF's (version and secure_version
  * in esp_app_desc_t, the SHA-256 appended, a Secure Boot V2 block over it all). Each says the same
  * few things so the bad images are derived once: what an image claims, the same image claiming
  * another version (re-hashed, signed or not), the version changed with nothing else touched, one
@@ -21,15 +21,16 @@ import {
   type ParsedImage,
   parseImage,
   parseVersion,
-  signerFor,
   unprotectedArea,
+  withVersionRehashed,
 } from '../wire/mcuboot-image.ts';
+import { signerFor } from '../wire/mcuboot-sign.ts';
 
 export interface ImageInfo {
   version: string;
   /** MCUboot's security counter, ESP-IDF's secure_version; undefined when the image has none. */
   counter: number | undefined;
-  /** What the device lists the image by (MCUboot's SHA256 TLV). */
+  /** What the device lists the image by (MCUboot's hash TLV). */
   hash: Buffer | undefined;
   hashValid: boolean;
   signed: boolean;
@@ -43,7 +44,7 @@ export interface ImageFormat {
   parse(bytes: Buffer): { bytes: Buffer; info: ImageInfo };
   /** The same code claiming `version` (and `counter`), re-hashed; signed when `key` is given. */
   rebuilt(bytes: Buffer, options: { version: string; counter?: number; key?: KeyObject }): Buffer;
-  /** The version changed and nothing else: the signature (and, for MCUboot, the hash) left as they were. */
+  /** The version changed and the image's hash recomputed, as anyone can: the signature left as it was. */
   withVersionOnly(bytes: Buffer, version: string): Buffer;
   /** One bit of the body flipped, and where. */
   flipped(bytes: Buffer): { bytes: Buffer; at: number };
@@ -76,13 +77,14 @@ export const MCUBOOT: ImageFormat = {
     const protectedArea = Buffer.from(from.payload.subarray(bodyEnd));
     if (counter !== undefined) protectedArea.writeUInt32LE(counter, counterOffset(protectedArea));
     const payload = Buffer.concat([header, from.payload.subarray(32, bodyEnd), protectedArea]);
-    return Buffer.concat([payload, unprotectedArea(payload, key && signerFor(key))]);
+    // Hashed and signed as the team's image is: its hash algorithm, a pure signature where it has one.
+    const hashing = { hash: from.hashKind ?? 'sha256', pure: from.pure } as const;
+    return Buffer.concat([payload, unprotectedArea(payload, hashing, key && signerFor(key))]);
   },
   withVersionOnly(bytes, version) {
-    const from = parseImage(bytes);
-    const copy = Buffer.from(bytes);
-    encodeHeader({ ...from.header, version: parseVersion(version) }).copy(copy, 0, 0, 32);
-    return copy;
+    // The hash TLV recomputed: an image that kept the running image's hash would never reach the
+    // bootloader (Zephyr's img_mgmt finds the image to test by its hash, from slot 0 on).
+    return withVersionRehashed(bytes, parseVersion(version));
   },
   flipped(bytes) {
     const { header } = parseImage(bytes);

@@ -7,5 +7,5 @@ import { SmpPath } from './smp-path.ts';
 export async function openUpdatePath(board: Board): Promise<UpdatePath> {
   const rollback = board.rollback;
   if (!rollback) throw board.failure('update path', 'rollback: in the rig', 'none');
-  return rollback.path === 'smp' ? new SmpPath(board, rollback.chunk) : EspOtaPath.open(board);
+  return rollback.path === 'smp' ? new SmpPath(board, rollback) : EspOtaPath.open(board);
 }

@@ -12,7 +12,7 @@ export interface Running {
   bootVersion: string | undefined;
   /** From the path's own source; undefined when it gave none. */
   pathVersion: string | undefined;
-  /** What the path lists the running image by (MCUboot: its SHA256 TLV). */
+  /** What the path lists the running image by (MCUboot: its hash TLV, SHA-256 or SHA-512). */
   id: Buffer | undefined;
   /** Whether the running image is confirmed (not on a test boot that reverts at the next reset). */
   confirmed: boolean;
@@ -60,16 +60,22 @@ export interface UpdatePath {
 
 const UPDATE_LINES = /slot|swap|image|version|counter|downgrade|signature|valid|magic|revert|ota|rollback/i;
 
-/** Version strings as equal as bootloaders compare them: numbers by value (1.4.2 = 1.4.2+0), anything else as text. */
+/**
+ * Versions as MCUboot's image_version fields: major, minor, revision and build number, a missing one
+ * 0. imgtool and an application's boot line write the build as `1.2.3+4`, Zephyr's image list as
+ * `1.2.3.4`: the same version; `1.4.2` is not `1.4.2+3`. Anything else is compared as text.
+ */
 export function sameVersion(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  const numeric = /^\d+(\.\d+){0,2}(\+\d+)?$/;
-  if (!numeric.test(a.trim()) || !numeric.test(b.trim())) return a.trim() === b.trim();
-  const parts = (v: string) => v.trim().split(/[.+]/).map(Number);
-  const [x, y] = [parts(a), parts(b)];
-  const length = Math.min(Math.max(3, Math.min(x.length, y.length)), 4);
-  for (let i = 0; i < length; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return false;
-  return true;
+  const [x, y] = [imageVersion(a), imageVersion(b)];
+  if (!x || !y) return a.trim() === b.trim();
+  return x.every((field, i) => field === y[i]);
+}
+
+function imageVersion(text: string): number[] | undefined {
+  const m = /^(\d+)(?:\.(\d+)(?:\.(\d+)(?:\.(\d+))?)?)?(?:\+(\d+))?$/.exec(text.trim());
+  if (!m || (m[4] !== undefined && m[5] !== undefined)) return undefined;
+  return [m[1], m[2], m[3], m[4] ?? m[5]].map((f) => Number(f ?? 0));
 }
 
 /** The boot's side of Running; the path adds its own source. */

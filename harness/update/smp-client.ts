@@ -3,6 +3,10 @@
  * is looked at for a frame marker, frames are reassembled and matched to requests by sequence
  * number, and everything else stays a log line. Both go to the console log (frames decoded, as
  * notes). Every request has a deadline; a device error comes back named (EBADSTATE, not rc 6).
+ * Requests are SMPv2. A reply broken on the way (a log line printed inside its frame, with console
+ * logging on) is asked for again with the same sequence number. Upload chunks are sized to the
+ * device's receive buffer (its MCUmgr parameters), and the first chunk, which erases the slot,
+ * waits as long as the slot's erase may take.
  */
 import type { Console } from '../console/console.ts';
 import { matchableText } from '../console/escape.ts';
@@ -13,16 +17,33 @@ import {
   encodeFrames,
   encodePacket,
   FrameDecoder,
+  fitData,
   GROUP,
   IMAGE_CMD,
+  mcumgrParams,
   OP,
   OS_CMD,
   replyError,
+  SMP_V2,
   SmpFrameError,
 } from '../wire/smp.ts';
 import { createHash } from 'node:crypto';
 
 const REQUEST_TIMEOUT_MS = 5000;
+/** A reply that came broken is asked for again this often at most. */
+const MAX_RESENDS = 2;
+/**
+ * Erasing flash, per KiB of the slot: about twice the slowest page and sector erase times of common
+ * parts' datasheets (STM32F4 128 KiB sectors up to 2 s, nRF52 4 KiB pages 85 ms).
+ */
+const ERASE_MS_PER_KIB = 32;
+/** The slot assumed where the rig gives no `rollback.slot-size`: larger than most MCU image slots. */
+const DEFAULT_SLOT_BYTES = 1024 * 1024;
+
+/** How long a request that erases a slot of this size (an upload's first chunk, an image erase) may take. */
+function eraseDeadlineMs(slotBytes = DEFAULT_SLOT_BYTES): number {
+  return REQUEST_TIMEOUT_MS + ERASE_MS_PER_KIB * Math.ceil(slotBytes / 1024);
+}
 
 export interface ImageSlot {
   image: number;
@@ -52,6 +73,8 @@ interface Pending {
   group: number;
   id: number;
   resolve: (body: Record<string, unknown>) => void;
+  /** A frame broke while this request waited: perhaps its reply. */
+  broken: (why: string) => void;
 }
 
 export class SmpClient {
@@ -102,39 +125,70 @@ export class SmpClient {
     return slotsOf(await this.request(OP.WRITE, GROUP.IMAGE, IMAGE_CMD.STATE, { hash, confirm }, step));
   }
 
-  async erase(step = 'SMP image erase'): Promise<void> {
-    await this.request(OP.WRITE, GROUP.IMAGE, IMAGE_CMD.ERASE, {}, step);
+  /** Erase the secondary slot (`slotBytes` of flash: the deadline allows for its erase). */
+  async erase(step = 'SMP image erase', slotBytes?: number): Promise<void> {
+    await this.request(OP.WRITE, GROUP.IMAGE, IMAGE_CMD.ERASE, {}, step, eraseDeadlineMs(slotBytes));
+  }
+
+  /** The device's receive buffers (os_mgmt's MCUmgr parameters); undefined where it has no such command. */
+  async mcumgrParams(step = 'SMP MCUmgr parameters'): Promise<{ bufSize: number; bufCount: number } | undefined> {
+    try {
+      return mcumgrParams(await this.request(OP.READ, GROUP.OS, OS_CMD.MCUMGR_PARAMS, {}, step));
+    } catch (error) {
+      if (error instanceof SmpDeviceError) return undefined;
+      throw error;
+    }
   }
 
   /**
-   * Upload an image to the secondary slot in chunks of `chunk` bytes, following the offset the
-   * device answers with (it may ask to resume elsewhere). `upgrade` asks it to refuse a version
-   * that is not newer than the one running.
+   * Upload an image to the secondary slot in chunks of at most `chunk` bytes, fewer where the device's
+   * buffer holds less (its MCUmgr parameters), following the offset the device answers with (it may ask
+   * to resume elsewhere). The first chunk erases the slot: its answer may take as long as erasing
+   * `slotBytes`. `upgrade` asks the device to refuse a version that is not newer than the one running.
    */
   async upload(
     image: Buffer,
-    options: { chunk: number; upgrade?: boolean; step?: string; onProgress?: (sent: number) => void },
+    options: {
+      chunk: number;
+      slotBytes?: number;
+      upgrade?: boolean;
+      step?: string;
+      onProgress?: (sent: number) => void;
+    },
   ): Promise<void> {
     const step = options.step ?? 'SMP image upload';
+    const params = await this.mcumgrParams(`${step}: MCUmgr parameters`);
+    if (params)
+      this.console.note(
+        `smp: the device's buffers: ${params.bufCount} of ${params.bufSize} bytes; chunks sized to fit`,
+      );
     const sha = createHash('sha256').update(image).digest();
     let off = 0;
     let rounds = 0;
     while (off < image.length) {
-      if (++rounds > 4 * Math.ceil(image.length / options.chunk) + 8)
+      const first = off === 0 ? { len: image.length, sha, ...(options.upgrade ? { upgrade: true } : {}) } : {};
+      const size = Math.min(options.chunk, params ? fitData(params.bufSize, { ...first, off }) : options.chunk);
+      if (size <= 0)
+        throw new HilError({
+          board: this.console.board,
+          step,
+          expected: 'a device buffer with room for image data',
+          seen: `buf_size ${params?.bufSize}`,
+        });
+      if (++rounds > 4 * Math.ceil(image.length / size) + 8)
         throw new HilError({
           board: this.console.board,
           step,
           expected: 'the upload to advance',
           seen: `offset stuck at ${off}`,
         });
-      const data = image.subarray(off, off + options.chunk);
-      const first = off === 0 ? { len: image.length, sha, ...(options.upgrade ? { upgrade: true } : {}) } : {};
       const body = await this.request(
         OP.WRITE,
         GROUP.IMAGE,
         IMAGE_CMD.UPLOAD,
-        { ...first, off, data },
+        { ...first, off, data: image.subarray(off, off + size) },
         `${step} at ${off}`,
+        off === 0 ? eraseDeadlineMs(options.slotBytes) : REQUEST_TIMEOUT_MS,
       );
       if (typeof body.off !== 'number' || body.off < 0 || body.off > image.length)
         throw new HilError({
@@ -148,42 +202,73 @@ export class SmpClient {
     }
   }
 
-  private async request(
+  private request(
     op: number,
     group: number,
     id: number,
     body: Record<string, unknown>,
     step: string,
+    timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<Record<string, unknown>> {
     const sequence = this.sequence++ & 0xff;
     const what = `group ${group} command ${id}`;
+    const frames = encodeFrames(encodePacket({ op, group, sequence, id, version: SMP_V2 }, body));
     this.console.note(`smp > ${what} seq ${sequence} ${describe(body)}`);
-    const reply = new Promise<Record<string, unknown>>((resolve) => this.pending.set(sequence, { group, id, resolve }));
     this.lastFrameError = undefined;
-    for (const frame of encodeFrames(encodePacket({ op, group, sequence, id }, body))) await this.console.write(frame);
-    let timer: Deadline | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = deadlineTimer(REQUEST_TIMEOUT_MS, () => {
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      let timer: Deadline | undefined;
+      let sending = false;
+      let settled = false;
+      let resends = 0;
+      const settle = () => {
+        settled = true;
+        timer?.clear();
         this.pending.delete(sequence);
-        reject(
-          new HilError({
-            board: this.console.board,
-            step,
-            expected: `an SMP reply to ${what} within ${REQUEST_TIMEOUT_MS} ms`,
-            seen: this.lastFrameError ?? 'no SMP frame',
-            log: this.console.logPath,
-          }),
+      };
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settle();
+        reject(error);
+      };
+      const send = async () => {
+        sending = true;
+        for (const frame of frames) await this.console.write(frame);
+        sending = false;
+        // A reply may beat the write's own completion: then no deadline is left behind.
+        if (settled) return;
+        timer?.clear();
+        timer = deadlineTimer(timeoutMs, () =>
+          fail(
+            new HilError({
+              board: this.console.board,
+              step,
+              expected: `an SMP reply to ${what} within ${timeoutMs} ms`,
+              seen: this.lastFrameError ?? 'no SMP frame',
+              log: this.console.logPath,
+            }),
+          ),
         );
+      };
+      this.pending.set(sequence, {
+        group,
+        id,
+        resolve: (answer) => {
+          settle();
+          const error = replyError(answer);
+          if (error) reject(new SmpDeviceError(step, error.code, error.name, error.reason));
+          else resolve(answer);
+        },
+        // The same request again, same sequence number: a device that did answer the first answers
+        // the repeat alike (an upload chunk already written is answered with the offset it reached).
+        broken: (why) => {
+          if (sending || resends >= MAX_RESENDS) return;
+          resends++;
+          this.console.note(`smp > ${what} seq ${sequence} again (${resends} of ${MAX_RESENDS}): ${why}`);
+          send().catch(fail);
+        },
       });
+      send().catch(fail);
     });
-    try {
-      const answer = await Promise.race([reply, deadline]);
-      const error = replyError(answer);
-      if (error) throw new SmpDeviceError(step, error.code, error.name, error.reason);
-      return answer;
-    } finally {
-      timer?.clear();
-    }
   }
 
   private line(text: string): void {
@@ -197,6 +282,7 @@ export class SmpClient {
     let packet: Buffer | undefined;
     try {
       packet = this.decoder.push(text);
+      if (this.decoder.dropped) this.broken(this.decoder.dropped);
       if (!packet) return;
       const { header, body } = decodePacket(packet);
       this.console.note(`smp < group ${header.group} command ${header.id} seq ${header.sequence} ${describe(body)}`);
@@ -207,9 +293,18 @@ export class SmpClient {
       waiting.resolve(body);
     } catch (error) {
       if (!(error instanceof SmpFrameError)) throw error;
-      this.lastFrameError = error.message;
-      this.console.note(`smp < ${error.message}`);
+      this.broken(error);
     }
+  }
+
+  /** A frame or packet that did not decode: every request waiting may have lost its reply to it. */
+  private broken(error: SmpFrameError): void {
+    this.lastFrameError = error.message;
+    this.console.note(`smp < ${error.message}`);
+    // The late frames of a packet already given up on are no new loss.
+    if (error.code === 'stray-continuation') return;
+    for (const waiting of [...this.pending.values()])
+      waiting.broken(`a broken frame came while it waited: ${error.message}`);
   }
 }
 

@@ -16,7 +16,7 @@ export class SmpPath implements UpdatePath {
 
   constructor(
     private readonly board: Board,
-    private readonly chunk: number,
+    private readonly slots: { chunk: number; slotSize?: number },
   ) {}
 
   async running(step: string): Promise<Running> {
@@ -49,7 +49,8 @@ export class SmpPath implements UpdatePath {
       resets.push(`${after.pathVersion ?? 'nothing'} runs (${after.confirmed ? 'confirmed' : 'not confirmed'})`);
       slots = await this.board.smp.imageState(`${step}: image list after reset`);
     }
-    if (slots.some((s) => s.slot === 1)) await this.board.smp.erase(`${step}: erase the secondary slot`);
+    if (slots.some((s) => s.slot === 1))
+      await this.board.smp.erase(`${step}: erase the secondary slot`, this.slots.slotSize);
     const left = (await this.board.smp.imageState(`${step}: image list after erase`)).find((s) => s.slot === 1);
     if (left)
       throw new HilError({
@@ -71,7 +72,7 @@ export class SmpPath implements UpdatePath {
 
   async offer(image: Candidate, step: string): Promise<Attempt> {
     const hash = image.info.hash;
-    if (!hash) throw new Error(`${image.made} has no SHA256 TLV to name it by`);
+    if (!hash) throw new Error(`${image.made} has no hash TLV to name it by`);
     try {
       await this.upload(image, step);
     } catch (error) {
@@ -143,7 +144,8 @@ export class SmpPath implements UpdatePath {
     const quarter = Math.max(1, Math.floor(image.bytes.length / 4));
     let nextNote = quarter;
     await this.board.smp.upload(image.bytes, {
-      chunk: this.chunk,
+      chunk: this.slots.chunk,
+      ...(this.slots.slotSize ? { slotBytes: this.slots.slotSize } : {}),
       step: `${step}: upload`,
       onProgress: (sent) => {
         if (sent < nextNote) return;

@@ -1,7 +1,7 @@
 /**
  * The virtual board's flash and bootloader, MCUboot-style: a primary slot it runs from and a
  * secondary slot that updates are uploaded to. At reset a pending secondary image is validated
- * (header and TLVs, SHA256, key hash against the built-in key, signature, version against the
+ * (header and TLVs, the image hash, key hash against the built-in key, signature, version against the
  * running one, security counter against the floor) and swapped in, for a test boot that reverts
  * at the next reset unless the image is confirmed; an image that fails is erased. The log lines
  * are MCUboot's own (boot/bootutil/src/loader.c, REFERENCE.md 4.2). Each update flaw skips one step.
@@ -11,13 +11,13 @@ import type { VirtualFlaw } from '../config/schema.ts';
 import {
   compareVersions,
   formatVersion,
-  keyHash,
   type ParsedImage,
   parseHeader,
   parseImage,
   parseVersion,
   signatureValid,
 } from '../wire/mcuboot-image.ts';
+import { keyHash } from '../wire/mcuboot-sign.ts';
 import type { FlashWriter } from './flash.ts';
 
 export const SLOT_SIZE = 256 * 1024;
@@ -49,7 +49,6 @@ export class Mcuboot {
   /** The primary image was swapped in for a test and is not confirmed yet (image_ok unset). */
   private onTrial = false;
   private floor: number;
-  private readonly trustedKeyHash: Buffer;
   /** A swap under way, kept in the image trailer so that a reset resumes it. */
   private swapStatus: { kind: 'test' | 'perm' | 'revert'; done: number } | undefined;
   private verified = true;
@@ -60,7 +59,6 @@ export class Mcuboot {
     private readonly flaws: readonly VirtualFlaw[],
   ) {
     this.primary = primary;
-    this.trustedKeyHash = keyHash(trustedKey);
     this.floor = parseImage(primary).securityCounter ?? 0;
   }
 
@@ -219,9 +217,12 @@ export class Mcuboot {
 
   private signatureAccepted(image: ParsedImage): boolean {
     if (!image.signature) return this.has('unsigned-accepted');
-    if (!image.keyHash?.equals(this.trustedKeyHash)) return this.has('any-key-accepted');
-    if (this.has('hash-not-checked') && image.signatureKind === 'ed25519' && image.hash) {
-      // The flaw trusts the SHA256 TLV as the digest, so the signature is checked against it.
+    // The built-in key's hash, by the image's own hash algorithm (imgtool hashes the key as it hashes the image).
+    if (!image.keyHash?.equals(keyHash(this.trustedKey, image.hashKind))) return this.has('any-key-accepted');
+    // The flaw: a signature is required, by a known key, and never verified.
+    if (this.has('signature-not-checked')) return true;
+    if (this.has('hash-not-checked') && image.signatureKind === 'ed25519' && !image.pure && image.hash) {
+      // The flaw trusts the hash TLV as the digest, so the signature is checked against it.
       return verify(null, image.hash, this.trustedKey, image.signature);
     }
     return signatureValid(image, this.trustedKey);

@@ -97,8 +97,13 @@ export class VirtualRig {
   private async startBoard(name: string, wiring: BoardWiringConfig): Promise<BoardEndpoints> {
     const profile = this.rig.profiles.get(wiring.profile);
     const tls = wiring.tls ? this.trustMaterial(name) : undefined;
-    const update = wiring.rollback
-      ? mintUpdateImages(this.stateDir, name, wiring.version ?? DEFAULT_VERSION, wiring.rollback.path)
+    const rollback = wiring.rollback;
+    const update = rollback
+      ? mintUpdateImages(this.stateDir, name, wiring.version ?? DEFAULT_VERSION, {
+          path: rollback.path,
+          mcumgr: wiring.mcumgr ?? 'ideal',
+          ...(rollback['slot-size'] ? { slotBytes: rollback['slot-size'] } : {}),
+        })
       : undefined;
     const cut = wiring.cut ?? [];
     const own = { user: wiring.credentials?.user, password: wiring.credentials?.password };

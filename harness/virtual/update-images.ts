@@ -1,15 +1,18 @@
 /**
  * The images a virtual board's firmware was "released" as: the one it runs, an older and a newer
  * one, signed as a team's CI would sign them: MCUboot images with the board's own Ed25519 key (as
- * imgtool does), or ESP-IDF app images with a Secure Boot V2 RSA-3072 key (as espsecure does). The
- * older image keeps the current security counter, as many teams do, so only the version check
- * stands between it and a downgrade.
+ * imgtool does; a board whose mcumgr behaves as Zephyr's gets `--pure` images, hashed with SHA-512),
+ * or ESP-IDF app images with a Secure Boot V2 RSA-3072 key (as espsecure does). The older image
+ * keeps the current security counter, as many teams do, so only the version check stands between it
+ * and a downgrade.
  */
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEspImage, encodeAppDescription, keyDigest, signEspImage } from '../wire/esp-image.ts';
-import { buildImage, formatVersion, type ImageVersion, parseVersion, signerFor } from '../wire/mcuboot-image.ts';
+import { buildImage, formatVersion, type ImageVersion, parseVersion } from '../wire/mcuboot-image.ts';
+import { signerFor } from '../wire/mcuboot-sign.ts';
+import { SLOT_SIZE } from './mcuboot.ts';
 import type { UpdateOptions } from './update-storage.ts';
 
 const BODY_BYTES = 8 * 1024;
@@ -47,7 +50,16 @@ function versions(version: string): Versions {
   return { current, older, newer: { ...current, minor: current.minor + 1, revision: 0, build: 0 } };
 }
 
-function mcubootImages(v: Versions): { built: Record<keyof Versions, Buffer>; key: KeyObject; update: UpdateOptions } {
+/** How the board is updated: the rig's rollback path, its mcumgr server, its slot size. */
+export interface UpdateSetup {
+  path: 'smp' | 'esp-ota';
+  mcumgr: 'ideal' | 'zephyr';
+  slotBytes?: number;
+}
+
+type Minted = { built: Record<keyof Versions, Buffer>; key: KeyObject; update: UpdateOptions };
+
+function mcubootImages(v: Versions, setup: UpdateSetup): Minted {
   const { privateKey } = generateKeyPairSync('ed25519');
   const signer = signerFor(privateKey);
   const image = (which: keyof Versions) =>
@@ -57,13 +69,19 @@ function mcubootImages(v: Versions): { built: Record<keyof Versions, Buffer>; ke
       securityCounter: COUNTER[which],
       signer,
       hdrSize: 0x200,
+      pure: setup.mcumgr === 'zephyr',
     });
   const built = { current: image('current'), older: image('older'), newer: image('newer') };
   const trustedKey = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }) as string;
-  return { built, key: privateKey, update: { kind: 'mcuboot', primary: built.current, trustedKey } };
+  const slotBytes = setup.slotBytes ?? SLOT_SIZE;
+  return {
+    built,
+    key: privateKey,
+    update: { kind: 'mcuboot', primary: built.current, trustedKey, mcumgr: setup.mcumgr, slotBytes },
+  };
 }
 
-function espImages(v: Versions): { built: Record<keyof Versions, Buffer>; key: KeyObject; update: UpdateOptions } {
+function espImages(v: Versions): Minted {
   espKey ??= generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey;
   const key = espKey;
   const image = (which: keyof Versions) => {
@@ -84,13 +102,9 @@ function espImages(v: Versions): { built: Record<keyof Versions, Buffer>; key: K
   return { built, key, update: { kind: 'esp-ota', image: built.current, keyDigest: keyDigest(key) } };
 }
 
-export function mintUpdateImages(
-  stateDir: string,
-  board: string,
-  version: string,
-  path: 'smp' | 'esp-ota',
-): UpdateImages {
-  const { built, key, update } = (path === 'smp' ? mcubootImages : espImages)(versions(version));
+export function mintUpdateImages(stateDir: string, board: string, version: string, setup: UpdateSetup): UpdateImages {
+  const { built, key, update } =
+    setup.path === 'smp' ? mcubootImages(versions(version), setup) : espImages(versions(version));
   const files = {
     current: join(stateDir, `${board}.app-current.bin`),
     older: join(stateDir, `${board}.app-older.bin`),

@@ -11,10 +11,21 @@ import { EspOtaSlots } from './esp-ota.ts';
 import type { FlashWriter } from './flash.ts';
 import { Mcuboot } from './mcuboot.ts';
 import { SmpServer } from './smp-server.ts';
+import { ZephyrSmpServer } from './zephyr-smp.ts';
 
+/**
+ * MCUboot slots, served by an ideal mcumgr server or one that behaves as Zephyr's (rig option
+ * `mcumgr`), with the secondary slot's size; or ESP-IDF OTA partitions.
+ */
 export type UpdateOptions =
-  | { kind: 'mcuboot'; primary: Buffer; trustedKey: string }
+  | { kind: 'mcuboot'; primary: Buffer; trustedKey: string; mcumgr: 'ideal' | 'zephyr'; slotBytes: number }
   | { kind: 'esp-ota'; image: Buffer; keyDigest: Buffer };
+
+/** What the firmware hands SMP frames to, and tells of a reset. */
+export interface SmpService {
+  frame(line: string): void;
+  restart(): void;
+}
 
 /** A line the bootloader prints: as an ESP_LOGI line with its tag, or as it is (MCUboot's `I: ...`). */
 export interface BootLine {
@@ -23,7 +34,7 @@ export interface BootLine {
 }
 
 export class UpdateStorage {
-  readonly smp: SmpServer | undefined;
+  readonly smp: SmpService | undefined;
   private readonly mcuboot: Mcuboot | undefined;
   private readonly ota: EspOtaSlots | undefined;
 
@@ -34,13 +45,16 @@ export class UpdateStorage {
   ) {
     if (options.kind === 'mcuboot') {
       this.mcuboot = new Mcuboot(options.primary, createPublicKey(options.trustedKey), flaws);
-      this.smp = new SmpServer(
-        this.mcuboot,
-        io.send,
-        io.reset,
-        flaws.includes('smp-length-reset') ? io.reset : undefined,
-        flaws.includes('upload-discarded'),
-      );
+      this.smp =
+        options.mcumgr === 'zephyr'
+          ? new ZephyrSmpServer(this.mcuboot, io, options.slotBytes)
+          : new SmpServer(
+              this.mcuboot,
+              io.send,
+              io.reset,
+              flaws.includes('smp-length-reset') ? io.reset : undefined,
+              flaws.includes('upload-discarded'),
+            );
     } else {
       const ota = new EspOtaSlots(options.image, options.keyDigest, flaws);
       this.ota = ota;

@@ -2,13 +2,19 @@
  * MCUboot images (mcuboot boot/bootutil/include/bootutil/image.h, docs/design.md), laid out as
  * imgtool 2.x lays them out: a 32-byte little-endian header padded to `hdr_size`, the body, an
  * optional protected TLV area (magic 0x6908, here the security counter), then the unprotected TLV
- * area (magic 0x6907): SHA256 of header + body + protected area, KEYHASH, signature. Signatures are
- * made with Node's crypto as imgtool's keys make them: ECDSA P-256 with SHA-256 over the payload
- * (DER, 70-72 bytes), RSA-2048 PSS (SHA-256, MGF1, salt 32) over the payload, Ed25519 over the
- * SHA-256 digest. The key hash is the SHA-256 of imgtool's `get_public_bytes()`: SubjectPublicKeyInfo
- * DER for EC, PKCS#1 RSAPublicKey DER for RSA, the raw 32 bytes for Ed25519.
+ * area (magic 0x6907): the hash of header + body + protected area (SHA256, SHA384 or SHA512 by
+ * `--sha`), with a key: SIG_PURE (`--pure`), KEYHASH and the signature (mcuboot-sign.ts).
  */
-import { constants, createHash, type KeyObject, createPublicKey, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import {
+  digest,
+  type HashKind,
+  ImageFormatError,
+  type ImageSigner,
+  type SignatureKind,
+  signedMessage,
+  verifySignature,
+} from './mcuboot-sign.ts';
 
 export const IMAGE_MAGIC = 0x96f3b83d;
 export const TLV_INFO_MAGIC = 0x6907;
@@ -19,9 +25,12 @@ export const TLV = {
   KEYHASH: 0x01,
   PUBKEY: 0x02,
   SHA256: 0x10,
+  SHA384: 0x11,
+  SHA512: 0x12,
   RSA2048_PSS: 0x20,
   ECDSA_SIG: 0x22,
   ED25519: 0x24,
+  SIG_PURE: 0x25,
   SEC_CNT: 0x50,
 } as const;
 const SIGNATURE_TLVS = new Map<number, SignatureKind>([
@@ -29,8 +38,11 @@ const SIGNATURE_TLVS = new Map<number, SignatureKind>([
   [TLV.RSA2048_PSS, 'rsa-2048-pss'],
   [TLV.ED25519, 'ed25519'],
 ]);
-
-export type SignatureKind = 'ecdsa-p256' | 'rsa-2048-pss' | 'ed25519';
+const HASH_TLVS = new Map<number, HashKind>([
+  [TLV.SHA256, 'sha256'],
+  [TLV.SHA384, 'sha384'],
+  [TLV.SHA512, 'sha512'],
+]);
 
 export interface ImageVersion {
   major: number;
@@ -42,6 +54,11 @@ export interface ImageVersion {
 export interface Tlv {
   type: number;
   value: Buffer;
+}
+
+/** A TLV read from an image, with where its value sits in it. */
+export interface ImageTlv extends Tlv {
+  at: number;
 }
 
 export interface ImageHeader {
@@ -58,32 +75,21 @@ export interface ParsedImage {
   version: string;
   /** The protected SEC_CNT TLV; undefined when the image carries none. */
   securityCounter: number | undefined;
-  /** The SHA256 TLV, and whether it matches header + body + protected TLVs. */
+  /** The hash TLV (SHA256, SHA384 or SHA512), and whether it matches header + body + protected TLVs. */
   hash: Buffer | undefined;
+  hashKind: HashKind | undefined;
   hashValid: boolean;
+  /** A SIG_PURE TLV: the signature is over the payload itself, not its digest. */
+  pure: boolean;
   keyHash: Buffer | undefined;
   signatureKind: SignatureKind | undefined;
   signature: Buffer | undefined;
   /** What the hash and signatures cover: header, body and protected TLV area. */
   payload: Buffer;
-  protectedTlvs: Tlv[];
-  tlvs: Tlv[];
+  protectedTlvs: ImageTlv[];
+  tlvs: ImageTlv[];
   /** Bytes from the start of the image to the end of its TLVs (anything after is slot padding). */
   length: number;
-}
-
-export class ImageFormatError extends Error {
-  override name = 'ImageFormatError';
-  constructor(message: string) {
-    super(`MCUboot image: ${message}`);
-  }
-}
-
-export interface ImageSigner {
-  kind: SignatureKind;
-  /** imgtool's public bytes, whose SHA-256 is the KEYHASH TLV. */
-  publicBytes: Buffer;
-  sign(payload: Buffer, digest: Buffer): Buffer;
 }
 
 export function formatVersion(v: ImageVersion): string {
@@ -109,63 +115,14 @@ export function compareVersions(a: ImageVersion, b: ImageVersion, withBuild = fa
   return a.major - b.major || a.minor - b.minor || a.revision - b.revision || (withBuild ? a.build - b.build : 0);
 }
 
-export function publicBytes(key: KeyObject): Buffer {
-  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  switch (publicKey.asymmetricKeyType) {
-    case 'ec':
-      return publicKey.export({ type: 'spki', format: 'der' });
-    case 'rsa':
-      return publicKey.export({ type: 'pkcs1', format: 'der' });
-    case 'ed25519':
-      return publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
-    default:
-      throw new ImageFormatError(`MCUboot has no signature for ${publicKey.asymmetricKeyType} keys`);
-  }
-}
-
-export function keyHash(key: KeyObject): Buffer {
-  return createHash('sha256').update(publicBytes(key)).digest();
-}
-
-function kindOf(key: KeyObject): SignatureKind {
-  const type = key.asymmetricKeyType;
-  if (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ecdsa-p256';
-  if (type === 'rsa' && key.asymmetricKeyDetails?.modulusLength === 2048) return 'rsa-2048-pss';
-  if (type === 'ed25519') return 'ed25519';
-  throw new ImageFormatError(`a ${type} key (${JSON.stringify(key.asymmetricKeyDetails)}) is not one MCUboot verifies`);
-}
-
-const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
-
-/** A signer from a private key, signing as imgtool's key classes do. */
-export function signerFor(privateKey: KeyObject): ImageSigner {
-  const kind = kindOf(privateKey);
-  return {
-    kind,
-    publicBytes: publicBytes(privateKey),
-    sign: (payload, digest) =>
-      kind === 'ed25519'
-        ? sign(null, digest, privateKey)
-        : sign('sha256', payload, kind === 'rsa-2048-pss' ? { key: privateKey, ...PSS } : privateKey),
-  };
-}
-
 /**
  * Whether `image`'s signature verifies with `publicKey` over what it covers (header, body, protected
- * TLVs), as MCUboot checks it after the key hash: over the payload for ECDSA and PSS, over its
- * SHA-256 for Ed25519. A signature of another kind than the key's never verifies.
+ * TLVs), as MCUboot checks it after the key hash. A signature of another kind than the key's never verifies.
  */
 export function signatureValid(image: ParsedImage, publicKey: KeyObject): boolean {
-  if (!image.signature || !image.signatureKind) return false;
-  try {
-    if (kindOf(publicKey) !== image.signatureKind) return false;
-    if (image.signatureKind === 'ed25519')
-      return verify(null, createHash('sha256').update(image.payload).digest(), publicKey, image.signature);
-    const key = image.signatureKind === 'rsa-2048-pss' ? { key: publicKey, ...PSS } : publicKey;
-    return verify('sha256', image.payload, key, image.signature);
-  } catch {
-    return false;
-  }
+  if (!image.signature || !image.signatureKind || !image.hashKind) return false;
+  const message = signedMessage(image.signatureKind, image.payload, digest(image.hashKind, image.payload), image.pure);
+  return verifySignature(image.signatureKind, message, image.signature, publicKey);
 }
 
 export interface BuildOptions {
@@ -177,6 +134,9 @@ export interface BuildOptions {
   flags?: number;
   securityCounter?: number;
   signer?: ImageSigner;
+  /** imgtool's `--sha` (default sha256); `--pure` (Ed25519 only) implies sha512. */
+  hash?: HashKind;
+  pure?: boolean;
 }
 
 function tlvArea(magic: number, tlvs: Tlv[]): Buffer {
@@ -228,19 +188,49 @@ export function buildImage(options: BuildOptions): Buffer {
     version,
   });
   const payload = Buffer.concat([header, options.body, protectedArea]);
-  return Buffer.concat([payload, unprotectedArea(payload, options.signer)]);
+  const hash = options.hash ?? (options.pure ? 'sha512' : 'sha256');
+  return Buffer.concat([payload, unprotectedArea(payload, { hash, pure: options.pure ?? false }, options.signer)]);
 }
 
-/** The unprotected TLVs for a payload: its SHA256 and, with a signer, KEYHASH and signature. */
-export function unprotectedArea(payload: Buffer, signer?: ImageSigner): Buffer {
-  const digest = createHash('sha256').update(payload).digest();
-  const tlvs: Tlv[] = [{ type: TLV.SHA256, value: digest }];
+export interface HashOptions {
+  hash: HashKind;
+  pure: boolean;
+}
+
+/**
+ * The unprotected TLVs for a payload, in imgtool's order: its hash and, with a signer, SIG_PURE
+ * (pure only), KEYHASH and the signature.
+ */
+export function unprotectedArea(payload: Buffer, { hash, pure }: HashOptions, signer?: ImageSigner): Buffer {
+  if (pure && (hash !== 'sha512' || (signer && signer.kind !== 'ed25519')))
+    throw new ImageFormatError('a pure signature is Ed25519 over an image hashed with SHA-512 (imgtool --pure)');
+  const payloadDigest = digest(hash, payload);
+  const tlvs: Tlv[] = [{ type: typeOf(HASH_TLVS, hash), value: payloadDigest }];
   if (signer) {
-    tlvs.push({ type: TLV.KEYHASH, value: createHash('sha256').update(signer.publicBytes).digest() });
-    const type = [...SIGNATURE_TLVS].find(([, kind]) => kind === signer.kind)![0];
-    tlvs.push({ type, value: signer.sign(payload, digest) });
+    if (pure) tlvs.push({ type: TLV.SIG_PURE, value: Buffer.from([1]) });
+    tlvs.push({ type: TLV.KEYHASH, value: digest(hash, signer.publicBytes) });
+    const message = signedMessage(signer.kind, payload, payloadDigest, pure);
+    tlvs.push({ type: typeOf(SIGNATURE_TLVS, signer.kind), value: signer.sign(message) });
   }
   return tlvArea(TLV_INFO_MAGIC, tlvs);
+}
+
+/**
+ * The image with its header version changed and its hash TLV recomputed, as anyone can; every other
+ * TLV (the key hash and the signature above all) left as it was, so only a signature check refuses it.
+ */
+export function withVersionRehashed(bytes: Buffer, version: ImageVersion): Buffer {
+  const image = parseImage(bytes);
+  if (!image.hashKind) throw new ImageFormatError('the image has no hash TLV to recompute');
+  const copy = Buffer.from(bytes.subarray(0, image.length));
+  encodeHeader({ ...image.header, version }).copy(copy, 0, 0, HEADER_SIZE);
+  const hashTlv = image.tlvs.find((t) => HASH_TLVS.has(t.type))!;
+  digest(image.hashKind, copy.subarray(0, image.payload.length)).copy(copy, hashTlv.at);
+  return copy;
+}
+
+function typeOf<T>(table: Map<number, T>, value: T): number {
+  return [...table].find(([, v]) => v === value)![0];
 }
 
 function u32(n: number): Buffer {
@@ -250,20 +240,20 @@ function u32(n: number): Buffer {
   return b;
 }
 
-function readTlvs(bytes: Buffer, at: number, magic: number, what: string): { tlvs: Tlv[]; end: number } {
+function readTlvs(bytes: Buffer, at: number, magic: number, what: string): { tlvs: ImageTlv[]; end: number } {
   if (at + 4 > bytes.length) throw new ImageFormatError(`${what} TLV info runs past the end (${bytes.length} bytes)`);
   const seen = bytes.readUInt16LE(at);
   if (seen !== magic)
     throw new ImageFormatError(`${what} TLV magic 0x${seen.toString(16)} at ${at}, expected 0x${magic.toString(16)}`);
   const end = at + bytes.readUInt16LE(at + 2);
   if (end > bytes.length || end < at + 4) throw new ImageFormatError(`${what} TLV area claims ${end - at} bytes`);
-  const tlvs: Tlv[] = [];
+  const tlvs: ImageTlv[] = [];
   for (let p = at + 4; p < end; ) {
     if (p + 4 > end) throw new ImageFormatError(`${what} TLV header cut at ${p}`);
     const type = bytes.readUInt16LE(p);
     const length = bytes.readUInt16LE(p + 2);
     if (p + 4 + length > end) throw new ImageFormatError(`${what} TLV 0x${type.toString(16)} runs past its area`);
-    tlvs.push({ type, value: Buffer.from(bytes.subarray(p + 4, p + 4 + length)) });
+    tlvs.push({ type, value: Buffer.from(bytes.subarray(p + 4, p + 4 + length)), at: p + 4 });
     p += 4 + length;
   }
   return { tlvs, end };
@@ -294,7 +284,7 @@ export function parseImage(bytes: Buffer): ParsedImage {
   if (header.hdrSize < HEADER_SIZE) throw new ImageFormatError(`header size ${header.hdrSize} < ${HEADER_SIZE}`);
   const bodyEnd = header.hdrSize + header.imgSize;
   if (bodyEnd > bytes.length) throw new ImageFormatError(`body of ${header.imgSize} bytes runs past the end`);
-  let protectedTlvs: Tlv[] = [];
+  let protectedTlvs: ImageTlv[] = [];
   let at = bodyEnd;
   if (header.protectTlvSize > 0) {
     const area = readTlvs(bytes, at, TLV_PROT_INFO_MAGIC, 'protected');
@@ -307,14 +297,17 @@ export function parseImage(bytes: Buffer): ParsedImage {
   const { tlvs, end } = readTlvs(bytes, at, TLV_INFO_MAGIC, 'unprotected');
   const find = (type: number) => tlvs.find((t) => t.type === type)?.value;
   const counter = protectedTlvs.find((t) => t.type === TLV.SEC_CNT)?.value;
-  const hash = find(TLV.SHA256);
+  const hashTlv = tlvs.find((t) => HASH_TLVS.has(t.type));
+  const hashKind = hashTlv && HASH_TLVS.get(hashTlv.type);
   const signatureTlv = tlvs.find((t) => SIGNATURE_TLVS.has(t.type));
   return {
     header,
     version: formatVersion(header.version),
     securityCounter: counter?.length === 4 ? counter.readUInt32LE(0) : undefined,
-    hash,
-    hashValid: hash !== undefined && createHash('sha256').update(payload).digest().equals(hash),
+    hash: hashTlv?.value,
+    hashKind,
+    hashValid: hashKind !== undefined && digest(hashKind, payload).equals(hashTlv!.value),
+    pure: find(TLV.SIG_PURE)?.[0] === 1,
     keyHash: find(TLV.KEYHASH),
     signatureKind: signatureTlv && SIGNATURE_TLVS.get(signatureTlv.type),
     signature: signatureTlv?.value,

@@ -17,9 +17,15 @@ const BASE64_PER_FRAME = MAX_FRAME - 3;
 /** The largest packet accepted from a device: far above any SMP reply, small enough to bound memory. */
 export const MAX_PACKET = 8192;
 
+/** What the serial stream adds to a packet in the device's buffer: the u16 length before it, the CRC after. */
+export const SERIAL_OVERHEAD = 4;
+
 export const OP = { READ: 0, READ_RSP: 1, WRITE: 2, WRITE_RSP: 3 } as const;
+/** The header's version field of SMPv2 (errors as `{"err": {"group", "rc"}}`); 0 is the original protocol. */
+export const SMP_V2 = 1;
 export const GROUP = { OS: 0, IMAGE: 1 } as const;
-export const OS_CMD = { ECHO: 0, RESET: 5 } as const;
+/** os_mgmt: echo, reset, and the MCUmgr parameters (`{"buf_size", "buf_count"}`, the device's receive buffers). */
+export const OS_CMD = { ECHO: 0, RESET: 5, MCUMGR_PARAMS: 6 } as const;
 export const IMAGE_CMD = { STATE: 0, UPLOAD: 1, ERASE: 5 } as const;
 
 export interface SmpHeader {
@@ -45,6 +51,7 @@ export type SmpErrorCode =
   | 'bad-length'
   | 'oversized'
   | 'truncated'
+  | 'stray-continuation'
   | 'short-header'
   | 'bad-cbor';
 
@@ -132,6 +139,11 @@ export class FrameDecoder {
   private pending: Buffer[] = [];
   private expected = 0;
   private received = 0;
+  /**
+   * The packet the newest push gave up on, because a new one started before it was complete (a
+   * frame of it lost, or a log line inside it); the new one is decoded as usual.
+   */
+  dropped: SmpFrameError | undefined;
 
   /** Whether a line carries an SMP frame (its marker, after any log text on the same line). */
   static markerAt(line: string): number {
@@ -143,18 +155,18 @@ export class FrameDecoder {
 
   /** A whole packet once its last frame arrived; undefined while more frames are due. Throws SmpFrameError. */
   push(frame: string): Buffer | undefined {
+    this.dropped = undefined;
     const marker = frame.slice(0, 2);
     const text = frame.slice(2).replace(/\r$/, '');
     if (marker === '\x06\x09') {
       if (this.pending.length > 0) {
         this.reset();
-        this.pushStart(text);
-        throw new SmpFrameError('truncated', 'a new packet started before the last one was complete');
+        this.dropped = new SmpFrameError('truncated', 'a new packet started before the last one was complete');
       }
       this.pushStart(text);
     } else if (marker === '\x04\x14') {
       if (this.pending.length === 0)
-        throw new SmpFrameError('truncated', 'a continuation frame with no packet started');
+        throw new SmpFrameError('stray-continuation', 'a continuation frame with no packet started');
       this.pending.push(this.decode(text));
       this.received += this.pending.at(-1)!.length;
     } else {
@@ -220,7 +232,7 @@ export const MGMT_ERRORS = [
   'UNSUPPORTED_TOO_NEW',
 ] as const;
 
-/** img_mgmt's group error codes (SMPv2 `err.rc` with group 1). */
+/** img_mgmt's group error codes (SMPv2 `err.rc` with group 1; enum img_mgmt_err_code_t, Zephyr img_mgmt.h). */
 export const IMAGE_ERRORS = [
   'OK',
   'UNKNOWN',
@@ -252,18 +264,49 @@ export const IMAGE_ERRORS = [
   'CURRENT_VERSION_IS_NEWER',
   'IMAGE_ALREADY_PENDING',
   'INVALID_IMAGE_VECTOR_TABLE',
+  'INVALID_IMAGE_TOO_LARGE',
+  'INVALID_IMAGE_DATA_OVERRUN',
+  'IMAGE_CONFIRMATION_DENIED',
+  'IMAGE_SETTING_TEST_TO_ACTIVE_DENIED',
+  'ACTIVE_SLOT_NOT_KNOWN',
 ] as const;
 
 /** A device's error in a reply body, named; undefined when the reply is a success. */
 export function replyError(body: Record<string, unknown>): { code: number; name: string; reason?: string } | undefined {
   const err = body.err as { group?: unknown; rc?: unknown } | undefined;
   if (err && typeof err === 'object' && typeof err.rc === 'number' && err.rc !== 0) {
-    const names: readonly string[] = err.group === GROUP.IMAGE ? IMAGE_ERRORS : MGMT_ERRORS;
-    return { code: err.rc, name: names[err.rc] ?? `group ${String(err.group)} error ${err.rc}` };
+    // A group's own codes: img_mgmt's are named; another group's are not mcumgr_err_t values.
+    const named = err.group === GROUP.IMAGE ? (IMAGE_ERRORS as readonly string[])[err.rc] : undefined;
+    return { code: err.rc, name: named ?? `group ${String(err.group)} error ${err.rc}` };
   }
   if (typeof body.rc === 'number' && body.rc !== 0) {
     const reason = typeof body.rsn === 'string' ? body.rsn.slice(0, 200) : undefined;
     return { code: body.rc, name: MGMT_ERRORS[body.rc] ?? `error ${body.rc}`, ...(reason ? { reason } : {}) };
   }
   return undefined;
+}
+
+/** The device's receive buffers, from its MCUmgr parameters reply; undefined when the reply has none. */
+export function mcumgrParams(body: Record<string, unknown>): { bufSize: number; bufCount: number } | undefined {
+  const { buf_size: bufSize, buf_count: bufCount } = body;
+  if (typeof bufSize !== 'number' || !Number.isInteger(bufSize) || bufSize <= 0) return undefined;
+  return { bufSize, bufCount: typeof bufCount === 'number' ? bufCount : 1 };
+}
+
+/**
+ * The most image bytes an upload request with these other fields (`off`, and on the first chunk
+ * `len`, `sha`, `upgrade`) can carry when the device's buffer holds `bufSize` bytes: the packet
+ * (header and CBOR) and the serial stream's length and CRC must fit in it. Zephyr drops a larger
+ * packet without a word.
+ */
+export function fitData(bufSize: number, fields: Record<string, unknown>): number {
+  const size = (n: number) =>
+    encodePacket(
+      { op: OP.WRITE, group: GROUP.IMAGE, sequence: 0, id: IMAGE_CMD.UPLOAD },
+      { ...fields, data: new Uint8Array(n) },
+    ).length + SERIAL_OVERHEAD;
+  // The CBOR byte string's own header grows with its length (1, 2 or 3 bytes here): step down to fit.
+  let n = Math.max(0, bufSize - size(0));
+  while (n > 0 && size(n) > bufSize) n--;
+  return n;
 }
