@@ -40,7 +40,8 @@ export async function tryPair(s: Surface, pair: Credential): Promise<Tried> {
     const r = await s.surface.attempt(pair.user, pair.password);
     if (r.verdict !== 'busy' && r.verdict !== 'locked') return { ...r, tries, waitedMs };
     const stop = (why: string): Tried => ({ ...r, tries, waitedMs, gaveUp: why });
-    if (tries >= MAX_TRIES) return stop(`still ${r.verdict} after ${tries} tries over ${waitedMs} ms`);
+    const after = `after ${tries} ${tries === 1 ? 'try' : 'tries'}`;
+    if (tries >= MAX_TRIES) return stop(`still ${r.verdict} ${after} over ${waitedMs} ms`);
     let wait: number;
     if (r.verdict === 'locked' && !lockoutWaited) {
       wait = s.lockoutMs;
@@ -49,7 +50,7 @@ export async function tryPair(s: Surface, pair: Credential): Promise<Tried> {
       wait = r.retryAfterMs ?? FIRST_BACKOFF_MS * 4 ** (tries - 1);
       if (busyWaitedMs + wait > RETRY_BUDGET_MS)
         return stop(
-          `${r.verdict} (${tries} tries); ${r.retryAfterMs !== undefined ? 'it asked for' : 'the next back-off is'} ${wait} ms more, past the ${RETRY_BUDGET_MS} ms a pair may wait`,
+          `${after} ${r.retryAfterMs !== undefined ? 'it asked for' : 'the next back-off is'} ${wait} ms more, past the ${RETRY_BUDGET_MS} ms a pair may wait`,
         );
       busyWaitedMs += wait;
     }

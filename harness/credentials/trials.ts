@@ -19,8 +19,8 @@ const BRUTE_FORCE_ATTEMPTS = 50;
 const GIVE_UP_AFTER = 3;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const wrongPassword = () => `hil-${randomBytes(6).toString('hex')}`;
-/** What an unanswered attempt was, for evidence. */
-const unanswered = (r: Tried) => `${r.verdict}: ${r.gaveUp ?? r.said}`;
+/** What an attempt was answered (and why it stopped, when it gave up), for evidence. */
+const answerText = (r: Tried) => `${r.verdict} (${r.said})${r.gaveUp ? `: ${r.gaveUp}` : ''}`;
 
 /** The surface is live and a login can be told: its own credentials get in (or, without them, a wrong one is refused). */
 export async function positiveControl(s: Surface): Promise<Outcome | undefined> {
@@ -28,7 +28,7 @@ export async function positiveControl(s: Surface): Promise<Outcome | undefined> 
   const r = await tryPair(s, probe);
   const expected = s.own ? 'accepted' : 'refused';
   if (r.verdict === expected) return undefined;
-  const answer = r.verdict === 'accepted' || r.verdict === 'refused' ? r.verdict : unanswered(r);
+  const answer = r.verdict === 'accepted' || r.verdict === 'refused' ? r.verdict : answerText(r);
   return inconclusive(
     s.own
       ? `the device's own credentials (the rig's) were not accepted (${answer}), so no refusal can be trusted`
@@ -76,7 +76,7 @@ export async function noDefaultAccepted(s: Surface, pairs: readonly Credential[]
         ...(r.screenshot ? { screenshot: r.screenshot } : {}),
       });
     else failures++;
-    if (!answered) untested.push({ pair: name, why: unanswered(r) });
+    if (!answered) untested.push({ pair: name, why: answerText(r) });
   }
   const evidence = {
     where: s.surface.where,
@@ -136,7 +136,7 @@ export async function bruteForceThrottled(s: Surface): Promise<Outcome> {
     silent,
     trend,
     seriesMs: ms,
-    afterwards: `${s.own ? "the device's own login" : 'a wrong password'}: ${after.verdict} (${after.gaveUp ?? after.said})`,
+    afterwards: `${s.own ? "the device's own login" : 'a wrong password'}: ${answerText(after)}`,
   };
   if (throttled) {
     if (alive) return pass(evidence);
