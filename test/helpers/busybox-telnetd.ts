@@ -20,6 +20,9 @@ export function cannotRunTelnetd(): string | undefined {
   if (process.getuid?.() !== 0) return 'BusyBox login must run as root (it sets the user of the shell it starts)';
   if (!existsSync(UNSHARE)) return `no ${UNSHARE} to keep the test's passwd and shadow off the host's`;
   if (!existsSync(BUSYBOX)) return `no ${BUSYBOX} (npm run setup installs busybox-static)`;
+  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n');
+  const missing = ['telnetd', 'login', 'mkpasswd'].filter((a) => !applets.includes(a));
+  if (missing.length > 0) return `${BUSYBOX} has no ${missing.join(', ')} (npm run setup installs busybox-static)`;
   try {
     execFileSync(UNSHARE, ['-m', '--propagation', 'private', 'true'], { stdio: 'ignore' });
   } catch {
