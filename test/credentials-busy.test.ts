@@ -240,11 +240,12 @@ t.test('brute force: a back-off that grows with each failure is throttling, and 
   t.ok(evidence.seriesMs[49]! >= 980, 'the last answer came after about a second');
 });
 
-t.test('the web form: a 503 for the login is busy, with its Retry-After', async (t) => {
+t.test('the web form: a 503 for the login is busy, with its Retry-After; a 500 is no answer', async (t) => {
   let posts = 0;
   const server = createServer((req, res) => {
-    if (req.method === 'POST' && ++posts === 1) {
-      res.writeHead(503, { 'retry-after': '2', 'content-type': 'text/html' }).end('<p>503 Service Unavailable</p>');
+    if (req.method === 'POST' && ++posts <= 2) {
+      const status = posts === 1 ? 503 : 500;
+      res.writeHead(status, { 'retry-after': '2', 'content-type': 'text/html' }).end(`<p>${status}</p>`);
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -257,6 +258,11 @@ t.test('the web form: a 503 for the login is busy, with its Retry-After', async 
   const login = new WebLogin(`http://127.0.0.1:${(server.address() as { port: number }).port}/`, {}, t.testdir({}));
   try {
     t.match(await login.attempt('admin', 'admin'), { verdict: 'busy', retryAfterMs: 2000, said: /HTTP 503/ });
+    t.match(
+      await login.attempt('admin', 'admin'),
+      { verdict: 'no-answer', said: 'HTTP 500: not an answer to a password' },
+      'a server error page has no password field, and is no login',
+    );
     t.match(await login.attempt('admin', 'admin'), { verdict: 'refused' }, 'then the form answers');
   } finally {
     await login.close();

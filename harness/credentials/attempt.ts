@@ -8,9 +8,9 @@
 import type { Credential } from './defaults.ts';
 import type { LoginResult, LoginSurface } from './surface.ts';
 
-export const MAX_TRIES = 5;
+const MAX_TRIES = 5;
 /** Waiting on a busy device, per pair; a lockout the profile declares is waited on top of it. */
-export const RETRY_BUDGET_MS = 30_000;
+const RETRY_BUDGET_MS = 30_000;
 const FIRST_BACKOFF_MS = 250;
 
 export interface Surface {

@@ -4,7 +4,7 @@
  * the profile's selectors, or found: the password field, the text field before it, the form's submit
  * (else Enter). Accepted when the page no longer asks (or shows the profile's logged-in marker);
  * locked on a page that says so; busy on a rate limit or overload answer (429, 503 ...: busy.ts), a
- * connection reset or a page that timed out. A successful login is photographed into the run folder.
+ * connection reset or a page that timed out; no answer on another server error. A successful login is photographed into the run folder.
  * The browser is closed by close(), whatever happened; pages' own text is kept only as evidence text.
  */
 import { join } from 'node:path';
@@ -65,6 +65,9 @@ export class WebLogin implements LoginSurface {
       const response = await answer;
       const ms = Date.now() - sent;
       if (response && BUSY_STATUSES.has(response.status())) return busy(response, ms, 'the answer');
+      // A server error's page has no password field either: it is no login.
+      if (response && response.status() >= 500)
+        return { verdict: 'no-answer', ms, said: `HTTP ${response.status()}: not an answer to a password` };
       return await this.judge(page, response?.status(), ms);
     } catch (error) {
       const said = (error as Error).message.split('\n')[0]!;
