@@ -12,7 +12,7 @@
 /** A rise smaller than this is noise on a loaded host, not a device slowing down. */
 export const RISE_MS = 300;
 /** Answers this slow on every attempt are a delay of the device's own, not its speed. */
-export const DELAY_MS = 250;
+export const DELAY_MS = 500;
 
 export type TrendShape = 'growing' | 'fixed-delay' | 'full-speed';
 
