@@ -8,11 +8,13 @@ export async function connectTcp(host: string, port: number, timeoutMs = 3000): 
   await new Promise<void>((resolve, reject) => {
     const timer = deadlineTimer(timeoutMs, () => {
       socket.destroy();
-      reject(new Error(`cannot connect to ${host}:${port} within ${timeoutMs} ms`));
+      reject(
+        Object.assign(new Error(`cannot connect to ${host}:${port} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+      );
     });
     socket.once('error', (error) => {
       timer.clear();
-      reject(new Error(`cannot connect to ${host}:${port}: ${error.message}`));
+      reject(new Error(`cannot connect to ${host}:${port}: ${error.message}`, { cause: error }));
     });
     socket.connect(port, host, () => {
       timer.clear();

@@ -63,9 +63,15 @@ t.test('evidence: pairs by user only, the answers, the timing series, the peer t
   t.ok(existsSync(shot) && statSync(shot).size > 1000, 'a screenshot of the default login is in the run folder');
   t.ok(shot.startsWith(out), 'inside the run folder');
   const brute = run.check('no-throttling', id('brute-force')).evidence;
-  t.match(brute, { seen: /50 wrong passwords at full speed/, locked: 0 });
+  t.match(brute, { seen: /50 wrong passwords at full speed/, locked: 0, busy: 0, trend: { shape: 'full-speed' } });
   t.equal((brute.seriesMs as number[]).length, 50, 'the response-time series');
-  t.match(run.check('hardened-b', id('brute-force')).evidence, { surface1: { evidence: { locked: Number } } });
+  const hardened = run.check('hardened-b', id('brute-force')).evidence as Record<
+    string,
+    { evidence: { where: string; locked: number; busy: number } }
+  >;
+  t.match(hardened, { surface1: { evidence: { where: /\/cgi-bin\/status$/, locked: 0 } } });
+  t.ok(hardened.surface1!.evidence.busy > 0, "the Digest page's 429 lockout is busy: evidence of throttling");
+  t.ok(hardened.surface3!.evidence.locked > 0, 'the telnet-style login says it is locked');
   t.match(run.check('shared-a', id('per-device')).evidence, {
     seen: "shared-b's credentials open this board too: not unique per device",
   });

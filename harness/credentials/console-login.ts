@@ -2,7 +2,8 @@
  * Logging in on a board's console the way a person at a USB-UART does: the profile's command that
  * brings up the login (if any), the user name at its prompt, the password at its prompt (sent so
  * that the console log keeps `***`, never the bytes), then the device's answer. Every wait has a
- * deadline; the console API waits for the prompts, so no suite handles raw bytes for a login.
+ * deadline; the console API waits for the prompts, so no suite handles raw bytes for a login. An
+ * answer that never came is busy: the password was not shown tested.
  */
 import type { Board } from '../board.ts';
 import type { LoginDialog } from '../config/load.ts';
@@ -10,7 +11,8 @@ import { HilError } from '../errors.ts';
 import { classify, type LoginResult, type LoginSurface } from './surface.ts';
 
 const PROMPT_MS = 3000;
-const ANSWER_MS = 3000;
+/** BusyBox's `login` takes 3 s to refuse a password. */
+const ANSWER_MS = 6000;
 
 export class ConsoleLogin implements LoginSurface {
   readonly name = 'console';
@@ -50,7 +52,7 @@ export class ConsoleLogin implements LoginSurface {
       return { verdict: classify(answer.line, dialog) ?? 'refused', ms: Date.now() - sent, said: answer.line };
     } catch (error) {
       if (!(error instanceof HilError)) throw error;
-      return { verdict: 'no-answer', ms: Date.now() - sent, said: error.detail.seen };
+      return { verdict: 'busy', ms: Date.now() - sent, said: `no answer to the password: ${error.detail.seen}` };
     }
   }
 

@@ -10,7 +10,7 @@ import { ConsoleLogin } from './console-login.ts';
 import type { Credential } from './defaults.ts';
 import { HttpAuthLogin } from './http-login.ts';
 import { TcpLogin } from './tcp-login.ts';
-import type { Surface } from './trials.ts';
+import type { Surface } from './attempt.ts';
 import { WebLogin } from './web-login.ts';
 
 /** Without a lockout time in the profile, a lockout is waited out this long. */

@@ -1,10 +1,12 @@
 /**
  * A login surface: somewhere a device asks for a user name and password (its console, a telnet-style
- * service, a web form, a page behind HTTP auth). One attempt gives one of four answers, timed from
- * the moment the password went out: the device let us in, said no, refused to try (locked out, rate
- * limited), or said nothing in time.
+ * service, a web form, a page behind HTTP auth). One attempt gives one of five answers, timed from
+ * the moment the password went out: the device let us in; said no; said it is locked out (its own
+ * words); was busy (a rate limit or overload answer such as HTTP 429 or 503, a connection reset, no
+ * answer in time), which did not test the password at all; or never offered the login (no prompt,
+ * no challenge, no form). Only `accepted` and `refused` say anything about the password.
  */
-export type LoginVerdict = 'accepted' | 'refused' | 'locked' | 'no-answer';
+export type LoginVerdict = 'accepted' | 'refused' | 'locked' | 'busy' | 'no-answer';
 
 export interface LoginResult {
   verdict: LoginVerdict;
@@ -12,6 +14,8 @@ export interface LoginResult {
   ms: number;
   /** What the device answered (its line, its HTTP status), for evidence; never the password. */
   said: string;
+  /** How long a busy device asked to be left alone (HTTP Retry-After). */
+  retryAfterMs?: number;
   /** A picture of the page after a successful web login, in the run folder. */
   screenshot?: string;
 }
@@ -28,7 +32,7 @@ export interface LoginSurface {
 export function classify(
   text: string,
   answers: { accepted: RegExp; refused: RegExp; locked?: RegExp },
-): Exclude<LoginVerdict, 'no-answer'> | undefined {
+): 'accepted' | 'refused' | 'locked' | undefined {
   if (answers.locked?.test(text)) return 'locked';
   if (answers.refused.test(text)) return 'refused';
   if (answers.accepted.test(text)) return 'accepted';

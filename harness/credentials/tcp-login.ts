@@ -1,25 +1,24 @@
 /**
- * A telnet-style login service (a camera's or router's port 23, or any line-based login): options
- * refused as a plain-text client does, then the profile's prompts and answers read from the text.
- * One connection serves attempt after attempt, as such services loop on `login:`; a service that
- * hangs up is reconnected. Text kept is bounded, every wait has a deadline.
+ * A telnet-style login service (a camera's or router's port 23, or any line-based login): each
+ * attempt on a fresh connection, since a login that works leaves a shell, not another `login:`
+ * (BusyBox telnetd with `login`). The profile's prompts and answers are read from the text; after a
+ * login that got in, `exit` leaves the shell, and the connection is closed without waiting long.
+ * A reset, a connection the device closed before it answered, or an answer that never came is busy
+ * (the password was not tested); a prompt that never came is no answer.
  */
-import type { Socket } from 'node:net';
 import type { LoginDialog } from '../config/load.ts';
-import { matchableText } from '../console/escape.ts';
-import { connectTcp } from '../tcp.ts';
-import { TelnetDecoder } from '../wire/telnet.ts';
+import { failureVerdict } from './busy.ts';
 import { classify, type LoginResult, type LoginSurface } from './surface.ts';
+import { TelnetSession, type Waited } from './telnet-session.ts';
 
-const WAIT_MS = 3000;
-const MAX_TEXT = 8192;
+/** A prompt, or the answer to a password: BusyBox's `login` takes 3 s to refuse one. */
+const WAIT_MS = 6000;
+/** A connection that is closing is not waited on longer than this. */
+const CLOSE_MS = 500;
 
 export class TcpLogin implements LoginSurface {
   readonly name = 'tcp';
   readonly where: string;
-  private socket: Socket | undefined;
-  private text = '';
-  private changed: (() => void) | undefined;
 
   constructor(
     private readonly host: string,
@@ -30,78 +29,46 @@ export class TcpLogin implements LoginSurface {
   }
 
   async attempt(user: string, password: string): Promise<LoginResult> {
-    if (!(await this.waitFor(this.dialog.userPrompt, true)))
-      return { verdict: 'no-answer', ms: 0, said: `no login prompt: ${this.tail()}` };
-    this.send(`${user}\r\n`);
-    if (!(await this.waitFor(this.dialog.passwordPrompt)))
-      return { verdict: 'no-answer', ms: 0, said: `no password prompt: ${this.tail()}` };
-    const sent = Date.now();
-    this.send(`${password}\r\n`);
-    const answers = this.dialog;
-    let verdict: LoginResult['verdict'] | undefined;
-    await this.until(() => (verdict = classify(this.text, answers)) !== undefined);
-    const said = this.tail();
-    return { verdict: verdict ?? 'no-answer', ms: Date.now() - sent, said };
-  }
-
-  async close(): Promise<void> {
-    this.socket?.destroy();
-    this.socket = undefined;
-  }
-
-  /** Wait for a prompt in what arrived since the last one; the text is consumed up to it. */
-  private async waitFor(prompt: RegExp, connect = false): Promise<boolean> {
-    if (connect && !this.socket) await this.connect();
-    let end = -1;
-    await this.until(() => {
-      const m = new RegExp(prompt.source, 'gm').exec(this.text.replace(/\r/g, ''));
-      return m !== null && (end = m.index + m[0].length) >= 0;
-    });
-    if (end < 0) return false;
-    this.text = this.text.replace(/\r/g, '').slice(end);
-    return true;
-  }
-
-  private until(done: () => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(finish, WAIT_MS);
-      function finish() {
-        clearTimeout(timer);
-        resolve();
+    let session: TelnetSession;
+    try {
+      session = await TelnetSession.open(this.host, this.port, WAIT_MS);
+    } catch (error) {
+      return { ...failureVerdict(error), ms: 0 };
+    }
+    try {
+      const login = await session.prompt(this.dialog.userPrompt, WAIT_MS);
+      if (login !== 'done') return unprompted(session, 'login', login);
+      session.send(`${user}\r\n`);
+      const asked = await session.prompt(this.dialog.passwordPrompt, WAIT_MS);
+      if (asked !== 'done') return unprompted(session, 'password', asked);
+      const sent = Date.now();
+      session.send(`${password}\r\n`);
+      let verdict: ReturnType<typeof classify>;
+      const answered = await session.until((text) => (verdict = classify(text, this.dialog)) !== undefined, WAIT_MS);
+      const ms = Date.now() - sent;
+      if (answered !== 'done' || !verdict) {
+        const why = answered === 'ended' ? `the connection ${session.ended}` : `nothing within ${WAIT_MS} ms`;
+        return { verdict: 'busy', ms, said: `no answer to the password: ${why}: ${session.tail()}` };
       }
-      const check = () => {
-        if (done()) {
-          this.changed = undefined;
-          finish();
-        }
-      };
-      this.changed = check;
-      check();
-    });
+      const said = session.tail();
+      // Leave the shell a login that got in opened, rather than leave it to the connection's end.
+      if (verdict === 'accepted') session.send('exit\r\n');
+      return { verdict, ms, said };
+    } finally {
+      await session.close(CLOSE_MS);
+    }
   }
 
-  private async connect(): Promise<void> {
-    const socket = await connectTcp(this.host, this.port, WAIT_MS);
-    const telnet = new TelnetDecoder();
-    this.text = '';
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (this.socket === socket) this.socket = undefined;
-    });
-    socket.on('data', (chunk: Buffer) => {
-      const { data, reply } = telnet.push(chunk);
-      if (reply.length > 0) socket.write(reply);
-      this.text = (this.text + data.toString('latin1')).slice(-MAX_TEXT);
-      this.changed?.();
-    });
-    this.socket = socket;
-  }
+  async close(): Promise<void> {}
+}
 
-  private send(text: string): void {
-    this.socket?.write(Buffer.from(text, 'utf8'));
-  }
-
-  private tail(): string {
-    return matchableText(this.text.slice(-200)).trim();
-  }
+/** A prompt that did not come: busy when the connection ended under it, no answer when nothing came. */
+function unprompted(session: TelnetSession, prompt: string, waited: Waited): LoginResult {
+  if (waited === 'ended')
+    return {
+      verdict: 'busy',
+      ms: 0,
+      said: `the connection ${session.ended} before the ${prompt} prompt: ${session.tail()}`,
+    };
+  return { verdict: 'no-answer', ms: 0, said: `no ${prompt} prompt within ${WAIT_MS} ms: ${session.tail()}` };
 }

@@ -3,17 +3,21 @@
  * downloaded one), one page whose cookies are cleared before every attempt (no session carries over). The form is
  * the profile's selectors, or found: the password field, the text field before it, the form's submit
  * (else Enter). Accepted when the page no longer asks (or shows the profile's logged-in marker);
- * locked on HTTP 429 or a page that says so. A successful login is photographed into the run folder.
+ * locked on a page that says so; busy on a rate limit or overload answer (429, 503 ...: busy.ts), a
+ * connection reset or a page that timed out; no answer on another server error. A successful login is photographed into the run folder.
  * The browser is closed by close(), whatever happened; pages' own text is kept only as evidence text.
  */
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../browser.ts';
 import type { BoardProfile } from '../config/load.ts';
+import { BUSY_STATUSES, retryAfterMs } from './busy.ts';
 import type { LoginResult, LoginSurface } from './surface.ts';
 
 const PAGE_MS = 10_000;
 const LOCKED_TEXT = /too many|locked|try again later|rate limit/i;
+/** Chromium's words for a connection reset or dropped, and playwright's for a wait that timed out. */
+const BUSY_ERROR = /net::ERR_(?:CONNECTION_RESET|CONNECTION_CLOSED|EMPTY_RESPONSE|TIMED_OUT)|Timeout \d+ms exceeded/;
 
 export class WebLogin implements LoginSurface {
   readonly name = 'web';
@@ -44,6 +48,7 @@ export class WebLogin implements LoginSurface {
       await page.context().clearCookies();
       const first = await page.goto(this.where, { waitUntil: 'load' });
       if (!first) return { verdict: 'no-answer', ms: 0, said: 'the page did not load' };
+      if (BUSY_STATUSES.has(first.status())) return busy(first, 0, 'the login page');
       const passwordField = page.locator(this.form.passwordField ?? 'input[type=password]').first();
       if ((await passwordField.count()) === 0)
         return { verdict: 'no-answer', ms: 0, said: `HTTP ${first.status()}: no password field on ${this.where}` };
@@ -59,9 +64,14 @@ export class WebLogin implements LoginSurface {
       else await passwordField.press('Enter');
       const response = await answer;
       const ms = Date.now() - sent;
+      if (response && BUSY_STATUSES.has(response.status())) return busy(response, ms, 'the answer');
+      // A server error's page has no password field either: it is no login.
+      if (response && response.status() >= 500)
+        return { verdict: 'no-answer', ms, said: `HTTP ${response.status()}: not an answer to a password` };
       return await this.judge(page, response?.status(), ms);
     } catch (error) {
-      return { verdict: 'no-answer', ms: 0, said: (error as Error).message.split('\n')[0]! };
+      const said = (error as Error).message.split('\n')[0]!;
+      return { verdict: BUSY_ERROR.test(said) ? 'busy' : 'no-answer', ms: 0, said };
     }
   }
 
@@ -88,7 +98,7 @@ export class WebLogin implements LoginSurface {
     const rendered = await body.innerText().catch(() => '');
     const text = rendered.replace(/\s+/g, ' ').trim().slice(0, 300);
     const said = `HTTP ${status ?? '(no navigation)'}: ${text}`;
-    if (status === 429 || LOCKED_TEXT.test(text)) return { verdict: 'locked', ms, said };
+    if (LOCKED_TEXT.test(text)) return { verdict: 'locked', ms, said };
     const loggedIn = this.form.loggedIn
       ? (await page.locator(this.form.loggedIn).count()) > 0
       : (await page.locator(this.form.passwordField ?? 'input[type=password]').count()) === 0;
@@ -97,4 +107,15 @@ export class WebLogin implements LoginSurface {
     await page.screenshot({ path: screenshot }).catch(() => undefined);
     return { verdict: 'accepted', ms, said, screenshot };
   }
+}
+
+/** A rate limit or overload answer: the password was not tried. */
+function busy(response: Response, ms: number, what: string): LoginResult {
+  const wait = retryAfterMs(response.headers()['retry-after']);
+  return {
+    verdict: 'busy',
+    ms,
+    said: `HTTP ${response.status()} for ${what}: rate limited or overloaded`,
+    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+  };
 }
