@@ -22,7 +22,12 @@ export { quickCycles, sag } from './power/glitch.ts';
 export { BUILT_IN_DEFAULTS } from './credentials/defaults.ts';
 export { loginSurfaces, peersOf } from './credentials/open.ts';
 export type { Surface } from './credentials/attempt.ts';
-export { bruteForceThrottled, noDefaultAccepted, peersRefused } from './credentials/trials.ts';
+export {
+  BRUTE_FORCE_ATTEMPTS,
+  bruteForceThrottled,
+  noDefaultAccepted,
+  peersRefused,
+} from './credentials/trials.ts';
 // fuzz
 export { type FuzzPlan, fuzzPlan } from './fuzz/plan.ts';
 export { type FuzzResult, replayReproducer, runFuzzCampaign } from './fuzz/run.ts';

@@ -60,6 +60,7 @@ export interface ResolvedWiring {
     web?: string;
     httpAuth?: string;
     tcp?: { host: string; port: number };
+    bruteForceAttempts?: number;
   };
   /** The brownout suite's glitches for this board, as the rig gives them (durations in ms). */
   brownout: {
@@ -175,6 +176,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
       ...(login.password ? { password: login.password } : {}),
       ...(login.web ? { web: String(auto(login.web, given?.web, 'web')) } : {}),
       ...(login['http-auth'] ? { httpAuth: String(auto(login['http-auth'], given?.httpAuth, 'http-auth')) } : {}),
+      ...(login['brute-force-attempts'] ? { bruteForceAttempts: login['brute-force-attempts'] } : {}),
       ...(tcp !== undefined
         ? {
             tcp: typeof tcp === 'number' ? { host: '127.0.0.1', port: tcp } : parseHostPort(tcp),

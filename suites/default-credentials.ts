@@ -6,6 +6,7 @@
  */
 import {
   BUILT_IN_DEFAULTS,
+  BRUTE_FORCE_ATTEMPTS,
   bruteForceThrottled,
   defineSuite,
   inconclusive,
@@ -75,9 +76,10 @@ export default defineSuite(
       if (all.length === 0) report('brute-force', skip('the board has no login surface the rig and profile describe'));
       else {
         const outcomes: Outcome[] = [];
+        const attempts = board.wiring.credentials?.bruteForceAttempts ?? BRUTE_FORCE_ATTEMPTS;
         for (const s of all) {
-          progress(`${s.surface.name}: 50 wrong passwords at ${s.surface.where}`);
-          outcomes.push(await bruteForceThrottled(s));
+          progress(`${s.surface.name}: ${attempts} wrong passwords at ${s.surface.where}`);
+          outcomes.push(await bruteForceThrottled(s, attempts));
         }
         report('brute-force', worst(outcomes));
       }

@@ -249,6 +249,14 @@ export const RigCredentials = Type.Object(
         description: 'a line-based login service (telnet-style): host:port, or "auto" on a virtual rig',
       }),
     ),
+    'brute-force-attempts': Type.Optional(
+      Type.Integer({
+        minimum: 15,
+        maximum: 1000,
+        description:
+          'wrong passwords in a row in brute-force (default 50; at least 15: the trend compares the first five with the last ten). A login that refuses after 3 s takes 150 s for 50',
+      }),
+    ),
   },
   { ...Strict, description: 'the default-credentials suite on this board: its login surfaces and own credentials' },
 );

@@ -14,7 +14,8 @@ import { type Surface, type Tried, tryPair } from './attempt.ts';
 import type { Credential } from './defaults.ts';
 import { trendOf } from './trend.ts';
 
-const BRUTE_FORCE_ATTEMPTS = 50;
+/** Wrong passwords in a row, unless the rig says otherwise (credentials.brute-force-attempts). */
+export const BRUTE_FORCE_ATTEMPTS = 50;
 /** Pairs in a row the device did not answer, after which the rest are named untested without a try. */
 const GIVE_UP_AFTER = 3;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -103,11 +104,11 @@ export async function noDefaultAccepted(s: Surface, pairs: readonly Credential[]
   return pass(evidence);
 }
 
-/** 50 wrong passwords in a row: locked out, rate limited or slowed with the failures, or a finding. */
-export async function bruteForceThrottled(s: Surface): Promise<Outcome> {
+/** Wrong passwords in a row: locked out, rate limited or slowed with the failures, or a finding. */
+export async function bruteForceThrottled(s: Surface, attempts = BRUTE_FORCE_ATTEMPTS): Promise<Outcome> {
   const user = s.own?.user ?? 'admin';
   const series: { ms: number; verdict: string }[] = [];
-  for (let i = 0; i < BRUTE_FORCE_ATTEMPTS; i++) {
+  for (let i = 0; i < attempts; i++) {
     const r = await s.surface.attempt(user, wrongPassword());
     series.push({ ms: r.ms, verdict: r.verdict });
     if (r.verdict === 'accepted')
@@ -130,7 +131,7 @@ export async function bruteForceThrottled(s: Surface): Promise<Outcome> {
   const alive = after.verdict === (s.own ? 'accepted' : 'refused');
   const evidence = {
     where: s.surface.where,
-    attempts: BRUTE_FORCE_ATTEMPTS,
+    attempts,
     locked,
     busy,
     silent,
@@ -151,13 +152,13 @@ export async function bruteForceThrottled(s: Surface): Promise<Outcome> {
     return fail({
       ...evidence,
       seen:
-        `${BRUTE_FORCE_ATTEMPTS} wrong passwords, each answered after about ${trend.medianMs.last10} ms, not slower as they went ` +
+        `${attempts} wrong passwords, each answered after about ${trend.medianMs.last10} ms, not slower as they went ` +
         `on (${trend.slopeMsPerAttempt} ms per attempt): a fixed delay on every failure, not throttling. It costs one ` +
         'connection a constant; an attacker with a few connections goes as fast as without it. No lockout, growing back-off or rate limit',
     });
   return fail({
     ...evidence,
-    seen: `${BRUTE_FORCE_ATTEMPTS} wrong passwords at full speed: no lockout, delay or rate limit`,
+    seen: `${attempts} wrong passwords at full speed: no lockout, delay or rate limit`,
   });
 }
 
