@@ -143,6 +143,10 @@ export const VIRTUAL_FLAWS = [
 ] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 
+/** The forms a shell's `help` lists its commands in, as the fuzz grammar reads them (fuzz/help-forms.ts). */
+export const HELP_FORMS = ['plain', 'u-boot', 'zephyr', 'freertos', 'esp-idf', 'busybox'] as const;
+export type HelpForm = (typeof HELP_FORMS)[number];
+
 export const BoardWiring = Type.Object(
   {
     profile: Name('the name of a file in boards/, without .yaml'),
@@ -206,6 +210,14 @@ export const BoardWiring = Type.Object(
       }),
     ),
     version: Type.Optional(Type.String({ description: 'virtual rigs only: the firmware version it reports' })),
+    'help-form': Type.Optional(
+      Type.Unsafe<HelpForm | 'none'>({
+        type: 'string',
+        enum: [...HELP_FORMS, 'none'],
+        description:
+          "virtual rigs only: the form its console's `help` takes (default plain: `cfg set <key> <value>`), or none: no help command",
+      }),
+    ),
     'rdp-level': Type.Optional(
       Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
         description: "virtual rigs only: the STM32 loader's readout protection level (default 1)",
