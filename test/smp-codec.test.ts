@@ -124,15 +124,21 @@ t.test('broken frames give named errors', async (t) => {
     'no room for a CRC',
   );
 
-  // A packet cut short: its next frame never comes, a new one starts.
+  // A packet cut short: its next frame never comes, a new one starts. The new one is read (before, a
+  // whole packet after a cut one was dropped, and so was every one-frame packet after it, for good).
   const big = encodeFrames(encodePacket({ op: 1, group: 1, sequence: 0, id: 1 }, { data: Buffer.alloc(300) }));
   const decoder = new FrameDecoder();
   t.equal(decoder.push(line(big[0]!)), undefined);
+  t.same(decodePacket(decoder.push(good)!).body, { images: [] }, 'a whole packet after a cut one is read');
+  t.same(decodePacket(decoder.push(good)!).body, { images: [] }, 'and so is the next');
+  t.equal(decoder.push(line(big[0]!)), undefined);
   t.equal(
-    codeOf(() => decoder.push(good)),
+    codeOf(() => decoder.push(line(big[0]!))),
     'truncated',
+    'a cut packet is said to be lost while the new one is still coming',
   );
-  t.same(decodePacket(new FrameDecoder().push(good)!).body, { images: [] }, 'and the decoder is usable again');
+  for (const frame of big.slice(1, -1)) t.equal(decoder.push(line(frame)), undefined);
+  t.ok(decoder.push(line(big.at(-1)!)), 'and the new one is read once whole');
 
   t.equal(
     codeOf(() => decodePacket(Buffer.alloc(5))),

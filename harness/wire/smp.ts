@@ -146,12 +146,13 @@ export class FrameDecoder {
     const marker = frame.slice(0, 2);
     const text = frame.slice(2).replace(/\r$/, '');
     if (marker === '\x06\x09') {
-      if (this.pending.length > 0) {
-        this.reset();
-        this.pushStart(text);
-        throw new SmpFrameError('truncated', 'a new packet started before the last one was complete');
-      }
+      // A new packet replaces one still incomplete, as Zephyr's serial transport does: that one is lost,
+      // and said to be unless the new one is whole at once (a new packet is never lost to an old one).
+      const cut = this.pending.length > 0;
+      this.reset();
       this.pushStart(text);
+      if (cut && this.received < this.expected + 2)
+        throw new SmpFrameError('truncated', 'a new packet started before the last one was complete');
     } else if (marker === '\x04\x14') {
       if (this.pending.length === 0)
         throw new SmpFrameError('truncated', 'a continuation frame with no packet started');
