@@ -70,12 +70,11 @@ export async function awaitAnswer(
       const remaining = () => Math.max(1, deadline - Date.now());
       while (!stop.signal.aborted && Date.now() < deadline) {
         if (sighting?.pending !== undefined) {
-          const boot = await promptShown(console, profile.prompt, remaining(), stop.signal).then((shown) =>
-            shown ? sighting.partial(console.pendingText()) : undefined,
-          );
+          // Whose is the prompt after a banner-like line: the boot's (its ready line), or the command's answer's.
+          const shown = await promptShown(console, profile.prompt, remaining(), stop.signal);
+          const boot = shown ? sighting.partial(console.pendingText(), profile.prompt) : undefined;
           if (boot) interrupt(`the board began a boot ("${boot.start.slice(0, 120)}")`);
-          if (stop.signal.aborted || !promptPending(console, profile.prompt)) break;
-          sighting.forget(); // the banner-like line was the command's answer, and the prompt after it is too
+          if (!shown || stop.signal.aborted) break;
         }
         hold = new AbortController();
         const signal = AbortSignal.any([stop.signal, hold.signal]);

@@ -57,12 +57,20 @@ export class BootSighting {
     return undefined;
   }
 
-  /** The unfinished line (a prompt waiting for input): where the ready line is the prompt, it ends a boot begun. */
-  partial(text: string): BootSeen | undefined {
+  /**
+   * The unfinished line (a prompt waiting for input): where the ready line is the prompt, it ends a
+   * boot begun. Any other `prompt` there is the shell's, after its answer: the banner-like line was
+   * part of that answer, and no boot began.
+   */
+  partial(text: string, prompt?: RegExp): BootSeen | undefined {
     const begun = this.current();
-    if (!begun || text === '' || !this.boot.ready.test(text)) return undefined;
-    this.begun = undefined;
-    return { start: begun.line, by: text };
+    if (!begun || text === '') return undefined;
+    if (this.boot.ready.test(text)) {
+      this.begun = undefined;
+      return { start: begun.line, by: text };
+    }
+    if (prompt?.test(text)) this.begun = undefined;
+    return undefined;
   }
 
   /** The banner-like line a boot may have begun with, not yet shown to be one (nor too old to be one). */
