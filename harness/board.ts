@@ -29,6 +29,8 @@ export type { PowerCut } from './power/driver.ts';
 export interface Liveness {
   alive: boolean;
   evidence: Record<string, unknown>;
+  /** The console line that answered (see Console.mark()): the harness's own traffic, not the board's news. */
+  answerIndex?: number;
 }
 
 export interface BoardSetup {
@@ -241,7 +243,8 @@ export class Board {
         timeout: Math.max(1, probe.deadlineMs - (Date.now() - started)),
         step,
       });
-      return { alive: true, evidence: { sent: probe.send, answer: answer.line, afterMs: Date.now() - started } };
+      const evidence = { sent: probe.send, answer: answer.line, afterMs: Date.now() - started };
+      return { alive: true, evidence, answerIndex: answer.index };
     } catch (error) {
       if (!(error instanceof HilError)) throw error;
       const evidence: Record<string, unknown> = {

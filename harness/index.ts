@@ -30,7 +30,8 @@ export {
 } from './credentials/trials.ts';
 // fuzz
 export { type FuzzPlan, fuzzPlan } from './fuzz/plan.ts';
-export { type FuzzResult, replayReproducer, runFuzzCampaign } from './fuzz/run.ts';
+export { campaignOutcome } from './fuzz/judge.ts';
+export { replayReproducer, runFuzzCampaign } from './fuzz/run.ts';
 // rollback
 export { judgeRefusal, runningVersions, versionOf } from './update/judge.ts';
 export { openUpdatePath } from './update/open.ts';

@@ -5,14 +5,11 @@
  * restarted board, minimized, and kept as a reproducer that `hil replay FILE` runs again.
  */
 import {
+  campaignOutcome,
   defineSuite,
-  fail,
   type FuzzPlan,
-  type FuzzResult,
   fuzzPlan,
   inconclusive,
-  type Outcome,
-  pass,
   replayReproducer,
   runFuzzCampaign,
   skip,
@@ -52,23 +49,7 @@ export default defineSuite(
         report(target, skip(why));
         continue;
       }
-      report(target, verdict(await runFuzzCampaign(board, rig.file, plan, target, progress)));
+      report(target, campaignOutcome(await runFuzzCampaign(board, rig.file, plan, target, progress)));
     }
   },
 );
-
-function verdict(result: FuzzResult): Outcome {
-  const evidence = {
-    seed: result.seed,
-    cases: result.cases,
-    seconds: Number(result.seconds.toFixed(1)),
-    casesPerSecond: Number((result.cases / Math.max(result.seconds, 0.001)).toFixed(1)),
-    monitors: result.synopsis,
-    failures: result.reproducers,
-    ...(result.stopped ? { stopped: result.stopped } : {}),
-  };
-  // A failure seen once is a failure, flaky or not (its reproducer says which); a campaign cut short is not a pass.
-  if (result.reproducers.length > 0) return fail(evidence);
-  if (result.stopped) return inconclusive(result.stopped, evidence);
-  return pass(evidence);
-}

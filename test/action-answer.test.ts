@@ -60,3 +60,33 @@ t.test("the board's banner under the wait ends it; a restart the command makes (
   t.match(await ota, { prompt: true, lines: ['ota u', 'Rebooting...', /^rst:0x1/, 'ready'] });
   t.notOk((await ota).interrupted);
 });
+
+t.test('a banner-like line the command prints is its answer; a boot is that line and the boot after it', async (t) => {
+  // As U-Boot's `version` repeats its banner: here the banner is the version line the boot prints.
+  const probe = loadProfile('test/fixtures/boards/virtual-banner-probe.yaml');
+  const { device, console } = await openConsole(t);
+  const none = new AbortController().signal;
+  let mark = console.mark();
+  const version = awaitAnswer(console, probe, { text: 'version', mark }, wait, none);
+  device.socket().write('version\r\nApp version: 1.0.0\r\nesp32> ');
+  t.match(await version, { prompt: true, lines: ['version', 'App version: 1.0.0'] });
+  t.notOk((await version).interrupted, 'not interrupted by a boot: no boot followed the line');
+
+  // The same line, then the rest of a boot: interrupted, at the boot's next line.
+  mark = console.mark();
+  const cut = awaitAnswer(console, probe, { text: 'cfg set k v', mark }, wait, none);
+  device
+    .socket()
+    .write('cfg set k v\r\nrst:0x1 (POWERON_RESET),boot:0x13\r\nI (31) app_init: App version:      1.0.0\r\n');
+  await console.expect(/App version/, { timeout: 2000, step: 'the banner came', since: mark });
+  device.socket().write('I (32) main_task: Calling app_main()\r\nready\r\nesp32> ');
+  t.match(await cut, { prompt: false, interrupted: /the board began a boot \("I \(31\) app_init: App version/ });
+
+  // The ROM's own banner echoed back (the plain profile, whose ready line is not the prompt): an answer.
+  mark = console.mark();
+  const plain = loadProfile('boards/virtual.yaml');
+  const echo = awaitAnswer(console, plain, { text: 'echo rst:0x1', mark }, wait, none);
+  device.socket().write('echo rst:0x1\r\nrst:0x1 (POWERON_RESET),boot:0x13 (SPI_FAST_FLASH_BOOT)\r\nesp32> ');
+  t.match(await echo, { prompt: true, lines: ['echo rst:0x1', /^rst:0x1 /] });
+  t.notOk((await echo).interrupted);
+});

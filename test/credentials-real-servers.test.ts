@@ -118,7 +118,10 @@ t.test('lighttpd mod_auth digest with a strong password of its own', async (t) =
     t.equal(evidence.seriesMs.length, ATTEMPTS, 'the measured series is the evidence');
     // Nearly all about a second (a real server on a shared machine: one answered in 62 ms in one run).
     const slow = evidence.seriesMs.filter((ms) => ms >= 900).length;
-    t.ok(slow >= ATTEMPTS - 2, `${slow} of ${ATTEMPTS} answers after about a second (${evidence.seriesMs.join(', ')} ms)`);
+    t.ok(
+      slow >= ATTEMPTS - 2,
+      `${slow} of ${ATTEMPTS} answers after about a second (${evidence.seriesMs.join(', ')} ms)`,
+    );
     t.ok(
       Math.abs(evidence.trend.slopeMsPerAttempt) < 5,
       `no trend (${evidence.trend.slopeMsPerAttempt} ms per attempt)`,

@@ -1,7 +1,8 @@
 // fuzz through `hil run` and `hil replay`: with a fixed seed each input-handling flaw of the virtual
 // board is found, confirmed on a restarted board and minimized; hardened survives; a reproducer
-// reproduces on the flawed board (exit 1) and not on the fixed one (exit 0); a board that dies ends
-// its campaign with the evidence instead of hanging it.
+// reproduces on the flawed board (exit 1) and not on the fixed one (exit 0), and a different failure
+// (a crash, a hang) is said to be one (exit 1); a board that dies ends its campaign with the evidence
+// instead of hanging it, its unconfirmed hang listed and the check inconclusive.
 import t from 'tap';
 import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
@@ -96,11 +97,34 @@ t.test('hil replay: reproduces on the flawed board (exit 1), not on the fixed on
   const again = replay(file);
   t.equal(again.status, 1, 'reproduced', { stderr: again.stderr.slice(-1500) });
   t.match(again.stderr, /oob-after-set FAIL a reproducer given to hil replay no longer reproduces/);
+  t.match(again.stderr, /outcome: reproduced: crash: Guru Meditation/);
   const fixed = replay(file, '--board', 'hardened');
   t.equal(fixed.status, 0, 'not reproduced on firmware without the flaw', { stderr: fixed.stderr.slice(-1500) });
+  t.match(fixed.stderr, /hardened ok {3}a reproducer given to hil replay no longer reproduces/);
   const broken = replay(join(out, 'summary.json'));
   t.equal(broken.status, 2, 'a file that is not a reproducer cannot run');
   t.match(broken.stderr, /not a hil-fuzz-reproducer\/1 file/);
+});
+
+t.test('hil replay: a different failure is not "no longer reproduces" (exit 1, said so)', async (t) => {
+  const dir = t.testdir({});
+  const recordedAs = (board: string, finding: object) => {
+    const saved = JSON.parse(readFileSync(join(out, failures(board, 'console')[0]!.file), 'utf8'));
+    const file = join(dir, `${board}.json`);
+    writeFileSync(file, JSON.stringify({ ...saved, finding }, null, 2));
+    return file;
+  };
+  // A reproducer whose recorded failure was a hang, on the board its case crashes.
+  const crashes = replay(recordedAs('oob-after-set', { kind: 'hang', signature: 'hang: no prompt' }));
+  t.equal(crashes.status, 1, 'a crash where a hang was recorded', { stderr: crashes.stderr.slice(-1500) });
+  t.match(
+    crashes.stderr,
+    /outcome: a different failure: crash: Guru Meditation Error \(the reproducer's was hang: no prompt\)/,
+  );
+  // One recorded as a crash, on the board its case hangs: a dead board is no pass.
+  const hangs = replay(recordedAs('hang-on-token', { kind: 'crash', signature: 'crash: Guru Meditation Error' }));
+  t.equal(hangs.status, 1, 'a hang where a crash was recorded', { stderr: hangs.stderr.slice(-1500) });
+  t.match(hangs.stderr, /outcome: a different failure: hang: no prompt/);
 });
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -144,10 +168,13 @@ t.test('hil replay checks a reproducer as a rig file: each hostile value named, 
 
 t.test('a board that dies and cannot be restarted ends its campaign, with what it saw', async (t) => {
   const check = run.check('dies-unpowered', 'fuzz/console');
-  t.equal(check.verdict, 'fail', 'the hang it saw is a finding');
+  // A hang is the harness's inference: seen once and never confirmed, it is listed, not a failure.
+  t.equal(check.verdict, 'inconclusive', 'the hang it saw could not be confirmed on a restarted board');
+  t.match(check.reason, /^hang: no prompt .*: inferred by the harness, not seen again on a restarted board/);
   t.match(check.evidence, {
     stopped: /did not come back|expected/,
-    failures: [{ signature: /^hang/, confirmed: false }],
+    failures: [],
+    unconfirmed: [{ kind: 'hang', signature: /^hang/, confirmed: false, replay: /^hil replay / }],
   });
   t.notOk(run.result('dies-unpowered').error, 'the suite ended by itself, within its deadline');
 });

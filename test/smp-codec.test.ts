@@ -135,6 +135,12 @@ t.test('broken frames give named errors', async (t) => {
   t.equal(decoder.dropped?.code, 'truncated', 'the one cut short is named');
   t.same(decodePacket(decoder.push(good)!).body, { images: [] }, 'and the next one too');
   t.equal(decoder.dropped, undefined);
+  // A new packet of several frames after a cut one: the lost one is named, the new one read once whole.
+  t.equal(decoder.push(line(big[0]!)), undefined);
+  t.equal(decoder.push(line(big[0]!)), undefined);
+  t.equal(decoder.dropped?.code, 'truncated', 'a cut packet is said to be lost while the new one is still coming');
+  for (const frame of big.slice(1, -1)) t.equal(decoder.push(line(frame)), undefined);
+  t.ok(decoder.push(line(big.at(-1)!)), 'and the new one is read once whole');
 
   t.equal(
     codeOf(() => decodePacket(Buffer.alloc(5))),

@@ -27,7 +27,8 @@ const COMMANDS: Record<string, string> = {
 `,
   replay: `  hil replay FILE [--rig FILE] [--board NAME] [--out DIR]
       run a fuzz reproducer again on a restarted board (its rig and board unless given); exit 1 when it
-      reproduces, 0 when it does not, 2 when it cannot run
+      reproduces, or when a different failure comes (said so); 0 when nothing failed and the board
+      answered afterwards; 2 when it cannot run (a board that cannot be brought up or asked)
 `,
   report: `  hil report DIR                 rebuild junit.xml, report.html, report.pdf, evidence.json and
       MANIFEST.sha256 of a run folder from its TAP and summary (an interrupted run's too)

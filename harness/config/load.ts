@@ -232,6 +232,8 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
         'version',
         'download-mode',
         'rdp-level',
+        'help-form',
+        'mcumgr',
         'cut',
         'boot-strap',
         'boot-uart',
@@ -264,6 +266,8 @@ function wiringProblems(file: string, rig: RigConfig, name: string, board: Board
     if (board['download-mode']) problems.push(`${at}.download-mode: is for virtual rigs only (virtual: true)`);
     if (board['rdp-level'] !== undefined) problems.push(`${at}.rdp-level: is for virtual rigs only (virtual: true)`);
     if (board.cut) problems.push(`${at}.cut: is for virtual rigs only (virtual: true)`);
+    if (board['help-form']) problems.push(`${at}.help-form: is for virtual rigs only (virtual: true)`);
+    if (board.mcumgr) problems.push(`${at}.mcumgr: is for virtual rigs only (virtual: true)`);
   }
   return problems;
 }

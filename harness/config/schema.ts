@@ -145,6 +145,10 @@ export const VIRTUAL_FLAWS = [
 ] as const;
 export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 
+/** The forms a shell's `help` lists its commands in, as the fuzz grammar reads them (fuzz/help-forms.ts). */
+export const HELP_FORMS = ['plain', 'u-boot', 'zephyr', 'freertos', 'esp-idf', 'busybox'] as const;
+export type HelpForm = (typeof HELP_FORMS)[number];
+
 export const BoardWiring = Type.Object(
   {
     profile: Name('the name of a file in boards/, without .yaml'),
@@ -212,6 +216,14 @@ export const BoardWiring = Type.Object(
       Type.Union([Type.Literal('ideal'), Type.Literal('zephyr')], {
         description:
           "virtual rigs only: how its mcumgr server behaves: ideal (the default), or as Zephyr's (SMPv2 error groups, a 256-byte buffer that drops larger packets, image lookup by hash from slot 0, a slot erase at the first chunk, log lines inside frames)",
+      }),
+    ),
+    'help-form': Type.Optional(
+      Type.Unsafe<HelpForm | 'none'>({
+        type: 'string',
+        enum: [...HELP_FORMS, 'none'],
+        description:
+          "virtual rigs only: the form its console's `help` takes (default plain: `cfg set <key> <value>`), or none: no help command",
       }),
     ),
     'rdp-level': Type.Optional(

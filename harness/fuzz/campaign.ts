@@ -1,11 +1,11 @@
 /**
  * A campaign: cases 0, 1, 2, ... of one target until the case or time budget is spent. After each
- * case the monitors look; every K cases the liveness probe runs, and a dead board is bisected back
- * to the first case after which it no longer answered. On a failure the board is restarted (QMP
- * reset, power cycle, or its reboot action: never a fixed sleep, always its ready line), the case
- * is replayed to confirm it (one that does not come back is flaky, and reported as such), the cases
- * before it are tried when it alone does not reproduce, the bytes are minimized with ddmin, and a
- * reproducer is kept.
+ * case the monitors look; every K cases, and once more after the last, the board is asked whether
+ * it lives, and a dead board is bisected back to the first case after which it no longer answered.
+ * On a failure the board is restarted (QMP reset, power cycle, or its reboot action: never a fixed
+ * sleep, always its ready line), the case is replayed to confirm it (one that does not come back is
+ * kept unconfirmed), the cases before it are tried when it alone does not reproduce, the bytes are
+ * minimized with ddmin, and a reproducer is kept.
  */
 import type { Board } from '../board.ts';
 import { type CaseSource, caseBytes } from './cases.ts';
@@ -60,6 +60,8 @@ const MAX_FAILURES = 5;
 
 export class Campaign {
   private readonly history: number[] = [];
+  /** The signatures of the failures kept: one reproducer each. */
+  private readonly signatures = new Set<string>();
 
   constructor(
     private readonly board: Board,
@@ -73,7 +75,6 @@ export class Campaign {
   async run(): Promise<CampaignResult> {
     const started = Date.now();
     const failures: Failure[] = [];
-    const seen = new Set<string>();
     let index = 0;
     let stopped: string | undefined;
     const elapsed = () => (Date.now() - started) / 1000;
@@ -90,16 +91,14 @@ export class Campaign {
           last: finding?.signature,
         });
       if (!finding) continue;
-      const failure = await this.investigate(index, finding).catch((error: Error): Failure => {
-        // The board did not come back: what was seen is kept, unconfirmed, and the campaign ends.
-        stopped = error.message;
-        const bytes = caseBytes(this.source, index);
-        return { index, finding, confirmed: false, preamble: [], bytes, minimized: bytes };
-      });
-      if (failure && !seen.has(failure.finding.signature)) failures.push(failure);
-      if (failure) seen.add(failure.finding.signature);
-      this.history.length = 0;
+      stopped = await this.found(index, finding, failures);
       if (stopped || failures.length >= MAX_FAILURES) break;
+    }
+    // The cases since the last liveness probe: a board that went silent there has not survived them.
+    if (index > 0 && !stopped && failures.length < MAX_FAILURES) {
+      await settle(this.board, this.monitors);
+      const finding = lookAgain(this.monitors) ?? (await this.alive());
+      if (finding) stopped = await this.found(index - 1, finding, failures);
     }
     return {
       cases: index,
@@ -110,8 +109,23 @@ export class Campaign {
     };
   }
 
+  /** A finding after case `index`: confirmed (or not) and kept; what stops the campaign, when the board did not come back. */
+  private async found(index: number, finding: Finding, failures: Failure[]): Promise<string | undefined> {
+    let stopped: string | undefined;
+    const failure = await this.investigate(index, finding).catch((error: Error): Failure => {
+      // The board did not come back: what was seen is kept, unconfirmed, and the campaign ends.
+      stopped = error.message;
+      const bytes = caseBytes(this.source, index);
+      return { index, finding, confirmed: false, preamble: [], bytes, minimized: bytes };
+    });
+    if (failure && !this.signatures.has(failure.finding.signature)) failures.push(failure);
+    if (failure) this.signatures.add(failure.finding.signature);
+    this.history.length = 0;
+    return stopped;
+  }
+
   private one(index: number, bytes = caseBytes(this.source, index)): Promise<Finding | undefined> {
-    return sendCase(this.target, this.monitors, index, bytes);
+    return sendCase(this.board, this.target, this.monitors, index, bytes);
   }
 
   private alive(): Promise<Finding | undefined> {
@@ -173,8 +187,12 @@ export class Campaign {
   }
 }
 
-/** Send one case and ask every monitor; the first finding counts. */
+/**
+ * Send one case and ask every monitor; the first finding counts. A monitor that has seen something
+ * begin (a banner-like line) gets the lines that settle it first: a reboot is seen with its case.
+ */
 export async function sendCase(
+  board: Board,
   target: Target,
   monitors: Monitor[],
   index: number,
@@ -182,12 +200,9 @@ export async function sendCase(
 ): Promise<Finding | undefined> {
   for (const m of monitors) m.preSend?.(index);
   const fromTarget = await target.send(bytes);
+  if (monitors.some((m) => m.pending?.())) await settle(board, monitors);
   // A crash or a reboot explains a prompt that never came: the monitors speak first.
-  for (const m of monitors) {
-    const finding = m.postSend(index);
-    if (finding) return finding;
-  }
-  return fromTarget;
+  return lookAgain(monitors) ?? fromTarget;
 }
 
 export async function askAlive(monitors: Monitor[]): Promise<Finding | undefined> {
@@ -219,15 +234,30 @@ export async function replay(
   looking: Finding,
 ): Promise<Finding | undefined> {
   for (const before of preamble) {
-    const on = await sendCase(target, monitors, -1, before);
+    const on = await sendCase(board, target, monitors, -1, before);
     // A failure on the way is not this case's: it must come from the case itself.
     if (on) return { ...on, signature: `${on.signature} (during the preamble)` };
   }
-  const seen = await sendCase(target, monitors, -1, bytes);
+  const seen = await sendCase(board, target, monitors, -1, bytes);
   if (seen) return seen;
   if (looking.kind === 'dead' || looking.kind === 'hang') return askAlive(monitors);
-  // Output lags input (a reset's banner comes tens of milliseconds later): let the board settle, and look again.
+  await settle(board, monitors);
+  return lookAgain(monitors);
+}
+
+/**
+ * Output lags input (a reset's banner comes tens of milliseconds after the case): let the board go
+ * quiet; and where a monitor has seen a boot begin, give the boot its deadline to show it is one.
+ */
+export async function settle(board: Board, monitors: Monitor[]): Promise<void> {
   await board.console.waitQuiet(SETTLE_MS, SETTLE_DEADLINE_MS);
+  const until = Date.now() + board.profile.boot.deadlineMs;
+  while (monitors.some((m) => m.pending?.()) && Date.now() < until)
+    await board.console.waitQuiet(SETTLE_MS, Math.max(1, until - Date.now()));
+}
+
+/** What the monitors saw since they last looked: the first finding. */
+function lookAgain(monitors: Monitor[]): Finding | undefined {
   for (const m of monitors) {
     const late = m.postSend(-1);
     if (late) return late;

@@ -13,18 +13,22 @@ export interface CommandShape {
 
 const NAME = /^[A-Za-z_][\w.-]{0,31}$/;
 const PLACEHOLDER = /^(<[^<>]{1,32}>|\[[^[\]]{1,32}\])$/;
-const WORD = /^[a-z][\w-]{0,31}$/;
+/** A literal word: a subcommand (`set`) or an option (`-v`, `--verbose`). */
+const WORD = /^-{0,2}[a-z][\w-]{0,31}$/;
 const MAX_COMMANDS = 64;
 /**
- * Commands a campaign never sends: they restart the board or change it for good, which is what
- * they are for (a reboot is not a finding), and would cost a restart a case.
+ * Commands (and subcommands: `kernel reboot`) a campaign never sends: they restart the board, leave
+ * its shell, put it to sleep or change it for good, which is what they are for (a reboot is not a
+ * finding), and would cost a restart a case.
  */
 export const NEVER_SENT =
-  /^(reboot|reset|restart|shutdown|poweroff|halt|erase|format|factory-?reset|ota|update|flash|dfu|bootloader)$/i;
+  /^(reboot|reset|restart|shutdown|poweroff|halt|erase|format|factory-?reset|ota|update|flash|dfu|boot\w*|go|exit|logout|(deep_|light_)?sleep)$/i;
 
 /**
- * Commands from help text: a line (or each `|` alternative) that is a name and at most five words
- * or placeholders, leaving out those that restart or reflash the board and the profile's `exclude`.
+ * Commands in the grammar's own notation (the profile's `fuzz.commands`, and the plain form of help
+ * text; fuzz/help-forms.ts turns the other forms into it): a line (or each `|` alternative) that is a
+ * name and at most five words or placeholders, leaving out those that restart or reflash the board
+ * and the profile's `exclude`.
  */
 export function harvestCommands(lines: readonly string[], exclude: readonly string[] = []): CommandShape[] {
   const found = new Map<string, CommandShape>();
@@ -32,8 +36,9 @@ export function harvestCommands(lines: readonly string[], exclude: readonly stri
     for (const alternative of line.split(/\s+\|\s+/)) {
       const tokens = alternative.trim().split(/\s+/);
       const [name, ...args] = tokens;
-      if (!name || !NAME.test(name) || args.length > 5 || NEVER_SENT.test(name) || exclude.includes(name)) continue;
+      if (!name || !NAME.test(name) || args.length > 5 || exclude.includes(name)) continue;
       if (!args.every((a) => PLACEHOLDER.test(a) || WORD.test(a))) continue;
+      if (tokens.some((word) => NEVER_SENT.test(word))) continue;
       const key = [name, ...args].join(' ');
       if (!found.has(key) && found.size < MAX_COMMANDS) found.set(key, { name, args });
     }

@@ -6,14 +6,21 @@
  * - `postSend(index)` MUST return a Finding when what it watches shows the case made the board fail,
  *   and undefined otherwise; it MUST NOT throw for a board's failure, and SHOULD do no I/O.
  * - `alive()` (optional) SHOULD ask the board whether it still works; it MUST settle within its own
- *   deadline, and return a Finding when the board does not answer.
+ *   deadline, and return a Finding when the board does not answer. What the board says in answer is
+ *   the harness's own traffic, never a finding of another monitor.
+ * - `pending()` (optional) SHOULD say whether it has seen the beginning of something that lines still
+ *   to come will settle (a banner-like line, not yet shown to begin a boot): the caller then lets the
+ *   board go quiet before it asks `postSend` again.
  * - `restarted()` MUST forget what it saw of the boot before (the harness restarted the board).
  * - `synopsis()` MUST say in one line what it watched and saw.
  * - `close()` (optional) MUST stop whatever it listens to; it is called once, when the campaign ends.
  */
 import type { Board } from '../board.ts';
+import { type BootSeen, BootSighting } from '../boot-sighting.ts';
 import { matchableText } from '../console/escape.ts';
-import { bootMarker } from '../config/load.ts';
+import { HilError } from '../errors.ts';
+import { SmpDeviceError } from '../update/smp-client.ts';
+import type { TargetKind } from './cases.ts';
 
 export interface Finding {
   kind: 'crash' | 'reboot' | 'hang' | 'dead' | 'port-gone';
@@ -28,6 +35,7 @@ export interface Monitor {
   preSend?(index: number): void;
   postSend(index: number): Finding | undefined;
   alive?(): Promise<Finding | undefined>;
+  pending?(): boolean;
   restarted(): void;
   synopsis(): string;
   close?(): void;
@@ -61,27 +69,48 @@ export function crashMonitor(board: Board): Monitor {
   };
 }
 
-/** A boot banner nobody asked for: the board reset itself (a watchdog, a fault handler that reboots). */
-export function rebootMonitor(board: Board): Monitor {
-  let banner: string | undefined;
+/**
+ * A boot nobody asked for: the board reset itself (a watchdog, a fault handler that reboots). A boot,
+ * not one line (see BootSighting): a banner-like line the board printed in answer to a case is not a
+ * reset, nor is one that answered the harness's own liveness probe (`answered`).
+ */
+export function rebootMonitor(board: Board): Monitor & { answered(index: number): void } {
+  const sighting = new BootSighting(board.profile.boot);
+  let boot: BootSeen | undefined;
   let count = 0;
-  const onLine = (text: string) => {
-    const line = matchableText(text);
-    if (bootMarker(board.profile.boot).test(line)) banner ??= line.slice(0, 200);
+  const onLine = (text: string, index: number) => {
+    const seen = sighting.line(matchableText(text), index);
+    boot ??= seen;
   };
   board.console.on('line', onLine);
+  // The unfinished line: the boot's ready line, or the shell's prompt after an answer that looked like a banner.
+  const look = () => {
+    boot ??= sighting.partial(board.console.pendingText(), board.profile.prompt);
+  };
   return {
     name: 'unexpected boot',
     postSend() {
-      if (banner === undefined) return undefined;
-      const line = banner;
-      banner = undefined;
+      look();
+      if (boot === undefined) return undefined;
+      const { start, by } = boot;
+      boot = undefined;
       count++;
-      const reset = board.profile.boot.resetReason?.exec(line);
-      return { kind: 'reboot', signature: `reboot: ${reset ? reset[0].trim() : 'boot banner'}`, line };
+      const resetReason = board.profile.boot.resetReason;
+      const reset = resetReason ? (resetReason.exec(start) ?? resetReason.exec(by)) : null;
+      return {
+        kind: 'reboot',
+        signature: `reboot: ${reset ? reset[0].trim() : 'boot banner'}`,
+        line: start.slice(0, 200),
+      };
     },
+    pending() {
+      look();
+      return sighting.pending !== undefined;
+    },
+    answered: (index) => sighting.answered(index),
     restarted() {
-      banner = undefined;
+      boot = undefined;
+      sighting.forget();
     },
     synopsis: () => `unexpected boots: ${count}`,
     close: () => void board.console.off('line', onLine),
@@ -111,36 +140,81 @@ export function portMonitor(board: Board): Monitor {
   };
 }
 
-/** The profile's liveness probe (or, without one, a prompt for an empty line), every few cases. */
-export function livenessMonitor(board: Board, deadlineMs: number): Monitor {
+/** How the harness asks a board whether it lives during a campaign on a target. */
+export type AskingWay = 'liveness probe' | 'prompt' | 'SMP echo';
+
+/**
+ * The profile's liveness probe, else its prompt (an empty line brings it back), else, on the SMP
+ * target, an mcumgr echo; undefined when the board gives none of them to ask it with.
+ */
+export function askingWay(board: Board, target: TargetKind): AskingWay | undefined {
+  if (board.profile.liveness) return 'liveness probe';
+  if (board.profile.prompt) return 'prompt';
+  if (target === 'smp' && board.rollback?.path === 'smp') return 'SMP echo';
+  return undefined;
+}
+
+/** Why a campaign on `target` cannot ask the board whether it lives. */
+export function cannotAsk(target: TargetKind): string {
+  const smp = target === 'smp' ? ', and no SMP echo answers' : '';
+  return `no way to ask the board whether it lives: the profile names no prompt and no liveness probe${smp}, so a board that went silent would pass`;
+}
+
+/** Every few cases, the board asked whether it lives (askingWay); the answer is the harness's own traffic. */
+export function livenessMonitor(
+  board: Board,
+  deadlineMs: number,
+  way: AskingWay | undefined,
+  answered: (index: number) => void,
+): Monitor {
+  let asked = 0;
   let dead = 0;
+  const ask = async (): Promise<string | undefined> => {
+    if (way === 'liveness probe') {
+      const liveness = await board.checkAlive('fuzz liveness');
+      if (liveness.answerIndex !== undefined) answered(liveness.answerIndex);
+      return liveness.alive ? undefined : `dead: no answer to "${board.profile.liveness!.send}"`;
+    }
+    if (way === 'prompt') {
+      board.console.mark();
+      await board.console.write(Buffer.from(board.profile.lineEnding, 'latin1'));
+      const back = await board.console
+        .expect(board.profile.prompt!, { timeout: deadlineMs, step: 'fuzz liveness: prompt', allowCrash: true })
+        .then(() => true)
+        .catch(() => false);
+      return back ? undefined : 'dead: no prompt for an empty line';
+    }
+    // A newline first: a case may have left a frame unfinished, which would swallow the echo's.
+    await board.console.write(Buffer.from('\n', 'latin1'));
+    // An SMP error answers too: the device's SMP server read the request.
+    const echoed = await board.smp.echo('hil', 'fuzz liveness: SMP echo').then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof SmpDeviceError) return true;
+        if (error instanceof HilError) return false;
+        throw error;
+      },
+    );
+    return echoed ? undefined : 'dead: no answer to an SMP echo';
+  };
   return {
     name: 'liveness',
     postSend: () => undefined,
     async alive() {
-      if (board.profile.liveness) {
-        const liveness = await board.checkAlive('fuzz liveness');
-        if (liveness.alive) return undefined;
-        dead++;
-        return { kind: 'dead', signature: `dead: no answer to "${board.profile.liveness.send}"` };
-      }
-      const prompt = board.profile.prompt;
-      if (!prompt) return undefined;
-      board.console.mark();
-      await board.console.write(Buffer.from(board.profile.lineEnding, 'latin1'));
-      const back = await board.console
-        .expect(prompt, { timeout: deadlineMs, step: 'fuzz liveness: prompt', allowCrash: true })
-        .then(() => true)
-        .catch(() => false);
-      if (back) return undefined;
+      if (way === undefined) return undefined;
+      asked++;
+      const signature = await ask();
+      if (signature === undefined) return undefined;
       dead++;
-      return { kind: 'dead', signature: 'dead: no prompt for an empty line' };
+      return { kind: 'dead', signature };
     },
     restarted() {},
-    synopsis: () => `liveness: ${dead} dead`,
+    synopsis: () => (way ? `liveness (${way}): asked ${asked} times, ${dead} dead` : 'liveness: no way to ask'),
   };
 }
 
-export function standardMonitors(board: Board, deadlineMs: number): Monitor[] {
-  return [crashMonitor(board), rebootMonitor(board), portMonitor(board), livenessMonitor(board, deadlineMs)];
+export function standardMonitors(board: Board, deadlineMs: number, target: TargetKind): Monitor[] {
+  const reboot = rebootMonitor(board);
+  const liveness = livenessMonitor(board, deadlineMs, askingWay(board, target), reboot.answered);
+  return [crashMonitor(board), reboot, portMonitor(board), liveness];
 }

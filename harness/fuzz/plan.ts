@@ -7,6 +7,7 @@ import type { Board } from '../board.ts';
 import { BUILT_IN_TOKENS, type CaseSource } from './cases.ts';
 import { findUsbDevice } from '../usb/find.ts';
 import { type CommandShape, harvestCommands } from './grammar.ts';
+import { harvestHelp } from './help-forms.ts';
 import type { UsbControlDevice } from '../usb/control.ts';
 import { parseHostPort } from '../config/atoms.ts';
 
@@ -19,6 +20,8 @@ export interface FuzzPlan {
   seconds: number;
   caseDeadlineMs: number;
   commands: CommandShape[];
+  /** Where the console grammar came from, in words: how many commands from which form of `help`, and the profile's. */
+  grammar: string;
   dictionary: Buffer[];
   samples: { console: Buffer[]; network: Buffer[] };
   network?: { kind: 'tcp' | 'udp'; host: string; port: number };
@@ -41,14 +44,27 @@ function envNumber(name: string): number | undefined {
   return n;
 }
 
-/** The board's own help text, freshly booted: what it says between `help` and its next prompt. */
-async function helpLines(board: Board): Promise<string[]> {
-  if (!board.profile.prompt) return [];
+/** The board's own help text, freshly booted: what it says between `help` and its next prompt; or why none was read. */
+async function helpLines(board: Board): Promise<string[] | string> {
+  if (!board.profile.prompt) return 'not read (the profile names no prompt to pace it by)';
   const boot = await board.restart('fuzz: boot to read help');
-  if (!boot.ready) return [];
+  if (!boot.ready) return 'not read (the board did not boot to its ready line)';
   const help = board.hasAction('help') ? board.profile.actions.help! : 'help';
   const answer = await board.ask(help, { step: 'fuzz: help', timeout: 3000 }).catch(() => undefined);
-  return answer?.lines ?? [];
+  return answer?.lines ?? `not read (no answer to "${help}")`;
+}
+
+/** The console's commands: the board's `help` in whichever form it takes, then the profile's own. */
+async function consoleGrammar(board: Board): Promise<{ commands: CommandShape[]; grammar: string }> {
+  const { commands: own, exclude } = board.profile.fuzz;
+  const lines = await helpLines(board);
+  const help = typeof lines === 'string' ? undefined : harvestHelp(lines, exclude);
+  const profile = harvestCommands(own, exclude);
+  const key = (c: CommandShape) => [c.name, ...c.args].join(' ');
+  const fromHelp = help?.commands ?? [];
+  const commands = [...fromHelp, ...profile.filter((c) => !fromHelp.some((h) => key(h) === key(c)))];
+  const read = help ? `${fromHelp.length} commands from the ${help.form} form` : lines;
+  return { commands, grammar: `help: ${read}; ${profile.length} commands from the profile (fuzz.commands)` };
 }
 
 /** The board's USB device through the `usb` package, or why not (no identity in the rig, no USB subsystem, not on the bus). */
@@ -73,8 +89,7 @@ export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
     'device' in usb,
   ].filter(Boolean);
   const total = envNumber('HIL_FUZZ_SECONDS') ?? rig.seconds ?? profile.seconds ?? DEFAULT_SECONDS;
-  const help = await helpLines(board);
-  const commands = harvestCommands([...help, ...profile.commands], profile.exclude);
+  const { commands, grammar } = await consoleGrammar(board);
   const network = rig.tcp
     ? { kind: 'tcp' as const, ...parseHostPort(rig.tcp) }
     : rig.udp
@@ -86,6 +101,7 @@ export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
     seconds: Math.max(1, Math.floor(total / targets.length)),
     caseDeadlineMs: profile.caseDeadlineMs ?? DEFAULT_CASE_DEADLINE_MS,
     commands,
+    grammar,
     dictionary: [
       ...BUILT_IN_TOKENS,
       ...profile.dictionary.map((t) => Buffer.from(t, 'latin1')),

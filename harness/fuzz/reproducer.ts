@@ -73,6 +73,8 @@ export type Reproducer = Static<typeof ReproducerFile>;
 
 export interface SavedFailure {
   file: string;
+  /** A crash the board printed, or what the harness inferred (a reboot, a hang, a dead board, a port gone). */
+  kind: Finding['kind'];
   signature: string;
   confirmed: boolean;
   caseIndex: number;
@@ -123,6 +125,7 @@ export function saveReproducer(
   const shown = relative(dirname(runBoardDir), file);
   return {
     file: shown,
+    kind: failure.finding.kind,
     signature: failure.finding.signature,
     confirmed: failure.confirmed,
     caseIndex: failure.index,

@@ -4,14 +4,15 @@
  */
 import type { Board } from '../board.ts';
 import type { BootRecord } from '../boot-record.ts';
+import { bootMarker } from '../config/load.ts';
+import { HilError } from '../errors.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
-import { Campaign, type CampaignResult, replay } from './campaign.ts';
-import { standardMonitors } from './monitors.ts';
+import { askAlive, Campaign, type CampaignResult, replay } from './campaign.ts';
+import { type AskingWay, askingWay, cannotAsk, standardMonitors } from './monitors.ts';
 import { type FuzzPlan, type FuzzTargetName, sourceFor } from './plan.ts';
 import { firmwareFingerprint, loadReproducer, type SavedFailure, saveReproducer } from './reproducer.ts';
 import { consoleTarget, smpTarget, type Target, tcpTarget, udpTarget } from './targets.ts';
 import { usbTarget } from './usb-target.ts';
-import { bootMarker } from '../config/load.ts';
 
 const LIVENESS_EVERY = 50;
 const MINIMIZE_TESTS = 40;
@@ -37,6 +38,11 @@ const fingerprintOf = (board: Board, boot: BootRecord) =>
 export interface FuzzResult extends CampaignResult {
   seed: number;
   reproducers: SavedFailure[];
+  /** How the board was asked whether it lives; undefined when it gives no way (see `cannotAsk`). */
+  asked: AskingWay | undefined;
+  cannotAsk?: string;
+  /** A console campaign's grammar: where it came from, and whether it had any line to start from. */
+  grammar?: { source: string; empty: boolean };
 }
 
 export async function runFuzzCampaign(
@@ -48,12 +54,21 @@ export async function runFuzzCampaign(
 ): Promise<FuzzResult> {
   const source = sourceFor(plan, target);
   const sender = targetFor(board, source.target, plan.caseDeadlineMs, plan);
-  const monitors = standardMonitors(board, plan.caseDeadlineMs);
+  const monitors = standardMonitors(board, plan.caseDeadlineMs, source.target);
+  const asked = askingWay(board, source.target);
+  const known = {
+    seed: plan.seed,
+    asked,
+    ...(asked ? {} : { cannotAsk: cannotAsk(source.target) }),
+    ...(target === 'console'
+      ? { grammar: { source: plan.grammar, empty: source.commands.length === 0 && source.samples.length === 0 } }
+      : {}),
+  };
   try {
     const boot = await board.restart(`fuzz ${target}: restart`);
     if (!boot.ready)
       return {
-        seed: plan.seed,
+        ...known,
         cases: 0,
         seconds: 0,
         failures: [],
@@ -78,13 +93,17 @@ export async function runFuzzCampaign(
     const reproducers = result.failures.map((f) =>
       saveReproducer(board, rigFile, source, f, plan.caseDeadlineMs, firmware),
     );
-    return { ...result, seed: plan.seed, reproducers };
+    return { ...result, ...known, reproducers };
   } finally {
     for (const m of monitors) m.close?.();
   }
 }
 
-/** Run a reproducer again on a restarted board: fail when it reproduces, pass when it does not. */
+/**
+ * Run a reproducer again on a restarted board. The same failure: reproduced (fail). A different one:
+ * fail too, said as "a different failure". Nothing: a pass only once the board is shown alive after
+ * the case (asked as a campaign asks it). A board that cannot be brought up, or asked: inconclusive.
+ */
 export async function replayReproducer(board: Board, file: string, plan: FuzzPlan): Promise<Outcome> {
   let reproducer: ReturnType<typeof loadReproducer>;
   try {
@@ -93,25 +112,35 @@ export async function replayReproducer(board: Board, file: string, plan: FuzzPla
     return inconclusive((error as Error).message);
   }
   const target = targetFor(board, reproducer.target, reproducer.pacing.caseDeadlineMs, plan);
-  const monitors = standardMonitors(board, reproducer.pacing.caseDeadlineMs);
+  const monitors = standardMonitors(board, reproducer.pacing.caseDeadlineMs, reproducer.target);
+  const asked = askingWay(board, reproducer.target);
   try {
     // One restart gives both the firmware's fingerprint and the fresh board the replay needs.
-    const boot = await board.restart('replay: restart');
-    if (!boot.ready) return inconclusive('the board did not boot to its ready line, so nothing was replayed');
+    const boot = await board.restart('replay: restart').catch((error: unknown) => {
+      if (error instanceof HilError) return error;
+      throw error;
+    });
+    if (boot instanceof HilError || !boot.ready) {
+      const why = boot instanceof HilError ? `${boot.detail.step}: ${boot.detail.seen}` : 'no ready line';
+      return inconclusive(`the board could not be brought up (${why}), so nothing was replayed`);
+    }
     for (const m of monitors) m.restarted();
     const firmware = fingerprintOf(board, boot);
     const preamble = reproducer.preamble.map((p) => Buffer.from(p.bytes, 'base64'));
-    const seen = await replay(
-      board,
-      target,
-      monitors,
-      preamble,
-      Buffer.from(reproducer.bytes, 'base64'),
-      reproducer.finding,
-    );
+    const looking = reproducer.finding;
+    let seen = await replay(board, target, monitors, preamble, Buffer.from(reproducer.bytes, 'base64'), looking);
+    // Nothing seen: the board must still be shown alive (a replay on a board gone silent tested nothing).
+    if (!seen && asked && looking.kind !== 'dead' && looking.kind !== 'hang') seen = await askAlive(monitors);
     const evidence = {
+      outcome: !seen
+        ? asked
+          ? `no longer reproduces: the board took the case and answered its ${asked} afterwards`
+          : 'nothing seen, and no way to ask whether the board lives'
+        : seen.signature === looking.signature
+          ? `reproduced: ${seen.signature}`
+          : `a different failure: ${seen.signature} (the reproducer's was ${looking.signature})`,
       reproducer: file,
-      looking: reproducer.finding.signature,
+      looking: looking.signature,
       seen: seen?.signature ?? 'nothing: the board took the input',
       sent: reproducer.shown,
       firmware: {
@@ -120,7 +149,8 @@ export async function replayReproducer(board: Board, file: string, plan: FuzzPla
         same: firmware.banner === reproducer.firmware.banner && firmware.version === reproducer.firmware.version,
       },
     };
-    return seen?.signature === reproducer.finding.signature ? fail(evidence) : pass(evidence);
+    if (seen) return fail(evidence);
+    return asked ? pass(evidence) : inconclusive(cannotAsk(reproducer.target), evidence);
   } finally {
     for (const m of monitors) m.close?.();
   }

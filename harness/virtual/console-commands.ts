@@ -2,9 +2,10 @@
  * The virtual board's shell commands: what each command line answers. The firmware runs the
  * result (prints it, panics, reboots); this module only decides, so flaws read as one line each.
  */
-import type { VirtualFlaw } from '../config/schema.ts';
+import type { HelpForm, VirtualFlaw } from '../config/schema.ts';
 import type { OtaResult } from './esp-ota.ts';
 import type { FlashWriter, SettingsStore } from './flash.ts';
+import { helpAnswer } from './help-text.ts';
 import { parseCommandLine } from './shell-line.ts';
 import { runTlsClient } from './tls-probe.ts';
 
@@ -21,6 +22,8 @@ export type CommandResult =
 
 export interface CommandContext {
   flaws: readonly VirtualFlaw[];
+  /** The form its `help` takes (help-text.ts). */
+  helpForm: HelpForm | 'none';
   version: string;
   settings: SettingsStore;
   /** How the settings store writes flash (each write announced on the console). */
@@ -37,17 +40,6 @@ export interface CommandContext {
   /** ESP-IDF OTA, on boards built with OTA partitions. */
   ota?: { update(url: string): Promise<OtaResult>; confirm(): string };
 }
-
-const HELP = [
-  'help',
-  'version',
-  'reboot',
-  'echo <words>',
-  'cfg get <key>',
-  'cfg set <key> <value>',
-  'tlsprobe <host> <port>',
-  'ota <https url> | ota confirm',
-];
 
 const say = (text: string): CommandResult => ({ output: text });
 
@@ -68,7 +60,7 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
   }
   switch (command) {
     case 'help':
-      return say(`${HELP.join('\r\n')}\r\n`);
+      return say(helpAnswer(ctx.helpForm));
     case 'version':
       return say(`App version: ${ctx.version}\r\n`);
     case 'echo':

@@ -4,8 +4,9 @@
  * (below BROWN_OUT_VOLTS the brown-out detector holds it in reset; below OFF_VOLTS it is off).
  * Flaw switches make it insecure in one named way each.
  */
-import type { VirtualFlaw } from '../config/schema.ts';
+import type { HelpForm, VirtualFlaw } from '../config/schema.ts';
 import { SlipDecoder } from '../wire/slip.ts';
+import { BootloaderPrompt } from './bootloader-prompt.ts';
 import { romReply } from './esp-rom-loader.ts';
 import { PacedOutput } from './paced-output.ts';
 import { runCommand } from './console-commands.ts';
@@ -32,6 +33,7 @@ class PowerLost extends Error {}
 
 export interface FirmwareOptions {
   flaws: readonly VirtualFlaw[];
+  helpForm: HelpForm | 'none';
   version: string;
   baud: number;
   /** The ROM loader behind the boot strap: answers everything, Secure Download Mode, or never starts. */
@@ -66,6 +68,7 @@ export class VirtualFirmware {
   /** The boot strap (GPIO0) is held in the download position while true; read at reset. */
   strapHeld = false;
   private rom = new SlipDecoder(4096);
+  private bootloader = new BootloaderPrompt();
   /** An SMP frame being read from the console (a line that began with its marker). */
   private smpLine: string | undefined;
   readonly storage: UpdateStorage | undefined;
@@ -186,20 +189,11 @@ export class VirtualFirmware {
     const g = this.generation;
     if (this.state === 'countdown') {
       this.state = 'bootloader';
-      this.line = '';
-      void this.print(g, '\r\n=> ').catch(() => undefined);
+      this.bootloader = new BootloaderPrompt();
+      void this.print(g, this.bootloader.opened).catch(() => undefined);
       return;
     }
-    for (const byte of bytes) {
-      if (byte !== 0x0d) {
-        if (byte >= 0x20 && byte < 0x7f && this.line.length < MAX_LINE) this.line += String.fromCharCode(byte);
-        continue;
-      }
-      const line = this.line.trim();
-      this.line = '';
-      const answer = line ? `\r\nUnknown command '${line.split(' ')[0]}' - try 'help'\r\n=> ` : '\r\n=> ';
-      void this.print(g, answer).catch(() => undefined);
-    }
+    for (const answer of this.bootloader.input(bytes)) void this.print(g, answer).catch(() => undefined);
   }
 
   private stop(next: State): number {
@@ -368,6 +362,7 @@ export class VirtualFirmware {
     const result = await runCommand(
       {
         flaws: this.options.flaws,
+        helpForm: this.options.helpForm,
         version: this.version,
         settings: this.settings,
         write: this.flashWriter(g),

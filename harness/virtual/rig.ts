@@ -113,6 +113,7 @@ export class VirtualRig {
       name,
       {
         flaws: wiring.flaws ?? [],
+        helpForm: wiring['help-form'] ?? 'plain',
         version: wiring.version ?? DEFAULT_VERSION,
         baud: wiring.console?.baud ?? profile?.baud ?? 115200,
         downloadMode: wiring['download-mode'] ?? 'secure',
