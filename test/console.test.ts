@@ -77,6 +77,43 @@ t.test('a reader from its own mark sees a line another wait matched while it was
   );
 });
 
+t.test('a reader from past an unfinished line does not take that line, unfinished or ended', async (t) => {
+  // "Does the console read keys": a prompt already on screen is no answer to the Enter sent after it.
+  const { device, console } = await openConsole(t);
+  device.socket().write('ready\r\nesp32> ');
+  await console.expect(/^ready$/, { timeout: 2000, step: 'ready' });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(console.pendingText(), 'esp32> ');
+  const since = console.mark() + 1;
+  await t.rejects(
+    console.expect(/^esp32> $/, { timeout: 200, step: 'the answer', since }),
+    /within 200 ms/,
+    'the prompt that was there is not the answer',
+  );
+  const answer = console.expect(/^esp32> $/, { timeout: 2000, step: 'the answer', since });
+  device.socket().write('\r\nesp32> ');
+  t.equal((await answer).index, since, 'the prompt printed after it is');
+});
+
+t.test("what was on an unfinished line at a mark is not the mark's: a prompt left from the last boot", async (t) => {
+  // A power cycle's mark taken with the old boot's prompt still unfinished (QEMU's micro:bit, whose
+  // REPL prompt is its ready line): that prompt is neither the new boot's pending text nor its match.
+  const { device, console } = await openConsole(t);
+  device.socket().write('>>> ');
+  await console.expect(/^>>> $/, { timeout: 2000, step: 'the old prompt' });
+  const mark = console.mark();
+  t.equal(console.pendingTextSince(mark), '', 'nothing since the mark');
+  await t.rejects(console.expect(/^>>> /, { timeout: 200, step: 'ready', since: mark }), /within 200 ms/);
+  const ended = once(console, 'line');
+  device.socket().write('MicroPython v1.9\r\n');
+  await ended;
+  t.same(console.linesSince(mark), ['>>> MicroPython v1.9'], 'the line itself is kept whole');
+  await t.rejects(console.expect(/^>>> /, { timeout: 200, step: 'ready', since: mark }), /within 200 ms/);
+  device.socket().write('>>> ');
+  t.equal((await console.expect(/^>>> $/, { timeout: 2000, step: 'ready', since: mark })).index, mark + 1);
+  t.equal(console.pendingTextSince(mark), '>>> ', 'the new prompt is');
+});
+
 t.test('every byte both ways is logged with a timestamp; the readable log escapes hostile bytes', async (t) => {
   const dir = t.testdir({});
   const device = await ptyDevice(dir);

@@ -82,8 +82,10 @@ export class Console extends EventEmitter<{
   private historyBytes = 0;
   private nextIndex = 0;
   private cursor = 0;
-  /** How much of line `index` a match on its unfinished form already used (a prompt). */
+  /** How much of line `index` a match on its unfinished form, or the newest mark, already used (a prompt). */
   private consumed = { index: -1, length: 0 };
+  /** How much of line `index` had arrived when the newest mark was taken: not part of what follows the mark. */
+  private marked = { index: -1, length: 0 };
   private waiters = new Set<Waiter>();
   private connected = false;
   private closed = false;
@@ -158,6 +160,7 @@ export class Console extends EventEmitter<{
   mark(): number {
     this.cursor = this.nextIndex;
     this.consumed = { index: this.nextIndex, length: this.splitter.partial.length };
+    this.marked = this.consumed;
     return this.cursor;
   }
 
@@ -309,12 +312,20 @@ export class Console extends EventEmitter<{
   }
 
   /**
-   * Whether the start of line `index` was used up by an earlier match of its unfinished part. Not for
-   * a reader from a mark of its own (`since`): a boot followed from its power-on still sees a ready
-   * line that another exchange, waiting at the same time, matched before it had ended.
+   * How much of the start of line `index` is not for this reader. From the cursor: what an earlier
+   * match of its unfinished part (or the newest mark) used up. From a mark of its own (`since`): only
+   * what came before that mark, never another reader's match: a boot followed from its power-on still
+   * sees a ready line that another exchange, waiting at the same time, matched before it had ended.
    */
-  private usedUp(index: number, options: ExpectOptions): boolean {
-    return options.since === undefined && index === this.consumed.index;
+  private usedUp(index: number, since: number | undefined): number {
+    if (since === undefined) return index === this.consumed.index ? this.consumed.length : 0;
+    return index === since && index === this.marked.index ? this.marked.length : 0;
+  }
+
+  /** The unfinished line's text that arrived after `mark` (what was there before it is not). */
+  pendingTextSince(mark: number): string {
+    if (this.nextIndex < mark) return '';
+    return matchableText(this.splitter.partial.slice(this.usedUp(this.nextIndex, mark)));
   }
 
   /** A match, a crash-signature failure, or undefined when the line is neither. */
@@ -324,7 +335,9 @@ export class Console extends EventEmitter<{
     pattern: RegExp,
     options: ExpectOptions,
   ): LineMatch | HilError | undefined {
-    const visible = matchableText(this.usedUp(index, options) ? text.slice(this.consumed.length) : text);
+    // A line that began before the reader's mark (an unfinished one it skipped) is not for it.
+    if (options.since !== undefined && index < options.since) return undefined;
+    const visible = matchableText(text.slice(this.usedUp(index, options.since)));
     const match = pattern.exec(visible);
     if (match) {
       this.cursor = index + 1;
@@ -347,7 +360,8 @@ export class Console extends EventEmitter<{
   private matchPartial(pattern: RegExp, options: ExpectOptions): LineMatch | undefined {
     const raw = this.splitter.partial;
     const index = this.nextIndex; // the unfinished line gets this index when it ends
-    const partial = matchableText(this.usedUp(index, options) ? raw.slice(this.consumed.length) : raw);
+    if (options.since !== undefined && index < options.since) return undefined;
+    const partial = matchableText(raw.slice(this.usedUp(index, options.since)));
     if (!partial) return undefined;
     const match = pattern.exec(partial);
     if (!match) return undefined;

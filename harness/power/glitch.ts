@@ -53,8 +53,8 @@ export async function cutIntoBoot(board: Board, atMs: number, offMs: number, ste
   } finally {
     board.console.off('line', onLine);
   }
-  // A ready line that has not ended (a prompt) counts as well.
-  if (readyAtMs === undefined && ready.test(matchableText(board.console.pendingText())))
+  // A ready line that has not ended (a prompt) counts as well, but not one left from before the power-on.
+  if (readyAtMs === undefined && ready.test(board.console.pendingTextSince(first.mark)))
     readyAtMs = Date.now() - poweredAt;
   const cutAskedAfterMs = Date.now() - poweredAt;
   const cut = await board.powerOffOn(`${step}: cut`, offMs);

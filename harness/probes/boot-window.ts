@@ -29,7 +29,7 @@ export async function probeBootWindow(board: Board): Promise<Outcome> {
   let readyAt: number | undefined;
   const seen = () => {
     const lines = board.console.linesSince(mark).map(matchableText);
-    const pending = board.console.pendingText();
+    const pending = board.console.pendingTextSince(mark);
     return pending ? [...lines, pending] : lines;
   };
   for (;;) {
