@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadRig } from '../harness/config/load.ts';
 import { validateYaml } from '../harness/config/validate.ts';
 import { Profile } from '../harness/config/schema.ts';
+import { Rig } from '../harness/power/registry.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -25,9 +26,9 @@ for (const [i, block] of blocks.entries()) {
   if (isProfile(block)) continue;
   const file = join(rigs, `readme-${i}.yaml`);
   writeFileSync(file, block);
-  t.doesNotThrow(() => loadRig(file), `${block.split('\n')[0]} loads, with the profiles it names`);
+  t.doesNotThrow(() => loadRig(file, Rig), `${block.split('\n')[0]} loads, with the profiles it names`);
 }
 
 for (const file of readdirSync('rigs').filter((f) => f.endsWith('.yaml'))) {
-  t.doesNotThrow(() => loadRig(join('rigs', file)), `rigs/${file} loads`);
+  t.doesNotThrow(() => loadRig(join('rigs', file), Rig), `rigs/${file} loads`);
 }
