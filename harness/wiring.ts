@@ -11,7 +11,7 @@ import { parseDuration } from './config/duration.ts';
 import { parseHostPort } from './config/atoms.ts';
 import type { LoadedRig } from './config/load.ts';
 import type { BoardWiringConfig, DebugWiringConfig, DriverConfig, UsbIdentityConfig } from './config/schema.ts';
-import type { ConsoleReach } from './console/transport.ts';
+import type { ConsoleReach } from './console/reach.ts';
 import { resolveUsbTty } from './console/usb-identity.ts';
 import { DEFAULT_OFF_MS } from './power/driver.ts';
 
