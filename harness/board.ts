@@ -9,7 +9,7 @@ import type { BoardEndpoints } from './config/endpoints.ts';
 import type { BoardProfile, LoadedRig } from './config/load.ts';
 import { Console } from './console/console.ts';
 import { ConsoleLog } from './console/log.ts';
-import { consoleTransport } from './console/transport.ts';
+import { consoleTransport } from './console/reach.ts';
 import { HilError } from './errors.ts';
 import { type DownloadEntry, type Power, type PowerCut, switchPower } from './power/driver.ts';
 import { openPower, openStrap } from './power/registry.ts';

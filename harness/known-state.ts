@@ -5,12 +5,31 @@
  * boot followed to the ready line, or, known ready and undisturbed since, its prompt answering) or
  * `off` (the supply switched off and read back). Where that cannot be done, a HilError names the step.
  */
-import type { Board, BootRecord } from './board.ts';
+import type { BootRecord } from './boot-record.ts';
+import type { BoardProfile } from './config/load.ts';
+import type { Console } from './console/console.ts';
 import { HilError } from './errors.ts';
+import type { Power } from './power/driver.ts';
+import type { QemuControl } from './qemu/control.ts';
 
 export type BoardState = 'ready' | 'off';
 /** `ready` means at its ready line and undisturbed since: nothing that may have changed its state ran. */
 export type KnownState = BoardState | 'unknown';
+
+/** What reaching a state asks of a board (a Board is one). */
+export interface StatefulBoard {
+  readonly name: string;
+  readonly profile: BoardProfile;
+  readonly console: Console;
+  readonly power: Power | undefined;
+  readonly qemu: QemuControl | undefined;
+  readonly knownState: KnownState;
+  hasAction(name: string): boolean;
+  checkAlive(step: string): Promise<{ alive: boolean; evidence: Record<string, unknown> }>;
+  restart(step: string): Promise<BootRecord>;
+  toSafeState(state: 'off'): Promise<void>;
+  failure(step: string, expected: string, seen: string): HilError;
+}
 
 export interface Arrival {
   state: BoardState;
@@ -32,7 +51,7 @@ export interface Arrival {
  */
 const ANSWER_DEADLINE_MS = 2000;
 
-export async function reach(board: Board, state: BoardState, step: string): Promise<Arrival> {
+export async function reach(board: StatefulBoard, state: BoardState, step: string): Promise<Arrival> {
   if (state === 'off') {
     if (!board.power)
       throw board.failure(step, 'power control in the rig to switch the board off', 'no power driver wired');
@@ -76,7 +95,7 @@ export async function reach(board: Board, state: BoardState, step: string): Prom
  * liveness probe answers. Undefined when it does not, or when the profile gives neither to ask with.
  * Also the boot-window check's proof that keys reach the board.
  */
-export async function answers(board: Board, step: string): Promise<Record<string, unknown> | undefined> {
+export async function answers(board: StatefulBoard, step: string): Promise<Record<string, unknown> | undefined> {
   const { prompt, liveness, lineEnding } = board.profile;
   if (prompt) {
     // A prompt already on screen ends with the Enter; only a prompt printed after it is an answer.
@@ -97,7 +116,7 @@ export async function answers(board: Board, step: string): Promise<Record<string
   return undefined;
 }
 
-export function describeNoAnswer(board: Board): string {
+export function describeNoAnswer(board: StatefulBoard): string {
   const { prompt, liveness } = board.profile;
   if (prompt) return `no prompt (${prompt}) within ${ANSWER_DEADLINE_MS} ms of an Enter`;
   if (liveness) return `no answer to the liveness probe "${liveness.send}"`;

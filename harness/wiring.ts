@@ -10,11 +10,10 @@ import { hostEndpoint } from './config/endpoints.ts';
 import { parseDuration } from './config/duration.ts';
 import { parseHostPort } from './config/atoms.ts';
 import type { LoadedRig } from './config/load.ts';
-import type { BoardWiringConfig, DebugWiringConfig, UsbIdentityConfig } from './config/schema.ts';
-import type { ConsoleReach } from './console/transport.ts';
+import type { BoardWiringConfig, DebugWiringConfig, DriverConfig, UsbIdentityConfig } from './config/schema.ts';
+import type { ConsoleReach } from './console/reach.ts';
 import { resolveUsbTty } from './console/usb-identity.ts';
 import { DEFAULT_OFF_MS } from './power/driver.ts';
-import type { DriverConfig } from './power/registry.ts';
 
 export type DebugPort =
   | { gdb: { host: string; port: number } }

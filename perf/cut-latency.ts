@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Board } from '../harness/board.ts';
 import { loadRig } from '../harness/config/load.ts';
+import { Rig } from '../harness/power/registry.ts';
 import { startVirtualRig } from '../harness/runner/virtual-process.ts';
 
 const cuts = Number(process.argv[2] ?? 40);
@@ -42,7 +43,7 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-const rig = loadRig(file);
+const rig = loadRig(file, Rig);
 const host = await startVirtualRig(rig.file, join(dir, 'host'));
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadRig } from '../harness/config/load.ts';
+import { Rig } from '../harness/power/registry.ts';
 import { decodeRecords } from '../harness/console/records.ts';
 import type { RunSummary } from '../harness/runner/summary.ts';
 import { PROJECT_ROOT } from '../harness/root.ts';
@@ -21,7 +22,7 @@ const RIG = join(PROJECT_ROOT, 'rigs', 'virtual.yaml');
 const rounds = Number(process.env.HIL_PERF_ROUNDS ?? 3);
 const named = (process.env.HIL_PERF_SUITES ?? 'boot-log debug-interfaces tls-pinning').split(/\s+/).filter(Boolean);
 const suiteArgs = named.includes('all') ? [] : named.flatMap((s) => ['--suite', s]);
-const rig = loadRig(RIG);
+const rig = loadRig(RIG, Rig);
 const s = (ms: number) => (ms / 1000).toFixed(2);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

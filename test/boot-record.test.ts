@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Board } from '../harness/board.ts';
 import { loadRig } from '../harness/config/load.ts';
+import { Rig } from '../harness/power/registry.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 
 async function boardOn(t: Test, ready: string, deadline = '20s') {
@@ -42,7 +43,7 @@ async function boardWith(t: Test, profile: string) {
     join(dir, 'rigs', 'rig.yaml'),
     `name: desk\nboards:\n  b:\n    profile: ${name}\n    console: { port: ${device.path} }\n`,
   );
-  const rig = loadRig(join(dir, 'rigs', 'rig.yaml'));
+  const rig = loadRig(join(dir, 'rigs', 'rig.yaml'), Rig);
   const board = await Board.open({ rig, name: 'b', logDir: dir, logName: 'console' });
   t.teardown(async () => {
     await board.close();

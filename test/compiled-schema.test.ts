@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { cacheFileOf, validatorFor } from '../harness/config/compiled-schema.ts';
 import { Profile } from '../harness/config/profile-schema.ts';
-import { Rig } from '../harness/config/schema.ts';
+import { Rig } from '../harness/power/registry.ts';
 import type { TSchema } from '../harness/config/typebox.ts';
 
 const corpus = 'test/fixtures/config';

@@ -2,6 +2,7 @@ import t from 'tap';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProfile, loadRig } from '../harness/config/load.ts';
+import { Rig } from '../harness/power/registry.ts';
 import { REDACTED } from '../harness/config/redact.ts';
 import { ConfigError } from '../harness/errors.ts';
 
@@ -14,7 +15,7 @@ t.test('every broken file in the corpus gives its expected message', async (t) =
     const path = join(corpus, file);
     const expected = /^# expect: (.*)$/m.exec(readFileSync(path, 'utf8'))?.[1];
     t.ok(expected, `${file} states what it expects`);
-    const load = () => (file.endsWith('.rig.yaml') ? loadRig(path, { profilesDir: 'boards' }) : loadProfile(path));
+    const load = () => (file.endsWith('.rig.yaml') ? loadRig(path, Rig, { profilesDir: 'boards' }) : loadProfile(path));
     try {
       load();
       t.fail(`${file} was accepted`);
@@ -31,7 +32,7 @@ t.test('every broken file in the corpus gives its expected message', async (t) =
 });
 
 t.test('the shipped rig and profiles load', async (t) => {
-  const rig = loadRig('rigs/virtual.yaml');
+  const rig = loadRig('rigs/virtual.yaml', Rig);
   t.same(Object.keys(rig.config.boards), ['virtual-hardened', 'virtual-legacy']);
   const profile = rig.profiles.get('virtual')!;
   t.equal(profile.boot.deadlineMs, 5000);
@@ -51,13 +52,13 @@ t.test('secrets in a rig file are collected and redacted', async (t) => {
       '    login-password: "s3cret-console"',
     ].join('\n'),
   });
-  const rig = loadRig(join(dir, 'secret.yaml'), { profilesDir: 'boards' });
+  const rig = loadRig(join(dir, 'secret.yaml'), Rig, { profilesDir: 'boards' });
   const text = 'login s3cret-console then relay password=hunter2-relay';
   t.equal(rig.redactor.redact(text), `login ${REDACTED} then relay password=${REDACTED}`);
 });
 
 t.test('exported JSON Schemas mark secrets and forbid unknown keys', async (t) => {
-  const { SCHEMAS } = await import('../harness/config/schema.ts');
+  const { SCHEMAS } = await import('../harness/power/registry.ts');
   const rig = JSON.parse(JSON.stringify(SCHEMAS.rig));
   t.equal(rig.additionalProperties, false);
   const board = rig.properties.boards.patternProperties['^[A-Za-z0-9][A-Za-z0-9_-]*$'];
@@ -65,7 +66,7 @@ t.test('exported JSON Schemas mark secrets and forbid unknown keys', async (t) =
 });
 
 t.test('the committed JSON Schemas match the code (run npm run schemas after changing schema.ts)', async (t) => {
-  const { SCHEMAS } = await import('../harness/config/schema.ts');
+  const { SCHEMAS } = await import('../harness/power/registry.ts');
   for (const name of Object.keys(SCHEMAS)) {
     const committed = JSON.parse(readFileSync(`schemas/${name}.schema.json`, 'utf8'));
     const { $schema, title, ...schema } = committed;
@@ -79,16 +80,16 @@ t.test('hostile files: too big, not a file, thousands of unknown keys, get a sho
   const big = join(dir, 'big.rig.yaml');
   writeFileSync(big, `name: big\n# ${'x'.repeat(300 * 1024)}\n`);
   t.match(
-    problemsOf(() => loadRig(big)),
+    problemsOf(() => loadRig(big, Rig)),
     [/big\.rig\.yaml: is \d+ bytes; a rig or profile file is at most 262144 bytes/],
   );
   t.same(
-    problemsOf(() => loadRig('/dev/zero')),
+    problemsOf(() => loadRig('/dev/zero', Rig)),
     ['/dev/zero: cannot read: not a regular file'],
     '--rig /dev/zero',
   );
   t.match(
-    problemsOf(() => loadRig(dir)),
+    problemsOf(() => loadRig(dir, Rig)),
     [/cannot read: not a regular file/],
     'a folder',
   );
@@ -100,7 +101,7 @@ t.test('hostile files: too big, not a file, thousands of unknown keys, get a sho
     `name: noisy\nboards:\n  b:\n    profile: virtual\n    console: { port: /dev/ttyUSB0 }\n${keys}\n`,
   );
   const started = Date.now();
-  const problems = problemsOf(() => loadRig(noisy, { profilesDir: 'boards' }));
+  const problems = problemsOf(() => loadRig(noisy, Rig, { profilesDir: 'boards' }));
   t.comment(`5000 unknown keys reported in ${Date.now() - started} ms`);
   t.equal(problems.length, 21, 'twenty problems and a count of the rest');
   t.match(problems.at(-1), /noisy\.rig\.yaml: \.\.\. and 4980 more problems/);

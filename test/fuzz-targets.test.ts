@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import t from 'tap';
 import { loadRig } from '../harness/config/load.ts';
+import { Rig } from '../harness/power/registry.ts';
 import type { ByteTransport, TransportEvents } from '../harness/console/transport.ts';
 import { consoleTarget, tcpTarget, udpTarget } from '../harness/fuzz/targets.ts';
 import { consoleOver } from './helpers/console.ts';
@@ -31,7 +32,7 @@ t.test('a console case whose prompt comes back leaves no listener on the port', 
   const shell = new PromptingShell();
   const console = consoleOver(shell, t.testdir({}));
   await console.open();
-  const profile = loadRig('rigs/virtual.yaml').profiles.get('virtual')!;
+  const profile = loadRig('rigs/virtual.yaml', Rig).profiles.get('virtual')!;
   const target = consoleTarget({ console, profile }, 2000);
   const before = shell.listenerCount('data');
   // Past Node's 10 a port, where the quiet waits each case left behind raised MaxListenersExceededWarning.

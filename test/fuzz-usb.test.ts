@@ -2,7 +2,8 @@
 // no /sys/bus/usb), against a stand-in with USBDevice's shape: setup packets from case bytes, the
 // requests never sent, a stall as an answer, a device that leaves the bus as a finding.
 import t from 'tap';
-import { setupOf, usbSeed, usbTarget } from '../harness/fuzz/usb-target.ts';
+import { usbSeed } from '../harness/fuzz/cases.ts';
+import { setupOf, usbTarget } from '../harness/fuzz/usb-target.ts';
 import type { UsbControlDevice, UsbSetup } from '../harness/usb/control.ts';
 import { Rng } from '../harness/fuzz/prng.ts';
 

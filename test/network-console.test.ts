@@ -12,6 +12,7 @@ import { NetworkTransport } from '../harness/console/network-transport.ts';
 import { answerValue, CONTROL, lineSettings, serverAnswer, setBaudRate, setControl } from '../harness/wire/rfc2217.ts';
 import { escapeIac, TelnetDecoder } from '../harness/wire/telnet.ts';
 import { loadRig } from '../harness/config/load.ts';
+import { Rig } from '../harness/power/registry.ts';
 import type { ConfigError } from '../harness/errors.ts';
 import { consoleOver } from './helpers/console.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
@@ -147,7 +148,7 @@ t.test('a rig names one place for the console; host:port is checked', async (t) 
   });
   const problems = (file: string) => {
     try {
-      loadRig(join(dir, file));
+      loadRig(join(dir, file), Rig);
       return '';
     } catch (error) {
       return (error as ConfigError).problems.join('\n');

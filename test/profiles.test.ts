@@ -7,6 +7,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Board } from '../harness/board.ts';
 import { loadProfile, loadRig } from '../harness/config/load.ts';
+import { Rig } from '../harness/power/registry.ts';
 import type { ConfigError } from '../harness/errors.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 
@@ -17,7 +18,7 @@ async function boardOn(t: Test, profile: string) {
     join(dir, 'rig.yaml'),
     `name: desk\nboards:\n  b:\n    profile: ${profile}\n    console: { port: ${device.path} }\n`,
   );
-  const rig = loadRig(join(dir, 'rig.yaml'));
+  const rig = loadRig(join(dir, 'rig.yaml'), Rig);
   const board = await Board.open({ rig, name: 'b', logDir: dir, logName: 'console' });
   t.teardown(async () => {
     await board.close();
@@ -122,7 +123,7 @@ t.test(
     t.throws(() => loadProfile(join(dir, 'boards/both.yaml')), /reset-reasons and reset-flags/);
     const problems = (() => {
       try {
-        loadRig(join(dir, 'rigs/rig.yaml'));
+        loadRig(join(dir, 'rigs/rig.yaml'), Rig);
         return [];
       } catch (error) {
         return (error as ConfigError).problems;

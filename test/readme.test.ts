@@ -1,11 +1,12 @@
 // The README's rig and profile examples must be valid files: a user copies them. A rig example
 // loads as a rig does (its profiles must ship), and so do the rigs in rigs/.
 import t from 'tap';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRig } from '../harness/config/load.ts';
 import { validateYaml } from '../harness/config/validate.ts';
 import { Profile } from '../harness/config/schema.ts';
+import { Rig } from '../harness/power/registry.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -25,9 +26,22 @@ for (const [i, block] of blocks.entries()) {
   if (isProfile(block)) continue;
   const file = join(rigs, `readme-${i}.yaml`);
   writeFileSync(file, block);
-  t.doesNotThrow(() => loadRig(file), `${block.split('\n')[0]} loads, with the profiles it names`);
+  t.doesNotThrow(() => loadRig(file, Rig), `${block.split('\n')[0]} loads, with the profiles it names`);
 }
 
 for (const file of readdirSync('rigs').filter((f) => f.endsWith('.yaml'))) {
-  t.doesNotThrow(() => loadRig(join('rigs', file)), `rigs/${file} loads`);
+  t.doesNotThrow(() => loadRig(join('rigs', file), Rig), `rigs/${file} loads`);
 }
+
+// docs/extending.md: every project path it names exists, its driver is the tested fixture as it is, and
+// its profile is a valid one.
+const extending = readFileSync('docs/extending.md', 'utf8');
+const paths = [
+  ...new Set([...extending.matchAll(/`((?:harness|test|suites|boards|schemas)\/[^`\s]*)`/g)].map((m) => m[1]!)),
+];
+t.ok(paths.length > 10, 'docs/extending.md names the files it speaks of');
+for (const path of paths.filter((p) => !/NAME|\*/.test(p))) t.ok(existsSync(path), `docs/extending.md: ${path} exists`);
+const [driver] = [...extending.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+t.equal(driver, readFileSync('test/fixtures/drivers/line-relay.ts', 'utf8'), "its driver is test/drivers' line-relay");
+for (const block of [...extending.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!))
+  t.doesNotThrow(() => validateYaml('docs/extending.md profile', block, Profile), `${block.split('\n')[0]} is valid`);

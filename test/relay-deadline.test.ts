@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Board } from '../harness/board.ts';
 import { loadRig } from '../harness/config/load.ts';
+import { Rig } from '../harness/power/registry.ts';
 import { HilError } from '../harness/errors.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 import { testRig } from './helpers/virtual-rig.ts';
@@ -72,7 +73,7 @@ t.test('a relay that never answers fails the step, naming board, step, expected 
     ].join('\n'),
   );
   const board = await Board.open({
-    rig: loadRig(join(dir, 'rig.yaml')),
+    rig: loadRig(join(dir, 'rig.yaml'), Rig),
     name: 'desk-1',
     logDir: dir,
     logName: 'console',

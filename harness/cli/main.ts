@@ -3,7 +3,6 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRig, needsRigHost } from '../config/load.ts';
-import { SCHEMAS } from '../config/schema.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import { existingFolder, makeFolder } from '../folders.ts';
 import { loadReproducer } from '../fuzz/reproducer.ts';
@@ -16,7 +15,7 @@ import { doctor } from '../runner/doctor.ts';
 import { EXIT, run } from '../runner/run.ts';
 import { declarations, suiteFiles } from '../runner/suite-files.ts';
 import { checkId } from '../suite.ts';
-import { twinCatalog } from '../power/registry.ts';
+import { Rig, SCHEMAS, twinCatalog } from '../power/registry.ts';
 import { runVirtualRig } from '../virtual/main.ts';
 
 const COMMANDS: Record<string, string> = {
@@ -296,7 +295,7 @@ async function listCommand(args: string[]): Promise<number> {
     }
   }
   if (values.rig) {
-    const rig = loadRig(values.rig);
+    const rig = loadRig(values.rig, Rig);
     process.stdout.write(`boards of ${rig.config.name}:\n`);
     for (const [name, board] of Object.entries(rig.config.boards)) {
       process.stdout.write(
@@ -313,7 +312,7 @@ async function virtualCommand(args: string[]): Promise<number> {
     options: { rig: { type: 'string' }, state: { type: 'string' }, 'watch-stdin': { type: 'boolean' } },
   });
   if (!values.rig) throw argError('hil virtual needs --rig FILE');
-  const rig = loadRig(values.rig);
+  const rig = loadRig(values.rig, Rig);
   if (!needsRigHost(rig.config)) throw argError(`${rig.file} has no virtual or QEMU boards for a rig host to run`);
   await runVirtualRig({
     rig,

@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.ts';
 import { PROJECT_ROOT } from '../root.ts';
 import { parseDuration } from './duration.ts';
 import { collectSecrets, Redactor } from './redact.ts';
-import { Profile, Rig, type BoardWiringConfig, type ProfileConfig, type RigConfig } from './schema.ts';
+import { Profile, type BoardWiringConfig, type ProfileConfig, type RigConfig, type RigSchema } from './schema.ts';
 import { validateYaml } from './validate.ts';
 
 export interface BootSpec {
@@ -295,9 +295,13 @@ function profileFile(rigFile: string, profile: string, profilesDir?: string): st
   return files.find((f) => existsSync(f)) ?? files[0]!;
 }
 
-export function loadRig(file: string, options: { profilesDir?: string } = {}): LoadedRig {
+/**
+ * A rig file and the profiles it names, checked against `schema`: the rig schema the driver registry
+ * assembles (`Rig` in power/registry.ts), since its power and boot straps are the drivers'.
+ */
+export function loadRig(file: string, schema: RigSchema, options: { profilesDir?: string } = {}): LoadedRig {
   const shown = displayPath(file);
-  const config = validateYaml<RigConfig>(shown, readText(file), Rig);
+  const config = validateYaml<RigConfig>(shown, readText(file), schema);
   const problems: string[] = [];
   const profiles = new Map<string, BoardProfile>();
   for (const [name, board] of Object.entries(config.boards)) {
@@ -326,7 +330,7 @@ export function loadRig(file: string, options: { profilesDir?: string } = {}): L
   }
   if (problems.length > 0) throw new ConfigError(problems);
   // A profile's own default passwords are kept out of logs as the rig's secrets are.
-  const secrets = collectSecrets(Rig, config);
+  const secrets = collectSecrets(schema, config);
   for (const profile of profiles.values()) for (const pair of profile.credentials.defaults) secrets.add(pair.password);
   return { file: shown, config, profiles, redactor: new Redactor(secrets) };
 }

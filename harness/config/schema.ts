@@ -2,15 +2,16 @@
  * Rig and board-profile schemas. They are JSON Schema (TypeBox builds them), so the same objects
  * validate files here (Ajv) and are exported for editors (`hil schemas`).
  * A value marked `secret: true` is redacted from every log and report.
+ *
+ * The rig schema's `power` and `boot-strap` are one branch per driver, and the drivers are config's
+ * to describe, not to know: `rigSchema` is handed them by the driver registry (power/registry.ts),
+ * which assembles the rig schema every rig is loaded with.
  */
 import { type Static, type TSchema, Type } from './typebox.ts';
-import { driversOf } from '../power/registry.ts';
 import { Baud, Duration, HostPort, Name, NAME_PATTERN, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
 import { RigBrownout, RigCredentials, RigFuzz, Rollback } from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
-import { Profile } from './profile-schema.ts';
-
 export { Profile, type ProfileConfig } from './profile-schema.ts';
 
 export const ConsoleWiring = Type.Object(
@@ -29,22 +30,23 @@ export const ConsoleWiring = Type.Object(
 );
 
 /** A driver's config as the rig file gives it; its fields come from its own file (power/drivers/). */
-export type DriverWiringConfig = { driver: string } & Record<string, unknown>;
-const driverBranch = (d: { name: string; description: string; fields: Record<string, TSchema> }, extra = {}) =>
+export type DriverConfig = { driver: string } & Record<string, unknown>;
+/** What the rig schema needs of a driver: the name the rig file's `driver:` gives, what it is, its config's fields. */
+export interface DriverSchema {
+  name: string;
+  description: string;
+  fields: Record<string, TSchema>;
+}
+const driverBranch = (d: DriverSchema, extra = {}) =>
   Type.Object({ driver: Type.Literal(d.name), ...d.fields, ...extra }, { ...Strict, description: d.description });
 /** oneOf + discriminator, so Ajv checks only the branch that `driver` names and its errors stay precise. */
 const byDriver = (branches: TSchema[], description: string) =>
-  Type.Unsafe<DriverWiringConfig>({
+  Type.Unsafe<DriverConfig>({
     type: 'object',
     oneOf: branches,
     discriminator: { propertyName: 'driver' },
     description,
   });
-
-export const PowerWiring = byDriver(
-  driversOf('relay', 'supply').map((d) => driverBranch(d, { 'off-time': Type.Optional(Duration) })),
-  'how the board is powered: a relay in its supply line or a bench supply',
-);
 
 export const DebugWiring = Type.Object(
   {
@@ -72,12 +74,6 @@ export const DebugWiring = Type.Object(
     ),
   },
   { ...Strict, description: "how the harness reaches the board's debug port" },
-);
-
-/** What holds the boot strap (ESP32 GPIO0, STM32 BOOT0) so a reset lands in the ROM loader: any relay, or a strap driver. */
-export const BootStrap = byDriver(
-  driversOf('relay', 'strap').map((d) => driverBranch(d)),
-  "how the harness puts the board's boot strap in the ROM-loader position",
 );
 
 export const QemuMachine = Type.Object(
@@ -149,138 +145,149 @@ export type VirtualFlaw = (typeof VIRTUAL_FLAWS)[number];
 export const HELP_FORMS = ['plain', 'u-boot', 'zephyr', 'freertos', 'esp-idf', 'busybox'] as const;
 export type HelpForm = (typeof HELP_FORMS)[number];
 
-export const BoardWiring = Type.Object(
-  {
-    profile: Name('the name of a file in boards/, without .yaml'),
-    identity: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 128,
-        description: "what the board's identity line names (its profile's identity.pattern): a MAC, a chip id",
+/** The rig schema, `power` a branch for each relay and supply, `boot-strap` for each relay and strap driver. */
+export function rigSchema(drivers: { power: DriverSchema[]; strap: DriverSchema[] }) {
+  const BoardWiring = Type.Object(
+    {
+      profile: Name('the name of a file in boards/, without .yaml'),
+      identity: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 128,
+          description: "what the board's identity line names (its profile's identity.pattern): a MAC, a chip id",
+        }),
+      ),
+      console: Type.Optional(ConsoleWiring),
+      qemu: Type.Optional(QemuMachine),
+      power: Type.Optional(
+        byDriver(
+          drivers.power.map((d) => driverBranch(d, { 'off-time': Type.Optional(Duration) })),
+          'how the board is powered: a relay in its supply line or a bench supply',
+        ),
+      ),
+      debug: Type.Optional(DebugWiring),
+      /** What holds the boot strap (ESP32 GPIO0, STM32 BOOT0) so a reset lands in the ROM loader: any relay, or a strap driver. */
+      'boot-strap': Type.Optional(
+        byDriver(
+          drivers.strap.map((d) => driverBranch(d)),
+          "how the harness puts the board's boot strap in the ROM-loader position",
+        ),
+      ),
+      usb: Type.Optional({
+        ...UsbIdentity,
+        description: "the board's own USB device (native USB), whose descriptors are inspected",
       }),
-    ),
-    console: Type.Optional(ConsoleWiring),
-    qemu: Type.Optional(QemuMachine),
-    power: Type.Optional(PowerWiring),
-    debug: Type.Optional(DebugWiring),
-    'boot-strap': Type.Optional(BootStrap),
-    usb: Type.Optional({
-      ...UsbIdentity,
-      description: "the board's own USB device (native USB), whose descriptors are inspected",
-    }),
-    tls: Type.Optional(
-      Type.Object(
-        {
-          host: Type.String({ minLength: 1, description: 'the server name the firmware connects to' }),
-          'ca-cert': Type.String({
-            minLength: 1,
-            description: 'PEM file of the test CA the firmware trusts, or "auto" on a virtual rig',
-          }),
-          'ca-key': Type.String({ minLength: 1, description: 'PEM file of that CA\'s private key, or "auto"' }),
-          'pin-key': Type.Optional(
-            Type.String({
+      tls: Type.Optional(
+        Type.Object(
+          {
+            host: Type.String({ minLength: 1, description: 'the server name the firmware connects to' }),
+            'ca-cert': Type.String({
               minLength: 1,
-              description: 'PEM file of the server key whose SPKI the firmware pins, or "auto"',
+              description: 'PEM file of the test CA the firmware trusts, or "auto" on a virtual rig',
             }),
-          ),
-        },
-        { ...Strict, description: 'what the firmware trusts, for the tls-pinning suite' },
+            'ca-key': Type.String({ minLength: 1, description: 'PEM file of that CA\'s private key, or "auto"' }),
+            'pin-key': Type.Optional(
+              Type.String({
+                minLength: 1,
+                description: 'PEM file of the server key whose SPKI the firmware pins, or "auto"',
+              }),
+            ),
+          },
+          { ...Strict, description: 'what the firmware trusts, for the tls-pinning suite' },
+        ),
       ),
-    ),
-    rollback: Type.Optional(Rollback),
-    fuzz: Type.Optional(RigFuzz),
-    brownout: Type.Optional(RigBrownout),
-    credentials: Type.Optional(RigCredentials),
-    'boot-uart': Type.Optional(
-      Type.Object(
-        {
-          port: Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' }),
-          baud: Type.Optional(Type.Integer({ minimum: 1200, maximum: 921600 })),
-        },
-        {
-          ...Strict,
-          description:
-            'the UART the STM32 system bootloader listens on (USART1 on most parts), if it is not the console',
-        },
+      rollback: Type.Optional(Rollback),
+      fuzz: Type.Optional(RigFuzz),
+      brownout: Type.Optional(RigBrownout),
+      credentials: Type.Optional(RigCredentials),
+      'boot-uart': Type.Optional(
+        Type.Object(
+          {
+            port: Type.String({ minLength: 1, description: 'a TTY path, or "auto" on a virtual rig' }),
+            baud: Type.Optional(Type.Integer({ minimum: 1200, maximum: 921600 })),
+          },
+          {
+            ...Strict,
+            description:
+              'the UART the STM32 system bootloader listens on (USART1 on most parts), if it is not the console',
+          },
+        ),
       ),
-    ),
-    'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
-    flaws: Type.Optional(
-      Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
-        uniqueItems: true,
-        description: 'virtual rigs only: flaws the simulated firmware is built with',
-      }),
-    ),
-    version: Type.Optional(Type.String({ description: 'virtual rigs only: the firmware version it reports' })),
-    mcumgr: Type.Optional(
-      Type.Union([Type.Literal('ideal'), Type.Literal('zephyr')], {
-        description:
-          "virtual rigs only: how its mcumgr server behaves: ideal (the default), or as Zephyr's (SMPv2 error groups, a 256-byte buffer that drops larger packets, image lookup by hash from slot 0, a slot erase at the first chunk, log lines inside frames)",
-      }),
-    ),
-    'help-form': Type.Optional(
-      Type.Unsafe<HelpForm | 'none'>({
-        type: 'string',
-        enum: [...HELP_FORMS, 'none'],
-        description:
-          "virtual rigs only: the form its console's `help` takes (default plain: `cfg set <key> <value>`), or none: no help command",
-      }),
-    ),
-    'rdp-level': Type.Optional(
-      Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
-        description: "virtual rigs only: the STM32 loader's readout protection level (default 1)",
-      }),
-    ),
-    cut: Type.Optional(
-      Type.Array(
-        Type.Union([
-          Type.Literal('boot-strap'),
-          Type.Literal('boot-uart'),
-          Type.Literal('debug'),
-          Type.Literal('console-rx'),
-        ]),
-        {
+      'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
+      flaws: Type.Optional(
+        Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
           uniqueItems: true,
-          description:
-            "virtual rigs only: wires left unconnected (the strap relay reaches no pin, the boot UART no chip, the probe no target, the console adapter's TX no RX pin: the board prints but reads nothing), to see what the harness says when a path is dead",
-        },
+          description: 'virtual rigs only: flaws the simulated firmware is built with',
+        }),
       ),
-    ),
-    'download-mode': Type.Optional(
-      Type.Union([Type.Literal('open'), Type.Literal('secure'), Type.Literal('disabled')], {
-        description: "virtual rigs only: the ROM loader's mode (default secure: Secure Download Mode)",
-      }),
-    ),
-  },
-  Strict,
-);
+      version: Type.Optional(Type.String({ description: 'virtual rigs only: the firmware version it reports' })),
+      mcumgr: Type.Optional(
+        Type.Union([Type.Literal('ideal'), Type.Literal('zephyr')], {
+          description:
+            "virtual rigs only: how its mcumgr server behaves: ideal (the default), or as Zephyr's (SMPv2 error groups, a 256-byte buffer that drops larger packets, image lookup by hash from slot 0, a slot erase at the first chunk, log lines inside frames)",
+        }),
+      ),
+      'help-form': Type.Optional(
+        Type.Unsafe<HelpForm | 'none'>({
+          type: 'string',
+          enum: [...HELP_FORMS, 'none'],
+          description:
+            "virtual rigs only: the form its console's `help` takes (default plain: `cfg set <key> <value>`), or none: no help command",
+        }),
+      ),
+      'rdp-level': Type.Optional(
+        Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], {
+          description: "virtual rigs only: the STM32 loader's readout protection level (default 1)",
+        }),
+      ),
+      cut: Type.Optional(
+        Type.Array(
+          Type.Union([
+            Type.Literal('boot-strap'),
+            Type.Literal('boot-uart'),
+            Type.Literal('debug'),
+            Type.Literal('console-rx'),
+          ]),
+          {
+            uniqueItems: true,
+            description:
+              "virtual rigs only: wires left unconnected (the strap relay reaches no pin, the boot UART no chip, the probe no target, the console adapter's TX no RX pin: the board prints but reads nothing), to see what the harness says when a path is dead",
+          },
+        ),
+      ),
+      'download-mode': Type.Optional(
+        Type.Union([Type.Literal('open'), Type.Literal('secure'), Type.Literal('disabled')], {
+          description: "virtual rigs only: the ROM loader's mode (default secure: Secure Download Mode)",
+        }),
+      ),
+    },
+    Strict,
+  );
 
-export const Rig = Type.Object(
-  {
-    name: Name('the rig name: letters, digits, _ and -'),
-    description: Type.Optional(Type.String()),
-    virtual: Type.Optional(Type.Boolean({ description: 'start the virtual rig process for this file' })),
-    'safe-state': Type.Optional(
-      Type.Union([Type.Literal('off'), Type.Literal('nominal')], {
-        description: 'what supplies go to when a run is interrupted (default off)',
+  return Type.Object(
+    {
+      name: Name('the rig name: letters, digits, _ and -'),
+      description: Type.Optional(Type.String()),
+      virtual: Type.Optional(Type.Boolean({ description: 'start the virtual rig process for this file' })),
+      'safe-state': Type.Optional(
+        Type.Union([Type.Literal('off'), Type.Literal('nominal')], {
+          description: 'what supplies go to when a run is interrupted (default off)',
+        }),
+      ),
+      boards: Type.Record(Type.String({ pattern: NAME_PATTERN, maxLength: 64 }), BoardWiring, {
+        keyName: 'board name',
+        minProperties: 1,
+        additionalProperties: false,
       }),
-    ),
-    boards: Type.Record(Type.String({ pattern: NAME_PATTERN, maxLength: 64 }), BoardWiring, {
-      keyName: 'board name',
-      minProperties: 1,
-      additionalProperties: false,
-    }),
-  },
-  Strict,
-);
+    },
+    Strict,
+  );
+}
 
-export type RigConfig = Static<typeof Rig>;
-export type BoardWiringConfig = Static<typeof BoardWiring>;
-export type PowerWiringConfig = DriverWiringConfig;
+export type RigSchema = ReturnType<typeof rigSchema>;
+export type RigConfig = Static<RigSchema>;
+export type BoardWiringConfig = RigConfig['boards'][string];
 export type ConsoleWiringConfig = Static<typeof ConsoleWiring>;
 export type UsbIdentityConfig = Static<typeof UsbIdentity>;
 export type QemuMachineConfig = Static<typeof QemuMachine>;
 export type DebugWiringConfig = Static<typeof DebugWiring>;
-export type BootStrapConfig = DriverWiringConfig;
-
-export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };

@@ -1,8 +1,9 @@
 /**
  * A plain byte stream to an instrument or a loader: write, listen, close. Serial ports here (an
- * instrument's USB COM port, the STM32 boot UART at 8E1); TCP in ../tcp.ts.
+ * instrument's USB COM port, the STM32 boot UART at 8E1); TCP in ../tcp.ts. serialport (and its
+ * native bindings) loads when a port opens: the power drivers that use this are loaded with every
+ * rig (their config shapes make the rig schema), most of them to open nothing.
  */
-import { SerialPort } from 'serialport';
 
 export interface ByteStream {
   write(data: Buffer): Promise<void>;
@@ -15,6 +16,7 @@ export async function serialStream(
   baudRate: number,
   parity: 'none' | 'even' = 'none',
 ): Promise<ByteStream> {
+  const { SerialPort } = await import('serialport');
   const port = new SerialPort({ path, baudRate, parity, autoOpen: false });
   await new Promise<void>((resolve, reject) =>
     port.open((error) => (error ? reject(new Error(`cannot open ${path}: ${error.message}`)) : resolve())),

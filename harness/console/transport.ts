@@ -1,7 +1,5 @@
 /** What a console reads from and writes to: a serial port, or a console server on the network. */
 import type { EventEmitter } from 'node:events';
-import { NetworkTransport } from './network-transport.ts';
-import { SerialTransport } from './serial-transport.ts';
 
 export interface TransportEvents {
   data: [Buffer];
@@ -21,16 +19,4 @@ export interface ByteTransport extends EventEmitter<TransportEvents> {
   close(): Promise<void>;
   /** Modem-control lines, where the port has them (USB-UART bridges and RFC 2217 do; PTYs and raw TCP do not). */
   setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void>;
-}
-
-/** Where a board's console is: a serial port (by path or USB identity), or a network console server. */
-export type ConsoleReach =
-  | { kind: 'serial'; locate: () => string | undefined; description: string; baud: number }
-  | { kind: 'network'; protocol: 'raw' | 'rfc2217'; host: string; port: number; description: string; baud: number };
-
-export function consoleTransport(reach: ConsoleReach, openDeadlineMs?: number): ByteTransport {
-  const deadline = openDeadlineMs === undefined ? {} : { openDeadlineMs };
-  return reach.kind === 'serial'
-    ? new SerialTransport({ ...reach, ...deadline })
-    : new NetworkTransport({ ...reach, ...deadline });
 }

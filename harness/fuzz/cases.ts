@@ -9,7 +9,6 @@ import { encodeFrames, encodePacket, GROUP, IMAGE_CMD, OP, OS_CMD } from '../wir
 import { generateLine, type CommandShape } from './grammar.ts';
 import { havoc } from './mutators.ts';
 import { caseRng, type Rng } from './prng.ts';
-import { usbSeed } from './usb-target.ts';
 
 export type TargetKind = 'console' | 'smp' | 'tcp' | 'udp' | 'usb';
 
@@ -109,4 +108,27 @@ function smpCase(source: CaseSource, rng: Rng): Buffer {
   // In the framing: the frame lines themselves, newlines kept so each still ends as a frame.
   const frames = encodeFrames(packet).map((f) => havoc(f.subarray(0, -1), rng, { ...context, maxLength: 126 }));
   return Buffer.concat(frames.map((f) => Buffer.concat([f.filter((b) => b !== 0x0a), Buffer.from('\n')])));
+}
+
+/** Setup packets to start havoc from: GET_DESCRIPTOR of each kind, GET_STATUS, class and vendor requests. */
+export function usbSeed(rng: Rng): Buffer {
+  const b = Buffer.alloc(8);
+  switch (rng.below(4)) {
+    case 0:
+      b.set([0x80, 0x06, rng.below(256), rng.pick([1, 2, 3, 6, 15, 0x21, 0x22])]);
+      b.writeUInt16LE(rng.pick([18, 9, 255, 4096]), 6);
+      break;
+    case 1:
+      b.set([rng.pick([0x80, 0x81, 0x82]), 0x00]);
+      b.writeUInt16LE(2, 6);
+      break;
+    case 2:
+      b.set([rng.pick([0xa1, 0x21]), rng.below(256)]);
+      b.writeUInt16LE(rng.below(256), 6);
+      break;
+    default:
+      b.set([rng.pick([0xc0, 0x40, 0xc1, 0x41]), rng.below(256), rng.below(256), rng.below(256)]);
+      b.writeUInt16LE(rng.below(64), 6);
+  }
+  return b;
 }

@@ -7,7 +7,6 @@
  */
 import type { UsbControlDevice, UsbSetup } from '../usb/control.ts';
 import type { Finding } from './monitors.ts';
-import type { Rng } from './prng.ts';
 import type { Target } from './targets.ts';
 
 const TYPES = ['standard', 'class', 'vendor'] as const;
@@ -31,29 +30,6 @@ export function setupOf(bytes: Buffer): { setup: UsbSetup; dirIn: boolean; lengt
     length: Math.min(bytes.readUInt16LE(6), MAX_LENGTH),
     data: bytes.subarray(8, 8 + MAX_LENGTH),
   };
-}
-
-/** Setup packets to start havoc from: GET_DESCRIPTOR of each kind, GET_STATUS, class and vendor requests. */
-export function usbSeed(rng: Rng): Buffer {
-  const b = Buffer.alloc(8);
-  switch (rng.below(4)) {
-    case 0:
-      b.set([0x80, 0x06, rng.below(256), rng.pick([1, 2, 3, 6, 15, 0x21, 0x22])]);
-      b.writeUInt16LE(rng.pick([18, 9, 255, 4096]), 6);
-      break;
-    case 1:
-      b.set([rng.pick([0x80, 0x81, 0x82]), 0x00]);
-      b.writeUInt16LE(2, 6);
-      break;
-    case 2:
-      b.set([rng.pick([0xa1, 0x21]), rng.below(256)]);
-      b.writeUInt16LE(rng.below(256), 6);
-      break;
-    default:
-      b.set([rng.pick([0xc0, 0x40, 0xc1, 0x41]), rng.below(256), rng.below(256), rng.below(256)]);
-      b.writeUInt16LE(rng.below(64), 6);
-  }
-  return b;
 }
 
 export function usbTarget(device: UsbControlDevice): Target {

@@ -6,7 +6,6 @@
  * Any relay can power a board or hold a boot strap; supplies can also set and measure voltage.
  */
 import type { Static, TObject, TProperties } from '../config/typebox.ts';
-import type { Board } from '../board.ts';
 import type { Console } from '../console/console.ts';
 import type { RelayTwin, SupplyTwin } from '../virtual/twin.ts';
 
@@ -69,11 +68,20 @@ export interface PowerCut {
 /** How long a board stays unpowered for a clean power-on reset, unless the rig says `off-time`. */
 export const DEFAULT_OFF_MS = 500;
 
+/**
+ * What a boot strap may do to the board it straps (a Board is one): switch its power off and on, the
+ * boot not followed (the ROM loader's), or power-cycle it and follow the boot to its ready line.
+ */
+export interface PowerCycling {
+  powerOffOn(step: string): Promise<PowerCut>;
+  powerCycle(step: string): Promise<unknown>;
+}
+
 /** Gets the chip into its ROM loader and back out (a strap pin held through a reset). */
 export interface DownloadEntry {
   readonly description: string;
-  enter(board: Board): Promise<void>;
-  leave(board: Board): Promise<void>;
+  enter(board: PowerCycling): Promise<void>;
+  leave(board: PowerCycling): Promise<void>;
   /** Back at rest (the strap released) without a reset: the bench's safe state. */
   rest(): Promise<void>;
   close(): Promise<void>;

@@ -1,12 +1,15 @@
 /**
  * Every power driver, found rather than listed: each file in power/drivers/, and in the folders on
  * HIL_DRIVER_PATH (colon-separated, for drivers of your own), is one driver or a list of them.
- * Adding one touches no other file: the rig schema, `open`, the safe state and the virtual rig's
- * twins all come from here.
+ * Adding one touches no other file: the rig schema (and with it every rig's loading, the validators
+ * and `hil schemas`), `open`, the safe state and the virtual rig's twins all come from here.
+ * Loading every driver is cheap: a driver loads its instrument's package (serialport, usb) when it opens.
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type DriverConfig, Profile, rigSchema } from '../config/schema.ts';
+import type { TSchema } from '../config/typebox.ts';
 import type { TwinCatalog } from '../virtual/twin.ts';
 import type { DownloadEntry, Driver, Power, Relay, StrapWiring, Supply } from './driver.ts';
 import { RelayStrap } from './strap.ts';
@@ -39,17 +42,18 @@ const extra = (process.env.HIL_DRIVER_PATH ?? '')
   .map((dir) => resolve(dir));
 export const DRIVERS: ReadonlyMap<string, Driver> = await discover([BUILT_IN, ...extra]);
 
-export const driversOf = (...kinds: Driver['kind'][]): Driver[] =>
-  [...DRIVERS.values()].filter((d) => kinds.includes(d.kind));
+const driversOf = (...kinds: Driver['kind'][]): Driver[] => [...DRIVERS.values()].filter((d) => kinds.includes(d.kind));
+
+/** The schema every rig file is loaded with (`loadRig`): its power and boot straps are these drivers. */
+export const Rig = rigSchema({ power: driversOf('relay', 'supply'), strap: driversOf('relay', 'strap') });
+/** The schemas `hil schemas` writes, for editors. */
+export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };
 
 function find(name: string): Driver {
   const driver = DRIVERS.get(name);
   if (!driver) throw new Error(`no driver "${name}" (drivers: ${[...DRIVERS.keys()].join(', ')})`);
   return driver;
 }
-
-/** A driver config from a rig file, every "auto" already filled in. */
-export type DriverConfig = { driver: string } & Record<string, unknown>;
 
 export async function openPower(config: DriverConfig): Promise<Power> {
   const driver = find(config.driver);

@@ -2,8 +2,7 @@
  * A relay as a boot strap: closed, it pulls the strap pin (ESP32 GPIO0, STM32 BOOT0) so the reset
  * that follows lands in the ROM loader; open again, the next reset boots the application.
  */
-import type { Board } from '../board.ts';
-import type { DownloadEntry, Relay } from './driver.ts';
+import type { DownloadEntry, PowerCycling, Relay } from './driver.ts';
 
 export class RelayStrap implements DownloadEntry {
   constructor(private readonly relay: Relay) {}
@@ -12,12 +11,12 @@ export class RelayStrap implements DownloadEntry {
     return `boot strap on ${this.relay.description}`;
   }
 
-  async enter(board: Board): Promise<void> {
+  async enter(board: PowerCycling): Promise<void> {
     await this.relay.on();
     await board.powerOffOn('reset into the ROM loader');
   }
 
-  async leave(board: Board): Promise<void> {
+  async leave(board: PowerCycling): Promise<void> {
     await this.relay.off();
     await board.powerCycle('back to normal boot');
   }

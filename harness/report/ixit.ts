@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { type LoadedRig, loadRig } from '../config/load.ts';
+import { Rig } from '../power/registry.ts';
 
 export interface IxitItem {
   id: string;
@@ -14,7 +15,7 @@ export interface IxitItem {
 export function loadRunRig(file: string | undefined): LoadedRig | undefined {
   if (!file || !existsSync(file)) return undefined;
   try {
-    return loadRig(file);
+    return loadRig(file, Rig);
   } catch {
     return undefined;
   }

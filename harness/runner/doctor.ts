@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { Board } from '../board.ts';
 import type { BoardEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
+import { Rig } from '../power/registry.ts';
 import { matchableText } from '../console/escape.ts';
 import { ConfigError, HilError } from '../errors.ts';
 import type { Need } from '../suite.ts';
@@ -164,7 +165,7 @@ export async function checkBoard(
 export async function doctor(rigFile: string, boards: string[], say: (text: string) => void): Promise<number> {
   let rig: LoadedRig;
   try {
-    rig = loadRig(rigFile);
+    rig = loadRig(rigFile, Rig);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     say(`cannot check: the rig or a profile is invalid:\n  ${error.problems.join('\n  ')}`);

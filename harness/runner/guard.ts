@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadRig } from '../config/load.ts';
+import { Rig } from '../power/registry.ts';
 import { nodeArgsFor } from '../root.ts';
 import { type RigEndpoints, readEndpoints } from '../config/endpoints.ts';
 import { boardToSafeState } from '../safe-state.ts';
@@ -90,7 +91,7 @@ async function guard(): Promise<void> {
   };
   const until = Date.now() + SUITE_GRACE_MS;
   while ([...suites].some(processRunning) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  const rig = loadRig(process.env.HIL_RIG!);
+  const rig = loadRig(process.env.HIL_RIG!, Rig);
   const endpoints = hostEndpoints(process.env.HIL_ENDPOINTS);
   const state = rig.config['safe-state'] ?? 'off';
   log(`the run ended without putting the bench at rest: boards to the safe state (${state})`);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
 import type { LoadedRig } from '../config/load.ts';
 import { serialStream } from '../console/serial-stream.ts';
-import { consoleTransport } from '../console/transport.ts';
+import { consoleTransport } from '../console/reach.ts';
 import { pingDriver } from '../power/registry.ts';
 import type { Need } from '../suite.ts';
 import { withDeadline } from '../deadline.ts';

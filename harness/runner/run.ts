@@ -10,6 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { stopChild } from '../child.ts';
 import type { RigEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
+import { Rig } from '../power/registry.ts';
 import { ConfigError } from '../errors.ts';
 import type { KnownState } from '../known-state.ts';
 import { makeFolder } from '../folders.ts';
@@ -64,7 +65,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   const { progress } = options;
   let rig: LoadedRig;
   try {
-    rig = loadRig(options.rig);
+    rig = loadRig(options.rig, Rig);
   } catch (error) {
     if (error instanceof ConfigError) {
       progress.info(`cannot run: the rig or a profile is invalid:\n  ${error.problems.join('\n  ')}`);

@@ -1,10 +1,10 @@
 /**
  * Finding a board's own USB device with the `usb` package (libusb through a WebUSB-style API).
  * Where the host has no USB subsystem (no /sys/bus/usb, as in containers) it says so instead of
- * throwing; its hot-plug events are not used, since usb@3 rejects unhandled there.
+ * throwing; its hot-plug events are not used, since usb@3 rejects unhandled there. The package (and
+ * libusb) loads when devices are first listed: the USB power drivers are loaded with every rig.
  */
 import { existsSync } from 'node:fs';
-import { WebUSB } from 'usb';
 import type { UsbIdentityConfig } from '../config/schema.ts';
 import type { UsbDeviceShape } from './descriptors.ts';
 
@@ -16,6 +16,7 @@ export async function listUsbDevices(
 ): Promise<{ devices: UsbDeviceShape[] } | { unavailable: string }> {
   if (!existsSync(sysfs)) return { unavailable: `this host has no USB subsystem (${sysfs} is missing)` };
   try {
+    const { WebUSB } = await import('usb');
     return { devices: (await new WebUSB({ allowAllDevices: true }).getDevices()) as unknown as UsbDeviceShape[] };
   } catch (error) {
     return { unavailable: `libusb cannot list devices: ${(error as Error).message}` };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Board } from '../../harness/board.ts';
 import { loadRig, type LoadedRig } from '../../harness/config/load.ts';
+import { Rig } from '../../harness/power/registry.ts';
 import { startVirtualRig, type VirtualRigProcess } from '../../harness/runner/virtual-process.ts';
 
 export interface TestRig {
@@ -14,7 +15,7 @@ export interface TestRig {
 }
 
 export async function testRig(file: string): Promise<TestRig> {
-  const rig = loadRig(file);
+  const rig = loadRig(file, Rig);
   const process = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-test-rig-')));
   return {
     rig,
