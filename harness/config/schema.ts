@@ -5,7 +5,7 @@
  */
 import { type Static, type TSchema, Type } from './typebox.ts';
 import { driversOf } from '../power/registry.ts';
-import { Baud, Duration, HostPort, Name, NAME_PATTERN, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
+import { Baud, Duration, HostPort, Name, NAME_PATTERN, Strict, TcpPort, UsbIdentity } from './atoms.ts';
 import { RigBrownout, RigCredentials, RigFuzz, Rollback } from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
@@ -204,7 +204,6 @@ export const BoardWiring = Type.Object(
         },
       ),
     ),
-    'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
     flaws: Type.Optional(
       Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
         uniqueItems: true,
