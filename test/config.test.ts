@@ -49,7 +49,7 @@ t.test('secrets in a rig file are collected and redacted', async (t) => {
       '    profile: virtual',
       '    console: { port: /dev/ttyUSB0 }',
       '    power: { driver: tasmota, url: "http://10.1.1.1", user: admin, password: "hunter2-relay" }',
-      '    login-password: "s3cret-console"',
+      '    credentials: { user: admin, password: "s3cret-console" }',
     ].join('\n'),
   });
   const rig = loadRig(join(dir, 'secret.yaml'), Rig, { profilesDir: 'boards' });
@@ -62,7 +62,7 @@ t.test('exported JSON Schemas mark secrets and forbid unknown keys', async (t) =
   const rig = JSON.parse(JSON.stringify(SCHEMAS.rig));
   t.equal(rig.additionalProperties, false);
   const board = rig.properties.boards.patternProperties['^[A-Za-z0-9][A-Za-z0-9_-]*$'];
-  t.equal(board.properties['login-password'].secret, true);
+  t.equal(board.properties.credentials.properties.password.secret, true);
 });
 
 t.test('the committed JSON Schemas match the code (run npm run schemas after changing schema.ts)', async (t) => {

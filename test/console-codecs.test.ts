@@ -1,6 +1,6 @@
 import t from 'tap';
 import { escapeBytes, matchableText } from '../harness/console/escape.ts';
-import { LineSplitter } from '../harness/console/lines.ts';
+import { LineSplitter, lineReader } from '../harness/wire/lines.ts';
 import { decodeRecords, encodeRecord, RECORD_HEADER_BYTES } from '../harness/console/records.ts';
 import { cleanEvidence } from '../harness/evidence.ts';
 import { Redactor } from '../harness/config/redact.ts';
@@ -106,6 +106,19 @@ t.test('line splitter: CRLF, partial lines, and a hard bound on line length', as
     'a long run is cut at the bound',
   );
   t.equal(s.partial.length, 4, 'and only the remainder is held');
+});
+
+t.test('line reader (SCPI, line relays): whole lines across chunks, an over-long line dropped', async (t) => {
+  const lines: string[] = [];
+  const read = lineReader((line) => lines.push(line), 8);
+  read(Buffer.from('*IDN?\r\nVO'));
+  read(Buffer.from('LT?\nOUT\r'));
+  read(Buffer.from('\n'));
+  t.same(lines, ['*IDN?', 'VOLT?', 'OUT'], 'CRLF or LF, a line split across reads and a CR before its LF');
+  read(Buffer.alloc(20, 0x41));
+  t.same(lines.length, 3, 'the pieces of a line past the bound are not handed on');
+  read(Buffer.from('\nOFF\n'));
+  t.same(lines.slice(3), ['OFF'], 'nor is its remainder; the next line reads whole');
 });
 
 t.test('evidence is escaped, redacted and bounded', async (t) => {

@@ -6,7 +6,9 @@ import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lcusCommand } from '../harness/power/drivers/lcus.ts';
-import { ShellyRelay } from '../harness/power/drivers/shelly.ts';
+import shelly, { ShellyRelay } from '../harness/power/drivers/shelly.ts';
+import type { RelayDriver } from '../harness/power/driver.ts';
+import type { TwinHost } from '../harness/virtual/twin.ts';
 import { hilRun } from './helpers/run.ts';
 
 t.test('LCUS frames: A0, channel, state, and their sum', async (t) => {
@@ -30,7 +32,7 @@ t.test('a boot-log run through each relay and its twin; the pre-flight reads the
       '  on-shelly:',
       '    profile: virtual',
       '    console: { port: auto }',
-      '    power: { driver: shelly, url: auto, switch: 1, off-time: 100ms }',
+      '    power: { driver: shelly, url: auto, switch: 1, password: "shelly-s3cret", off-time: 100ms }',
       '',
     ].join('\n'),
   );
@@ -38,6 +40,7 @@ t.test('a boot-log run through each relay and its twin; the pre-flight reads the
   t.equal(run.status, 0, 'exit 0', { stderr: run.stderr.slice(-2000) });
   for (const board of ['on-lcus', 'on-shelly']) {
     t.equal(run.result(board).pass, 6, `${board}: every boot-log check passed, powered through its relay`);
+    // on-shelly's twin has authentication on: every request went through HTTP Digest.
     t.match(run.check(board, 'boot-log/power-on-reset').evidence, { seen: '0x1 (power-on)' }, 'a real power-on reset');
   }
   t.notMatch(run.stderr, /could not put .* in the safe state/);
@@ -54,6 +57,38 @@ t.test('Shelly: a switch that does not follow, and authentication, are errors th
   t.teardown(() => server.close());
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   await t.rejects(new ShellyRelay(base, 0).on(), /asked for on, it reports off/);
-  await t.rejects(new ShellyRelay(base, 3).state(), /needs authentication \(digest auth is not supported yet\)/);
+  await t.rejects(
+    new ShellyRelay(base, 3).state(),
+    /needs authentication: give the rig's power entry the device's password/,
+  );
+  await t.rejects(new ShellyRelay(base, 3, 'pw').state(), /refused the password/, 'a 401 without a Digest challenge');
   t.equal(await new ShellyRelay(base, 0).state(), false);
+});
+
+t.test('Shelly with authentication on: HTTP Digest (SHA-256, user admin) against its twin', async (t) => {
+  const host: TwinHost = {
+    tcp: () => Promise.reject(new Error('not used')),
+    pty: () => Promise.reject(new Error('not used')),
+    onClose: (close) => void t.teardown(close),
+  };
+  const contacts: boolean[] = [];
+  const { url } = (await (shelly as RelayDriver).twin!(
+    { url: 'auto', switch: 1, password: 'shelly-s3cret' },
+    host,
+    (closed) => {
+      contacts.push(closed);
+    },
+  )) as { url: string };
+  const bare = await fetch(`${url}/rpc/Switch.GetStatus?id=1`);
+  await bare.body?.cancel();
+  t.equal(bare.status, 401, 'a request without credentials is refused');
+  t.match(bare.headers.get('www-authenticate'), /^Digest qop="auth", realm="[^"]+", nonce="[^"]+", algorithm=SHA-256$/);
+  const relay = new ShellyRelay(url, 1, 'shelly-s3cret');
+  await relay.on();
+  t.equal(await relay.state(), true, 'switched on and read back through Digest');
+  await relay.off();
+  t.same(contacts, [true, false], 'the contact followed');
+  await t.rejects(new ShellyRelay(url, 1, 'wrong').on(), /Switch\.Set refused the password \(HTTP Digest as admin\)/);
+  await t.rejects(new ShellyRelay(url, 1).state(), /Switch\.GetStatus needs authentication/);
+  t.same(contacts, [true, false], 'refused requests switched nothing');
 });

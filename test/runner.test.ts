@@ -131,7 +131,7 @@ t.test('hil virtual keeps running with its standard input closed, and stops on S
     host.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())),
   );
   t.match(JSON.parse(ready), { ready: true, endpointsFile: join(state, 'endpoints.json') });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await sleep(1000);
   t.equal(host.exitCode, null, 'still running a second after its stdin closed');
   host.kill('SIGTERM');
   const [code] = (await once(host, 'exit')) as [number | null];

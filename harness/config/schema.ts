@@ -8,7 +8,7 @@
  * which assembles the rig schema every rig is loaded with.
  */
 import { type Static, type TSchema, Type } from './typebox.ts';
-import { Baud, Duration, HostPort, Name, NAME_PATTERN, Secret, Strict, TcpPort, UsbIdentity } from './atoms.ts';
+import { Baud, Duration, HostPort, Name, NAME_PATTERN, Strict, TcpPort, UsbIdentity } from './atoms.ts';
 import { RigBrownout, RigCredentials, RigFuzz, Rollback } from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
@@ -213,7 +213,6 @@ export function rigSchema(drivers: { power: DriverSchema[]; strap: DriverSchema[
           },
         ),
       ),
-      'login-password': Type.Optional(Secret('the console password the board was provisioned with')),
       flaws: Type.Optional(
         Type.Array(Type.Unsafe<VirtualFlaw>({ type: 'string', enum: [...VIRTUAL_FLAWS] }), {
           uniqueItems: true,

@@ -8,7 +8,7 @@ import { HilError } from '../errors.ts';
 import { type Deadline, deadlineTimer } from '../deadline.ts';
 import { expectBytes, waitQuiet } from './byte-waits.ts';
 import { escapeBytes, matchableText } from './escape.ts';
-import { LineSplitter } from './lines.ts';
+import { LineSplitter } from '../wire/lines.ts';
 import type { ConsoleLog } from './log.ts';
 import type { ByteTransport } from './transport.ts';
 

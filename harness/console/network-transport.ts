@@ -6,6 +6,7 @@
  * board's USB-UART replugged and the server let go of it) it says so, reconnects, and sets the
  * line up again; the console above keeps one continuous log across the gap, as with a local port.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { withDeadline } from '../deadline.ts';
@@ -69,7 +70,7 @@ export class NetworkTransport extends EventEmitter<TransportEvents> implements B
       } catch (error) {
         if (Date.now() >= deadline) throw new Error(`cannot open ${this.description}: ${(error as Error).message}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+      await sleep(RECONNECT_MS);
     }
   }
 
@@ -141,7 +142,7 @@ export class NetworkTransport extends EventEmitter<TransportEvents> implements B
       else await Promise.race([this.setUpLine(socket, deliver), closed]);
       // A console server that cannot open the port says why and hangs up at once (ser2net: "Device
       // open failure: ..."): bytes before such a hang-up are the server's, not the board's.
-      await Promise.race([new Promise((resolve) => setTimeout(resolve, SETTLE_MS)), closed]);
+      await Promise.race([sleep(SETTLE_MS), closed]);
     } catch (error) {
       socket.destroy();
       throw error;

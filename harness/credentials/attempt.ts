@@ -5,6 +5,7 @@
  * back-off that grows (250 ms, 1 s, 4 s, 16 s), within MAX_TRIES tries and RETRY_BUDGET_MS of
  * waiting. A pair still not answered then was not tested, and says why: it is never a refusal.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Credential } from './defaults.ts';
 import type { LoginResult, LoginSurface } from './surface.ts';
 
@@ -29,8 +30,6 @@ export interface Tried extends LoginResult {
   /** Why it stopped without an answer to the password (busy or locked to the end). */
   gaveUp?: string;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function tryPair(s: Surface, pair: Credential): Promise<Tried> {
   let waitedMs = 0;

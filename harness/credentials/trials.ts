@@ -8,6 +8,7 @@
  * up is throttling; the same answer at full speed, or after the same fixed delay every time, is not
  * (trend.ts). Passwords never reach evidence: pairs are named by user only.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { fail, inconclusive, type Outcome, pass, skip } from '../verdict.ts';
 import { type Surface, type Tried, tryPair } from './attempt.ts';
@@ -18,7 +19,6 @@ import { trendOf } from './trend.ts';
 export const BRUTE_FORCE_ATTEMPTS = 50;
 /** Pairs in a row the device did not answer, after which the rest are named untested without a try. */
 const GIVE_UP_AFTER = 3;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const wrongPassword = () => `hil-${randomBytes(6).toString('hex')}`;
 /** What an attempt was answered (and why it stopped, when it gave up), for evidence. */
 const answerText = (r: Tried) => `${r.verdict} (${r.said})${r.gaveUp ? `: ${r.gaveUp}` : ''}`;

@@ -3,6 +3,7 @@
  * prompt to come back before the next line; boards with no flow control drop what they cannot
  * read) and says when the board did not become ready again within the case deadline.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'node:net';
 import { createSocket } from 'node:dgram';
 import type { Board } from '../board.ts';
@@ -13,7 +14,6 @@ import type { Finding } from './monitors.ts';
 
 /** Silence this long with no prompt: the line is not coming back by itself. */
 const QUIET_MS = 250;
-const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 /** What a console target uses of a board. */
 type ConsoleBoard = Pick<Board, 'console' | 'profile'>;
@@ -73,7 +73,7 @@ export function consoleTarget(board: ConsoleBoard, deadlineMs: number, smpShared
         board.console.waitQuiet(QUIET_MS, deadlineMs, quietWait.signal).then(() => 'quiet'),
       ]);
       quietWait.abort();
-      if (first === 'prompt' || (first === 'quiet' && (await Promise.race([prompted, delay(20, false)]))))
+      if (first === 'prompt' || (first === 'quiet' && (await Promise.race([prompted, sleep(20, false)]))))
         return undefined;
       // A crash or a reboot answers the case, and the monitors report it. A recovery sent now would
       // land in the rebooting board's bootloader (a Ctrl-C there stops its autoboot) and wait in vain.

@@ -4,6 +4,7 @@
  * timing asked for: a relay or a supply answers in milliseconds to hundreds of them, and that
  * latency is part of the evidence (a "cut at the marker" that landed 80 ms later hit another write).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Board, PowerCut } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
 import { isSupply } from './driver.ts';
@@ -28,8 +29,6 @@ export interface Observed {
   error?: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
 function achieved(cut: PowerCut): Record<string, unknown> {
   return { ...cut.timing };
 }
@@ -49,7 +48,7 @@ export async function cutIntoBoot(board: Board, atMs: number, offMs: number, ste
   };
   board.console.on('line', onLine);
   try {
-    await sleep(atMs - (Date.now() - poweredAt));
+    await sleep(Math.max(0, atMs - (Date.now() - poweredAt)));
   } finally {
     board.console.off('line', onLine);
   }
@@ -98,7 +97,7 @@ export async function sag(board: Board, volts: number, holdMs: number, threshold
   await setVoltage(volts);
   const set = Date.now();
   const measuredVolts = await supply.measureVoltage().catch((error: Error) => `not measured: ${error.message}`);
-  await sleep(holdMs - (Date.now() - set));
+  await sleep(Math.max(0, holdMs - (Date.now() - set)));
   const back = Date.now();
   await setVoltage(supply.nominal);
   const done = Date.now();

@@ -8,6 +8,7 @@
  * liveness probe answers): keys that never reached it (a TX wire off the pin) look like a countdown
  * that keys cannot stop.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Board } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
 import { answers, describeNoAnswer } from '../known-state.ts';
@@ -34,7 +35,7 @@ export async function probeBootWindow(board: Board): Promise<Outcome> {
   };
   for (;;) {
     await board.console.write(KEYS[keys++ % KEYS.length]!).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, KEY_INTERVAL_MS));
+    await sleep(KEY_INTERVAL_MS);
     const lines = seen();
     const countdown = lines.find((l) => COUNTDOWN.test(l));
     const prompt = lines.find((l) => BOOTLOADER_PROMPT.test(l.trim()));

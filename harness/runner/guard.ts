@@ -8,6 +8,7 @@
  * told of to end (each puts its own board at rest first, and a serial supply opens only once), then
  * puts every board of the run at rest through fresh drivers and says so in the run's `guard.log`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,7 +91,7 @@ async function guard(): Promise<void> {
     }
   };
   const until = Date.now() + SUITE_GRACE_MS;
-  while ([...suites].some(processRunning) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  while ([...suites].some(processRunning) && Date.now() < until) await sleep(100);
   const rig = loadRig(process.env.HIL_RIG!, Rig);
   const endpoints = hostEndpoints(process.env.HIL_ENDPOINTS);
   const state = rig.config['safe-state'] ?? 'off';

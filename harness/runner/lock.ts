@@ -5,6 +5,7 @@
  * reader ever sees an empty lock. A lock whose owner is gone (no such pid, or a pid reused by a
  * process that started later) is stale and is taken over, by one process at a time (removeStale).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -199,7 +200,7 @@ export async function lockBoardWaiting(
         throw new BoardLockedError(`${error.message} (waited ${Math.round(waitMs / 1000)} s)`, error.holder);
       if (!said) say(`waiting up to ${Math.round(waitMs / 1000)} s: ${error.message}`);
       said = true;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
   }
 }

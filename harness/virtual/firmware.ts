@@ -4,6 +4,7 @@
  * (below BROWN_OUT_VOLTS the brown-out detector holds it in reset; below OFF_VOLTS it is off).
  * Flaw switches make it insecure in one named way each.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HelpForm, VirtualFlaw } from '../config/schema.ts';
 import { SlipDecoder } from '../wire/slip.ts';
 import { BootloaderPrompt } from './bootloader-prompt.ts';
@@ -229,7 +230,7 @@ export class VirtualFirmware {
   }
 
   private async sleep(generation: number, ms: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(ms);
     if (generation !== this.generation) throw new PowerLost();
   }
 

@@ -8,6 +8,7 @@
  * connection to QEMU's gdbstub on a unix socket. Were QEMU to bind the TCP port itself at each power
  * on, any other process could take the port while the board was off, and the board would not start.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -182,7 +183,7 @@ export class QemuBoard {
         throw new Error(`QEMU exited (${exit}) before the machine ran: ${stderr().trim() || 'it said nothing'}`);
       }
       if (await machineRuns(this.qmpSocket)) return;
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 50))]);
+      await Promise.race([exited, sleep(50)]);
     }
     await this.stop();
     throw new Error(`QEMU did not start the machine within ${START_DEADLINE_MS} ms: ${stderr().trim()}`);

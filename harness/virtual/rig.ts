@@ -2,6 +2,7 @@
  * The rig host: the far side of the wire for every board that is not hardware. Simulated boards
  * (a rig with virtual: true) and QEMU boards (any rig), each with its console PTY and power endpoint.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
 import { issue, rsaKey, spkiSha256 } from '../wire/x509.ts';
 import { keptRsaKeys } from './kept-keys.ts';
@@ -247,7 +248,7 @@ export class VirtualRig {
       // over before the rig is ready (a board whose boot never ends is waited for a while).
       const booted = new Promise<void>((resolve) => (firmware.onReady = resolve));
       firmware.supply(DEFAULT_NOMINAL);
-      await Promise.race([booted, new Promise((resolve) => setTimeout(resolve, SIMPLY_ON_BOOT_MS))]);
+      await Promise.race([booted, sleep(SIMPLY_ON_BOOT_MS)]);
       firmware.onReady = undefined;
       return undefined;
     }

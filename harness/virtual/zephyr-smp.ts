@@ -17,6 +17,7 @@
  *   first frame, as Zephyr's log thread does when it runs between two writes of the SMP transport.
  * A reset comes RESET_DELAY_MS after its answer (CONFIG_MCUMGR_GRP_OS_RESET_MS).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IMAGE_MAGIC, parseVersion } from '../wire/mcuboot-image.ts';
 import {
   decodePacket,
@@ -218,7 +219,7 @@ export class ZephyrSmpServer {
   private erase(): Promise<void> {
     this.log('<inf> img_mgmt: erasing the secondary slot');
     const ms = ERASE_MS_PER_KIB * Math.ceil(this.slotBytes / 1024);
-    return new Promise((resolve) => setTimeout(resolve, ms));
+    return sleep(ms);
   }
 
   private reply({ header }: SmpPacket, body: Reply): void {

@@ -13,7 +13,7 @@
  */
 import type { BootSpec } from '../../harness/config/load.ts';
 import { matchableText } from '../../harness/console/escape.ts';
-import { LineSplitter } from '../../harness/console/lines.ts';
+import { LineSplitter } from '../../harness/wire/lines.ts';
 import type { ConsoleRecord } from '../../harness/console/records.ts';
 
 export interface Floor {

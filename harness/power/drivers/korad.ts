@@ -8,6 +8,7 @@
  * so settings are spaced by that much (protocol notes in REFERENCE.md 7.1). The twin recognises
  * commands as they complete in the byte stream, the way the instrument does.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Type } from '../../config/typebox.ts';
 import { Baud, SerialPath, Voltage } from '../../config/atoms.ts';
 import { serialStream } from '../../console/serial-stream.ts';
@@ -57,7 +58,7 @@ export class KoradSupply implements Supply {
 
   private async command(text: string): Promise<void> {
     await this.link.send(text);
-    await new Promise((resolve) => setTimeout(resolve, COMMAND_GAP_MS));
+    await sleep(COMMAND_GAP_MS);
   }
 }
 

@@ -8,6 +8,7 @@
  * answer commands; the multi-channel ones answer `FF` with one text line per channel
  * (`CH1: ON`). Commands are spaced by 50 ms: the board's MCU drops one that comes sooner.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Type } from '../../config/typebox.ts';
 import { Baud, Channel, SerialPath } from '../../config/atoms.ts';
 import { serialStream } from '../../console/serial-stream.ts';
@@ -59,7 +60,7 @@ export class LcusRelay implements Relay {
 
   private async set(closed: boolean): Promise<void> {
     await this.link.send(lcusCommand(this.channel, closed).toString('latin1'));
-    await new Promise((resolve) => setTimeout(resolve, COMMAND_GAP_MS));
+    await sleep(COMMAND_GAP_MS);
   }
 }
 
