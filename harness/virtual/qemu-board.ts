@@ -138,6 +138,9 @@ export class QemuBoard {
       'chardev:console',
       '-qmp',
       `unix:${this.qmpSocket},server=on,wait=off`,
+      // The CPU waits for `cont`: power comes on when QEMU is ready, not while it still starts (on a
+      // loaded machine its start-up outlasted the micro:bit's 190 ms boot, and no cut could land in it).
+      '-S',
       ...(this.gdbServer
         ? ['-chardev', `socket,id=gdb,path=${this.gdbSocket},server=on,wait=off`, '-gdb', 'chardev:gdb']
         : []),
@@ -182,7 +185,7 @@ export class QemuBoard {
         this.process = undefined;
         throw new Error(`QEMU exited (${exit}) before the machine ran: ${stderr().trim() || 'it said nothing'}`);
       }
-      if (await machineRuns(this.qmpSocket)) return;
+      if (await letMachineRun(this.qmpSocket)) return;
       await Promise.race([exited, sleep(50)]);
     }
     await this.stop();
@@ -202,12 +205,13 @@ export class QemuBoard {
 }
 
 /**
- * Whether the machine runs: QEMU answers `query-status` on its QMP socket. The greeting alone is not
+ * Let the machine run, and say whether it does: QEMU answers `query-status` on its QMP socket, and a CPU
+ * held by `-S` is let go with `cont`. The greeting alone is not
  * enough: QMP's monitor has its own I/O thread and greets while the machine is still being set up
  * (a QEMU that then fails on `-cpu` greeted first on a loaded machine), but commands other than
  * out-of-band ones are dispatched by the main loop, which starts only after the machine did.
  */
-function machineRuns(path: string): Promise<boolean> {
+function letMachineRun(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(path);
     const done = (ok: boolean) => {
@@ -230,7 +234,11 @@ function machineRuns(path: string): Promise<boolean> {
         if (message.kind === 'greeting') socket.write(encodeCommand('qmp_capabilities', undefined, 'caps'));
         else if (message.kind === 'return' && message.id === 'caps')
           socket.write(encodeCommand('query-status', undefined, 'status'));
-        else if (message.kind === 'return' && message.id === 'status') return done(true);
+        else if (message.kind === 'return' && message.id === 'status') {
+          const status = (message.value as { status?: string } | undefined)?.status;
+          if (status === 'running') return done(true);
+          socket.write(encodeCommand('cont', undefined, 'cont'));
+        } else if (message.kind === 'return' && message.id === 'cont') return done(true);
         else if (message.kind === 'error') return done(false);
       }
       if (pending.length > 65536) done(false);
