@@ -48,11 +48,11 @@ export class SettingsStore {
       return true;
     }
     if (this.flaws.includes('settings-corrupted-on-cut')) {
-      // The flaw: the only copy is erased, then written; a cut between leaves an empty, torn page.
-      await write('nvs', 'flash: erase settings page 0', () => {
-        this.values = new Map();
-        this.torn = true;
-      });
+      // The flaw: the only copy is erased, then written; a cut between leaves an empty, torn page. An
+      // erase cut short leaves the sector half erased, so the page is torn from the erase's first moment.
+      this.values = new Map();
+      this.torn = true;
+      await write('nvs', 'flash: erase settings page 0', () => undefined);
       await write('nvs', 'flash: write settings page 0', () => {
         this.values = next;
         this.torn = false;
