@@ -217,7 +217,7 @@ export class Board {
   async command(text: string, step: string, timeout = 5000): Promise<number> {
     const prompt = this.profile.prompt;
     const pending = this.console.pendingText();
-    if (prompt && !prompt.test(pending) && !(pending === '' && this.smpClient?.atPrompt(prompt))) {
+    if (prompt && !prompt.test(pending) && !(pending === '' && this.console.atPrompt(prompt))) {
       try {
         await this.console.expect(prompt, { timeout: timeout / 2, step: `${step}: prompt` });
       } catch (error) {

@@ -9,7 +9,6 @@
  * waits as long as the slot's erase may take.
  */
 import type { Console } from '../console/console.ts';
-import { matchableText } from '../console/escape.ts';
 import { HilError } from '../errors.ts';
 import { type Deadline, deadlineTimer } from '../deadline.ts';
 import {
@@ -83,26 +82,23 @@ export class SmpClient {
   private readonly pending = new Map<number, Pending>();
   /** The newest frame that did not decode: what a deadline reports as seen. */
   private lastFrameError: string | undefined;
-  /**
-   * The newest text the board printed outside a frame, and the console's event count just after it.
-   * Frames can share the prompt's line (`esp32> ` then a reply): the shell still sits at that prompt
-   * and prints no new one, unless something happened since (a power cut, another request, a reset).
-   */
-  private printed = '';
-  private printedEvents = -1;
   private readonly onLine = (text: string) => this.line(text);
+  /** Frames share the console's lines: the console knows the prompt with them aside (Console.atPrompt). */
+  private readonly unshare: () => void;
 
   constructor(private readonly console: Console) {
     console.on('line', this.onLine);
+    this.unshare = console.shareLines(FrameDecoder.markerAt);
   }
 
   close(): void {
     this.console.off('line', this.onLine);
+    this.unshare();
   }
 
-  /** Whether the board's newest printed text, frames aside, is its prompt: it waits for a line. */
+  /** Whether the board's newest printed text, frames aside, is its prompt: the console's (Console.atPrompt). */
   atPrompt(prompt: RegExp): boolean {
-    return this.printedEvents === this.console.log.events && prompt.test(matchableText(this.printed));
+    return this.console.atPrompt(prompt);
   }
 
   async echo(text: string, step = 'SMP echo'): Promise<string> {
@@ -113,7 +109,7 @@ export class SmpClient {
   /** OS reset: the device answers, then resets. */
   async reset(step = 'SMP reset'): Promise<void> {
     await this.request(OP.WRITE, GROUP.OS, OS_CMD.RESET, {}, step);
-    this.printed = ''; // rebooting: no prompt until it prints one
+    this.console.leftPrompt(); // rebooting: no prompt until it prints one
   }
 
   async imageState(step = 'SMP image state'): Promise<ImageSlot[]> {
@@ -273,9 +269,7 @@ export class SmpClient {
 
   private line(text: string): void {
     const at = FrameDecoder.markerAt(text);
-    if (at !== 0) this.printed = at < 0 ? text : text.slice(0, at);
     if (at >= 0) this.frame(text.slice(at));
-    this.printedEvents = this.console.log.events; // after the frame's own note
   }
 
   private frame(text: string): void {
