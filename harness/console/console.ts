@@ -1,16 +1,22 @@
 /**
- * The console of one board: lines and raw bytes from any transport, `expect` with a deadline,
- * crash signatures that fail the waiting step the moment they appear, and a continuous log.
- * Matching is driven by arriving bytes; nothing here polls.
+ * The console of one board: lines and raw bytes from any transport, `expect` with a deadline
+ * (expect.ts), crash signatures that fail the waiting step the moment they appear (crash-watch.ts),
+ * the bounded history with its cursor and marks (history.ts), and a continuous log. Matching is
+ * driven by arriving bytes; nothing here polls.
  */
 import { EventEmitter } from 'node:events';
 import { HilError } from '../errors.ts';
-import { type Deadline, deadlineTimer } from '../deadline.ts';
 import { expectBytes, waitQuiet } from './byte-waits.ts';
+import { type CrashSeen, CrashWatch } from './crash-watch.ts';
 import { escapeBytes, matchableText } from './escape.ts';
-import { LineSplitter } from '../wire/lines.ts';
+import { type ExpectOptions, type LineMatch, LineWaits } from './expect.ts';
+import { LineHistory } from './history.ts';
 import type { ConsoleLog } from './log.ts';
+import { PromptState } from './prompt-state.ts';
 import type { ByteTransport } from './transport.ts';
+
+export type { CrashSeen } from './crash-watch.ts';
+export type { ExpectOptions, LineMatch } from './expect.ts';
 
 export interface ConsoleOptions {
   board: string;
@@ -22,49 +28,6 @@ export interface ConsoleOptions {
   maxLine?: number;
 }
 
-export interface ExpectOptions {
-  timeout: number;
-  step: string;
-  /** Treat crash signatures as ordinary lines (for checks that provoke a crash on purpose). */
-  allowCrash?: boolean;
-  /**
-   * Look from this line on (a mark taken earlier) rather than after the newest match: lines that
-   * arrived while another exchange read the console still count (a boot under a cut command).
-   */
-  since?: number;
-  /** Gives up when this aborts (a boot began under the wait): the failure names the reason. */
-  signal?: AbortSignal;
-}
-
-export interface LineMatch {
-  line: string;
-  match: RegExpExecArray;
-  /** The sequence number of the line (see mark()). */
-  index: number;
-}
-
-export interface CrashSeen {
-  line: string;
-  index: number;
-  signature: RegExp;
-  time: number;
-}
-
-interface Waiter {
-  pattern: RegExp;
-  options: ExpectOptions;
-  resolve: (m: LineMatch) => void;
-  reject: (e: Error) => void;
-  timer: Deadline;
-  unlisten?: () => void;
-}
-
-/** History kept for matching and evidence: the newest lines, bounded by count and by bytes. */
-const HISTORY_LINES = 5000;
-/** Lines the history may run over its bound before it is trimmed back in one go. */
-const HISTORY_SLACK = 500;
-const HISTORY_BYTES = 4 * 1024 * 1024;
-
 export class Console extends EventEmitter<{
   line: [string, number];
   crash: [CrashSeen];
@@ -72,21 +35,13 @@ export class Console extends EventEmitter<{
   back: [string];
 }> {
   readonly board: string;
-  readonly crashes: CrashSeen[] = [];
   private readonly transport: ByteTransport;
   readonly log: ConsoleLog;
-  private readonly crashSignatures: RegExp[];
   private readonly lineEnding: string;
-  private readonly splitter: LineSplitter;
-  private history: { text: string; index: number }[] = [];
-  private historyBytes = 0;
-  private nextIndex = 0;
-  private cursor = 0;
-  /** How much of line `index` a match on its unfinished form, or the newest mark, already used (a prompt). */
-  private consumed = { index: -1, length: 0 };
-  /** How much of line `index` had arrived when the newest mark was taken: not part of what follows the mark. */
-  private marked = { index: -1, length: 0 };
-  private waiters = new Set<Waiter>();
+  private readonly history: LineHistory;
+  private readonly crashWatch: CrashWatch;
+  private readonly waits: LineWaits;
+  private readonly prompt = new PromptState();
   private connected = false;
   private closed = false;
 
@@ -95,9 +50,15 @@ export class Console extends EventEmitter<{
     this.board = options.board;
     this.transport = options.transport;
     this.log = options.log;
-    this.crashSignatures = options.crash ?? [];
+    this.crashWatch = new CrashWatch(options.crash ?? []);
     this.lineEnding = options.lineEnding ?? '\r\n';
-    this.splitter = new LineSplitter(options.maxLine);
+    this.history = new LineHistory(options.maxLine);
+    this.waits = new LineWaits(
+      this.history,
+      this.crashWatch,
+      (step, expected, seen) => this.failure(step, expected, seen),
+      () => this.connected,
+    );
     this.transport.on('data', (chunk) => this.onData(chunk));
     this.transport.on('gone', (why) => {
       this.connected = false;
@@ -109,6 +70,11 @@ export class Console extends EventEmitter<{
       this.log.event(why);
       this.emit('back', why);
     });
+  }
+
+  /** The crashes seen so far, oldest first. */
+  get crashes(): readonly CrashSeen[] {
+    return this.crashWatch.crashes;
   }
 
   get logPath(): string {
@@ -128,8 +94,7 @@ export class Console extends EventEmitter<{
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const waiter of this.waiters)
-      this.settle(waiter, new Error(`[${this.board}] console closed while waiting: ${waiter.options.step}`));
+    this.waits.closeAll(this.board);
     await this.transport.close();
     this.log.event(`closed ${this.transport.description}`);
     await this.log.close();
@@ -158,23 +123,20 @@ export class Console extends EventEmitter<{
 
   /** A position in the stream: expect() only looks at what arrives after the newest mark or match. */
   mark(): number {
-    this.cursor = this.nextIndex;
-    this.consumed = { index: this.nextIndex, length: this.splitter.partial.length };
-    this.marked = this.consumed;
-    return this.cursor;
+    return this.history.mark();
   }
 
   /** How many lines have ended so far: the index the next one will get. */
   get lineCount(): number {
-    return this.nextIndex;
+    return this.history.lineCount;
   }
 
   linesSince(mark: number): string[] {
-    return this.history.filter((l) => l.index >= mark).map((l) => l.text);
+    return this.history.linesSince(mark);
   }
 
   tail(count = 10): string[] {
-    return this.history.slice(-count).map((l) => l.text);
+    return this.history.tail(count);
   }
 
   /**
@@ -200,7 +162,35 @@ export class Console extends EventEmitter<{
 
   /** The line that has started but not ended, as patterns see it (a prompt waiting for input). */
   pendingText(): string {
-    return matchableText(this.splitter.partial);
+    return matchableText(this.history.partial);
+  }
+
+  /** The unfinished line's text that arrived after `mark` (what was there before it is not). */
+  pendingTextSince(mark: number): string {
+    return this.history.pendingTextSince(mark);
+  }
+
+  /**
+   * A protocol whose frames share the console's lines (mcumgr SMP): `frameAt` says where a line's
+   * frame begins (-1: it has none). While one does, atPrompt() knows whether the board sits at its
+   * prompt with frames aside. Returns the end of the sharing.
+   */
+  shareLines(frameAt: (text: string) => number): () => void {
+    return this.prompt.share(frameAt);
+  }
+
+  /**
+   * Whether the board's newest printed text, frames aside, is `prompt` and nothing happened since
+   * (a harness event: a power cut, another request): it waits for a line. Only where a protocol
+   * shares the lines (shareLines()); otherwise false, and the prompt is waited for as it comes.
+   */
+  atPrompt(prompt: RegExp): boolean {
+    return this.prompt.at(prompt, this.log.events);
+  }
+
+  /** The board left its prompt (an OS reset asked for over a protocol): it is at none until it prints one. */
+  leftPrompt(): void {
+    this.prompt.left();
   }
 
   /**
@@ -216,36 +206,7 @@ export class Console extends EventEmitter<{
 
   /** Wait for a line (or the unfinished last line, e.g. a prompt) matching `pattern`. */
   expect(pattern: RegExp, options: ExpectOptions): Promise<LineMatch> {
-    const interrupted = () => this.failure(options.step, `a line matching ${pattern}`, `${options.signal?.reason}`);
-    // Called off already: nothing in the history is used up (it may be the next boot's).
-    if (options.signal?.aborted) return Promise.reject(interrupted());
-    const from = options.since ?? this.cursor;
-    for (const line of this.history) {
-      if (line.index < from) continue;
-      const outcome = this.judge(line.text, line.index, pattern, options);
-      if (outcome instanceof Error) return Promise.reject(outcome);
-      if (outcome) return Promise.resolve(outcome);
-    }
-    const partial = this.matchPartial(pattern, options);
-    if (partial) return Promise.resolve(partial);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        pattern,
-        options,
-        resolve,
-        reject,
-        timer: deadlineTimer(options.timeout, () => {
-          this.settle(
-            waiter,
-            this.failure(options.step, `a line matching ${pattern} within ${options.timeout} ms`, this.seenSummary()),
-          );
-        }),
-      };
-      const onAbort = () => this.settle(waiter, interrupted());
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      waiter.unlisten = () => options.signal?.removeEventListener('abort', onAbort);
-      this.waiters.add(waiter);
-    });
+    return this.waits.expect(pattern, options);
   }
 
   /** Succeeds when no line matching `pattern` arrives within `window` ms; fails on the first one. */
@@ -272,119 +233,17 @@ export class Console extends EventEmitter<{
       this.transport.pause();
       void this.log.drained().then(() => this.transport.resume());
     }
-    for (const line of this.splitter.push(chunk)) this.onLine(line.text);
-    if (this.waiters.size > 0) {
-      for (const waiter of [...this.waiters]) {
-        const partial = this.matchPartial(waiter.pattern, waiter.options);
-        if (partial) this.settle(waiter, partial);
-      }
-    }
+    for (const line of this.history.split(chunk)) this.onLine(line);
+    this.waits.bytes();
   }
 
   private onLine(text: string): void {
-    const index = this.nextIndex++;
-    this.history.push({ text, index });
-    this.historyBytes += text.length;
-    // Trimmed in batches: one shift per line costs a copy of the whole history at 5000 lines.
-    if (this.history.length > HISTORY_LINES + HISTORY_SLACK || this.historyBytes > HISTORY_BYTES) this.trimHistory();
-    const visible = this.crashSignatures.length > 0 ? matchableText(text) : text;
-    const signature = this.crashSignatures.find((s) => s.test(visible));
-    if (signature) {
-      const crash = { line: text, index, signature, time: Date.now() };
-      this.crashes.push(crash);
-      this.emit('crash', crash);
-    }
+    const index = this.history.add(text);
+    const crash = this.crashWatch.line(text, index);
+    if (crash) this.emit('crash', crash);
     this.emit('line', text, index);
-    if (index < this.cursor || this.waiters.size === 0) return;
-    for (const waiter of [...this.waiters]) {
-      const outcome = this.judge(text, index, waiter.pattern, waiter.options);
-      if (outcome) this.settle(waiter, outcome);
-    }
-  }
-
-  private trimHistory(): void {
-    let drop = Math.max(0, this.history.length - HISTORY_LINES);
-    let bytes = this.historyBytes;
-    for (let i = 0; i < drop; i++) bytes -= this.history[i]!.text.length;
-    while (bytes > HISTORY_BYTES && drop < this.history.length) bytes -= this.history[drop++]!.text.length;
-    this.history.splice(0, drop);
-    this.historyBytes = bytes;
-  }
-
-  /**
-   * How much of the start of line `index` is not for this reader. From the cursor: what an earlier
-   * match of its unfinished part (or the newest mark) used up. From a mark of its own (`since`): only
-   * what came before that mark, never another reader's match: a boot followed from its power-on still
-   * sees a ready line that another exchange, waiting at the same time, matched before it had ended.
-   */
-  private usedUp(index: number, since: number | undefined): number {
-    if (since === undefined) return index === this.consumed.index ? this.consumed.length : 0;
-    return index === since && index === this.marked.index ? this.marked.length : 0;
-  }
-
-  /** The unfinished line's text that arrived after `mark` (what was there before it is not). */
-  pendingTextSince(mark: number): string {
-    if (this.nextIndex < mark) return '';
-    return matchableText(this.splitter.partial.slice(this.usedUp(this.nextIndex, mark)));
-  }
-
-  /** A match, a crash-signature failure, or undefined when the line is neither. */
-  private judge(
-    text: string,
-    index: number,
-    pattern: RegExp,
-    options: ExpectOptions,
-  ): LineMatch | HilError | undefined {
-    // A line that began before the reader's mark (an unfinished one it skipped) is not for it.
-    if (options.since !== undefined && index < options.since) return undefined;
-    const visible = matchableText(text.slice(this.usedUp(index, options.since)));
-    const match = pattern.exec(visible);
-    if (match) {
-      this.cursor = index + 1;
-      return { line: visible, match, index };
-    }
-    if (!options.allowCrash) {
-      const signature = this.crashSignatures.find((s) => s.test(visible));
-      if (signature) {
-        this.cursor = index + 1;
-        return this.failure(
-          options.step,
-          `a line matching ${pattern}`,
-          `crash signature ${signature} in line ${index}: ${escapeBytes(Buffer.from(text, 'latin1'))}`,
-        );
-      }
-    }
-    return undefined;
-  }
-
-  private matchPartial(pattern: RegExp, options: ExpectOptions): LineMatch | undefined {
-    const raw = this.splitter.partial;
-    const index = this.nextIndex; // the unfinished line gets this index when it ends
-    if (options.since !== undefined && index < options.since) return undefined;
-    const partial = matchableText(raw.slice(this.usedUp(index, options.since)));
-    if (!partial) return undefined;
-    const match = pattern.exec(partial);
-    if (!match) return undefined;
-    // What has arrived of this line is used up; the rest of it, when it comes, can still match.
-    this.cursor = index;
-    this.consumed = { index, length: raw.length };
-    return { line: partial, match, index };
-  }
-
-  private settle(waiter: Waiter, outcome: LineMatch | Error): void {
-    if (!this.waiters.delete(waiter)) return;
-    waiter.timer.clear();
-    waiter.unlisten?.();
-    if (outcome instanceof Error) waiter.reject(outcome);
-    else waiter.resolve(outcome);
-  }
-
-  private seenSummary(): string {
-    const recent = this.history.filter((l) => l.index >= this.cursor).slice(-5);
-    const partial = this.splitter.partial;
-    const shown = recent.map((l) => escapeBytes(Buffer.from(l.text, 'latin1')));
-    if (partial) shown.push(`${escapeBytes(Buffer.from(partial.slice(-200), 'latin1'))} (unfinished line)`);
-    if (shown.length === 0) return this.connected ? 'nothing since the last match' : 'nothing: the port is gone';
-    return `last lines:\n    ${shown.join('\n    ')}`;
+    // After the line's readers: a frame's reader has noted the frame by now.
+    this.prompt.line(text, this.log.events);
+    this.waits.line(text, index);
   }
 }

@@ -1,37 +1,17 @@
 /**
- * An mcumgr client on a board's console. SMP frames share the console with log lines: each line
- * is looked at for a frame marker, frames are reassembled and matched to requests by sequence
- * number, and everything else stays a log line. Both go to the console log (frames decoded, as
- * notes). Every request has a deadline; a device error comes back named (EBADSTATE, not rc 6).
- * Requests are SMPv2. A reply broken on the way (a log line printed inside its frame, with console
- * logging on) is asked for again with the same sequence number. Upload chunks are sized to the
- * device's receive buffer (its MCUmgr parameters), and the first chunk, which erases the slot,
- * waits as long as the slot's erase may take.
+ * An mcumgr client on a board's console: os_mgmt (echo, reset, MCUmgr parameters) and img_mgmt
+ * (image state, upload, erase), its requests on the console through smp-link.ts. Upload chunks are
+ * sized to the device's receive buffer (its MCUmgr parameters), and the first chunk, which erases
+ * the slot, waits as long as the slot's erase may take.
  */
 import type { Console } from '../console/console.ts';
-import { matchableText } from '../console/escape.ts';
 import { HilError } from '../errors.ts';
-import { type Deadline, deadlineTimer } from '../deadline.ts';
-import {
-  decodePacket,
-  encodeFrames,
-  encodePacket,
-  FrameDecoder,
-  fitData,
-  GROUP,
-  IMAGE_CMD,
-  mcumgrParams,
-  OP,
-  OS_CMD,
-  replyError,
-  SMP_V2,
-  SmpFrameError,
-} from '../wire/smp.ts';
+import { fitData, GROUP, IMAGE_CMD, mcumgrParams, OP, OS_CMD } from '../wire/smp.ts';
 import { createHash } from 'node:crypto';
+import { REQUEST_TIMEOUT_MS, SmpDeviceError, SmpLink } from './smp-link.ts';
 
-const REQUEST_TIMEOUT_MS = 5000;
-/** A reply that came broken is asked for again this often at most. */
-const MAX_RESENDS = 2;
+export { SmpDeviceError } from './smp-link.ts';
+
 /**
  * Erasing flash, per KiB of the slot: about twice the slowest page and sector erase times of common
  * parts' datasheets (STM32F4 128 KiB sectors up to 2 s, nRF52 4 KiB pages 85 ms).
@@ -57,83 +37,51 @@ export interface ImageSlot {
   permanent: boolean;
 }
 
-/** A request the device answered with an error code. */
-export class SmpDeviceError extends Error {
-  constructor(
-    readonly what: string,
-    readonly code: number,
-    readonly errorName: string,
-    readonly reason?: string,
-  ) {
-    super(`${what}: the device answered ${errorName} (${code})${reason ? `: ${reason}` : ''}`);
-  }
-}
-
-interface Pending {
-  group: number;
-  id: number;
-  resolve: (body: Record<string, unknown>) => void;
-  /** A frame broke while this request waited: perhaps its reply. */
-  broken: (why: string) => void;
-}
-
 export class SmpClient {
-  private readonly decoder = new FrameDecoder();
-  private sequence = 0;
-  private readonly pending = new Map<number, Pending>();
-  /** The newest frame that did not decode: what a deadline reports as seen. */
-  private lastFrameError: string | undefined;
-  /**
-   * The newest text the board printed outside a frame, and the console's event count just after it.
-   * Frames can share the prompt's line (`esp32> ` then a reply): the shell still sits at that prompt
-   * and prints no new one, unless something happened since (a power cut, another request, a reset).
-   */
-  private printed = '';
-  private printedEvents = -1;
-  private readonly onLine = (text: string) => this.line(text);
+  private readonly link: SmpLink;
 
   constructor(private readonly console: Console) {
-    console.on('line', this.onLine);
+    this.link = new SmpLink(console);
   }
 
   close(): void {
-    this.console.off('line', this.onLine);
+    this.link.close();
   }
 
-  /** Whether the board's newest printed text, frames aside, is its prompt: it waits for a line. */
+  /** Whether the board's newest printed text, frames aside, is its prompt: the console's (Console.atPrompt). */
   atPrompt(prompt: RegExp): boolean {
-    return this.printedEvents === this.console.log.events && prompt.test(matchableText(this.printed));
+    return this.console.atPrompt(prompt);
   }
 
   async echo(text: string, step = 'SMP echo'): Promise<string> {
-    const body = await this.request(OP.WRITE, GROUP.OS, OS_CMD.ECHO, { d: text }, step);
+    const body = await this.link.request(OP.WRITE, GROUP.OS, OS_CMD.ECHO, { d: text }, step);
     return String(body.r ?? '');
   }
 
   /** OS reset: the device answers, then resets. */
   async reset(step = 'SMP reset'): Promise<void> {
-    await this.request(OP.WRITE, GROUP.OS, OS_CMD.RESET, {}, step);
-    this.printed = ''; // rebooting: no prompt until it prints one
+    await this.link.request(OP.WRITE, GROUP.OS, OS_CMD.RESET, {}, step);
+    this.console.leftPrompt(); // rebooting: no prompt until it prints one
   }
 
   async imageState(step = 'SMP image state'): Promise<ImageSlot[]> {
-    return slotsOf(await this.request(OP.READ, GROUP.IMAGE, IMAGE_CMD.STATE, {}, step));
+    return slotsOf(await this.link.request(OP.READ, GROUP.IMAGE, IMAGE_CMD.STATE, {}, step));
   }
 
   /** Mark the image with this hash for a test boot (`confirm: false`) or for good (`confirm: true`). */
   async setState(hash: Buffer, confirm: boolean, step = 'SMP image state write'): Promise<ImageSlot[]> {
-    return slotsOf(await this.request(OP.WRITE, GROUP.IMAGE, IMAGE_CMD.STATE, { hash, confirm }, step));
+    return slotsOf(await this.link.request(OP.WRITE, GROUP.IMAGE, IMAGE_CMD.STATE, { hash, confirm }, step));
   }
 
   /** Erase the secondary slot (`slotBytes` of flash: the deadline allows for its erase). */
   async erase(step = 'SMP image erase', slotBytes?: number): Promise<void> {
-    await this.request(OP.WRITE, GROUP.IMAGE, IMAGE_CMD.ERASE, {}, step, eraseDeadlineMs(slotBytes));
+    await this.link.request(OP.WRITE, GROUP.IMAGE, IMAGE_CMD.ERASE, {}, step, eraseDeadlineMs(slotBytes));
   }
 
   /** The device's receive buffers (os_mgmt's MCUmgr parameters); undefined where it has no such command. */
   async mcumgrParams(step = 'SMP MCUmgr parameters'): Promise<{ bufSize: number; bufCount: number } | undefined> {
     try {
-      return mcumgrParams(await this.request(OP.READ, GROUP.OS, OS_CMD.MCUMGR_PARAMS, {}, step));
+      return mcumgrParams(await this.link.request(OP.READ, GROUP.OS, OS_CMD.MCUMGR_PARAMS, {}, step));
     } catch (error) {
       if (error instanceof SmpDeviceError) return undefined;
       throw error;
@@ -182,7 +130,7 @@ export class SmpClient {
           expected: 'the upload to advance',
           seen: `offset stuck at ${off}`,
         });
-      const body = await this.request(
+      const body = await this.link.request(
         OP.WRITE,
         GROUP.IMAGE,
         IMAGE_CMD.UPLOAD,
@@ -201,122 +149,6 @@ export class SmpClient {
       options.onProgress?.(off);
     }
   }
-
-  private request(
-    op: number,
-    group: number,
-    id: number,
-    body: Record<string, unknown>,
-    step: string,
-    timeoutMs = REQUEST_TIMEOUT_MS,
-  ): Promise<Record<string, unknown>> {
-    const sequence = this.sequence++ & 0xff;
-    const what = `group ${group} command ${id}`;
-    const frames = encodeFrames(encodePacket({ op, group, sequence, id, version: SMP_V2 }, body));
-    this.console.note(`smp > ${what} seq ${sequence} ${describe(body)}`);
-    this.lastFrameError = undefined;
-    return new Promise<Record<string, unknown>>((resolve, reject) => {
-      let timer: Deadline | undefined;
-      let sending = false;
-      let settled = false;
-      let resends = 0;
-      const settle = () => {
-        settled = true;
-        timer?.clear();
-        this.pending.delete(sequence);
-      };
-      const fail = (error: unknown) => {
-        if (settled) return;
-        settle();
-        reject(error);
-      };
-      const send = async () => {
-        sending = true;
-        for (const frame of frames) await this.console.write(frame);
-        sending = false;
-        // A reply may beat the write's own completion: then no deadline is left behind.
-        if (settled) return;
-        timer?.clear();
-        timer = deadlineTimer(timeoutMs, () =>
-          fail(
-            new HilError({
-              board: this.console.board,
-              step,
-              expected: `an SMP reply to ${what} within ${timeoutMs} ms`,
-              seen: this.lastFrameError ?? 'no SMP frame',
-              log: this.console.logPath,
-            }),
-          ),
-        );
-      };
-      this.pending.set(sequence, {
-        group,
-        id,
-        resolve: (answer) => {
-          settle();
-          const error = replyError(answer);
-          if (error) reject(new SmpDeviceError(step, error.code, error.name, error.reason));
-          else resolve(answer);
-        },
-        // The same request again, same sequence number: a device that did answer the first answers
-        // the repeat alike (an upload chunk already written is answered with the offset it reached).
-        broken: (why) => {
-          if (sending || resends >= MAX_RESENDS) return;
-          resends++;
-          this.console.note(`smp > ${what} seq ${sequence} again (${resends} of ${MAX_RESENDS}): ${why}`);
-          send().catch(fail);
-        },
-      });
-      send().catch(fail);
-    });
-  }
-
-  private line(text: string): void {
-    const at = FrameDecoder.markerAt(text);
-    if (at !== 0) this.printed = at < 0 ? text : text.slice(0, at);
-    if (at >= 0) this.frame(text.slice(at));
-    this.printedEvents = this.console.log.events; // after the frame's own note
-  }
-
-  private frame(text: string): void {
-    let packet: Buffer | undefined;
-    try {
-      packet = this.decoder.push(text);
-      if (this.decoder.dropped) this.broken(this.decoder.dropped);
-      if (!packet) return;
-      const { header, body } = decodePacket(packet);
-      this.console.note(`smp < group ${header.group} command ${header.id} seq ${header.sequence} ${describe(body)}`);
-      const waiting = this.pending.get(header.sequence);
-      if (!waiting || waiting.group !== header.group || waiting.id !== header.id) return;
-      if (header.op !== OP.READ_RSP && header.op !== OP.WRITE_RSP) return;
-      this.pending.delete(header.sequence);
-      waiting.resolve(body);
-    } catch (error) {
-      if (!(error instanceof SmpFrameError)) throw error;
-      this.broken(error);
-    }
-  }
-
-  /** A frame or packet that did not decode: every request waiting may have lost its reply to it. */
-  private broken(error: SmpFrameError): void {
-    this.lastFrameError = error.message;
-    this.console.note(`smp < ${error.message}`);
-    // The late frames of a packet already given up on are no new loss.
-    if (error.code === 'stray-continuation') return;
-    for (const waiting of [...this.pending.values()])
-      waiting.broken(`a broken frame came while it waited: ${error.message}`);
-  }
-}
-
-/** A body for the log: byte strings as their length (a chunk of image is not worth logging). */
-function describe(body: Record<string, unknown>): string {
-  return JSON.stringify(body, (_key, value: unknown) => {
-    if (value instanceof Uint8Array) return `<${value.length} bytes>`;
-    const json = value as { type?: unknown; data?: unknown } | null;
-    if (json && typeof json === 'object' && json.type === 'Buffer' && Array.isArray(json.data))
-      return `<${json.data.length} bytes>`;
-    return value;
-  }).slice(0, 500);
 }
 
 function slotsOf(body: Record<string, unknown>): ImageSlot[] {

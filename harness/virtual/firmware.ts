@@ -1,25 +1,28 @@
 /**
- * The simulated firmware of a virtual board: an ESP-IDF-style boot log, a console with a real
- * line editor and parser, crash output in ESP-IDF's format, and a supply-voltage model
- * (below BROWN_OUT_VOLTS the brown-out detector holds it in reset; below OFF_VOLTS it is off).
- * Flaw switches make it insecure in one named way each.
+ * The simulated firmware of a virtual board: a chip whose state the supply (supply-model.ts), the
+ * boot strap and the console drive. Its ESP-IDF-style boot log is esp-boot.ts; the console's bytes go
+ * to the ROM loader, a bootloader prompt, mcumgr frames (smp-line.ts) or a real line editor
+ * (line-editor.ts) and parser, whose commands (console-commands.ts) it runs, crash output in
+ * ESP-IDF's format included. A power loss ends what runs (power-loss.ts). Flaw switches make it
+ * insecure in one named way each.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { HelpForm, VirtualFlaw } from '../config/schema.ts';
+import type { VirtualFlaw } from '../config/schema.ts';
 import { SlipDecoder } from '../wire/slip.ts';
 import { BootloaderPrompt } from './bootloader-prompt.ts';
-import { romReply } from './esp-rom-loader.ts';
-import { PacedOutput } from './paced-output.ts';
 import { runCommand } from './console-commands.ts';
+import { type BootHost, espBoot } from './esp-boot.ts';
 import * as esp from './esp-log.ts';
+import { romReply } from './esp-rom-loader.ts';
+import type { FirmwareOptions } from './firmware-options.ts';
 import { type FlashWriter, SettingsStore, WRITE_MS } from './flash.ts';
+import { LineEditor } from './line-editor.ts';
 import { LoginDialogue, LoginGate } from './logins.ts';
-import { type UpdateOptions, UpdateStorage } from './update-storage.ts';
+import { PacedOutput } from './paced-output.ts';
+import { Generations } from './power-loss.ts';
+import { SmpLineReader } from './smp-line.ts';
+import { supplyEffect } from './supply-model.ts';
+import { UpdateStorage } from './update-storage.ts';
 
-export const OFF_VOLTS = 1.8;
-/** ESP32 brown-out detector level 0 is about 2.43 V (ESP-IDF CONFIG_ESP_BROWNOUT_DET_LVL). */
-export const BROWN_OUT_VOLTS = 2.43;
-const MAX_LINE = 256;
 const PROMPT = 'esp32> ';
 
 /**
@@ -27,42 +30,13 @@ const PROMPT = 'esp32> ';
  * loader. `countdown`: the boot-countdown flaw's window, in which a key stops the boot at `bootloader`.
  */
 type State = 'off' | 'reset' | 'booting' | 'running' | 'busy' | 'hung' | 'download' | 'countdown' | 'bootloader';
-/** How long the boot-countdown flaw waits for a key, as a bootloader's autoboot delay does. */
-const COUNTDOWN_MS = 400;
-
-class PowerLost extends Error {}
-
-export interface FirmwareOptions {
-  flaws: readonly VirtualFlaw[];
-  helpForm: HelpForm | 'none';
-  version: string;
-  baud: number;
-  /** The ROM loader behind the boot strap: answers everything, Secure Download Mode, or never starts. */
-  downloadMode: 'open' | 'secure' | 'disabled';
-  /** Which ROM loader the strap reaches: Espressif's on the console, or STM32's (silent here, on the boot UART). */
-  romLoader: 'esp32' | 'stm32';
-  /** STM32 readout protection: at level 2 the system bootloader is gone and BOOT0 is ignored. */
-  rdpLevel: 0 | 1 | 2;
-  /** What the firmware's TLS client trusts: the CA file and the pinned server key's SPKI SHA-256. */
-  tls?: { caCert: string; pinSha256: string };
-  /**
-   * Update storage: MCUboot slots (the primary slot's image, the public key PEM it verifies with), or
-   * ESP-IDF OTA partitions (the running app image, the Secure Boot V2 key digest in eFuse).
-   */
-  update?: UpdateOptions;
-  /** The console `login` command's own credentials (from the rig; a random password without them). */
-  login?: { user?: string; password?: string };
-  /** The station MAC its Wi-Fi start-up names: what `hil doctor` knows this board by. */
-  mac: string;
-}
 
 export class VirtualFirmware {
   private state: State = 'off';
   private volts = 0;
-  private generation = 0;
   private readonly output: PacedOutput;
-  private line = '';
-  private lastWasCr = false;
+  private readonly generations: Generations;
+  private readonly editor = new LineEditor();
   private uptimeBase = 0;
   private readonly settings: SettingsStore;
   private readonly session = { negativeIndex: false, tlsUsed: false };
@@ -70,8 +44,8 @@ export class VirtualFirmware {
   strapHeld = false;
   private rom = new SlipDecoder(4096);
   private bootloader = new BootloaderPrompt();
-  /** An SMP frame being read from the console (a line that began with its marker). */
-  private smpLine: string | undefined;
+  /** mcumgr frames on the console, where the board has an SMP server. */
+  private readonly smpLines: SmpLineReader | undefined;
   readonly storage: UpdateStorage | undefined;
   private readonly login: LoginDialogue | undefined;
 
@@ -81,6 +55,7 @@ export class VirtualFirmware {
     sink: (bytes: Buffer) => void,
   ) {
     this.output = new PacedOutput(options.baud / 10, sink);
+    this.generations = new Generations(this.output);
     this.settings = new SettingsStore(options.flaws);
     if (options.login) this.login = new LoginDialogue(new LoginGate(options.login, options.flaws));
     if (options.update) {
@@ -92,6 +67,8 @@ export class VirtualFirmware {
         ...(options.tls ? { caCert: options.tls.caCert } : {}),
       });
     }
+    const smp = this.storage?.smp;
+    if (smp) this.smpLines = new SmpLineReader((frame) => smp.frame(frame));
   }
 
   /** The version the running application reports: the primary slot's, where there are slots. */
@@ -114,25 +91,32 @@ export class VirtualFirmware {
   supply(volts: number): void {
     const before = this.volts;
     this.volts = volts;
-    if (volts < OFF_VOLTS) {
-      if (this.state !== 'off') this.stop('off');
-    } else if (volts < BROWN_OUT_VOLTS) {
-      if (this.has('no-brownout-detector') && this.state !== 'off' && this.state !== 'reset') {
+    const chip = this.state === 'off' || this.state === 'reset' ? this.state : 'on';
+    switch (supplyEffect(chip, before, volts, !this.has('no-brownout-detector'))) {
+      case 'off':
+        this.stop('off');
+        break;
+      case 'erratic':
         // The flaw: nothing holds the chip in reset; it runs on below its rated voltage, erratically.
         void this.output.send(Buffer.from([0x0d, 0x0a, 0xfe, 0x00, 0x9c, 0x3f, 0xe1, 0x0d, 0x0a]));
-      } else if (this.state !== 'off' && this.state !== 'reset') {
+        break;
+      case 'brownout': {
         const generation = this.stop('reset');
         // The detector's ISR prints as the rail falls; on a fast sag only part of it gets out.
         void this.output.send(Buffer.from('\r\nBrownout detector was triggered\r\n\r\n')).then(() => {
-          if (generation === this.generation && this.state === 'reset') this.output.drop();
+          if (generation === this.generations.current && this.state === 'reset') this.output.drop();
         });
-      } else if (this.state === 'off') {
-        this.state = 'reset';
+        break;
       }
-    } else if (this.state === 'off' || (this.state === 'reset' && before < OFF_VOLTS)) {
-      this.boot(0x1);
-    } else if (this.state === 'reset') {
-      this.boot(0xf);
+      case 'held':
+        this.state = 'reset';
+        break;
+      case 'power-on':
+        this.boot(0x1);
+        break;
+      case 'released':
+        this.boot(0xf);
+        break;
     }
   }
 
@@ -159,86 +143,85 @@ export class VirtualFirmware {
     if (this.state !== 'running' && this.state !== 'busy') return; // a board in reset or booting reads nothing
     if (this.has('deaf-console')) return; // what the bootloader starts never reads the console
     for (const byte of bytes) {
-      if (this.smpByte(byte)) continue;
+      if (this.smpLines?.byte(byte, this.editor.empty)) continue;
       if (this.state === 'running') this.key(byte);
     }
   }
 
-  /**
-   * mcumgr shares the console, as Zephyr's shell does: a line that starts with an SMP marker byte
-   * (06 or 04) is a frame, read to its newline and handed to the SMP server.
-   */
-  private smpByte(byte: number): boolean {
-    const smp = this.storage?.smp;
-    if (!smp) return false;
-    if (this.smpLine === undefined) {
-      if (this.line !== '' || (byte !== 0x06 && byte !== 0x04)) return false;
-      this.smpLine = '';
-    }
-    if (byte === 0x0a) {
-      const frame = this.smpLine;
-      this.smpLine = undefined;
-      smp.frame(frame);
-    } else if (this.smpLine.length < 256) {
-      this.smpLine += String.fromCharCode(byte);
-    }
-    return true;
-  }
-
   /** A key during the countdown stops the boot at a bootloader prompt, which answers every line. */
   private bootloaderInput(bytes: Buffer): void {
-    const g = this.generation;
+    const g = this.generations.current;
     if (this.state === 'countdown') {
       this.state = 'bootloader';
       this.bootloader = new BootloaderPrompt();
-      void this.print(g, this.bootloader.opened).catch(() => undefined);
+      void this.generations.print(g, this.bootloader.opened).catch(() => undefined);
       return;
     }
-    for (const answer of this.bootloader.input(bytes)) void this.print(g, answer).catch(() => undefined);
+    for (const answer of this.bootloader.input(bytes)) void this.generations.print(g, answer).catch(() => undefined);
   }
 
   private stop(next: State): number {
-    this.generation++;
+    const generation = this.generations.next();
     this.output.drop();
     this.state = next;
-    this.line = '';
-    return this.generation;
+    this.editor.clear();
+    return generation;
   }
 
   private boot(resetCode: number): void {
-    const generation = ++this.generation;
+    const generation = this.generations.next();
     this.state = 'booting';
-    this.line = '';
-    this.smpLine = undefined;
+    this.editor.clear();
+    this.smpLines?.clear();
     this.session.tlsUsed = false; // a power-on frees what the TLS client leaked
     this.storage?.smp?.restart();
     this.uptimeBase = Date.now();
-    this.run(generation, () => this.bootSequence(generation, resetCode));
+    this.generations.run(generation, () => espBoot(this.bootHost(generation), resetCode, PROMPT));
   }
 
-  private run(generation: number, program: () => Promise<void>): void {
-    program().catch((error: unknown) => {
-      if (error instanceof PowerLost || generation !== this.generation) return;
-      throw error;
-    });
-  }
-
-  private async print(generation: number, text: string): Promise<void> {
-    if (generation !== this.generation) throw new PowerLost();
-    await this.output.send(Buffer.from(text, 'latin1'));
-    if (generation !== this.generation) throw new PowerLost();
-  }
-
-  private async sleep(generation: number, ms: number): Promise<void> {
-    await sleep(ms);
-    if (generation !== this.generation) throw new PowerLost();
+  /** The firmware as the boot script of power-on `g` sees it. */
+  private bootHost(g: number): BootHost {
+    const firmware = this;
+    return {
+      options: this.options,
+      get strapHeld() {
+        return firmware.strapHeld;
+      },
+      settings: this.settings,
+      storage: this.storage,
+      get version() {
+        return firmware.version;
+      },
+      has: (flaw) => this.has(flaw),
+      print: (text) => this.generations.print(g, text),
+      sleep: (ms) => this.generations.sleep(g, ms),
+      log: (level, tag, message) => this.log(level, tag, message),
+      flashWriter: this.flashWriter(g),
+      enterLoader: (loader) => {
+        if (loader === 'esp32') this.rom = new SlipDecoder(4096);
+        this.state = 'download';
+        if (loader === 'stm32') this.onLoader?.();
+      },
+      countdown: (open) => {
+        this.state = open ? 'countdown' : 'booting';
+      },
+      get stoppedAtBootloader() {
+        return firmware.state === 'bootloader';
+      },
+      panic: (cause, pc) => this.panic(g, cause, pc),
+      listening: () => {
+        this.state = 'running';
+        this.settings.bootCompleted();
+        this.onReady?.();
+      },
+    };
   }
 
   /** Flash writes in this power-on: announced, then done after a write's time unless power goes first. */
   private flashWriter(g: number): FlashWriter {
     return async (tag, text, apply) => {
-      await this.print(g, tag ? this.log('I', tag, text) : `${text}\r\n`);
-      await this.sleep(g, WRITE_MS);
+      await this.generations.print(g, tag ? this.log('I', tag, text) : `${text}\r\n`);
+      await this.generations.sleep(g, WRITE_MS);
       apply();
     };
   }
@@ -247,116 +230,35 @@ export class VirtualFirmware {
     return esp.espLog(level, Date.now() - this.uptimeBase, tag, message);
   }
 
-  private async bootSequence(g: number, resetCode: number): Promise<void> {
-    await this.sleep(g, 20);
-    if (this.strapHeld && this.options.romLoader === 'stm32' && this.options.rdpLevel < 2) {
-      this.state = 'download'; // the system bootloader runs; the application console stays silent
-      this.onLoader?.();
-      return;
-    }
-    // The ROM prints the strapping it sampled; with download mode disabled it then boots from flash.
-    const strapping =
-      this.strapHeld && this.options.romLoader === 'esp32' ? esp.DOWNLOAD_STRAPPING : esp.FLASH_STRAPPING;
-    await this.print(g, esp.romBanner(resetCode, strapping));
-    if (strapping === esp.DOWNLOAD_STRAPPING && this.options.downloadMode !== 'disabled') {
-      await this.print(g, 'waiting for download\r\n');
-      this.rom = new SlipDecoder(4096);
-      this.state = 'download';
-      return;
-    }
-    await this.print(g, esp.SECOND_STAGE_LOAD);
-    await this.sleep(g, 30);
-    await this.print(g, this.log('I', 'boot', 'ESP-IDF v5.1.2 2nd stage bootloader'));
-    if (this.has('boot-countdown')) {
-      // The flaw: a bootloader with an autoboot delay, whose console a key press opens.
-      this.state = 'countdown';
-      await this.print(g, 'Hit any key to stop autoboot:  1');
-      await this.sleep(g, COUNTDOWN_MS);
-      if ((this.state as State) === 'bootloader') return; // a key stopped it (bootloaderInput)
-      this.state = 'booting';
-      await this.print(g, '  0\r\n');
-    }
-    await this.print(g, this.log('I', 'boot', 'compile time Nov 20 2026 10:12:01'));
-    for (const line of this.settings.boot()) await this.print(g, this.log('W', 'nvs', line));
-    await this.storage?.boot(
-      (line) => this.print(g, line.tag ? this.log('I', line.tag, line.text) : `${line.text}\r\n`),
-      this.flashWriter(g),
-    );
-    // An image the bootloader jumped into unvalidated (a swap cut half-way, with that flaw) is not verified.
-    if (!this.has('secure-boot-off') && this.storage?.bootedVerified !== false) {
-      await this.print(g, this.log('I', 'secure_boot_v2', 'Verifying with RSA-PSS...'));
-      await this.sleep(g, 40);
-      await this.print(g, this.log('I', 'secure_boot_v2', 'Signature verified successfully!'));
-    }
-    if (this.has('jtag-open'))
-      await this.print(g, this.log('W', 'secure_boot', 'Not disabling JTAG - SECURITY COMPROMISED'));
-    await this.print(g, this.log('I', 'boot', 'Loaded app from partition at offset 0x10000'));
-    await this.sleep(g, 30);
-    await this.print(g, this.log('I', 'app_init', 'Application information:'));
-    await this.print(g, this.log('I', 'app_init', 'Project name:     hil-virtual'));
-    if (!this.has('no-version')) {
-      await this.print(g, this.log('I', 'app_init', `App version:      ${this.version}`));
-    }
-    for (const line of this.storage?.appLines() ?? []) await this.print(g, this.log('I', 'app_init', line));
-    await this.print(g, this.log('I', 'app_init', 'ESP-IDF:          v5.1.2'));
-    if (this.has('boot-panic') && resetCode === 0x1) {
-      // The flaw: first boot after power-on reads uninitialised RTC memory and faults.
-      await this.panic(g, 'LoadProhibited', '0x400d3a2c');
-      return;
-    }
-    await this.sleep(g, 20);
-    if (this.has('stalls-before-ready')) return; // the flaw: app_main waits forever on something it never gets
-    await this.print(g, this.log('I', 'wifi', `mode : sta (${this.options.mac})`));
-    await this.print(g, this.log('I', 'main_task', 'Calling app_main()'));
-    // The console listens before it says so: input that follows the ready line is read.
-    this.state = 'running';
-    this.settings.bootCompleted();
-    this.onReady?.();
-    await this.print(g, 'ready\r\n');
-    await this.print(g, PROMPT);
-  }
-
   private async panic(g: number, cause: string, pc: string): Promise<void> {
     this.state = 'busy';
-    await this.print(g, esp.panicText(cause, pc));
-    await this.sleep(g, 50);
+    await this.generations.print(g, esp.panicText(cause, pc));
+    await this.generations.sleep(g, 50);
     this.boot(0xc);
   }
 
+  /** A key at the running console: the line editor's; a line ended is run as a command. */
   private key(byte: number): void {
-    const g = this.generation;
-    if (byte === 0x0d || (byte === 0x0a && !this.lastWasCr)) {
-      this.lastWasCr = byte === 0x0d;
-      const line = this.line;
-      this.line = '';
-      this.state = 'busy';
-      this.run(g, async () => {
-        await this.print(g, '\r\n');
-        if (this.login?.active) {
-          const answer = this.login.line(line);
-          await this.print(g, answer.output);
-          if (!answer.done) this.state = 'running';
-        } else await this.execute(g, line);
-        if (this.state === 'busy' && g === this.generation) {
-          this.state = 'running';
-          await this.print(g, PROMPT);
-        }
-      });
+    const keyed = this.editor.key(byte, this.login?.echoes !== false);
+    if (keyed === undefined) return;
+    if ('echo' in keyed) {
+      void this.output.send(keyed.echo);
       return;
     }
-    this.lastWasCr = false;
-    if (byte === 0x0a) return;
-    if (byte === 0x08 || byte === 0x7f) {
-      if (this.line.length > 0) {
-        this.line = this.line.slice(0, -1);
-        void this.output.send(Buffer.from('\b \b'));
+    const g = this.generations.current;
+    this.state = 'busy';
+    this.generations.run(g, async () => {
+      await this.generations.print(g, '\r\n');
+      if (this.login?.active) {
+        const answer = this.login.line(keyed.enter);
+        await this.generations.print(g, answer.output);
+        if (!answer.done) this.state = 'running';
+      } else await this.execute(g, keyed.enter);
+      if (this.state === 'busy' && g === this.generations.current) {
+        this.state = 'running';
+        await this.generations.print(g, PROMPT);
       }
-      return;
-    }
-    if (byte < 0x20 || byte > 0x7e) return; // the line editor ignores other control and non-ASCII bytes
-    if (this.line.length >= MAX_LINE) return;
-    this.line += String.fromCharCode(byte);
-    if (this.login?.echoes !== false) void this.output.send(Buffer.from([byte]));
+    });
   }
 
   private async execute(g: number, line: string): Promise<void> {
@@ -382,14 +284,14 @@ export class VirtualFirmware {
       return;
     }
     if ('login' in result) {
-      if (!this.login) return this.print(g, 'Unrecognized command\r\n');
+      if (!this.login) return this.generations.print(g, 'Unrecognized command\r\n');
       this.state = 'running'; // the dialogue reads the next lines; no prompt until it is over
-      return this.print(g, this.login.start());
+      return this.generations.print(g, this.login.start());
     }
     if ('reboot' in result) {
-      await this.print(g, result.reboot);
+      await this.generations.print(g, result.reboot);
       return this.boot(0xc);
     }
-    return this.print(g, result.output);
+    return this.generations.print(g, result.output);
   }
 }

@@ -4,6 +4,10 @@
  * optional protected TLV area (magic 0x6908, here the security counter), then the unprotected TLV
  * area (magic 0x6907): the hash of header + body + protected area (SHA256, SHA384 or SHA512 by
  * `--sha`), with a key: SIG_PURE (`--pure`), KEYHASH and the signature (mcuboot-sign.ts).
+ *
+ * One codec, kept whole past 300 lines: building and parsing share the layout's constants, the TLV
+ * tables and the areas' framing, and a change to one side must be seen beside the other (the
+ * byte-exact tests hold both to imgtool's output). Signing, the one separable part, is mcuboot-sign.ts.
  */
 import type { KeyObject } from 'node:crypto';
 import {

@@ -6,6 +6,10 @@
  * starts `06 09`, continuations `04 14`, then base64 of the stream [u16 BE length = packet + 2,
  * packet, u16 BE CRC-16/XMODEM of the packet]. Each line's base64 decodes on its own (Zephyr's
  * mcumgr_serial_decode_frag), so the host cuts the base64 at 124 characters (93 bytes).
+ *
+ * One codec, kept whole past 300 lines: header, serial framing, error names and the reply bodies'
+ * fields are one protocol that the harness's client and the virtual servers share; about 60 of its
+ * lines are the two error-name tables, one name a line as Zephyr's headers give them.
  */
 import { decode as decodeCbor, encode as encodeCbor } from 'cborg';
 

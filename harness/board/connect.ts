@@ -1,0 +1,71 @@
+/**
+ * A board's parts, connected: its wiring resolved, its console opened (with its log), its power
+ * driver and boot strap opened (the strap released, as an earlier run may have left it pulled), and
+ * QEMU's control where the board is emulated. What opened is closed again when a later part fails.
+ */
+import { join } from 'node:path';
+import type { BoardEndpoints } from '../config/endpoints.ts';
+import type { BoardProfile, LoadedRig } from '../config/load.ts';
+import { Console } from '../console/console.ts';
+import { ConsoleLog } from '../console/log.ts';
+import { consoleTransport } from '../console/reach.ts';
+import { HilError } from '../errors.ts';
+import type { DownloadEntry, Power } from '../power/driver.ts';
+import { openPower, openStrap } from '../power/registry.ts';
+import { QemuControl } from '../qemu/control.ts';
+import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
+
+export interface BoardSetup {
+  rig: LoadedRig;
+  name: string;
+  /** Where this board's console logs go. */
+  logDir: string;
+  /** The log files' base name (the suite name, so each suite's console is its own file). */
+  logName: string;
+  endpoints?: BoardEndpoints;
+}
+
+export interface BoardParts {
+  profile: BoardProfile;
+  wiring: ResolvedWiring;
+  console: Console;
+  power: Power | undefined;
+  romEntry: DownloadEntry | undefined;
+  qemu: QemuControl | undefined;
+}
+
+export async function connect(setup: BoardSetup): Promise<BoardParts> {
+  const wiring = resolveWiring(setup.rig, setup.name, setup.endpoints);
+  const profile = setup.rig.profiles.get(setup.rig.config.boards[setup.name]!.profile)!;
+  const transport = consoleTransport(wiring.console);
+  const log = new ConsoleLog(setup.logDir, setup.logName, setup.rig.redactor);
+  const console = new Console({
+    board: setup.name,
+    transport,
+    log,
+    crash: profile.crash,
+    lineEnding: profile.lineEnding,
+  });
+  let power: Power | undefined;
+  let romEntry: DownloadEntry | undefined;
+  try {
+    await console.open();
+    if (wiring.power) power = await openPower(wiring.power);
+    romEntry = wiring.strap ? await openStrap(wiring.strap, { console }) : undefined;
+    // A strap left pulled by an earlier run would hold the board in its ROM loader.
+    await romEntry?.rest();
+    const qemu = wiring.qmp ? new QemuControl(wiring.qmp) : undefined;
+    return { profile, wiring, console, power, romEntry, qemu };
+  } catch (error) {
+    await romEntry?.close().catch(() => undefined);
+    await power?.close().catch(() => undefined);
+    await console.close().catch(() => undefined);
+    throw new HilError({
+      board: setup.name,
+      step: 'connect',
+      expected: 'console, power and boot strap to open',
+      seen: (error as Error).message,
+      log: join(setup.logDir, `${setup.logName}.log`),
+    });
+  }
+}
