@@ -75,8 +75,8 @@ export const makeScenarioKeys = (trust: TrustMaterial) =>
 export async function buildScenarios(trust: TrustMaterial): Promise<Scenario[]> {
   const { root, host } = trust;
   const pinnedKey = trust.pinnedKey ?? rsaKey('leaf');
-  const org = nameField(root, 'O');
-  const rootCn = nameField(root, 'CN') ?? 'Test Root';
+  const org = await nameField(root, 'O');
+  const rootCn = (await nameField(root, 'CN')) ?? 'Test Root';
   const intermediate = await issue({
     commonName: 'HIL Test Intermediate',
     issuer: root,

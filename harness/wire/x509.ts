@@ -1,26 +1,19 @@
 /**
  * Certificates for TLS scenarios, from keys made elsewhere (harness/tls/keys.ts). @peculiar/x509
  * lays out each certificate and has it signed through WebCrypto (Node's, in the thread pool: so
- * issuing is async), RSA and ECDSA (P-256) alike. Subject and issuer names are kept as DER, so an
- * issued certificate's issuer is its issuer's subject byte for byte.
+ * issuing is async), RSA and ECDSA (P-256) alike. An issued certificate's issuer is its issuer's
+ * subject byte for byte, read from the issuer's certificate.
  */
-// @peculiar/x509 finds its algorithms through tsyringe, which needs the Reflect metadata API, and
-// throws on load without it: this import must come before @peculiar/x509's (ESM runs them in order).
-import 'reflect-metadata';
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, webcrypto } from 'node:crypto';
-import {
-  BasicConstraintsExtension,
-  ExtendedKeyUsage,
-  ExtendedKeyUsageExtension,
-  Extension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  Name,
-  SubjectAlternativeNameExtension,
-  SubjectKeyIdentifierExtension,
-  X509Certificate,
-  X509CertificateGenerator,
-} from '@peculiar/x509';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, webcrypto, X509Certificate } from 'node:crypto';
+import type { Extension } from '@peculiar/x509';
+
+/**
+ * @peculiar/x509, loaded when a certificate is first made or read: its ~20 modules take 0.1-0.4 s
+ * to load, which every process that only reads a rig's trust files would pay. It finds its
+ * algorithms through tsyringe, which throws on load without the Reflect metadata API: so that first.
+ */
+let library: Promise<typeof import('@peculiar/x509')> | undefined;
+const x509 = () => (library ??= import('reflect-metadata').then(() => import('@peculiar/x509')));
 
 /** A private key as Node holds it (it signs, its SPKI is the pin) and as PEM (what a server is given). */
 export interface KeyPair {
@@ -32,8 +25,6 @@ export interface Identity {
   certPem: string;
   keyPem: string;
   key: KeyPair;
-  /** The subject's name (an issued certificate's issuer is copied from it). */
-  subject: Name;
 }
 
 export interface IssueOptions {
@@ -105,6 +96,7 @@ export async function issue(options: IssueOptions): Promise<Identity> {
   const signer = options.issuer?.key ?? key;
   const digest = options.digest ?? 'sha256';
   const spki = spkiDer(key);
+  const { Name, X509Certificate: Certificate, X509CertificateGenerator } = await x509();
   const subject = new Name([
     { CN: [options.commonName] },
     ...(options.organization ? [{ O: [options.organization] }] : []),
@@ -113,7 +105,7 @@ export async function issue(options: IssueOptions): Promise<Identity> {
     {
       serialNumber: (0x1000 + serial++).toString(16),
       subject,
-      issuer: options.issuer?.subject ?? subject,
+      issuer: options.issuer ? new Certificate(options.issuer.certPem).subjectName : subject,
       notBefore: options.notBefore ?? new Date(Date.now() - DAY),
       notAfter: options.notAfter ?? new Date(Date.now() + 365 * DAY),
       publicKey: spki,
@@ -123,14 +115,23 @@ export async function issue(options: IssueOptions): Promise<Identity> {
         name: signer.key.asymmetricKeyType === 'rsa' ? 'RSASSA-PKCS1-v1_5' : 'ECDSA',
         hash: HASH[digest],
       },
-      extensions: extensions(options, spki),
+      extensions: await extensions(options, spki),
     },
     crypto,
   );
-  return { certPem: toPem(Buffer.from(cert.rawData)), keyPem: key.pem, key, subject };
+  return { certPem: toPem(Buffer.from(cert.rawData)), keyPem: key.pem, key };
 }
 
-function extensions(options: IssueOptions, spki: Buffer): Extension[] {
+async function extensions(options: IssueOptions, spki: Buffer): Promise<Extension[]> {
+  const {
+    BasicConstraintsExtension,
+    ExtendedKeyUsage,
+    ExtendedKeyUsageExtension,
+    KeyUsageFlags,
+    KeyUsagesExtension,
+    SubjectAlternativeNameExtension,
+    SubjectKeyIdentifierExtension,
+  } = await x509();
   const { key } = options;
   const list: Extension[] = [];
   if (options.ca || options.notCa) {
@@ -147,7 +148,7 @@ function extensions(options: IssueOptions, spki: Buffer): Extension[] {
   if (options.san)
     list.push(new SubjectAlternativeNameExtension(options.san.map((value) => ({ type: 'dns' as const, value }))));
   list.push(new SubjectKeyIdentifierExtension(keyIdentifier(spki)));
-  if (options.permittedDns) list.push(nameConstraints(options.permittedDns));
+  if (options.permittedDns) list.push(await nameConstraints(options.permittedDns));
   return list;
 }
 
@@ -178,7 +179,8 @@ function tlv(tag: number, ...contents: Buffer[]): Buffer {
 }
 
 /** nameConstraints (RFC 5280 4.2.1.10): SEQUENCE { permittedSubtrees [0] { GeneralSubtree { dNSName } } } */
-function nameConstraints(dnsNames: string[]): Extension {
+async function nameConstraints(dnsNames: string[]): Promise<Extension> {
+  const { Extension } = await x509();
   const subtrees = dnsNames.map((name) => tlv(0x30, tlv(0x82, Buffer.from(name, 'ascii'))));
   return new Extension('2.5.29.30', true, new Uint8Array(tlv(0x30, tlv(0xa0, ...subtrees))));
 }
@@ -196,13 +198,17 @@ export function breakSignature(identity: Identity): Identity {
   return { ...identity, certPem: toPem(der) };
 }
 
-/** A CA the rig names, from its PEM files: its name is read from the certificate itself, whatever its key. */
+/**
+ * A CA the rig names, from its PEM files, whatever its key: checked here to be a certificate (Node
+ * reads it); its name is read from it, as it is, when it issues.
+ */
 export function fromPem(certPem: string, keyPem: string): Identity {
-  const { subjectName: subject } = new X509Certificate(certPem);
-  return { certPem, keyPem, key: keyFromPem(keyPem), subject };
+  new X509Certificate(certPem);
+  return { certPem, keyPem, key: keyFromPem(keyPem) };
 }
 
 /** A field of a name (CN, O), as scenarios copy them onto impostors. */
-export function nameField(identity: Identity, shortName: 'CN' | 'O'): string | undefined {
-  return identity.subject.getField(shortName)[0];
+export async function nameField(identity: Identity, shortName: 'CN' | 'O'): Promise<string | undefined> {
+  const { X509Certificate: Certificate } = await x509();
+  return new Certificate(identity.certPem).subjectName.getField(shortName)[0];
 }
