@@ -73,7 +73,7 @@ export default defineSuite(
     // The control goes first (SCENARIOS starts with it); how soon the device connected to it sets how
     // long a refusal waits for a connection once the device is back at its prompt.
     let graceMs = DEADLINE_MS;
-    for (const scenario of buildScenarios(trust)) {
+    for (const scenario of await buildScenarios(trust)) {
       if (scenario.id === 'wrong-pin' && !trust.pinnedKey) continue;
       const { listener, port } = await ScenarioListener.start(scenario);
       try {

@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { legacyVersions, parseClientHello, weakSuites } from '../harness/wire/client-hello.ts';
 import { TLS_CLIENT } from '../harness/virtual/tls-probe.ts';
-import { issue, rsaKey, spkiSha256 } from '../harness/wire/x509.ts';
+import { rsaKey } from '../harness/tls/keys.ts';
+import { issue, spkiSha256 } from '../harness/wire/x509.ts';
 
 /** A TCP server that keeps the first bytes a client sends, then hangs up. */
 async function capture(client: (port: number) => void): Promise<Buffer> {
@@ -46,7 +47,7 @@ t.test("Node's client (OpenSSL 3): TLS 1.3 with 1.2, SNI, no weak suites", async
 t.test('the Mbed TLS 2.28 client: TLS 1.2, SNI only when the hostname is set', async (t) => {
   const dir = t.testdir({});
   const ca = join(dir, 'ca.pem');
-  writeFileSync(ca, issue({ commonName: 'HIL Test Root CA', key: rsaKey('root'), ca: {} }).certPem);
+  writeFileSync(ca, (await issue({ commonName: 'HIL Test Root CA', key: rsaKey('root'), ca: {} })).certPem);
   const pin = spkiSha256(rsaKey('pinned'));
   const run = (flaws: string[]) =>
     capture((port) => {

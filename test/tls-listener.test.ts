@@ -4,9 +4,10 @@ import t from 'tap';
 import { connect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScenarioListener } from '../harness/tls/listener.ts';
-import { issue, rsaKey } from '../harness/wire/x509.ts';
+import { rsaKey } from '../harness/tls/keys.ts';
+import { issue } from '../harness/wire/x509.ts';
 
-const server = issue({ commonName: 'localhost', key: rsaKey('listener-test'), san: ['localhost'] });
+const server = await issue({ commonName: 'localhost', key: rsaKey('listener-test'), san: ['localhost'] });
 const chain = { chainPem: server.certPem, keyPem: server.keyPem };
 
 t.test('back at its prompt, no connection for the grace period: the wait ends, saying why', async (t) => {

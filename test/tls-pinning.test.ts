@@ -5,7 +5,8 @@ import t from 'tap';
 import './helpers/children.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { issue, rsaKey } from '../harness/wire/x509.ts';
+import { rsaKey } from '../harness/tls/keys.ts';
+import { issue } from '../harness/wire/x509.ts';
 import { hilRun } from './helpers/run.ts';
 
 const ALL_BAD = [
@@ -99,7 +100,7 @@ t.test('a board with no trust material skips every check, and passes nothing', a
 t.test('trust material the firmware does not trust: the control fails, so no refusal passes', async (t) => {
   // A rig whose CA is not the one the virtual firmware was built with; its files sit beside the rig.
   const dir = t.testdir({});
-  const other = issue({ commonName: 'Some Other CA', key: rsaKey('other'), ca: {} });
+  const other = await issue({ commonName: 'Some Other CA', key: rsaKey('other'), ca: {} });
   writeFileSync(join(dir, 'ca.pem'), other.certPem);
   writeFileSync(join(dir, 'ca.key'), other.keyPem);
   writeFileSync(

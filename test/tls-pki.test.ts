@@ -5,17 +5,19 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { once } from 'node:events';
-import { issue, rsaKey, spkiSha256 } from '../harness/wire/x509.ts';
+import 'reflect-metadata'; // before @peculiar/x509 (see harness/wire/x509.ts)
+import { X509Certificate as Parsed } from '@peculiar/x509';
+import { ecKey, rsaKey } from '../harness/tls/keys.ts';
+import { fromPem, issue, spkiSha256 } from '../harness/wire/x509.ts';
 import { buildScenarios } from '../harness/tls/scenarios.ts';
 import { ScenarioListener } from '../harness/tls/listener.ts';
 
-const root = issue({ commonName: 'HIL Test Root CA', organization: 'HIL', key: rsaKey('root'), ca: {} });
+const root = await issue({ commonName: 'HIL Test Root CA', organization: 'HIL', key: rsaKey('root'), ca: {} });
 const pinnedKey = rsaKey('pinned');
-const scenarios = buildScenarios({ root, pinnedKey, host: 'device.hil.test' });
+const scenarios = await buildScenarios({ root, pinnedKey, host: 'device.hil.test' });
 const byId = (id: string) => scenarios.find((s) => s.id === id)!;
 const certs = (id: string) =>
   byId(id)
@@ -41,10 +43,9 @@ function spkiOf(cert: X509Certificate): string {
     .digest('hex');
 }
 
-/** The signature algorithm OID's name, read with forge (Node's X509Certificate does not expose it). */
-function signatureAlgorithm(cert: X509Certificate): string {
-  const parsed = forge.pki.certificateFromPem(cert.toString());
-  return forge.pki.oids[parsed.signatureOid] as string;
+/** The signature algorithm, as WebCrypto names it (Node's X509Certificate does not expose it). */
+function signatureAlgorithm(cert: X509Certificate): Algorithm & { hash?: Algorithm } {
+  return new Parsed(cert.raw).signatureAlgorithm;
 }
 
 t.test('each lie is the lie it names', async (t) => {
@@ -63,8 +64,8 @@ t.test('each lie is the lie it names', async (t) => {
   t.equal(certs('pathlen-violated').length, 3);
   t.match(certs('wrong-eku')[0]!.keyUsage ?? [], ['1.3.6.1.5.5.7.3.2']);
   t.match(certs('sha1')[0]!.toString(), /BEGIN CERTIFICATE/);
-  t.equal(signatureAlgorithm(certs('sha1')[0]!), 'sha1WithRSAEncryption');
-  t.equal(signatureAlgorithm(certs('valid')[0]!), 'sha256WithRSAEncryption');
+  t.match(signatureAlgorithm(certs('sha1')[0]!), { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-1' } });
+  t.match(signatureAlgorithm(certs('valid')[0]!), { name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' } });
   t.equal(certs('rsa-1024')[0]!.publicKey.asymmetricKeyDetails?.modulusLength, 1024);
   t.notOk(
     certs('broken-signature')[0]!.verify(certs('broken-signature')[1]!.publicKey),
@@ -88,12 +89,11 @@ t.test('a closed listener leaves nothing listening', async (t) => {
 });
 
 t.test('EC (P-256) trust material: an EC root signs the chains, an EC pinned key serves them', async (t) => {
-  const { ecKey, fromPem: readCa } = await import('../harness/wire/x509.ts');
-  const ecRoot = issue({ commonName: 'HIL EC Root', organization: 'HIL', key: ecKey(), ca: {} });
-  // What a rig's PEM files give: forge alone refused this ("OID is not RSA").
-  const root = readCa(ecRoot.certPem, ecRoot.keyPem);
+  const ecRoot = await issue({ commonName: 'HIL EC Root', organization: 'HIL', key: ecKey(), ca: {} });
+  // What a rig's PEM files give: an EC CA, read back from its certificate and key.
+  const root = fromPem(ecRoot.certPem, ecRoot.keyPem);
   const pinned = ecKey();
-  const ec = buildScenarios({ root, pinnedKey: pinned, host: 'device.hil.test' });
+  const ec = await buildScenarios({ root, pinnedKey: pinned, host: 'device.hil.test' });
   const chain = (id: string) =>
     ec
       .find((s) => s.id === id)!
@@ -131,14 +131,15 @@ t.test('EC (P-256) trust material: an EC root signs the chains, an EC pinned key
 t.test(
   'Mbed TLS (the virtual board’s client, as on ESP-IDF) takes the EC chains as it takes the RSA ones',
   async (t) => {
-    const { ecKey } = await import('../harness/wire/x509.ts');
     const { TLS_CLIENT } = await import('../harness/virtual/tls-probe.ts');
     const dir = t.testdir({});
-    const root = issue({ commonName: 'HIL EC Root', key: ecKey(), ca: {} });
+    const root = await issue({ commonName: 'HIL EC Root', key: ecKey(), ca: {} });
     const pinned = ecKey();
     writeFileSync(join(dir, 'root.pem'), root.certPem);
     const said = async (id: string) => {
-      const scenario = buildScenarios({ root, pinnedKey: pinned, host: 'device.hil.test' }).find((s) => s.id === id)!;
+      const scenario = (await buildScenarios({ root, pinnedKey: pinned, host: 'device.hil.test' })).find(
+        (s) => s.id === id,
+      )!;
       const { listener, port } = await ScenarioListener.start(scenario);
       try {
         const client = spawn(TLS_CLIENT, [

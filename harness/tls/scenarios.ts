@@ -4,7 +4,8 @@
  * SubjectPublicKeyInfo of `pinnedKey`; it expects to reach `host`.
  */
 import type { SecureVersion } from 'node:tls';
-import { breakSignature, type Identity, issue, type KeyPair, makeRsaKeys, nameField, rsaKey } from '../wire/x509.ts';
+import { breakSignature, type Identity, type IssueOptions, issue, type KeyPair, nameField } from '../wire/x509.ts';
+import { makeRsaKeys, rsaKey } from './keys.ts';
 
 export interface TrustMaterial {
   root: Identity;
@@ -70,18 +71,19 @@ export const makeScenarioKeys = (trust: TrustMaterial) =>
     { label: 'weak', bits: 1024 },
   ]);
 
-export function buildScenarios(trust: TrustMaterial): Scenario[] {
+/** Every scenario's chain, issued one after another (their serial numbers in the order shown). */
+export async function buildScenarios(trust: TrustMaterial): Promise<Scenario[]> {
   const { root, host } = trust;
   const pinnedKey = trust.pinnedKey ?? rsaKey('leaf');
-  const org = nameField(root, 'O');
-  const rootCn = nameField(root, 'CN') ?? 'Test Root';
-  const intermediate = issue({
+  const org = await nameField(root, 'O');
+  const rootCn = (await nameField(root, 'CN')) ?? 'Test Root';
+  const intermediate = await issue({
     commonName: 'HIL Test Intermediate',
     issuer: root,
     key: rsaKey('intermediate'),
     ca: {},
   });
-  const leaf = (options: Partial<Parameters<typeof issue>[0]> = {}) =>
+  const leaf = (options: Partial<IssueOptions> = {}) =>
     issue({ commonName: host, issuer: intermediate, key: pinnedKey, san: [host], ...options });
   const chain = (...identities: Identity[]) => identities.map((i) => i.certPem).join('');
   const served = (
@@ -96,8 +98,8 @@ export function buildScenarios(trust: TrustMaterial): Scenario[] {
     ...extra,
   });
 
-  const valid = leaf();
-  const expiredIntermediate = issue({
+  const valid = await leaf();
+  const expiredIntermediate = await issue({
     commonName: 'HIL Expired Intermediate',
     issuer: root,
     key: rsaKey('intermediate'),
@@ -106,32 +108,32 @@ export function buildScenarios(trust: TrustMaterial): Scenario[] {
     notAfter: new Date(Date.now() - 30 * DAY),
   });
   // Keys are the slow part: the impostor and the second intermediate share the one spare key.
-  const impostorRoot = issue({ commonName: rootCn, organization: org, key: rsaKey('other'), ca: {} });
-  const impostorIntermediate = issue({
+  const impostorRoot = await issue({ commonName: rootCn, organization: org, key: rsaKey('other'), ca: {} });
+  const impostorIntermediate = await issue({
     commonName: 'HIL Test Intermediate',
     issuer: impostorRoot,
     key: rsaKey('intermediate'),
     ca: {},
   });
-  const notCa = issue({
+  const notCa = await issue({
     commonName: 'HIL Not-a-CA Intermediate',
     issuer: root,
     key: rsaKey('intermediate'),
     notCa: true,
   });
-  const pathLenZero = issue({
+  const pathLenZero = await issue({
     commonName: 'HIL PathLen-0 Intermediate',
     issuer: root,
     key: rsaKey('intermediate'),
     ca: { pathLen: 0 },
   });
-  const secondLevel = issue({
+  const secondLevel = await issue({
     commonName: 'HIL Second Intermediate',
     issuer: pathLenZero,
     key: rsaKey('other'),
     ca: {},
   });
-  const constrained = issue({
+  const constrained = await issue({
     commonName: 'HIL Constrained Intermediate',
     issuer: root,
     key: rsaKey('intermediate'),
@@ -141,39 +143,46 @@ export function buildScenarios(trust: TrustMaterial): Scenario[] {
 
   return [
     served('valid', valid),
-    served('expired-leaf', leaf({ notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) })),
+    served(
+      'expired-leaf',
+      await leaf({ notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) }),
+    ),
     served(
       'not-yet-valid-leaf',
-      leaf({ notBefore: new Date(Date.now() + 365 * DAY), notAfter: new Date(Date.now() + 730 * DAY) }),
+      await leaf({ notBefore: new Date(Date.now() + 365 * DAY), notAfter: new Date(Date.now() + 730 * DAY) }),
     ),
     served(
       'expired-intermediate',
-      issue({ commonName: host, issuer: expiredIntermediate, key: pinnedKey, san: [host] }),
+      await issue({ commonName: host, issuer: expiredIntermediate, key: pinnedKey, san: [host] }),
       [expiredIntermediate],
     ),
-    served('san-mismatch', leaf({ commonName: `other.${host}`, san: [`other.${host}`] })),
-    served('cn-only', leaf({ san: undefined })),
-    served('wildcard-misuse', leaf({ commonName: '*.test', san: ['*.test'] })),
-    served('self-signed', issue({ commonName: host, key: pinnedKey, san: [host] }), []),
-    served('impostor-root', issue({ commonName: host, issuer: impostorIntermediate, key: pinnedKey, san: [host] }), [
-      impostorIntermediate,
-    ]),
+    served('san-mismatch', await leaf({ commonName: `other.${host}`, san: [`other.${host}`] })),
+    served('cn-only', await leaf({ san: undefined })),
+    served('wildcard-misuse', await leaf({ commonName: '*.test', san: ['*.test'] })),
+    served('self-signed', await issue({ commonName: host, key: pinnedKey, san: [host] }), []),
+    served(
+      'impostor-root',
+      await issue({ commonName: host, issuer: impostorIntermediate, key: pinnedKey, san: [host] }),
+      [impostorIntermediate],
+    ),
     served('missing-intermediate', valid, []),
-    served('intermediate-not-ca', issue({ commonName: host, issuer: notCa, key: pinnedKey, san: [host] }), [notCa]),
-    served('pathlen-violated', issue({ commonName: host, issuer: secondLevel, key: pinnedKey, san: [host] }), [
+    served('intermediate-not-ca', await issue({ commonName: host, issuer: notCa, key: pinnedKey, san: [host] }), [
+      notCa,
+    ]),
+    served('pathlen-violated', await issue({ commonName: host, issuer: secondLevel, key: pinnedKey, san: [host] }), [
       secondLevel,
       pathLenZero,
     ]),
-    served('wrong-eku', leaf({ eku: 'clientAuth' })),
-    served('sha1', leaf({ digest: 'sha1' }), [intermediate], {
+    served('wrong-eku', await leaf({ eku: 'clientAuth' })),
+    served('sha1', await leaf({ digest: 'sha1' }), [intermediate], {
       weak: true,
     }),
-    served('rsa-1024', leaf({ key: rsaKey('weak', 1024) }), [intermediate], {
+    served('rsa-1024', await leaf({ key: rsaKey('weak', 1024) }), [intermediate], {
       weak: true,
     }),
-    served('wrong-pin', leaf({ key: rsaKey('other') })),
+    served('wrong-pin', await leaf({ key: rsaKey('other') })),
     served('broken-signature', breakSignature(valid)),
-    served('name-constraints', issue({ commonName: host, issuer: constrained, key: pinnedKey, san: [host] }), [
+    served('name-constraints', await issue({ commonName: host, issuer: constrained, key: pinnedKey, san: [host] }), [
       constrained,
     ]),
     served('tls-1.0', valid, [intermediate], {

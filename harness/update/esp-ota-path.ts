@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:https';
 import type { Board } from '../board.ts';
 import { bootInLines } from '../boot-record.ts';
 import { HilError } from '../errors.ts';
+import { rsaKey } from '../tls/keys.ts';
 import { issue } from '../wire/x509.ts';
 import { fromBoot, type Running, sameVersion, type UpdatePath, versionByCommand } from './path.ts';
 import type { Candidate } from './variants.ts';
@@ -39,7 +40,12 @@ export class EspOtaPath implements UpdatePath {
     const trust = board.trust;
     if (!trust)
       throw board.failure('OTA server', "the board's TLS trust (tls: in the rig) to serve images over HTTPS", 'none');
-    const leaf = issue({ commonName: trust.host, issuer: trust.root, san: [trust.host] });
+    const leaf = await issue({
+      commonName: trust.host,
+      issuer: trust.root,
+      key: rsaKey(trust.host),
+      san: [trust.host],
+    });
     let path: EspOtaPath | undefined;
     const server = createServer({ cert: leaf.certPem + trust.root.certPem, key: leaf.keyPem }, (req, res) => {
       const name = (req.url ?? '').replace(/^\//, '');

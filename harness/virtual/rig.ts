@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync } from 'node:fs';
-import { issue, rsaKey, spkiSha256 } from '../wire/x509.ts';
+import { issue, type KeyPair, spkiSha256 } from '../wire/x509.ts';
 import { keptRsaKeys } from './kept-keys.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ export class VirtualRig {
   readonly boards = new Map<string, VirtualFirmware>();
   private readonly qemuBoards: QemuBoard[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
+  /** The kept CA and pinned keys, when a board has tls. */
+  private tlsKeys?: Record<'root' | 'pinned', KeyPair>;
 
   private constructor(
     readonly rig: LoadedRig,
@@ -49,7 +51,7 @@ export class VirtualRig {
     const endpoints: RigEndpoints = { rig: rig.config.name, pid: process.pid, pidFile, boards: {} };
     try {
       const boards = Object.entries(rig.config.boards);
-      if (boards.some(([, wiring]) => wiring.tls)) await keptRsaKeys(['root', 'pinned']);
+      if (boards.some(([, wiring]) => wiring.tls)) virtualRig.tlsKeys = await keptRsaKeys(['root', 'pinned']);
       // Boards start side by side (each waits on its own PTY bridge); endpoints keep the rig's order.
       const started = await Promise.allSettled(
         boards.map(([name, wiring]) =>
@@ -97,7 +99,7 @@ export class VirtualRig {
 
   private async startBoard(name: string, wiring: BoardWiringConfig): Promise<BoardEndpoints> {
     const profile = this.rig.profiles.get(wiring.profile);
-    const tls = wiring.tls ? this.trustMaterial(name) : undefined;
+    const tls = wiring.tls && this.tlsKeys ? await this.trustMaterial(name, this.tlsKeys) : undefined;
     const rollback = wiring.rollback;
     const update = rollback
       ? mintUpdateImages(this.stateDir, name, wiring.version ?? DEFAULT_VERSION, {
@@ -172,9 +174,8 @@ export class VirtualRig {
   }
 
   /** The test CA and pinned server key this board's firmware was "built" with, as PEM files. */
-  private trustMaterial(name: string): { caCert: string; caKey: string; pinKey: string; pinSha256: string } {
-    const root = issue({ commonName: 'HIL Test Root CA', organization: 'HIL', key: rsaKey('root'), ca: {} });
-    const pinned = rsaKey('pinned');
+  private async trustMaterial(name: string, { root: caKey, pinned }: Record<'root' | 'pinned', KeyPair>) {
+    const root = await issue({ commonName: 'HIL Test Root CA', organization: 'HIL', key: caKey, ca: {} });
     const files = {
       caCert: join(this.stateDir, `${name}.tls-ca.pem`),
       caKey: join(this.stateDir, `${name}.tls-ca.key`),

@@ -1,37 +1,30 @@
 /**
- * Certificates for TLS scenarios. node-forge builds the certificate structure; Node's crypto makes
- * every key and every signature, RSA and EC (P-256) alike, since forge knows only RSA keys. Where a
- * certificate's issuer or subject key is EC, the parts forge cannot write (an ECDSA algorithm with
- * no parameters, an EC public key) are set in its ASN.1 before it is signed. RSA keys are the slow
- * part, so each size is made once per run and reused.
+ * Certificates for TLS scenarios, from keys made elsewhere (harness/tls/keys.ts). @peculiar/x509
+ * lays out each certificate and has it signed through WebCrypto (Node's, in the thread pool: so
+ * issuing is async), RSA and ECDSA (P-256) alike. An issued certificate's issuer is its issuer's
+ * subject byte for byte, read from the issuer's certificate.
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair,
-  generateKeyPairSync,
-  type KeyObject,
-  sign,
-} from 'node:crypto';
-import { promisify } from 'node:util';
-import forge from 'node-forge';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, webcrypto, X509Certificate } from 'node:crypto';
+import type { Extension } from '@peculiar/x509';
 
-const { pki, asn1 } = forge;
+/**
+ * @peculiar/x509, loaded when a certificate is first made or read: its ~20 modules take 0.1-0.4 s
+ * to load, which every process that only reads a rig's trust files would pay. It finds its
+ * algorithms through tsyringe, which throws on load without the Reflect metadata API: so that first.
+ */
+let library: Promise<typeof import('@peculiar/x509')> | undefined;
+const x509 = () => (library ??= import('reflect-metadata').then(() => import('@peculiar/x509')));
 
-/** A private key as Node holds it (it signs), and as forge holds it where forge can (RSA). */
+/** A private key as Node holds it (it signs, its SPKI is the pin) and as PEM (what a server is given). */
 export interface KeyPair {
   key: KeyObject;
   pem: string;
-  rsa?: forge.pki.rsa.PrivateKey;
 }
 
 export interface Identity {
   certPem: string;
   keyPem: string;
   key: KeyPair;
-  /** The subject's name, as forge attributes (an issued certificate's issuer is copied from it). */
-  subject: forge.pki.CertificateField[];
 }
 
 export interface IssueOptions {
@@ -39,7 +32,7 @@ export interface IssueOptions {
   /** Distinguished name fields besides CN (O, C), copied onto impostors. */
   organization?: string;
   issuer?: Identity;
-  key?: KeyPair;
+  key: KeyPair;
   notBefore?: Date;
   notAfter?: Date;
   ca?: { pathLen?: number };
@@ -54,53 +47,10 @@ export interface IssueOptions {
 
 export function keyFromPem(pem: string): KeyPair {
   const key = createPrivateKey(pem);
-  if (key.asymmetricKeyType === 'rsa') {
-    return { key, pem, rsa: pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey };
+  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ec') {
+    throw new Error(`a ${key.asymmetricKeyType} key: expected RSA or EC (P-256)`);
   }
-  if (key.asymmetricKeyType !== 'ec') throw new Error(`a ${key.asymmetricKeyType} key: expected RSA or EC (P-256)`);
   return { key, pem };
-}
-
-const keyCache = new Map<string, KeyPair>();
-
-/** A fresh RSA key per label (cached for the run): "root", "intermediate", "other", ... */
-export function rsaKey(label: string, bits = 2048): KeyPair {
-  const cacheKey = `${label}/${bits}`;
-  return keyCache.get(cacheKey) ?? keep(cacheKey, generateKeyPairSync('rsa', { modulusLength: bits }).privateKey);
-}
-
-function keep(cacheKey: string, privateKey: KeyObject): KeyPair {
-  const pair = keyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString());
-  keyCache.set(cacheKey, pair);
-  return pair;
-}
-
-/**
- * Make these RSA keys ahead, in the thread pool and side by side, so that `rsaKey` finds them made:
- * a suite can have them made while its board boots without holding up the event loop that reads it.
- */
-export async function makeRsaKeys(keys: { label: string; bits?: number }[]): Promise<void> {
-  await Promise.all(
-    keys.map(async ({ label, bits = 2048 }) => {
-      const cacheKey = `${label}/${bits}`;
-      if (keyCache.has(cacheKey)) return;
-      keep(cacheKey, (await generateRsa('rsa', { modulusLength: bits })).privateKey);
-    }),
-  );
-}
-const generateRsa = promisify(generateKeyPair);
-
-/** A key made before (kept in a file) taken as this label's, for `rsaKey` to find. */
-export function adoptRsaKey(label: string, pair: KeyPair): void {
-  const bits = pair.key.asymmetricKeyDetails?.modulusLength;
-  if (pair.key.asymmetricKeyType !== 'rsa' || !bits) throw new Error(`key "${label}" is not an RSA key`);
-  keyCache.set(`${label}/${bits}`, pair);
-}
-
-/** A fresh P-256 key (not cached: EC keys are quick to make). */
-export function ecKey(): KeyPair {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return keyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
 }
 
 const spkiDer = (pair: KeyPair) => createPublicKey(pair.key).export({ type: 'spki', format: 'der' });
@@ -110,101 +60,129 @@ export function spkiSha256(pair: KeyPair): string {
   return createHash('sha256').update(spkiDer(pair)).digest('hex');
 }
 
-/** RFC 5758: ECDSA signature algorithms carry no parameters (forge would write NULL). */
-const ECDSA_OID = { sha256: '1.2.840.10045.4.3.2', sha1: '1.2.840.10045.4.1' } as const;
-const algorithm = (oid: string, rsa: boolean) =>
-  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes()),
-    ...(rsa ? [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')] : []),
-  ]);
+/**
+ * The key as WebCrypto takes it for signing with this digest (an RSA CryptoKey is bound to its hash),
+ * imported once per key and digest. Node 20 has no KeyObject.toCryptoKey: the PKCS #8 DER goes across.
+ */
+const HASH = { sha256: 'SHA-256', sha1: 'SHA-1' } as const;
+const CURVES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+const signingKeys = new WeakMap<KeyObject, Map<string, Promise<CryptoKey>>>();
+function signingKey({ key }: KeyPair, digest: 'sha256' | 'sha1'): Promise<CryptoKey> {
+  const hash = HASH[digest];
+  const byDigest = signingKeys.get(key) ?? new Map<string, Promise<CryptoKey>>();
+  signingKeys.set(key, byDigest);
+  let imported = byDigest.get(hash);
+  if (!imported) {
+    const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
+    const algorithm =
+      key.asymmetricKeyType === 'rsa'
+        ? { name: 'RSASSA-PKCS1-v1_5', hash }
+        : { name: 'ECDSA', namedCurve: CURVES[curve] };
+    const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
+    imported = webcrypto.subtle.importKey('pkcs8', pkcs8, algorithm, false, ['sign']) as Promise<CryptoKey>;
+    byDigest.set(hash, imported);
+  }
+  return imported;
+}
+
+/** The WebCrypto @peculiar/x509 signs and hashes with: Node's own (its types are Node's, not the DOM's). */
+const crypto = webcrypto as unknown as Crypto;
 
 let serial = 1;
 const DAY = 86_400_000;
-/** A stand-in RSA public key for forge while it builds a certificate whose real key is EC. */
-const placeholder = () => rsaKey('placeholder', 1024).rsa!;
 
-export function issue(options: IssueOptions): Identity {
-  const key = options.key ?? rsaKey(options.commonName);
+export async function issue(options: IssueOptions): Promise<Identity> {
+  const { key } = options;
   const signer = options.issuer?.key ?? key;
   const digest = options.digest ?? 'sha256';
-  const cert = pki.createCertificate();
-  const subjectRsa = key.rsa ?? placeholder();
-  cert.publicKey = pki.setRsaPublicKey(subjectRsa.n, subjectRsa.e);
-  cert.serialNumber = (0x1000 + serial++).toString(16);
-  cert.validity.notBefore = options.notBefore ?? new Date(Date.now() - DAY);
-  cert.validity.notAfter = options.notAfter ?? new Date(Date.now() + 365 * DAY);
-  const subject = [
-    { name: 'commonName', value: options.commonName },
-    ...(options.organization ? [{ name: 'organizationName', value: options.organization }] : []),
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(options.issuer ? options.issuer.subject : subject);
-  cert.setExtensions(extensions(options, key));
-  const rsaOid = pki.oids[digest === 'sha1' ? 'sha1WithRSAEncryption' : 'sha256WithRSAEncryption']!;
-  const oid = signer.rsa ? rsaOid : ECDSA_OID[digest];
-  cert.signatureOid = oid;
-  (cert as unknown as { siginfo: { algorithmOid: string } }).siginfo.algorithmOid = oid;
-  // getTBSCertificate is forge API that its type definitions leave out.
-  const tbs = (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(
-    cert,
-  );
-  const fields = tbs.value as forge.asn1.Asn1[];
-  // version [0], serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, extensions [3]
-  fields[2] = algorithm(oid, signer.rsa !== undefined);
-  if (!key.rsa) fields[6] = asn1.fromDer(forge.util.createBuffer(spkiDer(key).toString('binary')));
-  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
-  const signature = sign(digest, tbsDer, signer.key);
-  const whole = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    tbs,
-    algorithm(oid, signer.rsa !== undefined),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\0${signature.toString('binary')}`),
+  const spki = spkiDer(key);
+  const { Name, X509Certificate: Certificate, X509CertificateGenerator } = await x509();
+  const subject = new Name([
+    { CN: [options.commonName] },
+    ...(options.organization ? [{ O: [options.organization] }] : []),
   ]);
-  const der = Buffer.from(asn1.toDer(whole).getBytes(), 'binary');
-  return { certPem: toPem(der), keyPem: key.pem, key, subject: cert.subject.attributes };
+  const cert = await X509CertificateGenerator.create(
+    {
+      serialNumber: (0x1000 + serial++).toString(16),
+      subject,
+      issuer: options.issuer ? new Certificate(options.issuer.certPem).subjectName : subject,
+      notBefore: options.notBefore ?? new Date(Date.now() - DAY),
+      notAfter: options.notAfter ?? new Date(Date.now() + 365 * DAY),
+      publicKey: spki,
+      signingKey: await signingKey(signer, digest),
+      // An ECDSA key carries no hash: the digest is named here (an RSA key carries its own from the import).
+      signingAlgorithm: {
+        name: signer.key.asymmetricKeyType === 'rsa' ? 'RSASSA-PKCS1-v1_5' : 'ECDSA',
+        hash: HASH[digest],
+      },
+      extensions: await extensions(options, spki),
+    },
+    crypto,
+  );
+  return { certPem: toPem(Buffer.from(cert.rawData)), keyPem: key.pem, key };
 }
 
-function extensions(options: IssueOptions, key: KeyPair): object[] {
-  const list: object[] = [];
+async function extensions(options: IssueOptions, spki: Buffer): Promise<Extension[]> {
+  const {
+    BasicConstraintsExtension,
+    ExtendedKeyUsage,
+    ExtendedKeyUsageExtension,
+    KeyUsageFlags,
+    KeyUsagesExtension,
+    SubjectAlternativeNameExtension,
+    SubjectKeyIdentifierExtension,
+  } = await x509();
+  const { key } = options;
+  const list: Extension[] = [];
   if (options.ca || options.notCa) {
-    list.push({
-      name: 'basicConstraints',
-      critical: true,
-      cA: !options.notCa,
-      ...(options.ca?.pathLen !== undefined ? { pathLenConstraint: options.ca.pathLen } : {}),
-    });
-    list.push({ name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true, digitalSignature: true });
+    list.push(new BasicConstraintsExtension(!options.notCa, options.ca?.pathLen, true));
+    const usages = KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign | KeyUsageFlags.digitalSignature;
+    list.push(new KeyUsagesExtension(usages, true));
   } else {
-    list.push({ name: 'basicConstraints', cA: false });
+    list.push(new BasicConstraintsExtension(false));
     // An EC key signs its handshakes; an RSA key may also encipher the premaster secret.
-    list.push({ name: 'keyUsage', critical: true, digitalSignature: true, keyEncipherment: key.rsa !== undefined });
-    list.push({ name: 'extKeyUsage', [options.eku ?? 'serverAuth']: true });
+    const rsa = key.key.asymmetricKeyType === 'rsa';
+    list.push(new KeyUsagesExtension(KeyUsageFlags.digitalSignature | (rsa ? KeyUsageFlags.keyEncipherment : 0), true));
+    list.push(new ExtendedKeyUsageExtension([ExtendedKeyUsage[options.eku ?? 'serverAuth']]));
   }
-  if (options.san) list.push({ name: 'subjectAltName', altNames: options.san.map((value) => ({ type: 2, value })) });
-  list.push({ name: 'subjectKeyIdentifier', subjectKeyIdentifier: keyIdentifier(key) });
-  if (options.permittedDns) list.push(nameConstraints(options.permittedDns));
+  if (options.san)
+    list.push(new SubjectAlternativeNameExtension(options.san.map((value) => ({ type: 'dns' as const, value }))));
+  list.push(new SubjectKeyIdentifierExtension(keyIdentifier(spki)));
+  if (options.permittedDns) list.push(await nameConstraints(options.permittedDns));
   return list;
 }
 
-/** RFC 5280 4.2.1.2 (1): the SHA-1 of the subjectPublicKey bits. */
-function keyIdentifier(key: KeyPair): string {
-  const spki = asn1.fromDer(forge.util.createBuffer(spkiDer(key).toString('binary')));
-  const bits = (spki.value as forge.asn1.Asn1[])[1]!.value as string;
+/** RFC 5280 4.2.1.2 (1): the SHA-1 of the subjectPublicKey bits (the SPKI's closing BIT STRING). */
+function keyIdentifier(spki: Buffer): string {
+  const { value } = readTlv(spki, readTlv(spki, readTlv(spki, 0).value).end);
   return createHash('sha1')
-    .update(Buffer.from(bits.slice(1), 'binary'))
+    .update(spki.subarray(value + 1, spki.length)) // past the BIT STRING's unused-bits byte
     .digest('hex');
 }
 
+/** One DER element at `at`: where its contents start and where it ends. */
+function readTlv(der: Buffer, at: number): { value: number; end: number } {
+  const first = der[at + 1]!;
+  const lengthBytes = first & 0x80 ? first & 0x7f : 0;
+  let length = lengthBytes ? 0 : first;
+  for (let i = 0; i < lengthBytes; i++) length = length * 256 + der[at + 2 + i]!;
+  const value = at + 2 + lengthBytes;
+  return { value, end: value + length };
+}
+
+/** A DER element: tag, definite length, contents. */
+function tlv(tag: number, ...contents: Buffer[]): Buffer {
+  const body = Buffer.concat(contents);
+  const n = body.length;
+  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  return Buffer.concat([Buffer.from([tag, ...length]), body]);
+}
+
 /** nameConstraints (RFC 5280 4.2.1.10): SEQUENCE { permittedSubtrees [0] { GeneralSubtree { dNSName } } } */
-function nameConstraints(dnsNames: string[]): object {
-  const subtrees = dnsNames.map((name) =>
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-      asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, name),
-    ]),
-  );
-  const value = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, subtrees),
-  ]);
-  return { id: '2.5.29.30', critical: true, value: asn1.toDer(value).getBytes() };
+async function nameConstraints(dnsNames: string[]): Promise<Extension> {
+  const { Extension } = await x509();
+  const subtrees = dnsNames.map((name) => tlv(0x30, tlv(0x82, Buffer.from(name, 'ascii'))));
+  return new Extension('2.5.29.30', true, new Uint8Array(tlv(0x30, tlv(0xa0, ...subtrees))));
 }
 
 const toPem = (der: Buffer) =>
@@ -220,20 +198,17 @@ export function breakSignature(identity: Identity): Identity {
   return { ...identity, certPem: toPem(der) };
 }
 
-/** A CA the rig names, from its PEM files: its name is read from the certificate itself, whatever its key. */
+/**
+ * A CA the rig names, from its PEM files, whatever its key: checked here to be a certificate (Node
+ * reads it); its name is read from it, as it is, when it issues.
+ */
 export function fromPem(certPem: string, keyPem: string): Identity {
-  const der = Buffer.from(certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-  const tbs = (asn1.fromDer(forge.util.createBuffer(der.toString('binary'))).value as forge.asn1.Asn1[])[0]!;
-  const fields = tbs.value as forge.asn1.Asn1[];
-  // With the explicit version [0] first, the subject is the sixth field; without it, the fifth.
-  const subjectAsn1 = fields[fields[0]!.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 5 : 4]!;
-  const subject = (
-    pki as unknown as { RDNAttributesAsArray(rdn: forge.asn1.Asn1): forge.pki.CertificateField[] }
-  ).RDNAttributesAsArray(subjectAsn1);
-  return { certPem, keyPem, key: keyFromPem(keyPem), subject };
+  new X509Certificate(certPem);
+  return { certPem, keyPem, key: keyFromPem(keyPem) };
 }
 
 /** A field of a name (CN, O), as scenarios copy them onto impostors. */
-export function nameField(identity: Identity, shortName: 'CN' | 'O'): string | undefined {
-  return identity.subject.find((a) => a.shortName === shortName)?.value as string | undefined;
+export async function nameField(identity: Identity, shortName: 'CN' | 'O'): Promise<string | undefined> {
+  const { X509Certificate: Certificate } = await x509();
+  return new Certificate(identity.certPem).subjectName.getField(shortName)[0];
 }
