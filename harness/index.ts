@@ -8,7 +8,7 @@ export { probeRomLoader } from './probes/rom-loader.ts';
 // debug-interfaces
 export { probeDebugPort } from './probes/swd-jtag.ts';
 export { type CheckSpec, defineSuite, type SuiteContext } from './suite.ts';
-export { ScenarioListener, type Outcome as ConnectionOutcome } from './tls/listener.ts';
+export { ScenarioListener, type ConnectionRecord } from './tls/listener.ts';
 // tls-pinning
 export { buildScenarios, makeScenarioKeys, SCENARIOS } from './tls/scenarios.ts';
 // brownout

@@ -21,7 +21,7 @@ import { ConfigError, HilError } from './errors.ts';
 import { cleanEvidence, type Evidence } from './evidence.ts';
 import { lockBoard } from './runner/lock.ts';
 import { PROJECT_ROOT } from './root.ts';
-import { startVirtualRig } from './runner/virtual-process.ts';
+import { startRigHost } from './runner/rig-host.ts';
 import { TapWriter } from './tap-writer.ts';
 import { boardToSafeState } from './safe-state.ts';
 import { inconclusive, type Outcome } from './verdict.ts';
@@ -171,7 +171,7 @@ async function runSuite<Id extends string>(
     cleanups.push(async () => lock.release());
     let endpointsFile = given ? given.endpoints : process.env.HIL_ENDPOINTS;
     if (needsRigHost(rig.config) && !endpointsFile) {
-      const started = await startVirtualRig(rig.file);
+      const started = await startRigHost(rig.file);
       cleanups.unshift(() => started.stop());
       endpointsFile = started.endpointsFile;
       note(`started the rig host for this suite; logs in ${runDir}`);

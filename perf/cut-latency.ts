@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Board } from '../harness/board.ts';
 import { loadRig } from '../harness/config/load.ts';
 import { Rig } from '../harness/power/registry.ts';
-import { startVirtualRig } from '../harness/runner/virtual-process.ts';
+import { startRigHost } from '../harness/runner/rig-host.ts';
 
 const cuts = Number(process.argv[2] ?? 40);
 const DRIVERS: Record<string, string> = {
@@ -44,7 +44,7 @@ writeFileSync(
   ].join('\n'),
 );
 const rig = loadRig(file, Rig);
-const host = await startVirtualRig(rig.file, join(dir, 'host'));
+const host = await startRigHost(rig.file, join(dir, 'host'));
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 console.log(`${cuts} cuts of 30 ms per driver; milliseconds from the request to the driver's answer`);

@@ -10,7 +10,7 @@ import {
   buildScenarios,
   makeScenarioKeys,
   type CheckSpec,
-  type ConnectionOutcome,
+  type ConnectionRecord,
   defineSuite,
   inconclusive,
   judged,
@@ -44,8 +44,8 @@ const checks: Record<string, CheckSpec> = {
   'hello-sni': { title: 'ClientHello names the server it connects to (SNI)', provisions: HELLO_PROVISIONS },
 };
 
-type Seen = ConnectionOutcome & { device: string[] };
-const accepted = (o: ConnectionOutcome | undefined) => o !== undefined && o.handshake && o.data.length > 0;
+type Seen = ConnectionRecord & { device: string[] };
+const accepted = (o: ConnectionRecord | undefined) => o !== undefined && o.handshake && o.data.length > 0;
 const evidenceOf = (o: Seen | undefined) =>
   o
     ? {

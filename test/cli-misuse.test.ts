@@ -87,8 +87,20 @@ t.test('hil report, verify, diff: a file, a missing folder, a folder with no man
   t.notOk(existsSync(join(dir, 'missing')));
 });
 
-t.test('hil virtual on a rig with no virtual or QEMU board', async (t) => {
-  misuse(t, ['virtual', '--rig', 'rigs/example-desk.yaml'], /rigs\/example-desk\.yaml has no virtual or QEMU boards/);
+t.test('hil rig-host on a rig with no virtual or QEMU board', async (t) => {
+  misuse(t, ['rig-host', '--rig', 'rigs/example-desk.yaml'], /rigs\/example-desk\.yaml has no virtual or QEMU boards/);
+});
+
+t.test('hil virtual, the old name of hil rig-host, still runs it and says the new name', async (t) => {
+  const result = spawnSync(process.execPath, ['bin/hil.js', 'virtual', '--rig', 'rigs/example-desk.yaml'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  t.equal(result.status, 2);
+  t.match(
+    result.stderr,
+    /^hil: warning: "hil virtual" is now "hil rig-host"\nhil: rigs\/example-desk\.yaml has no virtual/,
+  );
 });
 
 t.test('hil verify: a manifest with a corrupt line, or one that is a folder, cannot be checked', async (t) => {

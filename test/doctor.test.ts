@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { lockBoard } from '../harness/runner/lock.ts';
-import { startVirtualRig } from '../harness/runner/virtual-process.ts';
+import { startRigHost } from '../harness/runner/rig-host.ts';
 import { connectTcp } from '../harness/tcp.ts';
 import { virtualMac } from '../harness/virtual/esp-log.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
@@ -52,7 +52,7 @@ function rig(name: string, boards: Record<string, string>): string {
 
 t.test('a ready virtual rig: every row ok, each identity read from a boot and matched; left at rest', async (t) => {
   // A rig host that outlives the doctor, as a bench does, so the supplies can be asked afterwards.
-  const host = await startVirtualRig(rig('desk', { left: virtualMac('left'), right: virtualMac('right') }));
+  const host = await startRigHost(rig('desk', { left: virtualMac('left'), right: virtualMac('right') }));
   t.teardown(() => host.stop());
   const run = doctorWith({ HIL_ENDPOINTS: host.endpointsFile }, join(dir, 'desk.yaml'));
   t.equal(run.status, 0, 'exit 0', { stdout: run.stdout, stderr: run.stderr });

@@ -36,7 +36,7 @@ writeFileSync(
   ].join('\n'),
 );
 const state = join(dir, 'host');
-const host = spawn(process.execPath, ['bin/hil.js', 'virtual', '--rig', rigFile, '--state', state], {
+const host = spawn(process.execPath, ['bin/hil.js', 'rig-host', '--rig', rigFile, '--state', state], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 t.teardown(() => host.kill('SIGTERM'));

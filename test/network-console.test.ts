@@ -18,7 +18,7 @@ import { consoleOver } from './helpers/console.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 import { startSer2net } from './helpers/ser2net.ts';
 import { hilRun } from './helpers/run.ts';
-import { startVirtualRig } from '../harness/runner/virtual-process.ts';
+import { startRigHost } from '../harness/runner/rig-host.ts';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s/g, ''), 'hex');
 
@@ -167,7 +167,7 @@ t.test(
       `name: lab\nvirtual: true\nboards:\n  board:\n    profile: virtual\n    console: ${console}\n    power: { driver: scpi-tcp, host: 127.0.0.1, port: auto }\n`;
     writeFileSync(join(dir, 'host.yaml'), rig('{ port: auto }'));
     // The rig host is the bench: the board's UART is a PTY on it, which ser2net serves to the lab.
-    const host = await startVirtualRig(join(dir, 'host.yaml'));
+    const host = await startRigHost(join(dir, 'host.yaml'));
     t.teardown(() => host.stop());
     for (const protocol of ['tcp', 'rfc2217'] as const) {
       const server = await startSer2net(host.endpoints.boards.board!.console!, protocol === 'tcp' ? 'raw' : 'rfc2217');

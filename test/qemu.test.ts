@@ -163,7 +163,7 @@ t.test(
     t.same(run.having('microbit', 'fail'), [], 'and none fails: it is not the firmware');
     t.match(run.check('microbit', 'boot-log/no-crash').reason, /unable to find CPU model/);
     t.same(
-      readdirSync(tmp).filter((f) => f.startsWith('hil-virtual-')),
+      readdirSync(tmp).filter((f) => f.startsWith('hil-rig-host-')),
       [],
       'no rig host state left behind',
     );

@@ -121,9 +121,9 @@ t.test('SIGTERM mid-run: supplies to the safe state, summary written with comple
   t.ok(summary.run.finished);
 });
 
-t.test('hil virtual keeps running with its standard input closed, and stops on SIGTERM', async (t) => {
+t.test('hil rig-host keeps running with its standard input closed, and stops on SIGTERM', async (t) => {
   const state = t.testdir({});
-  const host = spawn(process.execPath, ['bin/hil.js', 'virtual', '--rig', 'rigs/virtual.yaml', '--state', state], {
+  const host = spawn(process.execPath, ['bin/hil.js', 'rig-host', '--rig', 'rigs/virtual.yaml', '--state', state], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.teardown(() => host.kill('SIGKILL'));

@@ -1,8 +1,8 @@
-/** The `hil` command: run | replay | report | verify | diff | ports | doctor | list | virtual | schemas. */
+/** The `hil` command: run | replay | report | verify | diff | ports | doctor | list | rig-host | schemas. */
 import { ConfigError, UsageError } from '../errors.ts';
 import { EXIT } from '../runner/run.ts';
 import { diffCommand, reportCommand, verifyCommand } from './folder-commands.ts';
-import { doctorCommand, listCommand, portsCommand, schemasCommand, virtualCommand } from './rig-commands.ts';
+import { doctorCommand, listCommand, portsCommand, schemasCommand, rigHostCommand } from './rig-commands.ts';
 import { replayCommand, runCommand } from './run-commands.ts';
 
 const COMMANDS: Record<string, string> = {
@@ -34,8 +34,9 @@ const COMMANDS: Record<string, string> = {
 `,
   list: `  hil list [--rig FILE]          the suites with their check ids, and the boards of a rig
 `,
-  virtual: `  hil virtual --rig FILE [--state DIR] [--watch-stdin]
-      run a virtual rig in the foreground (hil run starts it by itself); its endpoints go to
+  'rig-host': `  hil rig-host --rig FILE [--state DIR] [--watch-stdin]
+      run the rig host of a rig in the foreground: its virtual and QEMU boards (hil run starts
+      one by itself); its endpoints go to
       DIR/endpoints.json, which HIL_ENDPOINTS gives to a suite run on its own
 `,
   schemas: `  hil schemas --out DIR          write the JSON Schemas of rig and profile files, for editors
@@ -67,7 +68,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'replay':
         return await replayCommand(rest);
       case 'virtual':
-        return await virtualCommand(rest);
+        // The rig host's name before issue 28: still taken, with a word.
+        process.stderr.write('hil: warning: "hil virtual" is now "hil rig-host"\n');
+        return await rigHostCommand(rest);
+      case 'rig-host':
+        return await rigHostCommand(rest);
       case 'schemas':
         return schemasCommand(rest);
       case undefined:

@@ -1,6 +1,6 @@
 /**
  * The commands about rigs and this host: `hil ports`, `hil doctor`, `hil list` (suites, a rig's
- * boards), `hil virtual` (the rig host), `hil schemas` (the JSON Schemas of rig and profile files).
+ * boards), `hil rig-host` (the virtual and QEMU boards), `hil schemas` (the JSON Schemas of rig and profile files).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { doctor } from '../runner/doctor.ts';
 import { EXIT } from '../runner/run.ts';
 import { declarations, suiteFiles } from '../runner/suite-files.ts';
 import { checkId } from '../suite.ts';
-import { runVirtualRig } from '../virtual/main.ts';
+import { runRigHost } from '../virtual/main.ts';
 
 export function portsCommand(): number {
   const ports = serialPorts();
@@ -69,16 +69,16 @@ export async function listCommand(args: string[]): Promise<number> {
   return EXIT.passed;
 }
 
-export async function virtualCommand(args: string[]): Promise<number> {
+export async function rigHostCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { rig: { type: 'string' }, state: { type: 'string' }, 'watch-stdin': { type: 'boolean' } },
   });
-  if (!values.rig) throw new UsageError('hil virtual needs --rig FILE');
+  if (!values.rig) throw new UsageError('hil rig-host needs --rig FILE');
   const rig = loadRig(values.rig, Rig);
   if (!needsRigHost(rig.config))
     throw new UsageError(`${rig.file} has no virtual or QEMU boards for a rig host to run`);
-  await runVirtualRig({
+  await runRigHost({
     rig,
     state: values.state,
     watchStdin: values['watch-stdin'] === true,

@@ -19,7 +19,7 @@ import { ConfigError, HilError } from '../errors.ts';
 import type { Need } from '../suite.ts';
 import { BoardLockedError, lockBoard } from './lock.ts';
 import { pingBoard } from './preflight.ts';
-import { rigHostFor, type VirtualRigProcess } from './virtual-process.ts';
+import { rigHostFor, type RigHostProcess } from './rig-host.ts';
 
 const EVERY_NEED: Need[] = ['console', 'power', 'debug-port', 'boot-strap', 'boot-uart', 'trust'];
 const IDENTITY_DEADLINE_MS = 5000;
@@ -178,7 +178,7 @@ export async function doctor(rigFile: string, boards: string[], say: (text: stri
     say(`cannot check: no board ${unknown.join(', ')} in ${rig.file} (boards: ${all.join(', ')})`);
     return 2;
   }
-  let host: VirtualRigProcess | undefined;
+  let host: RigHostProcess | undefined;
   try {
     if (needsRigHost(rig.config)) host = await rigHostFor(rig);
   } catch (error) {

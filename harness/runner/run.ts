@@ -25,7 +25,7 @@ import { buildReports } from '../report/index.ts';
 import { type RunSummary, totals, writeSummary } from './summary.ts';
 import { declarations, suiteFiles } from './suite-files.ts';
 import { PROJECT_ROOT } from '../root.ts';
-import { rigHostFor, type VirtualRigProcess } from './virtual-process.ts';
+import { rigHostFor, type RigHostProcess } from './rig-host.ts';
 import { startSuite } from './suite-process.ts';
 import { type PdfPrinter, startPdfPrinter } from '../report/pdf.ts';
 
@@ -111,7 +111,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   progress.info(`run ${id}: ${boards.length} board(s) x ${suites.length} suite(s), seed ${seed}\nreport: ${outDir}`);
 
   const locks = new Map<string, BoardLock>();
-  let virtualRig: VirtualRigProcess | undefined;
+  let rigHost: RigHostProcess | undefined;
   let guard: RunGuard | undefined;
   const children = new Set<ReturnType<typeof spawn>>();
   let interrupted: string | undefined;
@@ -124,9 +124,9 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   };
   const cleanup = async () => {
     await Promise.all([...children].map((child) => stopChild(child, 5000)));
-    await toSafeState(rig, boards, virtualRig?.endpoints, progress);
+    await toSafeState(rig, boards, rigHost?.endpoints, progress);
     await guard?.done();
-    await virtualRig?.stop();
+    await rigHost?.stop();
     for (const lock of locks.values()) lock.release();
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -189,9 +189,9 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
       );
     // Each board's first suite loads while the rig host starts and the pre-flight runs.
     for (const board of boards) if (suites.length > 0) firstSuites.set(board, startNext(board, 0));
-    if (needsRigHost(rig.config)) virtualRig = await rigHostFor(rig);
+    if (needsRigHost(rig.config)) rigHost = await rigHostFor(rig);
     // From here on the bench may be powered: should this process die, the guard puts it at rest.
-    guard = startGuard({ rigFile: resolve(rig.file), boards, outDir, endpointsFile: virtualRig?.endpointsFile });
+    guard = startGuard({ rigFile: resolve(rig.file), boards, outDir, endpointsFile: rigHost?.endpointsFile });
     for (const lock of locks.values()) lock.note(guard.pid === undefined ? [] : [guard.pid]);
   } catch (error) {
     if (interrupted) return new Promise(() => undefined);
@@ -202,7 +202,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   if (interrupted) return new Promise(() => undefined);
 
   const needs = new Set<Need>(specs.flatMap((spec) => spec.needs));
-  const problems = await preflight(rig, boards, needs, virtualRig?.endpoints);
+  const problems = await preflight(rig, boards, needs, rigHost?.endpoints);
   if (problems.length > 0) {
     progress.info(
       `cannot run: the pre-flight found the rig not ready (no suite was started):\n${problems
@@ -231,7 +231,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
         const current = next;
         next = index + 1 < suites.length ? startNext(board, index + 1) : undefined;
         if (!next) startPrinter();
-        const done = await current.go({ endpointsFile: virtualRig?.endpointsFile, guard: guard!, board: left });
+        const done = await current.go({ endpointsFile: rigHost?.endpointsFile, guard: guard!, board: left });
         if (interrupted) return;
         const { result } = done;
         left = done.boardLeft;

@@ -14,7 +14,7 @@ export interface ListenerOptions {
   versions?: { min: SecureVersion; max: SecureVersion };
 }
 
-export interface Outcome {
+export interface ConnectionRecord {
   connected: boolean;
   clientHello?: Buffer;
   handshake: boolean;
@@ -29,7 +29,7 @@ const MAX_DATA = 4096;
 
 export class ScenarioListener {
   private readonly started = Date.now();
-  private readonly outcome: Outcome = { connected: false, handshake: false, data: '', ms: 0 };
+  private readonly record: ConnectionRecord = { connected: false, handshake: false, data: '', ms: 0 };
   private settled: (() => void) | undefined;
   private readonly done = new Promise<void>((resolve) => (this.settled = resolve));
   private readonly sockets = new Set<Socket>();
@@ -64,9 +64,12 @@ export class ScenarioListener {
    * it is done), `graceMs` more have passed, and no connection was ever made or is in progress, so a
    * device that connects in the background is still caught.
    */
-  async result(deadlineMs: number, early?: { backAtPrompt: Promise<unknown>; graceMs: number }): Promise<Outcome> {
+  async result(
+    deadlineMs: number,
+    early?: { backAtPrompt: Promise<unknown>; graceMs: number },
+  ): Promise<ConnectionRecord> {
     const timer = setTimeout(
-      () => this.finish(this.outcome.connected ? undefined : `no connection within ${deadlineMs} ms`),
+      () => this.finish(this.record.connected ? undefined : `no connection within ${deadlineMs} ms`),
       deadlineMs,
     );
     let grace: NodeJS.Timeout | undefined;
@@ -75,7 +78,7 @@ export class ScenarioListener {
       // A prompt that comes after the result must not arm a timer that would hold the process open.
       if (settled) return;
       grace = setTimeout(() => {
-        if (!this.outcome.connected) {
+        if (!this.record.connected) {
           this.finish(`no connection: the device was back at its prompt and made none for ${early.graceMs} ms`);
         }
       }, early.graceMs);
@@ -84,7 +87,7 @@ export class ScenarioListener {
     settled = true;
     clearTimeout(timer);
     clearTimeout(grace);
-    return { ...this.outcome };
+    return { ...this.record };
   }
 
   /** Milliseconds from the listener's start to the device's first connection, once it connected. */
@@ -100,7 +103,7 @@ export class ScenarioListener {
   }
 
   private relay(client: Socket, backPort: number): void {
-    this.outcome.connected = true;
+    this.record.connected = true;
     this.connectedAt ??= Date.now();
     const back = connect(backPort, '127.0.0.1');
     for (const s of [client, back]) {
@@ -108,7 +111,7 @@ export class ScenarioListener {
       s.on('error', () => undefined);
     }
     client.on('data', (chunk: Buffer) => {
-      if (!this.outcome.clientHello) this.outcome.clientHello = chunk.subarray(0, 16 * 1024);
+      if (!this.record.clientHello) this.record.clientHello = chunk.subarray(0, 16 * 1024);
     });
     client.pipe(back);
     back.pipe(client);
@@ -120,19 +123,19 @@ export class ScenarioListener {
   }
 
   private onSecure(socket: TLSSocket): void {
-    this.outcome.handshake = true;
-    this.outcome.protocol = socket.getProtocol() ?? undefined;
-    this.outcome.cipher = socket.getCipher()?.standardName;
+    this.record.handshake = true;
+    this.record.protocol = socket.getProtocol() ?? undefined;
+    this.record.cipher = socket.getCipher()?.standardName;
     socket.on('data', (chunk: Buffer) => {
-      if (this.outcome.data.length < MAX_DATA) this.outcome.data += chunk.toString('latin1');
+      if (this.record.data.length < MAX_DATA) this.record.data += chunk.toString('latin1');
     });
     socket.on('error', () => undefined);
     socket.on('end', () => this.finish());
   }
 
   private finish(error?: string): void {
-    if (error && !this.outcome.error) this.outcome.error = error;
-    this.outcome.ms = Date.now() - this.started;
+    if (error && !this.record.error) this.record.error = error;
+    this.record.ms = Date.now() - this.started;
     this.settled?.();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `hil virtual --rig FILE`: the virtual rig as a process of its own. Prints one JSON line with the
+ * `hil rig-host --rig FILE`: the rig host, its virtual and QEMU boards as a process of their own. Prints one JSON line with the
  * endpoints when every device is ready, writes the same to `<state>/endpoints.json` (the file a
  * suite run on its own reads through HIL_ENDPOINTS), and runs until SIGINT/SIGTERM, or, with
  * --watch-stdin, until its standard input closes (the harness that started it has gone).
@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LoadedRig } from '../config/load.ts';
-import { VirtualRig } from './rig.ts';
+import { RigHost } from './rig-host.ts';
 import type { TwinCatalog } from './twin.ts';
 
-export async function runVirtualRig(options: {
+export async function runRigHost(options: {
   /** A rig with virtual or QEMU boards (needsRigHost). */
   rig: LoadedRig;
   state?: string;
@@ -20,9 +20,9 @@ export async function runVirtualRig(options: {
   twins: TwinCatalog;
 }): Promise<void> {
   const { rig } = options;
-  const stateDir = options.state ?? mkdtempSync(join(tmpdir(), `hil-virtual-${rig.config.name}-`));
+  const stateDir = options.state ?? mkdtempSync(join(tmpdir(), `hil-rig-host-${rig.config.name}-`));
   mkdirSync(stateDir, { recursive: true });
-  const { rig: running, endpoints } = await VirtualRig.start(rig, stateDir, options.twins);
+  const { rig: running, endpoints } = await RigHost.start(rig, stateDir, options.twins);
   const endpointsFile = join(stateDir, 'endpoints.json');
   writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2));
   let stopping = false;

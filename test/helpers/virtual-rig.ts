@@ -5,18 +5,18 @@ import { join } from 'node:path';
 import { Board } from '../../harness/board.ts';
 import { loadRig, type LoadedRig } from '../../harness/config/load.ts';
 import { Rig } from '../../harness/power/registry.ts';
-import { startVirtualRig, type VirtualRigProcess } from '../../harness/runner/virtual-process.ts';
+import { startRigHost, type RigHostProcess } from '../../harness/runner/rig-host.ts';
 
 export interface TestRig {
   rig: LoadedRig;
-  process: VirtualRigProcess;
+  process: RigHostProcess;
   open(board: string, logDir: string): Promise<Board>;
   stop(): Promise<void>;
 }
 
 export async function testRig(file: string): Promise<TestRig> {
   const rig = loadRig(file, Rig);
-  const process = await startVirtualRig(rig.file, mkdtempSync(join(tmpdir(), 'hil-test-rig-')));
+  const process = await startRigHost(rig.file, mkdtempSync(join(tmpdir(), 'hil-test-rig-')));
   return {
     rig,
     process,

@@ -28,7 +28,7 @@ const DEFAULT_NOMINAL = 3.3;
 /** How long the rig host waits for a board that is simply on to finish booting. */
 const SIMPLY_ON_BOOT_MS = 3000;
 
-export class VirtualRig {
+export class RigHost {
   readonly boards = new Map<string, VirtualFirmware>();
   private readonly qemuBoards: QemuBoard[] = [];
   private readonly closers: (() => Promise<void>)[] = [];
@@ -45,20 +45,20 @@ export class VirtualRig {
     rig: LoadedRig,
     stateDir: string,
     twins: TwinCatalog,
-  ): Promise<{ rig: VirtualRig; endpoints: RigEndpoints }> {
-    const virtualRig = new VirtualRig(rig, stateDir, twins);
+  ): Promise<{ rig: RigHost; endpoints: RigEndpoints }> {
+    const host = new RigHost(rig, stateDir, twins);
     const pidFile = join(stateDir, 'qemu.pids');
     const endpoints: RigEndpoints = { rig: rig.config.name, pid: process.pid, pidFile, boards: {} };
     try {
       const boards = Object.entries(rig.config.boards);
-      if (boards.some(([, wiring]) => wiring.tls)) virtualRig.tlsKeys = await keptRsaKeys(['root', 'pinned']);
+      if (boards.some(([, wiring]) => wiring.tls)) host.tlsKeys = await keptRsaKeys(['root', 'pinned']);
       // Boards start side by side (each waits on its own PTY bridge); endpoints keep the rig's order.
       const started = await Promise.allSettled(
         boards.map(([name, wiring]) =>
           wiring.qemu
-            ? virtualRig.startQemuBoard(name, wiring, pidFile)
+            ? host.startQemuBoard(name, wiring, pidFile)
             : rig.config.virtual
-              ? virtualRig.startBoard(name, wiring)
+              ? host.startBoard(name, wiring)
               : undefined,
         ),
       );
@@ -67,10 +67,10 @@ export class VirtualRig {
         if (outcome.value) endpoints.boards[boards[i]![0]] = outcome.value;
       });
     } catch (error) {
-      await virtualRig.close();
+      await host.close();
       throw error;
     }
-    return { rig: virtualRig, endpoints };
+    return { rig: host, endpoints };
   }
 
   async close(): Promise<void> {

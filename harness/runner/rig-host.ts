@@ -1,5 +1,5 @@
 /**
- * Starts the rig host (`hil virtual`: simulated and QEMU boards) as a process of its own and waits
+ * Starts the rig host (`hil rig-host`: simulated and QEMU boards) as a process of its own and waits
  * for its ready line. The child watches its standard input: if this process dies, the pipe closes
  * and the host stops. QEMU processes it started are reaped here too, should the host itself die.
  */
@@ -21,19 +21,19 @@ const HIL_BIN = join(PROJECT_ROOT, 'bin', 'hil.js');
  */
 const READY_DEADLINE_MS = 60_000;
 
-export interface VirtualRigProcess {
+export interface RigHostProcess {
   endpoints: RigEndpoints;
   endpointsFile: string;
   stop(): Promise<void>;
 }
 
 /** Without `stateDir`, a temporary folder of its own, removed when the host stops. */
-export async function startVirtualRig(rigFile: string, stateDir?: string): Promise<VirtualRigProcess> {
+export async function startRigHost(rigFile: string, stateDir?: string): Promise<RigHostProcess> {
   const ownState = stateDir === undefined;
-  const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'hil-virtual-'));
+  const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'hil-rig-host-'));
   const child: ChildProcess = spawn(
     process.execPath,
-    [HIL_BIN, 'virtual', '--rig', rigFile, '--state', dir, '--watch-stdin'],
+    [HIL_BIN, 'rig-host', '--rig', rigFile, '--state', dir, '--watch-stdin'],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
     },
@@ -51,7 +51,7 @@ export async function startVirtualRig(rigFile: string, stateDir?: string): Promi
   try {
     const ready = await new Promise<{ endpointsFile: string } & RigEndpoints>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`virtual rig not ready within ${READY_DEADLINE_MS} ms: ${stderr.trim()}`)),
+        () => reject(new Error(`rig host not ready within ${READY_DEADLINE_MS} ms: ${stderr.trim()}`)),
         READY_DEADLINE_MS,
       );
       const lines = createInterface({ input: child.stdout! });
@@ -60,12 +60,12 @@ export async function startVirtualRig(rigFile: string, stateDir?: string): Promi
         try {
           resolve(JSON.parse(line) as { endpointsFile: string } & RigEndpoints);
         } catch {
-          reject(new Error(`virtual rig said ${JSON.stringify(line.slice(0, 200))} instead of its ready line`));
+          reject(new Error(`rig host said ${JSON.stringify(line.slice(0, 200))} instead of its ready line`));
         }
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`virtual rig exited (${code}) before it was ready: ${stderr.trim()}`));
+        reject(new Error(`rig host exited (${code}) before it was ready: ${stderr.trim()}`));
       });
     });
     pidFile = ready.pidFile;
@@ -95,12 +95,12 @@ function reapQemu(pidFile: string): void {
 }
 
 /**
- * The rig host for a rig: one already running (`hil virtual`, named by HIL_ENDPOINTS) is used as it
+ * The rig host for a rig: one already running (`hil rig-host`, named by HIL_ENDPOINTS) is used as it
  * is, a bench whose relays and supplies outlive one run as real ones do; otherwise one of its own.
  */
-export async function rigHostFor(rig: LoadedRig): Promise<VirtualRigProcess> {
+export async function rigHostFor(rig: LoadedRig): Promise<RigHostProcess> {
   const file = process.env.HIL_ENDPOINTS;
-  if (!file) return startVirtualRig(rig.file);
+  if (!file) return startRigHost(rig.file);
   const endpoints = readEndpoints(file);
   if (endpoints.rig !== rig.config.name)
     throw new Error(`${file} is the rig host of rig ${endpoints.rig}, not ${rig.config.name}`);
