@@ -96,7 +96,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
     board,
     offMs: offTime !== undefined ? parseDuration(offTime as string | number) : DEFAULT_OFF_MS,
     brownout: {},
-    console: consoleOf(board, wiring.qemu ? { port: 'auto' } : (wiring.console ?? {}), endpoints, profile.baud),
+    console: consoleOf(board, wiring.qemu ? { port: 'auto' } : (wiring.console ?? {}), endpoints, profile.console.baud),
   };
   if (wiring.qemu) {
     // The rig host puts a relay in front of the QEMU process: on starts it, off ends it. It says how

@@ -85,7 +85,7 @@ export default defineSuite(
       await check('cut', async () => cutsThroughBoot({ bench, trials, cutMs, bootMs: readyMs, progress }));
 
       await check('sag', async () => {
-        const threshold = board.profile.brownout.thresholdVolts;
+        const threshold = board.profile.brownout.threshold;
         if (!isSupply(board.power!)) return skip('power is a relay: it can cut, not sag (sags need a bench supply)');
         if (threshold === undefined) return skip('the profile gives no brown-out threshold (brownout.threshold)');
         const volts = rig.sag?.volts ?? Math.round(threshold * SAG_BELOW_THRESHOLD * 100) / 100;

@@ -9,7 +9,8 @@
  */
 import { type Static, type TSchema, Type } from './typebox.ts';
 import { Baud, Duration, HostPort, Name, NAME_PATTERN, Strict, TcpPort, UsbIdentity } from './atoms.ts';
-import { RigBrownout, RigCredentials, RigFuzz, Rollback } from './suite-options.ts';
+import { RigCredentials } from './credentials-options.ts';
+import { RigBrownout, RigFuzz, Rollback } from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
 export { Profile, type ProfileConfig } from './profile-schema.ts';
