@@ -16,6 +16,7 @@ import { openPower, openStrap } from './power/registry.ts';
 import { QemuControl } from './qemu/control.ts';
 import { powerAtRest } from './safe-state.ts';
 import { loadTrust, type Trust } from './tls/trust.ts';
+import { rollbackFiles } from './update/rollback-files.ts';
 import { SmpClient } from './update/smp-client.ts';
 import { type ResolvedWiring, resolveWiring } from './wiring.ts';
 
@@ -133,7 +134,7 @@ export class Board {
 
   /** The rollback suite's update path and the team's images, when the rig names them. */
   get rollback() {
-    return this.wiring.rollback;
+    return rollbackFiles(this.wiring);
   }
 
   /** mcumgr on this board's console (made on first use, sharing the console with its log lines). */

@@ -7,7 +7,8 @@ import { type BoardProfile, loadProfile } from './profile.ts';
 import { displayPath, readText } from './read-file.ts';
 import { collectSecrets, Redactor } from './redact.ts';
 import { wiringProblems } from './rig-checks.ts';
-import type { RigConfig, RigSchema } from './schema.ts';
+import { resolveConfig } from './resolve.ts';
+import type { BoardConfig, RigConfig, RigSchema } from './schema.ts';
 import { validateYaml } from './validate.ts';
 
 // The profile's API beside the rig's: suites and the board read both from here.
@@ -22,7 +23,10 @@ export {
 
 export interface LoadedRig {
   file: string;
+  /** The rig as its file gives it. */
   config: RigConfig;
+  /** Each board's entry as the harness reads it, by board name. */
+  boards: Record<string, BoardConfig>;
   profiles: Map<string, BoardProfile>;
   redactor: Redactor;
 }
@@ -78,5 +82,11 @@ export function loadRig(file: string, schema: RigSchema, options: { profilesDir?
   // A profile's own default passwords are kept out of logs as the rig's secrets are.
   const secrets = collectSecrets(schema, config);
   for (const profile of profiles.values()) for (const pair of profile.credentials.defaults) secrets.add(pair.password);
-  return { file: shown, config, profiles, redactor: new Redactor(secrets) };
+  return {
+    file: shown,
+    config,
+    boards: resolveConfig(schema, config).boards,
+    profiles,
+    redactor: new Redactor(secrets),
+  };
 }
