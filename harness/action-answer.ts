@@ -66,20 +66,20 @@ export async function awaitAnswer(
   console.on('line', onLine);
   let prompt = false;
   try {
-    if (profile.prompt) {
+    if (profile.console.prompt) {
       const remaining = () => Math.max(1, deadline - Date.now());
       while (!stop.signal.aborted && Date.now() < deadline) {
         if (sighting?.pending !== undefined) {
           // Whose is the prompt after a banner-like line: the boot's (its ready line), or the command's answer's.
-          const shown = await promptShown(console, profile.prompt, remaining(), stop.signal);
-          const boot = shown ? sighting.partial(console.pendingText(), profile.prompt) : undefined;
+          const shown = await promptShown(console, profile.console.prompt, remaining(), stop.signal);
+          const boot = shown ? sighting.partial(console.pendingText(), profile.console.prompt) : undefined;
           if (boot) interrupt(`the board began a boot ("${boot.start.slice(0, 120)}")`);
           if (!shown || stop.signal.aborted) break;
         }
         hold = new AbortController();
         const signal = AbortSignal.any([stop.signal, hold.signal]);
         const options = { timeout: remaining(), step: `${wait.step}: prompt`, allowCrash: true, signal };
-        const outcome = await console.expect(profile.prompt, options).then(
+        const outcome = await console.expect(profile.console.prompt, options).then(
           () => 'prompt' as const,
           (error: unknown) => {
             if (!(error instanceof HilError)) throw error;

@@ -19,6 +19,7 @@ import { type Arrival, type BoardState, type KnownState, reach } from './known-s
 import type { DownloadEntry, Power, PowerCut } from './power/driver.ts';
 import type { QemuControl } from './qemu/control.ts';
 import { loadTrust, type Trust } from './tls/trust.ts';
+import { rollbackFiles } from './update/rollback-files.ts';
 import { SmpClient } from './update/smp-client.ts';
 import type { ResolvedWiring } from './wiring.ts';
 
@@ -87,7 +88,7 @@ export class Board {
 
   /** The rollback suite's update path and the team's images, when the rig names them. */
   get rollback() {
-    return this.wiring.rollback;
+    return rollbackFiles(this.wiring);
   }
 
   /** mcumgr on this board's console (made on first use, sharing the console with its log lines). */

@@ -154,7 +154,7 @@ export async function followBoot(
   const crashesBefore = console.crashes.length;
   try {
     // From the mark on: another exchange may have read past the boot's lines meanwhile.
-    const stalePrompts = boot.banner ? [profile.prompt, boot.ready].filter((p) => p !== undefined) : [];
+    const stalePrompts = boot.banner ? [profile.console.prompt, boot.ready].filter((p) => p !== undefined) : [];
     const banner = await console.expect(afterStalePrompt(bootMarker(boot), stalePrompts), {
       timeout: remaining(),
       step: `${step}: boot banner`,

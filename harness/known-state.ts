@@ -96,7 +96,8 @@ export async function reach(board: StatefulBoard, state: BoardState, step: strin
  * Also the boot-window check's proof that keys reach the board.
  */
 export async function answers(board: StatefulBoard, step: string): Promise<Record<string, unknown> | undefined> {
-  const { prompt, liveness, lineEnding } = board.profile;
+  const { prompt, lineEnding } = board.profile.console;
+  const { liveness } = board.profile;
   if (prompt) {
     // A prompt already on screen ends with the Enter; only a prompt printed after it is an answer.
     const since = board.console.mark() + (board.console.pendingText() ? 1 : 0);
@@ -117,7 +118,8 @@ export async function answers(board: StatefulBoard, step: string): Promise<Recor
 }
 
 export function describeNoAnswer(board: StatefulBoard): string {
-  const { prompt, liveness } = board.profile;
+  const { prompt } = board.profile.console;
+  const { liveness } = board.profile;
   if (prompt) return `no prompt (${prompt}) within ${ANSWER_DEADLINE_MS} ms of an Enter`;
   if (liveness) return `no answer to the liveness probe "${liveness.send}"`;
   return `the profile ${board.profile.name} gives neither a prompt nor a liveness probe to ask it with`;

@@ -2,7 +2,8 @@
  * A board's wiring as the harness uses it: every "auto" filled in from the rig host's endpoints,
  * trust files resolved against the rig file's folder, QEMU's own console and power put in place.
  * Board.open, the pre-flight and the safe state all start from here, so a wiring bug is mended in
- * one place; suites see only the Board.
+ * one place; suites see only the Board. A suite's own options (rollback, fuzz, brownout,
+ * credentials) are not wiring: its module reads them from `config`, the board's resolved entry.
  */
 import { dirname, resolve } from 'node:path';
 import type { BoardEndpoints } from './config/endpoints.ts';
@@ -10,7 +11,13 @@ import { hostEndpoint } from './config/endpoints.ts';
 import { parseDuration } from './config/duration.ts';
 import { parseHostPort } from './config/atoms.ts';
 import type { LoadedRig } from './config/load.ts';
-import type { BoardWiringConfig, DebugWiringConfig, DriverConfig, UsbIdentityConfig } from './config/schema.ts';
+import type {
+  BoardConfig,
+  BoardWiringConfig,
+  DebugWiringConfig,
+  DriverConfig,
+  UsbIdentityConfig,
+} from './config/schema.ts';
 import type { ConsoleReach } from './console/reach.ts';
 import { resolveUsbTty } from './console/usb-identity.ts';
 import { DEFAULT_OFF_MS } from './power/driver.ts';
@@ -26,19 +33,6 @@ export interface TrustFiles {
   pinKey?: string;
 }
 
-/** The rollback suite's update path and the team's images, as absolute paths. */
-export interface RollbackFiles {
-  path: 'smp' | 'esp-ota';
-  current: string;
-  older?: string;
-  newer?: string;
-  key?: string;
-  allowUpgrade: boolean;
-  chunk: number;
-  /** The secondary slot's size, where the rig gives it (how long its erase may take). */
-  slotSize?: number;
-}
-
 export interface ResolvedWiring {
   board: string;
   console: ConsoleReach;
@@ -49,29 +43,30 @@ export interface ResolvedWiring {
   debugPort?: DebugPort;
   bootUart?: { path: string; baud: number };
   trust?: TrustFiles;
-  rollback?: RollbackFiles;
-  /** The fuzz suite's budget and network targets for this board, as the rig gives them. */
-  fuzz?: BoardWiringConfig['fuzz'];
-  /** The default-credentials suite's login surfaces and this device's own credentials, "auto" filled in. */
-  credentials?: {
-    user?: string;
-    password?: string;
-    web?: string;
-    httpAuth?: string;
-    tcp?: { host: string; port: number };
-    bruteForceAttempts?: number;
-  };
-  /** The brownout suite's glitches for this board, as the rig gives them (durations in ms). */
-  brownout: {
-    trials?: number;
-    cutMs?: number;
-    cycles?: number;
-    cycleOffMs?: number;
-    sag?: { volts: number; ms: number };
-  };
   usb?: UsbIdentityConfig;
   /** QEMU boards: the QMP socket. */
   qmp?: string;
+  /**
+   * The board's rig entry as the harness reads it: each suite's own options (rollback, fuzz,
+   * brownout, credentials) are read from here by the suite's module, with `filled` and `rigFile`.
+   */
+  config: BoardConfig;
+  /** What the rig host gave for this board's "auto" values. */
+  endpoints?: BoardEndpoints;
+  /** The rig file's folder: a file the rig names is found there. */
+  rigDir: string;
+}
+
+/** A value the rig gives, or for "auto", what the rig host gave for it (`key`: its path in the entry). */
+export function filled<T>(wiring: ResolvedWiring, value: string, given: T | undefined, key: string): T | string {
+  return value === 'auto' ? hostEndpoint(given, `boards.${wiring.board}.${key} is "auto"`) : value;
+}
+
+/** A file the rig names, found beside the rig file wherever the harness runs from; "auto": the rig host's. */
+export function rigFile(wiring: ResolvedWiring, value: string, given: string | undefined, key: string): string {
+  return value === 'auto'
+    ? hostEndpoint(given, `boards.${wiring.board}.${key} is "auto"`)
+    : resolve(wiring.rigDir, value);
 }
 
 /** A config object with each "auto" value replaced by what the rig host gave for that key. */
@@ -95,8 +90,10 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
   const resolved: ResolvedWiring = {
     board,
     offMs: offTime !== undefined ? parseDuration(offTime as string | number) : DEFAULT_OFF_MS,
-    brownout: {},
-    console: consoleOf(board, wiring.qemu ? { port: 'auto' } : (wiring.console ?? {}), endpoints, profile.baud),
+    config: rig.boards[board]!,
+    ...(endpoints ? { endpoints } : {}),
+    rigDir: dirname(rig.file),
+    console: consoleOf(board, wiring.qemu ? { port: 'auto' } : (wiring.console ?? {}), endpoints, profile.console.baud),
   };
   if (wiring.qemu) {
     // The rig host puts a relay in front of the QEMU process: on starts it, off ends it. It says how
@@ -132,9 +129,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
     const { port } = fillAuto({ port: uart.port }, { port: endpoints?.bootUart }, `boards.${board}.boot-uart`);
     resolved.bootUart = { path: port, baud: uart.baud ?? 115200 };
   }
-  // A file named in the rig is found beside the rig file, wherever the harness runs from.
-  const file = (value: string, given: string | undefined, key: string) =>
-    value === 'auto' ? hostEndpoint(given, `boards.${board}.${key} is "auto"`) : resolve(dirname(rig.file), value);
+  const file = (value: string, given: string | undefined, key: string) => rigFile(resolved, value, given, key);
   const tls = wiring.tls;
   if (tls) {
     resolved.trust = {
@@ -144,54 +139,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
       ...(tls['pin-key'] ? { pinKey: file(tls['pin-key'], endpoints?.tls?.pinKey, 'tls.pin-key') } : {}),
     };
   }
-  const rollback = wiring.rollback;
-  if (rollback) {
-    const given = endpoints?.update;
-    const optional = (key: 'older' | 'newer' | 'key') => {
-      const value = rollback[key];
-      return value === undefined ? {} : { [key]: file(value, given?.[key], `rollback.${key}`) };
-    };
-    resolved.rollback = {
-      path: rollback.path,
-      current: file(rollback.current, given?.current, 'rollback.current'),
-      ...optional('older'),
-      ...optional('newer'),
-      ...optional('key'),
-      allowUpgrade: rollback['allow-upgrade'] ?? false,
-      chunk: rollback.chunk ?? 256,
-      ...(rollback['slot-size'] ? { slotSize: rollback['slot-size'] } : {}),
-    };
-  }
   if (wiring.usb) resolved.usb = wiring.usb;
-  if (wiring.fuzz) resolved.fuzz = wiring.fuzz;
-  const login = wiring.credentials;
-  if (login) {
-    const given = endpoints?.credentials;
-    const auto = <T>(value: string | undefined, endpoint: T | undefined, key: string) =>
-      value === 'auto' ? hostEndpoint(endpoint, `boards.${board}.credentials.${key} is "auto"`) : value;
-    const tcp = auto(login.tcp, given?.tcp, 'tcp');
-    resolved.credentials = {
-      ...(login.user ? { user: login.user } : {}),
-      ...(login.password ? { password: login.password } : {}),
-      ...(login.web ? { web: String(auto(login.web, given?.web, 'web')) } : {}),
-      ...(login['http-auth'] ? { httpAuth: String(auto(login['http-auth'], given?.httpAuth, 'http-auth')) } : {}),
-      ...(login['brute-force-attempts'] ? { bruteForceAttempts: login['brute-force-attempts'] } : {}),
-      ...(tcp !== undefined
-        ? {
-            tcp: typeof tcp === 'number' ? { host: '127.0.0.1', port: tcp } : parseHostPort(tcp),
-          }
-        : {}),
-    };
-  }
-  const brownout = wiring.brownout;
-  if (brownout)
-    resolved.brownout = {
-      ...(brownout.trials !== undefined ? { trials: brownout.trials } : {}),
-      ...(brownout.cut !== undefined ? { cutMs: parseDuration(brownout.cut) } : {}),
-      ...(brownout.cycles !== undefined ? { cycles: brownout.cycles } : {}),
-      ...(brownout['cycle-off'] !== undefined ? { cycleOffMs: parseDuration(brownout['cycle-off']) } : {}),
-      ...(brownout.sag ? { sag: { volts: brownout.sag.volts, ms: parseDuration(brownout.sag.time) } } : {}),
-    };
   return resolved;
 }
 

@@ -53,7 +53,7 @@ function oneRound(): Round {
     const profile = rig.profiles.get(wiring.profile)!;
     const console = wiring.console;
     // The console's baud as the wiring resolves it (rig, then profile, then 115200).
-    const baud = (console && 'baud' in console ? console.baud : undefined) ?? profile.baud ?? 115200;
+    const baud = (console && 'baud' in console ? console.baud : undefined) ?? profile.console.baud ?? 115200;
     const floor = boardFloor(files, profile.boot, baud);
     // Start-up: from the suite's process start to its console opening.
     const startupMs = results.map((r, i) => (files[i]![0]?.time ?? Number.NaN) - Date.parse(r.started!));

@@ -62,7 +62,7 @@ export default defineSuite(
   },
   async ({ board, seed, check, reportRest, progress }) => {
     if (!board.power) return reportRest(skip('the rig wires no power control to this board: nothing can cut it'));
-    const rig = board.wiring.brownout;
+    const rig = board.wiring.config.brownout ?? {};
     const trials = rig.trials ?? DEFAULTS.trials;
     const cutMs = rig.cutMs ?? DEFAULTS.cutMs;
     const baseline = await board.powerCycle('brownout: baseline boot');
@@ -85,11 +85,11 @@ export default defineSuite(
       await check('cut', async () => cutsThroughBoot({ bench, trials, cutMs, bootMs: readyMs, progress }));
 
       await check('sag', async () => {
-        const threshold = board.profile.brownout.thresholdVolts;
+        const threshold = board.profile.brownout.threshold;
         if (!isSupply(board.power!)) return skip('power is a relay: it can cut, not sag (sags need a bench supply)');
         if (threshold === undefined) return skip('the profile gives no brown-out threshold (brownout.threshold)');
         const volts = rig.sag?.volts ?? Math.round(threshold * SAG_BELOW_THRESHOLD * 100) / 100;
-        const holdMs = rig.sag?.ms ?? DEFAULTS.sagMs;
+        const holdMs = rig.sag?.timeMs ?? DEFAULTS.sagMs;
         progress(`sag to ${volts} V for ${holdMs} ms (threshold ${threshold} V)`);
         const glitch = await sag(board, volts, holdMs, threshold, 'brownout: sag');
         const boot = await board.recordBoot('brownout: after the sag', glitch.from);

@@ -44,7 +44,7 @@ export async function connect(setup: BoardSetup): Promise<BoardParts> {
     transport,
     log,
     crash: profile.crash,
-    lineEnding: profile.lineEnding,
+    lineEnding: profile.console.lineEnding,
   });
   let power: Power | undefined;
   let romEntry: DownloadEntry | undefined;

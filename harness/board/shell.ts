@@ -68,7 +68,7 @@ export class Shell {
    * before sending, from which the answer can be read.
    */
   async command(text: string, step: string, timeout = 5000): Promise<number> {
-    const prompt = this.profile.prompt;
+    const prompt = this.profile.console.prompt;
     const pending = this.console.pendingText();
     if (prompt && !prompt.test(pending) && !(pending === '' && this.console.atPrompt(prompt))) {
       try {
@@ -76,7 +76,7 @@ export class Shell {
       } catch (error) {
         if (!(error instanceof HilError)) throw error;
         // The prompt went by before we listened (a board that was already up): press Enter for a new one.
-        await this.console.write(Buffer.from(this.profile.lineEnding, 'latin1'));
+        await this.console.write(Buffer.from(this.profile.console.lineEnding, 'latin1'));
         await this.console.expect(prompt, { timeout: timeout / 2, step: `${step}: prompt after Enter` });
       }
     }

@@ -131,6 +131,6 @@ export async function readMarker(board: Board, allowed: string[]) {
 /** Whether the board still answers (the profile's liveness probe, or a prompt after an empty line); undefined: no way to ask. */
 export async function stillRunning(board: Board, step: string): Promise<boolean | undefined> {
   if (board.profile.liveness) return (await board.checkAlive(step)).alive;
-  if (!board.profile.prompt) return undefined;
+  if (!board.profile.console.prompt) return undefined;
   return (await board.ask('', { step, timeout: 2000 }).catch(() => undefined))?.prompt ?? false;
 }

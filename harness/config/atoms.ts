@@ -2,20 +2,25 @@
  * The small schema pieces that rig and profile files, and every driver's config, are built from.
  * A value marked `secret: true` is redacted from every log and report.
  */
-import { Type } from './typebox.ts';
+import { Type, type TString } from './typebox.ts';
 import { DURATION_PATTERN, MAX_DURATION_MS } from './duration.ts';
 
 export const Duration = Type.Union(
   [
     Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS }),
-    Type.String({ pattern: DURATION_PATTERN, format: 'duration' }),
+    Type.String({ pattern: DURATION_PATTERN, format: 'duration' }) as TString & { format: 'duration' },
   ],
   { description: 'a duration: milliseconds, or a string like 500ms, 5s, 2m' },
 );
 /** A name that becomes part of a path (a board's folder in the run, a profile's file): never `..`. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]*$';
 export const Name = (description: string) => Type.String({ pattern: NAME_PATTERN, maxLength: 64, description });
-export const Regex = Type.String({ minLength: 1, format: 'regex', description: 'a JavaScript regular expression' });
+/** Its format is in its type too: config/resolve.ts compiles a regex and reads a duration in ms. */
+export const Regex = Type.String({
+  minLength: 1,
+  format: 'regex',
+  description: 'a JavaScript regular expression',
+}) as TString & { format: 'regex' };
 export const Secret = (description: string) => Type.String({ secret: true, description });
 export const Auto = Type.Literal('auto');
 export const TcpPort = Type.Union([Type.Integer({ minimum: 1, maximum: 65535 }), Auto], {

@@ -1,10 +1,14 @@
 /**
  * The board-profile schema: what a kind of board and firmware looks like (boot lines, crash
  * signatures, reset codes or flags, identity, console actions, each suite's knowledge of it).
+ * The harness reads a profile as `BoardProfile` (config/profile.ts), derived from this schema with
+ * the defaults named here (`withDefault`).
  */
 import { type Static, Type } from './typebox.ts';
 import { Baud, Duration, Regex, Strict } from './atoms.ts';
-import { ProfileBrownout, ProfileCredentials, ProfileFuzz } from './suite-options.ts';
+import { keepingNames, withDefault } from './resolve.ts';
+import { ProfileCredentials } from './credentials-options.ts';
+import { ProfileBrownout, ProfileFuzz } from './suite-options.ts';
 
 const ResetCodes = Type.Optional(
   Type.Array(Type.Integer({ minimum: 0 }), { description: 'reset codes as the board prints them' }),
@@ -19,70 +23,88 @@ export const Profile = Type.Object(
     name: Type.String({ minLength: 1 }),
     description: Type.Optional(Type.String()),
     console: Type.Optional(
-      Type.Object(
-        {
-          baud: Type.Optional(Baud),
-          'line-ending': Type.Optional(
-            Type.Union([Type.Literal('\n'), Type.Literal('\r'), Type.Literal('\r\n')], {
-              description: 'what ends a command sent to the board',
+      withDefault(
+        Type.Object(
+          {
+            baud: Type.Optional(Baud),
+            'line-ending': Type.Optional(
+              withDefault(
+                Type.Union([Type.Literal('\n'), Type.Literal('\r'), Type.Literal('\r\n')], {
+                  description: 'what ends a command sent to the board',
+                }),
+                '\r\n',
+              ),
+            ),
+            prompt: Type.Optional({
+              ...Regex,
+              description:
+                'the prompt the console shows when it is ready for a line; commands wait for it (pacing for boards with no flow control)',
             }),
-          ),
-          prompt: Type.Optional({
-            ...Regex,
-            description:
-              'the prompt the console shows when it is ready for a line; commands wait for it (pacing for boards with no flow control)',
-          }),
-        },
-        Strict,
+          },
+          Strict,
+        ),
+        {},
       ),
     ),
     debug: Type.Optional(
-      Type.Object(
-        {
-          memory: Type.Optional(
-            Type.Array(
-              Type.Object(
-                {
-                  name: Type.String({ minLength: 1 }),
-                  address: Type.Integer({ minimum: 0, maximum: 0xffffffff }),
-                  length: Type.Integer({ minimum: 1, maximum: 256 }),
-                },
-                Strict,
+      withDefault(
+        Type.Object(
+          {
+            memory: Type.Optional(
+              withDefault(
+                Type.Array(
+                  Type.Object(
+                    {
+                      name: Type.String({ minLength: 1 }),
+                      address: Type.Integer({ minimum: 0, maximum: 0xffffffff }),
+                      length: Type.Integer({ minimum: 1, maximum: 256 }),
+                    },
+                    Strict,
+                  ),
+                  { description: 'memory a debugger must not be able to read: flash, key storage' },
+                ),
+                [],
               ),
-              { description: 'memory a debugger must not be able to read: flash, key storage' },
             ),
-          ),
-          'rom-loader': Type.Optional(
-            Type.Union([Type.Literal('esp32'), Type.Literal('stm32')], {
-              description:
-                "the chip's ROM serial loader, reached through the boot strap: ESP32 on the console port, STM32 (AN3155) on the boot UART",
-            }),
-          ),
-          'usb-allowed': Type.Optional(
-            Type.Array(
-              Type.Object(
-                {
-                  class: Type.Integer({ minimum: 0, maximum: 255 }),
-                  subclass: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
-                  protocol: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
-                },
-                Strict,
+            'rom-loader': Type.Optional(
+              Type.Union([Type.Literal('esp32'), Type.Literal('stm32')], {
+                description:
+                  "the chip's ROM serial loader, reached through the boot strap: ESP32 on the console port, STM32 (AN3155) on the boot UART",
+              }),
+            ),
+            'usb-allowed': Type.Optional(
+              withDefault(
+                Type.Array(
+                  Type.Object(
+                    {
+                      class: Type.Integer({ minimum: 0, maximum: 255 }),
+                      subclass: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+                      protocol: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+                    },
+                    Strict,
+                  ),
+                  { description: 'USB interfaces the board may expose (e.g. CDC-ACM: class 0x02 and 0x0a)' },
+                ),
+                [],
               ),
-              { description: 'USB interfaces the board may expose (e.g. CDC-ACM: class 0x02 and 0x0a)' },
             ),
-          ),
-          'console-probes': Type.Optional(
-            Type.Array(Type.String({ minLength: 1 }), {
-              description: "this firmware's own debug or back-door commands, sent besides the built-in list",
-            }),
-          ),
-        },
-        { ...Strict, description: 'what the debug-interfaces suite tries on this board' },
+            'console-probes': Type.Optional(
+              withDefault(
+                Type.Array(Type.String({ minLength: 1 }), {
+                  description: "this firmware's own debug or back-door commands, sent besides the built-in list",
+                }),
+                [],
+              ),
+            ),
+          },
+          { ...Strict, description: 'what the debug-interfaces suite tries on this board' },
+        ),
+        {},
       ),
     ),
-    fuzz: Type.Optional(ProfileFuzz),
-    brownout: Type.Optional(ProfileBrownout),
-    credentials: Type.Optional(ProfileCredentials),
+    fuzz: Type.Optional(withDefault(ProfileFuzz, {})),
+    brownout: Type.Optional(withDefault(ProfileBrownout, {})),
+    credentials: Type.Optional(withDefault(ProfileCredentials, {})),
     identity: Type.Optional(
       Type.Object(
         {
@@ -122,38 +144,51 @@ export const Profile = Type.Object(
         version: Type.Optional(Regex),
         'reset-reason': Type.Optional(Regex),
         deadline: Duration,
-        'red-flags': Type.Optional(Type.Array(Regex)),
-        required: Type.Optional(Type.Array(Regex)),
+        'red-flags': Type.Optional(withDefault(Type.Array(Regex), [])),
+        required: Type.Optional(withDefault(Type.Array(Regex), [])),
       },
       Strict,
     ),
-    crash: Type.Optional(Type.Array(Regex, { description: 'lines that mean the firmware crashed' })),
+    crash: Type.Optional(withDefault(Type.Array(Regex, { description: 'lines that mean the firmware crashed' }), [])),
     'reset-reasons': Type.Optional(
-      Type.Object(
-        {
-          'power-on': ResetCodes,
-          'brown-out': ResetCodes,
-          software: ResetCodes,
-          watchdog: ResetCodes,
-          pin: ResetCodes,
-        },
-        { ...Strict, description: 'which reset codes mean which kind of reset (a ROM that prints one code, as ESP32)' },
+      withDefault(
+        keepingNames(
+          Type.Object(
+            {
+              'power-on': ResetCodes,
+              'brown-out': ResetCodes,
+              software: ResetCodes,
+              watchdog: ResetCodes,
+              pin: ResetCodes,
+            },
+            {
+              ...Strict,
+              description: 'which reset codes mean which kind of reset (a ROM that prints one code, as ESP32)',
+            },
+          ),
+        ),
+        {},
       ),
     ),
     'reset-flags': Type.Optional(
-      Type.Object(
-        { 'power-on': ResetBits, 'brown-out': ResetBits, software: ResetBits, watchdog: ResetBits, pin: ResetBits },
-        {
-          ...Strict,
-          description:
-            "the reset reason as a register of flags (STM32's RCC_CSR, in hexadecimal): each kind's bit numbers; the first kind, in this order, with a bit set names the reset",
-        },
+      keepingNames(
+        Type.Object(
+          { 'power-on': ResetBits, 'brown-out': ResetBits, software: ResetBits, watchdog: ResetBits, pin: ResetBits },
+          {
+            ...Strict,
+            description:
+              "the reset reason as a register of flags (STM32's RCC_CSR, in hexadecimal): each kind's bit numbers; the first kind, in this order, with a bit set names the reset",
+          },
+        ),
       ),
     ),
     actions: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.String({ minLength: 1 }), {
-        additionalProperties: false,
-      }),
+      withDefault(
+        Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.String({ minLength: 1 }), {
+          additionalProperties: false,
+        }),
+        {},
+      ),
     ),
   },
   Strict,

@@ -8,8 +8,10 @@
  * which assembles the rig schema every rig is loaded with.
  */
 import { type Static, type TSchema, Type } from './typebox.ts';
+import type { Resolved } from './resolve.ts';
 import { Baud, Duration, HostPort, Name, NAME_PATTERN, Strict, TcpPort, UsbIdentity } from './atoms.ts';
-import { RigBrownout, RigCredentials, RigFuzz, Rollback } from './suite-options.ts';
+import { RigCredentials } from './credentials-options.ts';
+import { RigBrownout, RigFuzz, Rollback } from './suite-options.ts';
 
 export type { RollbackConfig } from './suite-options.ts';
 export { Profile, type ProfileConfig } from './profile-schema.ts';
@@ -286,6 +288,8 @@ export function rigSchema(drivers: { power: DriverSchema[]; strap: DriverSchema[
 export type RigSchema = ReturnType<typeof rigSchema>;
 export type RigConfig = Static<RigSchema>;
 export type BoardWiringConfig = RigConfig['boards'][string];
+/** A board's rig entry as the harness reads it (config/resolve.ts); a driver's config stays as the file gives it. */
+export type BoardConfig = Resolved<RigSchema>['boards'][string];
 export type ConsoleWiringConfig = Static<typeof ConsoleWiring>;
 export type UsbIdentityConfig = Static<typeof UsbIdentity>;
 export type QemuMachineConfig = Static<typeof QemuMachine>;

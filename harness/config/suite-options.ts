@@ -1,9 +1,11 @@
 /**
  * The options of single suites in rig and profile files: the rollback suite's update path and
- * images, and the fuzz suite's budget, network targets and knowledge of the firmware's console.
+ * images, the fuzz suite's budget, network targets and knowledge of the firmware's console, and what
+ * the brownout suite aims at and how hard (the default-credentials suite's: credentials-options.ts).
  */
-import { type Static, type TProperties, Type } from './typebox.ts';
-import { Duration, HostPort, Regex, Secret, Strict, Voltage } from './atoms.ts';
+import { type Static, Type } from './typebox.ts';
+import { Duration, HostPort, Regex, Strict, Voltage } from './atoms.ts';
+import { withDefault } from './resolve.ts';
 
 const FuzzCases = Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'cases per target at most' });
 const FuzzSeconds = Type.Integer({ minimum: 1, maximum: 86_400, description: 'seconds per target at most' });
@@ -25,18 +27,24 @@ export const Rollback = Type.Object(
       ImageFile('the PEM private key the images are signed with (for the higher-version, lower-counter image)'),
     ),
     'allow-upgrade': Type.Optional(
-      Type.Boolean({
-        description:
-          'install and confirm the newer image as the positive control; on hardware this raises the anti-rollback counter for good',
-      }),
+      withDefault(
+        Type.Boolean({
+          description:
+            'install and confirm the newer image as the positive control; on hardware this raises the anti-rollback counter for good',
+        }),
+        false,
+      ),
     ),
     chunk: Type.Optional(
-      Type.Integer({
-        minimum: 32,
-        maximum: 2048,
-        description:
-          "image bytes per SMP upload packet at most (default 256; fewer where the device's MCUmgr parameters say its buffer holds less)",
-      }),
+      withDefault(
+        Type.Integer({
+          minimum: 32,
+          maximum: 2048,
+          description:
+            "image bytes per SMP upload packet at most (default 256; fewer where the device's MCUmgr parameters say its buffer holds less)",
+        }),
+        256,
+      ),
     ),
     'slot-size': Type.Optional(
       Type.Integer({
@@ -72,50 +80,72 @@ export const RigFuzz = Type.Object(
 export const ProfileFuzz = Type.Object(
   {
     commands: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
-        maxItems: 64,
-        description: 'command shapes as help prints them ("cfg set <key> <value>"), besides those harvested from help',
-      }),
+      withDefault(
+        Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+          maxItems: 64,
+          description:
+            'command shapes as help prints them ("cfg set <key> <value>"), besides those harvested from help',
+        }),
+        [],
+      ),
     ),
     samples: Type.Optional(
-      Type.Array(Type.String({ maxLength: 1024 }), {
-        maxItems: 64,
-        description: 'console lines to mutate besides the grammar (a REPL: "print(1)", "import os")',
-      }),
+      withDefault(
+        Type.Array(Type.String({ maxLength: 1024 }), {
+          maxItems: 64,
+          description: 'console lines to mutate besides the grammar (a REPL: "print(1)", "import os")',
+        }),
+        [],
+      ),
     ),
     reserved: Type.Optional(
-      Type.String({
-        maxLength: 32,
-        description:
-          'bytes this console gives a meaning of its own (MicroPython: Ctrl-A raw REPL, Ctrl-D soft reset, Ctrl-E paste mode): cases carry spaces instead',
-      }),
+      withDefault(
+        Type.String({
+          maxLength: 32,
+          description:
+            'bytes this console gives a meaning of its own (MicroPython: Ctrl-A raw REPL, Ctrl-D soft reset, Ctrl-E paste mode): cases carry spaces instead',
+        }),
+        '',
+      ),
     ),
     recover: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 16,
-        description: 'what brings the console back to its prompt after a line it did not finish (default Ctrl-C)',
-      }),
+      withDefault(
+        Type.String({
+          minLength: 1,
+          maxLength: 16,
+          description: 'what brings the console back to its prompt after a line it did not finish (default Ctrl-C)',
+        }),
+        '\x03',
+      ),
     ),
     handled: Type.Optional(
-      Type.Array(Regex, {
-        maxItems: 32,
-        description:
-          "crash signatures that are, on this console, the firmware's own answer to bad input (a REPL's Traceback): not findings when fuzzing",
-      }),
+      withDefault(
+        Type.Array(Regex, {
+          maxItems: 32,
+          description:
+            "crash signatures that are, on this console, the firmware's own answer to bad input (a REPL's Traceback): not findings when fuzzing",
+        }),
+        [],
+      ),
     ),
     exclude: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
-        maxItems: 64,
-        description:
-          'commands never to send, besides reboot, reset, ota, erase and the like (which are left out anyway)',
-      }),
+      withDefault(
+        Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
+          maxItems: 64,
+          description:
+            'commands never to send, besides reboot, reset, ota, erase and the like (which are left out anyway)',
+        }),
+        [],
+      ),
     ),
     dictionary: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
-        maxItems: 256,
-        description: 'tokens the mutators insert, besides the built-in ones',
-      }),
+      withDefault(
+        Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+          maxItems: 256,
+          description: 'tokens the mutators insert, besides the built-in ones',
+        }),
+        [],
+      ),
     ),
     'case-deadline': Type.Optional({ ...Duration, description: 'how long one case may take to come back' }),
     cases: Type.Optional(FuzzCases),
@@ -123,6 +153,9 @@ export const ProfileFuzz = Type.Object(
   },
   { ...Strict, description: 'how the fuzz suite talks to this firmware' },
 );
+
+/** A config-write's answer that says it failed, where the profile names no pattern of its own. */
+const WRITE_FAILED = '\\b(?:[Ff]ail(?:ed|ure)?|FAIL(?:ED|URE)?|[Ee]rror|ERROR)\\b';
 
 /** What the brownout suite knows of a firmware, in its profile. */
 export const ProfileBrownout = Type.Object(
@@ -141,12 +174,15 @@ export const ProfileBrownout = Type.Object(
       description: 'the line the brown-out detector prints (ESP-IDF: "Brownout detector was triggered")',
     }),
     'write-failed': Type.Optional(
-      Type.Array(Regex, {
-        minItems: 1,
-        maxItems: 16,
-        description:
-          'lines in the config-write action\'s answer that mean the write failed (a non-zero status, say); default: a word "fail", "failed", "failure" or "error" in any of the usual capitalisations',
-      }),
+      withDefault(
+        Type.Array(Regex, {
+          minItems: 1,
+          maxItems: 16,
+          description:
+            'lines in the config-write action\'s answer that mean the write failed (a non-zero status, say); default: a word "fail", "failed", "failure" or "error" in any of the usual capitalisations',
+        }),
+        [WRITE_FAILED],
+      ),
     ),
   },
   { ...Strict, description: 'what the brownout suite aims at on this firmware' },
@@ -178,85 +214,4 @@ export const RigBrownout = Type.Object(
     ),
   },
   { ...Strict, description: 'the brownout suite on this board: how hard and how often' },
-);
-
-const Selector = (description: string) => Type.String({ minLength: 1, maxLength: 200, description });
-
-/** A login dialogue on a console or a line-based TCP service: its prompts and its answers. */
-const LoginDialog = <E extends TProperties>(extra: E) =>
-  Type.Object(
-    {
-      ...extra,
-      'user-prompt': { ...Regex, description: 'the prompt for a user name (it may have no newline): "login: ?$"' },
-      'password-prompt': { ...Regex, description: 'the prompt for the password: "Password: ?$"' },
-      accepted: { ...Regex, description: 'what it says when the login succeeded' },
-      refused: { ...Regex, description: 'what it says when it did not' },
-      locked: Type.Optional({
-        ...Regex,
-        description: 'what it says when it refuses to try (locked out, too many attempts)',
-      }),
-    },
-    Strict,
-  );
-
-/** How the default-credentials suite logs in to this firmware, in its profile. */
-export const ProfileCredentials = Type.Object(
-  {
-    console: Type.Optional(
-      LoginDialog({
-        start: Type.Optional(
-          Type.String({ minLength: 1, maxLength: 64, description: 'a console command that brings up the login' }),
-        ),
-      }),
-    ),
-    tcp: Type.Optional(LoginDialog({})),
-    web: Type.Optional(
-      Type.Object(
-        {
-          'user-field': Type.Optional(Selector('the user name field (default: the text input before the password)')),
-          'password-field': Type.Optional(Selector('the password field (default: input[type=password])')),
-          submit: Type.Optional(Selector("the submit button (default: the form's submit, else Enter)")),
-          'logged-in': Type.Optional(Selector('shown only when logged in (default: no password field any more)')),
-        },
-        { ...Strict, description: 'the web UI login form' },
-      ),
-    ),
-    defaults: Type.Optional(
-      Type.Array(
-        Type.Object({ user: Type.String({ maxLength: 64 }), password: Secret('a published default password') }, Strict),
-        { maxItems: 256, description: "this vendor's published default pairs, tried besides the built-in list" },
-      ),
-    ),
-    'lockout-after': Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100, description: 'failures the firmware allows before it locks out' }),
-    ),
-    lockout: Type.Optional({ ...Duration, description: 'how long a lockout lasts (the suite waits it out)' }),
-  },
-  { ...Strict, description: 'how the default-credentials suite logs in to this firmware' },
-);
-
-/** Where a board's logins are, and its own credentials (the positive control), in the rig. */
-export const RigCredentials = Type.Object(
-  {
-    user: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "this device's user name" })),
-    password: Type.Optional(Secret("this device's own password (its label's): the positive control")),
-    web: Type.Optional(Type.String({ minLength: 1, description: 'the web UI login page, or "auto" on a virtual rig' })),
-    'http-auth': Type.Optional(
-      Type.String({ minLength: 1, description: 'a URL behind HTTP Basic or Digest auth, or "auto" on a virtual rig' }),
-    ),
-    tcp: Type.Optional(
-      Type.Union([HostPort('a telnet-style login service'), Type.Literal('auto')], {
-        description: 'a line-based login service (telnet-style): host:port, or "auto" on a virtual rig',
-      }),
-    ),
-    'brute-force-attempts': Type.Optional(
-      Type.Integer({
-        minimum: 15,
-        maximum: 1000,
-        description:
-          'wrong passwords in a row in brute-force (default 50; at least 15: the trend compares the first five with the last ten). A login that refuses after 3 s takes 150 s for 50',
-      }),
-    ),
-  },
-  { ...Strict, description: 'the default-credentials suite on this board: its login surfaces and own credentials' },
 );

@@ -8,4 +8,4 @@ import type * as TypeBox from '@sinclair/typebox';
 
 const typebox = createRequire(import.meta.url)('@sinclair/typebox') as typeof TypeBox;
 export const Type: typeof TypeBox.Type = typebox.Type;
-export type { Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
+export type { Static, TArray, TObject, TOptional, TProperties, TSchema, TString } from '@sinclair/typebox';

@@ -28,7 +28,7 @@ export class ConsoleLogin implements LoginSurface {
   async attempt(user: string, password: string): Promise<LoginResult> {
     const { board, dialog } = this;
     const console = board.console;
-    const ending = board.profile.lineEnding;
+    const ending = board.profile.console.lineEnding;
     const step = 'console login';
     const mark = dialog.start ? await board.command(dialog.start, step) : console.mark();
     try {

@@ -46,7 +46,7 @@ export interface Monitor {
  * the profile says are this firmware's answer to bad input (a REPL's Traceback).
  */
 export function crashMonitor(board: Board): Monitor {
-  const handled = new Set(board.profile.fuzz.handled);
+  const handled = new Set(board.profile.fuzz.handled.map((pattern) => pattern.source));
   let seen = board.console.crashes.length;
   let found = 0;
   return {
@@ -85,7 +85,7 @@ export function rebootMonitor(board: Board): Monitor & { answered(index: number)
   board.console.on('line', onLine);
   // The unfinished line: the boot's ready line, or the shell's prompt after an answer that looked like a banner.
   const look = () => {
-    boot ??= sighting.partial(board.console.pendingText(), board.profile.prompt);
+    boot ??= sighting.partial(board.console.pendingText(), board.profile.console.prompt);
   };
   return {
     name: 'unexpected boot',
@@ -149,7 +149,7 @@ export type AskingWay = 'liveness probe' | 'prompt' | 'SMP echo';
  */
 export function askingWay(board: Board, target: TargetKind): AskingWay | undefined {
   if (board.profile.liveness) return 'liveness probe';
-  if (board.profile.prompt) return 'prompt';
+  if (board.profile.console.prompt) return 'prompt';
   if (target === 'smp' && board.rollback?.path === 'smp') return 'SMP echo';
   return undefined;
 }
@@ -177,9 +177,9 @@ export function livenessMonitor(
     }
     if (way === 'prompt') {
       board.console.mark();
-      await board.console.write(Buffer.from(board.profile.lineEnding, 'latin1'));
+      await board.console.write(Buffer.from(board.profile.console.lineEnding, 'latin1'));
       const back = await board.console
-        .expect(board.profile.prompt!, { timeout: deadlineMs, step: 'fuzz liveness: prompt', allowCrash: true })
+        .expect(board.profile.console.prompt!, { timeout: deadlineMs, step: 'fuzz liveness: prompt', allowCrash: true })
         .then(() => true)
         .catch(() => false);
       return back ? undefined : 'dead: no prompt for an empty line';

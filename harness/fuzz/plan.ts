@@ -46,7 +46,7 @@ function envNumber(name: string): number | undefined {
 
 /** The board's own help text, freshly booted: what it says between `help` and its next prompt; or why none was read. */
 async function helpLines(board: Board): Promise<string[] | string> {
-  if (!board.profile.prompt) return 'not read (the profile names no prompt to pace it by)';
+  if (!board.profile.console.prompt) return 'not read (the profile names no prompt to pace it by)';
   const boot = await board.restart('fuzz: boot to read help');
   if (!boot.ready) return 'not read (the board did not boot to its ready line)';
   const help = board.hasAction('help') ? board.profile.actions.help! : 'help';
@@ -79,7 +79,7 @@ async function usbReach(
 }
 
 export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
-  const rig = board.wiring.fuzz ?? {};
+  const rig = board.wiring.config.fuzz ?? {};
   const profile = board.profile.fuzz;
   const usb = await usbReach(board);
   const targets = [

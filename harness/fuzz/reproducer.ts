@@ -116,7 +116,7 @@ export function saveReproducer(
     original: failure.bytes.toString('base64'),
     shown: escapeBytes(failure.minimized),
     preamble: failure.preamble.map((index) => ({ index, bytes: caseBytes(source, index).toString('base64') })),
-    pacing: { caseDeadlineMs, lineEnding: board.profile.lineEnding },
+    pacing: { caseDeadlineMs, lineEnding: board.profile.console.lineEnding },
     finding: failure.finding,
     confirmed: failure.confirmed,
     firmware,

@@ -37,12 +37,12 @@ export function consoleTarget(board: ConsoleBoard, deadlineMs: number, smpShared
     ...(smpShared ? [0x04, 0x06] : []),
     ...Buffer.from(board.profile.fuzz.reserved, 'latin1'),
   ]);
-  const recover = Buffer.from(`${board.profile.fuzz.recover}${board.profile.lineEnding}`, 'latin1');
+  const recover = Buffer.from(`${board.profile.fuzz.recover}${board.profile.console.lineEnding}`, 'latin1');
   return {
     kind: 'console',
     async send(bytes) {
       const line = Buffer.from(bytes.map((b) => (reserved.has(b) ? 0x20 : b)));
-      const prompt = board.profile.prompt;
+      const prompt = board.profile.console.prompt;
       // As board.command() does, a case goes out once the prompt shows: after a restart the boot's own
       // prompt follows its ready line, and were it to come after the case, it would answer the case.
       if (prompt && !prompt.test(board.console.pendingText())) {
@@ -51,7 +51,7 @@ export function consoleTarget(board: ConsoleBoard, deadlineMs: number, smpShared
           .catch(() => undefined); // no prompt: the case goes anyway, and says what the board does
       }
       const mark = board.console.mark();
-      await board.console.write(Buffer.concat([line, Buffer.from(board.profile.lineEnding, 'latin1')]));
+      await board.console.write(Buffer.concat([line, Buffer.from(board.profile.console.lineEnding, 'latin1')]));
       if (!prompt) {
         await board.console.waitQuiet(50, deadlineMs);
         return undefined;

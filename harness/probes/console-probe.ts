@@ -122,7 +122,7 @@ async function sendProbes(
     await board.console.write(Buffer.from(key.bytes, 'latin1'));
     // A key's answer is whatever the board says to it, then to an Enter: a console the key left alone
     // shows its prompt again at once, so the window ends on the board's own answer, not a fixed wait.
-    if (board.profile.prompt) {
+    if (board.profile.console.prompt) {
       await board.console.waitQuiet(KEY_QUIET_MS, RESPONSE_WINDOW_MS);
       await board.console.write(Buffer.from('\r'));
     }
@@ -140,7 +140,7 @@ async function sendAtOnce(board: Board, text: string): Promise<number> {
 
 /** What the board says in answer: up to its next prompt, or a short window when it has none. */
 async function collect(board: Board, mark: number): Promise<string[]> {
-  const prompt = board.profile.prompt ?? /(?!)/;
+  const prompt = board.profile.console.prompt ?? /(?!)/;
   try {
     await board.console.expect(prompt, { timeout: RESPONSE_WINDOW_MS, step: 'probe response', allowCrash: true });
   } catch (error) {

@@ -56,9 +56,7 @@ export function ixitItems(rig: LoadedRig | undefined, board: string, ids: string
     '20-SecBoot': (profile?.boot.required ?? []).map((p) => `boot line /${p.source}/`),
     '23-ResMech': [
       ...(wiring?.power ? [`power ${wiring.power.driver}`] : wiring?.qemu ? ['power: the QEMU process'] : []),
-      ...(profile?.brownout.thresholdVolts !== undefined
-        ? [`brown-out threshold ${profile.brownout.thresholdVolts} V`]
-        : []),
+      ...(profile?.brownout.threshold !== undefined ? [`brown-out threshold ${profile.brownout.threshold} V`] : []),
     ],
     '29-InpVal': [
       console,

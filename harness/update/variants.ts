@@ -6,7 +6,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { RollbackFiles } from '../wiring.ts';
+import type { RollbackFiles } from './rollback-files.ts';
 import { FORMATS, type ImageFormat, type ImageInfo } from './formats.ts';
 
 export interface Candidate {

@@ -118,7 +118,7 @@ export class RigHost {
         flaws: wiring.flaws ?? [],
         helpForm: wiring['help-form'] ?? 'plain',
         version: wiring.version ?? DEFAULT_VERSION,
-        baud: wiring.console?.baud ?? profile?.baud ?? 115200,
+        baud: wiring.console?.baud ?? profile?.console.baud ?? 115200,
         downloadMode: wiring['download-mode'] ?? 'secure',
         romLoader: profile?.debug.romLoader ?? 'esp32',
         rdpLevel,
