@@ -16,7 +16,7 @@ import type { BoardProfile } from './config/load.ts';
 import type { Console } from './console/console.ts';
 import type { HilError } from './errors.ts';
 import { type Arrival, type BoardState, type KnownState, reach } from './known-state.ts';
-import type { DownloadEntry, Power, PowerCut } from './power/driver.ts';
+import type { BootStrap, Power, PowerCut } from './power/driver.ts';
 import type { QemuControl } from './qemu/control.ts';
 import { loadTrust, type Trust } from './tls/trust.ts';
 import { rollbackFiles } from './update/rollback-files.ts';
@@ -45,19 +45,19 @@ export class Board {
     readonly console: Console,
     readonly power: Power | undefined,
     /** How the chip is put into its ROM loader, where the rig wires a boot strap. */
-    readonly romEntry: DownloadEntry | undefined,
+    readonly bootStrap: BootStrap | undefined,
     /** QEMU boards only: reset, halt, resume, program counter. */
     readonly qemu: QemuControl | undefined,
   ) {
     this.shell = new Shell(console, profile);
     this.knowledge = new Knowledge(console);
     const { shell, knowledge } = this;
-    this.restarts = new Restarts({ name, profile, wiring, console, power, romEntry, qemu, shell, knowledge });
+    this.restarts = new Restarts({ name, profile, wiring, console, power, bootStrap, qemu, shell, knowledge });
   }
 
   static async open(setup: BoardSetup): Promise<Board> {
-    const { profile, wiring, console, power, romEntry, qemu } = await connect(setup);
-    return new Board(setup.name, profile, wiring, console, power, romEntry, qemu);
+    const { profile, wiring, console, power, bootStrap, qemu } = await connect(setup);
+    return new Board(setup.name, profile, wiring, console, power, bootStrap, qemu);
   }
 
   /** Where the debug port is: a gdbserver address or an OpenOCD to start; undefined when none is wired. */
@@ -204,7 +204,7 @@ export class Board {
 
   async close(): Promise<void> {
     this.smpClient?.close();
-    await this.romEntry?.close().catch(() => undefined);
+    await this.bootStrap?.close().catch(() => undefined);
     await this.power?.close().catch(() => undefined);
     await this.console.close();
   }

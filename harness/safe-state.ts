@@ -6,7 +6,7 @@
 import type { BoardEndpoints } from './config/endpoints.ts';
 import type { LoadedRig } from './config/load.ts';
 import type { Power } from './power/driver.ts';
-import { openPower, releaseStrap } from './power/registry.ts';
+import { openPower, releaseBootStrap } from './power/registry.ts';
 import { resolveWiring } from './wiring.ts';
 
 /** A supply or relay in the rig's safe state: off, or on at its nominal voltage. */
@@ -29,5 +29,5 @@ export async function boardToSafeState(
       await power.close();
     }
   }
-  if (wiring.strap) await releaseStrap(wiring.strap);
+  if (wiring.bootStrap) await releaseBootStrap(wiring.bootStrap);
 }

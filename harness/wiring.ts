@@ -39,7 +39,7 @@ export interface ResolvedWiring {
   power?: DriverConfig;
   /** How long the board stays unpowered in a power cycle (the rig's off-time). */
   offMs: number;
-  strap?: DriverConfig;
+  bootStrap?: DriverConfig;
   debugPort?: DebugPort;
   bootUart?: { path: string; baud: number };
   trust?: TrustFiles;
@@ -114,7 +114,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
     resolved.power = fillAuto(power, endpoints?.power, `boards.${board}.power`);
   }
   if (wiring['boot-strap'])
-    resolved.strap = fillAuto(wiring['boot-strap'], endpoints?.strap, `boards.${board}.boot-strap`);
+    resolved.bootStrap = fillAuto(wiring['boot-strap'], endpoints?.bootStrap, `boards.${board}.boot-strap`);
   const gdb = wiring.debug?.gdb;
   if (gdb)
     resolved.debugPort = {

@@ -10,8 +10,8 @@ import { Console } from '../console/console.ts';
 import { ConsoleLog } from '../console/log.ts';
 import { consoleTransport } from '../console/reach.ts';
 import { HilError } from '../errors.ts';
-import type { DownloadEntry, Power } from '../power/driver.ts';
-import { openPower, openStrap } from '../power/registry.ts';
+import type { BootStrap, Power } from '../power/driver.ts';
+import { openPower, openBootStrap } from '../power/registry.ts';
 import { QemuControl } from '../qemu/control.ts';
 import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
 
@@ -30,7 +30,7 @@ export interface BoardParts {
   wiring: ResolvedWiring;
   console: Console;
   power: Power | undefined;
-  romEntry: DownloadEntry | undefined;
+  bootStrap: BootStrap | undefined;
   qemu: QemuControl | undefined;
 }
 
@@ -47,17 +47,17 @@ export async function connect(setup: BoardSetup): Promise<BoardParts> {
     lineEnding: profile.console.lineEnding,
   });
   let power: Power | undefined;
-  let romEntry: DownloadEntry | undefined;
+  let bootStrap: BootStrap | undefined;
   try {
     await console.open();
     if (wiring.power) power = await openPower(wiring.power);
-    romEntry = wiring.strap ? await openStrap(wiring.strap, { console }) : undefined;
+    bootStrap = wiring.bootStrap ? await openBootStrap(wiring.bootStrap, { console }) : undefined;
     // A strap left pulled by an earlier run would hold the board in its ROM loader.
-    await romEntry?.rest();
+    await bootStrap?.rest();
     const qemu = wiring.qmp ? new QemuControl(wiring.qmp) : undefined;
-    return { profile, wiring, console, power, romEntry, qemu };
+    return { profile, wiring, console, power, bootStrap, qemu };
   } catch (error) {
-    await romEntry?.close().catch(() => undefined);
+    await bootStrap?.close().catch(() => undefined);
     await power?.close().catch(() => undefined);
     await console.close().catch(() => undefined);
     throw new HilError({

@@ -116,9 +116,9 @@ export class Restarts {
    * says). `forGood` (the run is gone): no power cycle still under way turns it back on.
    */
   async toSafeState(state: 'off' | 'nominal', forGood: boolean): Promise<void> {
-    const { romEntry, power, knowledge } = this.board;
+    const { bootStrap, power, knowledge } = this.board;
     if (forGood) this.atRest = true;
-    await romEntry?.rest();
+    await bootStrap?.rest();
     if (!power) return;
     knowledge.lost();
     await powerAtRest(power, state);

@@ -53,15 +53,15 @@ function pingsFor(wiring: ResolvedWiring, needs: Set<Need>): Ping[] {
       },
     });
   }
-  const { power, strap, debugPort, bootUart, trust } = wiring;
+  const { power, bootStrap, debugPort, bootUart, trust } = wiring;
   if (want('power') && power) {
     pings.push({ need: 'power', expected: `the ${power.driver} power driver to answer`, run: () => pingDriver(power) });
   }
-  if (want('boot-strap') && strap) {
+  if (want('boot-strap') && bootStrap) {
     pings.push({
       need: 'boot-strap',
-      expected: `the ${strap.driver} boot strap to answer`,
-      run: () => pingDriver(strap),
+      expected: `the ${bootStrap.driver} boot strap to answer`,
+      run: () => pingDriver(bootStrap),
     });
   }
   // A QEMU board's gdbstub exists only while QEMU runs, that is while the board is powered.

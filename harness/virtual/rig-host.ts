@@ -153,7 +153,7 @@ export class RigHost {
           }
         : {}),
       ...(wiring['boot-strap'] && wiring['boot-strap'].driver !== 'dtr-rts'
-        ? { strap: await this.startStrap(name, wiring['boot-strap'], firmware, cut.includes('boot-strap')) }
+        ? { bootStrap: await this.startBootStrap(name, wiring['boot-strap'], firmware, cut.includes('boot-strap')) }
         : {}),
       ...(wiring['boot-uart']?.port === 'auto'
         ? { bootUart: await this.startStm32Loader(name, firmware, rdpLevel, cut.includes('boot-uart')) }
@@ -215,14 +215,14 @@ export class RigHost {
   }
 
   /** A relay on the board's boot strap pin (GPIO0, BOOT0): closed holds it. Cut, it switches nothing. */
-  private async startStrap(
+  private async startBootStrap(
     name: string,
-    strap: Record<string, unknown> & { driver: string },
+    bootStrap: Record<string, unknown> & { driver: string },
     firmware: VirtualFirmware,
     cut: boolean,
   ): Promise<Record<string, unknown>> {
-    return this.relayTwin(strap.driver, name, strap, (closed) => {
-      if (!cut) firmware.strapHeld = closed;
+    return this.relayTwin(bootStrap.driver, name, bootStrap, (closed) => {
+      if (!cut) firmware.bootStrapHeld = closed;
     });
   }
 
