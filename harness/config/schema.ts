@@ -241,7 +241,7 @@ export function rigSchema(drivers: { power: DriverSchema[]; bootStrap: DriverSch
           description: "virtual rigs only: the STM32 loader's readout protection level (default 1)",
         }),
       ),
-      cut: Type.Optional(
+      disconnected: Type.Optional(
         Type.Array(
           Type.Union([
             Type.Literal('boot-strap'),

@@ -73,6 +73,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     }
     throw error;
   }
+  for (const warning of rig.warnings) progress.info(`hil: warning: ${warning}`);
   const allBoards = Object.keys(rig.config.boards);
   const boards = options.boards?.length ? options.boards : allBoards;
   const unknownBoards = boards.filter((b) => !allBoards.includes(b));
