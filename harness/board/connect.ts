@@ -1,5 +1,5 @@
 /**
- * A board's parts, connected: its wiring resolved, its console opened (with its log), its power
+ * A board's parts, connected: its connections resolved, its console opened (with its log), its power
  * driver and boot strap opened (the strap released, as an earlier run may have left it pulled), and
  * QEMU's control where the board is emulated. What opened is closed again when a later part fails.
  */
@@ -13,7 +13,7 @@ import { HilError } from '../errors.ts';
 import type { BootStrap, Power } from '../power/driver.ts';
 import { openPower, openBootStrap } from '../power/registry.ts';
 import { QemuControl } from '../qemu/control.ts';
-import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
+import { type BoardConnections, resolveConnections } from '../connections.ts';
 
 export interface BoardSetup {
   rig: LoadedRig;
@@ -27,7 +27,7 @@ export interface BoardSetup {
 
 export interface BoardParts {
   profile: BoardProfile;
-  wiring: ResolvedWiring;
+  connections: BoardConnections;
   console: Console;
   power: Power | undefined;
   bootStrap: BootStrap | undefined;
@@ -35,9 +35,9 @@ export interface BoardParts {
 }
 
 export async function connect(setup: BoardSetup): Promise<BoardParts> {
-  const wiring = resolveWiring(setup.rig, setup.name, setup.endpoints);
+  const connections = resolveConnections(setup.rig, setup.name, setup.endpoints);
   const profile = setup.rig.profiles.get(setup.rig.config.boards[setup.name]!.profile)!;
-  const transport = consoleTransport(wiring.console);
+  const transport = consoleTransport(connections.console);
   const log = new ConsoleLog(setup.logDir, setup.logName, setup.rig.redactor);
   const console = new Console({
     board: setup.name,
@@ -50,12 +50,12 @@ export async function connect(setup: BoardSetup): Promise<BoardParts> {
   let bootStrap: BootStrap | undefined;
   try {
     await console.open();
-    if (wiring.power) power = await openPower(wiring.power);
-    bootStrap = wiring.bootStrap ? await openBootStrap(wiring.bootStrap, { console }) : undefined;
+    if (connections.power) power = await openPower(connections.power);
+    bootStrap = connections.bootStrap ? await openBootStrap(connections.bootStrap, { console }) : undefined;
     // A strap left pulled by an earlier run would hold the board in its ROM loader.
     await bootStrap?.rest();
-    const qemu = wiring.qmp ? new QemuControl(wiring.qmp) : undefined;
-    return { profile, wiring, console, power, bootStrap, qemu };
+    const qemu = connections.qmp ? new QemuControl(connections.qmp) : undefined;
+    return { profile, connections, console, power, bootStrap, qemu };
   } catch (error) {
     await bootStrap?.close().catch(() => undefined);
     await power?.close().catch(() => undefined);

@@ -62,7 +62,7 @@ export class Restarts {
    * timing achieved: how long each switch took to answer and the bounds on how long power was off.
    * For boots that are not followed to a ready line (a ROM loader); powerCycle() records the boot.
    */
-  async powerOffOn(step: string, offMs = this.board.wiring.offMs): Promise<PowerCut> {
+  async powerOffOn(step: string, offMs = this.board.connections.offMs): Promise<PowerCut> {
     const { name, power, console, knowledge, shell } = this.board;
     if (!power) {
       throw new HilError({

@@ -13,7 +13,7 @@ import type { Need } from '../suite.ts';
 import { withDeadline } from '../deadline.ts';
 import { connectTcp } from '../tcp.ts';
 import { loadTrust } from '../tls/trust.ts';
-import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
+import { type BoardConnections, resolveConnections } from '../connections.ts';
 import type { PreflightProblem } from './summary.ts';
 
 /**
@@ -39,21 +39,21 @@ function starts(binary: string, args: string[]): Promise<void> {
   });
 }
 
-function pingsFor(wiring: ResolvedWiring, needs: Set<Need>): Ping[] {
+function pingsFor(connections: BoardConnections, needs: Set<Need>): Ping[] {
   const pings: Ping[] = [];
   const want = (need: Need) => needs.has(need);
   if (want('console')) {
     pings.push({
       need: 'console',
-      expected: `the console ${wiring.console.description} to open`,
+      expected: `the console ${connections.console.description} to open`,
       run: async () => {
-        const transport = consoleTransport(wiring.console, 1000);
+        const transport = consoleTransport(connections.console, 1000);
         await transport.open();
         await transport.close();
       },
     });
   }
-  const { power, bootStrap, debugPort, bootUart, trust } = wiring;
+  const { power, bootStrap, debugPort, bootUart, trust } = connections;
   if (want('power') && power) {
     pings.push({ need: 'power', expected: `the ${power.driver} power driver to answer`, run: () => pingDriver(power) });
   }
@@ -65,7 +65,7 @@ function pingsFor(wiring: ResolvedWiring, needs: Set<Need>): Ping[] {
     });
   }
   // A QEMU board's gdbstub exists only while QEMU runs, that is while the board is powered.
-  if (want('debug-port') && debugPort && !wiring.qmp) {
+  if (want('debug-port') && debugPort && !connections.qmp) {
     pings.push(
       'gdb' in debugPort
         ? {
@@ -112,15 +112,15 @@ export async function pingBoard(
   needs: Set<Need>,
   endpoints: BoardEndpoints | undefined,
 ): Promise<PingResult[]> {
-  let wiring: ResolvedWiring;
+  let connections: BoardConnections;
   try {
-    wiring = resolveWiring(rig, board, endpoints);
+    connections = resolveConnections(rig, board, endpoints);
   } catch (error) {
     const expected = 'every "auto" filled in by the rig host';
     return [{ need: 'wiring', expected, ok: false, seen: (error as Error).message }];
   }
   return Promise.all(
-    pingsFor(wiring, needs).map((ping) =>
+    pingsFor(connections, needs).map((ping) =>
       withDeadline(ping.run(), DEADLINE_MS, 'no answer').then(
         (answer): PingResult => ({
           need: ping.need,
