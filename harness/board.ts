@@ -14,7 +14,7 @@ import { Restarts } from './board/restarts.ts';
 import { Shell } from './board/shell.ts';
 import type { BoardProfile } from './config/load.ts';
 import type { Console } from './console/console.ts';
-import type { HilError } from './errors.ts';
+import type { HilError } from './util/errors.ts';
 import { type Arrival, type BoardState, type KnownState, reach } from './known-state.ts';
 import type { BootStrap, Power, PowerCut } from './power/driver.ts';
 import type { QemuControl } from './qemu/control.ts';

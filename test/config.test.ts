@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadProfile, loadRig } from '../harness/config/load.ts';
 import { Rig } from '../harness/power/registry.ts';
 import { REDACTED } from '../harness/config/redact.ts';
-import { ConfigError } from '../harness/errors.ts';
+import { ConfigError } from '../harness/util/errors.ts';
 
 const corpus = 'test/fixtures/config';
 

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RigEndpoints } from '../harness/config/endpoints.ts';
-import { connectTcp } from '../harness/tcp.ts';
+import { connectTcp } from '../harness/util/tcp.ts';
 import { SUITE_GRACE_MS } from '../harness/runner/guard.ts';
 
 // Thirteen interrupted runs and a whole one on a loaded 2-core machine take longer than tap's default per file.

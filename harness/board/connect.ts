@@ -9,7 +9,7 @@ import type { BoardProfile, LoadedRig } from '../config/load.ts';
 import { Console } from '../console/console.ts';
 import { ConsoleLog } from '../console/log.ts';
 import { consoleTransport } from '../console/reach.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import type { BootStrap, Power } from '../power/driver.ts';
 import { openPower, openBootStrap } from '../power/registry.ts';
 import { QemuControl } from '../qemu/control.ts';

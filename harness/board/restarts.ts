@@ -4,7 +4,7 @@
  * the supply off or nominal), which a power cycle still under way does not undo once the run is gone.
  */
 import { type BootRecord, followBoot } from '../boot-record.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { type PowerCut, switchPower } from '../power/driver.ts';
 import { powerAtRest } from '../safe-state.ts';
 import type { BoardParts } from './connect.ts';

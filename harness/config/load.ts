@@ -1,8 +1,8 @@
 /** Loading rig files and the board profiles they name, with every check done before any I/O. */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../errors.ts';
-import { PROJECT_ROOT } from '../root.ts';
+import { ConfigError } from '../util/errors.ts';
+import { PROJECT_ROOT } from '../util/root.ts';
 import { type BoardProfile, loadProfile } from './profile.ts';
 import { displayPath, readText } from './read-file.ts';
 import { collectSecrets, Redactor } from './redact.ts';

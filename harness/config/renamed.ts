@@ -4,7 +4,7 @@
  * moved before validation; the JSON Schemas list only the new one, so an editor points users to it.
  */
 import { type Document, isMap, isPair, isScalar } from 'yaml';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../util/errors.ts';
 
 export interface Rename {
   /** The mapping the key sits in, as a key path; `*` stands for any key (a board's name). */

@@ -5,7 +5,7 @@
 import type { ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { TSchema } from './typebox.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../util/errors.ts';
 import { MAX_DURATION_MS } from './duration.ts';
 import { validatorFor } from './compiled-schema.ts';
 import { nestedQuantifier } from './safe-regex.ts';

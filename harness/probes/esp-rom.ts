@@ -6,7 +6,7 @@
  * strap reached GPIO0 and the console path is live, and it did not go on to wait for a download.
  */
 import type { Board } from '../board.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import type { BootStrap } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import {

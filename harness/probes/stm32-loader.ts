@@ -10,7 +10,7 @@
  */
 import type { Board } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
-import { type ByteStream, serialStream } from '../console/serial-stream.ts';
+import { type ByteStream, serialStream } from '../util/serial-stream.ts';
 import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from '../wire/an3155.ts';
 import type { BootStrap } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';

@@ -16,7 +16,7 @@ import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { printWarnings } from '../config/renamed.ts';
 import { Rig } from '../power/registry.ts';
 import { matchableText } from '../console/escape.ts';
-import { ConfigError, HilError } from '../errors.ts';
+import { ConfigError, HilError } from '../util/errors.ts';
 import type { Need } from '../suite.ts';
 import { BoardLockedError, lockBoard } from './lock.ts';
 import { pingBoard } from './preflight.ts';

@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process';
 import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
 import type { LoadedRig } from '../config/load.ts';
-import { serialStream } from '../console/serial-stream.ts';
+import { serialStream } from '../util/serial-stream.ts';
 import { consoleTransport } from '../console/reach.ts';
 import { pingDriver } from '../power/registry.ts';
 import type { Need } from '../suite.ts';
-import { withDeadline } from '../deadline.ts';
-import { connectTcp } from '../tcp.ts';
+import { withDeadline } from '../util/deadline.ts';
+import { connectTcp } from '../util/tcp.ts';
 import { loadTrust } from '../tls/trust.ts';
 import { type BoardConnections, resolveConnections } from '../connections.ts';
 import type { PreflightProblem } from './summary.ts';
