@@ -11,8 +11,8 @@ import { BootSighting } from './boot-sighting.ts';
 import type { BoardProfile } from './config/load.ts';
 import type { Console } from './console/console.ts';
 import { matchableText as visible } from './console/escape.ts';
-import { deadlineTimer } from './deadline.ts';
-import { HilError } from './errors.ts';
+import { deadlineTimer } from './util/deadline.ts';
+import { HilError } from './util/errors.ts';
 
 export interface ActionAnswer {
   sent: string;

@@ -1,6 +1,6 @@
 /**
- * A Board: a profile and its resolved wiring in one handle: console, power, debug port, ROM-loader
- * entry, boot UART, trust material and the profile's actions. Suites talk to boards only through this.
+ * A Board: a profile and its connections in one handle: console, power, debug port, boot strap,
+ * boot UART, trust material and the profile's actions. Suites talk to boards only through this.
  * It hands each job to the module that does it: connecting the parts (board/connect.ts), the shell
  * dialogue (board/shell.ts), liveness (board/liveness.ts), restarts, power timing and the boots that
  * follow (board/restarts.ts), what is known of its state (board/knowledge.ts, known-state.ts).
@@ -14,14 +14,14 @@ import { Restarts } from './board/restarts.ts';
 import { Shell } from './board/shell.ts';
 import type { BoardProfile } from './config/load.ts';
 import type { Console } from './console/console.ts';
-import type { HilError } from './errors.ts';
+import type { HilError } from './util/errors.ts';
 import { type Arrival, type BoardState, type KnownState, reach } from './known-state.ts';
-import type { DownloadEntry, Power, PowerCut } from './power/driver.ts';
+import type { BootStrap, Power, PowerCut } from './power/driver.ts';
 import type { QemuControl } from './qemu/control.ts';
 import { loadTrust, type Trust } from './tls/trust.ts';
 import { rollbackFiles } from './update/rollback-files.ts';
 import { SmpClient } from './update/smp-client.ts';
-import type { ResolvedWiring } from './wiring.ts';
+import type { BoardConnections } from './connections.ts';
 
 export type { ActionAnswer } from './action-answer.ts';
 export type { BoardSetup } from './board/connect.ts';
@@ -41,45 +41,45 @@ export class Board {
   private constructor(
     readonly name: string,
     readonly profile: BoardProfile,
-    readonly wiring: ResolvedWiring,
+    readonly connections: BoardConnections,
     readonly console: Console,
     readonly power: Power | undefined,
     /** How the chip is put into its ROM loader, where the rig wires a boot strap. */
-    readonly romEntry: DownloadEntry | undefined,
+    readonly bootStrap: BootStrap | undefined,
     /** QEMU boards only: reset, halt, resume, program counter. */
     readonly qemu: QemuControl | undefined,
   ) {
     this.shell = new Shell(console, profile);
     this.knowledge = new Knowledge(console);
     const { shell, knowledge } = this;
-    this.restarts = new Restarts({ name, profile, wiring, console, power, romEntry, qemu, shell, knowledge });
+    this.restarts = new Restarts({ name, profile, connections, console, power, bootStrap, qemu, shell, knowledge });
   }
 
   static async open(setup: BoardSetup): Promise<Board> {
-    const { profile, wiring, console, power, romEntry, qemu } = await connect(setup);
-    return new Board(setup.name, profile, wiring, console, power, romEntry, qemu);
+    const { profile, connections, console, power, bootStrap, qemu } = await connect(setup);
+    return new Board(setup.name, profile, connections, console, power, bootStrap, qemu);
   }
 
   /** Where the debug port is: a gdbserver address or an OpenOCD to start; undefined when none is wired. */
   get debugPort() {
-    return this.wiring.debugPort;
+    return this.connections.debugPort;
   }
 
   /** The STM32 system bootloader's UART, when the rig names one. */
   get bootUart() {
-    return this.wiring.bootUart;
+    return this.connections.bootUart;
   }
 
   /** The board's own USB identity (native USB), when the rig names one. */
   get usbIdentity() {
-    return this.wiring.usb;
+    return this.connections.usb;
   }
 
   /** What the firmware trusts (read from the rig's PEM files on first use); undefined when the rig gives none. */
   get trust(): Trust | undefined {
-    if (!this.wiring.trust) return undefined;
+    if (!this.connections.trust) return undefined;
     try {
-      this.trustLoaded ??= loadTrust(this.wiring.trust);
+      this.trustLoaded ??= loadTrust(this.connections.trust);
     } catch (error) {
       throw this.failure('trust material', 'the PEM files the rig names', (error as Error).message);
     }
@@ -88,7 +88,7 @@ export class Board {
 
   /** The rollback suite's update path and the team's images, when the rig names them. */
   get rollback() {
-    return rollbackFiles(this.wiring);
+    return rollbackFiles(this.connections);
   }
 
   /** mcumgr on this board's console (made on first use, sharing the console with its log lines). */
@@ -182,7 +182,7 @@ export class Board {
    * timing achieved: how long each switch took to answer and the bounds on how long power was off.
    * For boots that are not followed to a ready line (a ROM loader); powerCycle() records the boot.
    */
-  powerOffOn(step: string, offMs = this.wiring.offMs): Promise<PowerCut> {
+  powerOffOn(step: string, offMs = this.connections.offMs): Promise<PowerCut> {
     return this.restarts.powerOffOn(step, offMs);
   }
 
@@ -204,7 +204,7 @@ export class Board {
 
   async close(): Promise<void> {
     this.smpClient?.close();
-    await this.romEntry?.close().catch(() => undefined);
+    await this.bootStrap?.close().catch(() => undefined);
     await this.power?.close().catch(() => undefined);
     await this.console.close();
   }

@@ -8,7 +8,7 @@ import { type BoardProfile, bootMarker } from './config/load.ts';
 import type { Console, CrashSeen } from './console/console.ts';
 import { matchableText as visible } from './console/escape.ts';
 import { afterStalePrompt } from './console/stale-prompt.ts';
-import { HilError } from './errors.ts';
+import { HilError } from './util/errors.ts';
 
 export interface BootRecord {
   /** The last lines of the boot (bounded), from the power cycle or reset to the ready line or the deadline. */

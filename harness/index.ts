@@ -1,7 +1,7 @@
 /** The harness's public API: everything a suite may use. */
 export { type ActionAnswer, Board, type BootRecord } from './board.ts';
 export type { BoardProfile } from './config/load.ts';
-export { HilError } from './errors.ts';
+export { HilError } from './util/errors.ts';
 export { probeBootWindow } from './probes/boot-window.ts';
 export { probeConsole } from './probes/console-probe.ts';
 export { probeRomLoader } from './probes/rom-loader.ts';

@@ -8,7 +8,7 @@
 import type { BootRecord } from './boot-record.ts';
 import type { BoardProfile } from './config/load.ts';
 import type { Console } from './console/console.ts';
-import { HilError } from './errors.ts';
+import { HilError } from './util/errors.ts';
 import type { Power } from './power/driver.ts';
 import type { QemuControl } from './qemu/control.ts';
 

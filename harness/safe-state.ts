@@ -6,8 +6,8 @@
 import type { BoardEndpoints } from './config/endpoints.ts';
 import type { LoadedRig } from './config/load.ts';
 import type { Power } from './power/driver.ts';
-import { openPower, releaseStrap } from './power/registry.ts';
-import { resolveWiring } from './wiring.ts';
+import { openPower, releaseBootStrap } from './power/registry.ts';
+import { resolveConnections } from './connections.ts';
 
 /** A supply or relay in the rig's safe state: off, or on at its nominal voltage. */
 export function powerAtRest(power: Power, state: 'off' | 'nominal'): Promise<void> {
@@ -20,14 +20,14 @@ export async function boardToSafeState(
   endpoints: BoardEndpoints | undefined,
 ): Promise<void> {
   const state = rig.config['safe-state'] ?? 'off';
-  const wiring = resolveWiring(rig, board, endpoints);
-  if (wiring.power) {
-    const power = await openPower(wiring.power);
+  const connections = resolveConnections(rig, board, endpoints);
+  if (connections.power) {
+    const power = await openPower(connections.power);
     try {
       await powerAtRest(power, state);
     } finally {
       await power.close();
     }
   }
-  if (wiring.strap) await releaseStrap(wiring.strap);
+  if (connections.bootStrap) await releaseBootStrap(connections.bootStrap);
 }

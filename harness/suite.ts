@@ -16,13 +16,14 @@ import { basename, join, relative, resolve } from 'node:path';
 import { Board, type KnownState } from './board.ts';
 import { type BoardEndpoints, readEndpoints } from './config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from './config/load.ts';
+import { printWarnings } from './config/renamed.ts';
 import { Rig } from './power/registry.ts';
-import { ConfigError, HilError } from './errors.ts';
+import { ConfigError, HilError } from './util/errors.ts';
 import { cleanEvidence, type Evidence } from './evidence.ts';
 import { lockBoard } from './runner/lock.ts';
-import { PROJECT_ROOT } from './root.ts';
+import { PROJECT_ROOT } from './util/root.ts';
 import { startRigHost } from './runner/rig-host.ts';
-import { TapWriter } from './tap-writer.ts';
+import { TapWriter } from './util/tap-writer.ts';
 import { boardToSafeState } from './safe-state.ts';
 import { inconclusive, type Outcome } from './verdict.ts';
 import { warmLogThread } from './console/log-thread.ts';
@@ -162,6 +163,7 @@ async function runSuite<Id extends string>(
   void warmLogThread(); // started while the suite waits for its go, not beside its console's first bytes
   try {
     rig = loadRig(process.env.HIL_RIG ?? join(PROJECT_ROOT, 'rigs', 'virtual.yaml'), Rig);
+    if (!watchParent) printWarnings(rig.warnings); // under a runner, the runner has said them
     name = process.env.HIL_BOARD ?? Object.keys(rig.config.boards)[0]!;
     runDir = resolve(process.env.HIL_RUN_DIR ?? mkdtempSync(join(tmpdir(), `hil-${spec.name}-`)));
     const given = go ? await go : undefined;

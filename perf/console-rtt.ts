@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SerialPort } from 'serialport';
-import { stopChild } from '../harness/child.ts';
+import { stopChild } from '../harness/util/child.ts';
 import { Console } from '../harness/console/console.ts';
 import { ConsoleLog } from '../harness/console/log.ts';
 import { SerialTransport } from '../harness/console/serial-transport.ts';

@@ -15,7 +15,7 @@ import { loadRig } from '../harness/config/load.ts';
 import { Rig } from '../harness/power/registry.ts';
 import { decodeRecords } from '../harness/console/records.ts';
 import type { RunSummary } from '../harness/runner/summary.ts';
-import { PROJECT_ROOT } from '../harness/root.ts';
+import { PROJECT_ROOT } from '../harness/util/root.ts';
 import { boardFloor, type Floor, floorMs } from './lib/floor.ts';
 
 const RIG = join(PROJECT_ROOT, 'rigs', 'virtual.yaml');

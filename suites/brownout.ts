@@ -62,7 +62,7 @@ export default defineSuite(
   },
   async ({ board, seed, check, reportRest, progress }) => {
     if (!board.power) return reportRest(skip('the rig wires no power control to this board: nothing can cut it'));
-    const rig = board.wiring.config.brownout ?? {};
+    const rig = board.connections.config.brownout ?? {};
     const trials = rig.trials ?? DEFAULTS.trials;
     const cutMs = rig.cutMs ?? DEFAULTS.cutMs;
     const baseline = await board.powerCycle('brownout: baseline boot');

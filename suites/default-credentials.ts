@@ -76,7 +76,7 @@ export default defineSuite(
       if (all.length === 0) report('brute-force', skip('the board has no login surface the rig and profile describe'));
       else {
         const outcomes: Outcome[] = [];
-        const attempts = board.wiring.config.credentials?.bruteForceAttempts ?? BRUTE_FORCE_ATTEMPTS;
+        const attempts = board.connections.config.credentials?.bruteForceAttempts ?? BRUTE_FORCE_ATTEMPTS;
         for (const s of all) {
           progress(`${s.surface.name}: ${attempts} wrong passwords at ${s.surface.where}`);
           outcomes.push(await bruteForceThrottled(s, attempts));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadProfile, loadRig } from '../harness/config/load.ts';
 import { Rig } from '../harness/power/registry.ts';
 import { REDACTED } from '../harness/config/redact.ts';
-import { ConfigError } from '../harness/errors.ts';
+import { ConfigError } from '../harness/util/errors.ts';
 
 const corpus = 'test/fixtures/config';
 
@@ -55,6 +55,32 @@ t.test('secrets in a rig file are collected and redacted', async (t) => {
   const rig = loadRig(join(dir, 'secret.yaml'), Rig, { profilesDir: 'boards' });
   const text = 'login s3cret-console then relay password=hunter2-relay';
   t.equal(rig.redactor.redact(text), `login ${REDACTED} then relay password=${REDACTED}`);
+});
+
+t.test('a rig with cut: loads as disconnected, with one warning naming file:line and the new key', async (t) => {
+  const dir = t.testdir({
+    'old.rig.yaml': [
+      'name: bench',
+      'virtual: true',
+      'boards:',
+      '  a: &board',
+      '    profile: virtual',
+      '    console: { port: auto }',
+      '    cut: [debug, console-rx]',
+      '  b: { <<: *board }',
+    ].join('\n'),
+  });
+  const rig = loadRig(join(dir, 'old.rig.yaml'), Rig, { profilesDir: 'boards' });
+  t.same(rig.config.boards.a!.disconnected, ['debug', 'console-rx']);
+  t.same(rig.config.boards.b!.disconnected, ['debug', 'console-rx'], 'through a merge key too');
+  t.notOk('cut' in rig.config.boards.a!);
+  t.match(rig.warnings, [
+    /old\.rig\.yaml:7:5: boards\.a\.cut: renamed disconnected; cut is read as disconnected for now$/,
+    // A key brought in by a merge has no place of its own in b: its mapping's is given.
+    /old\.rig\.yaml:8:6: boards\.b\.cut: renamed disconnected/,
+  ]);
+  t.equal(rig.warnings.length, 2);
+  t.same(loadRig('rigs/virtual.yaml', Rig).warnings, [], 'a rig with the new names loads without one');
 });
 
 t.test('exported JSON Schemas mark secrets and forbid unknown keys', async (t) => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { decodeRecords } from '../harness/console/records.ts';
-import { HilError } from '../harness/errors.ts';
+import { HilError } from '../harness/util/errors.ts';
 import { SmpClient } from '../harness/update/smp-client.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 import { consoleOn, openConsole } from './helpers/console.ts';

@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import { NetworkTransport } from '../harness/console/network-transport.ts';
-import { withDeadline } from '../harness/deadline.ts';
-import { connectTcp } from '../harness/tcp.ts';
+import { withDeadline } from '../harness/util/deadline.ts';
+import { connectTcp } from '../harness/util/tcp.ts';
 import { listenLoopback } from '../harness/virtual/listen.ts';
 import { consoleOver } from './helpers/console.ts';
 

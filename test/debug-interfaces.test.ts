@@ -1,6 +1,6 @@
 // debug-interfaces through `hil run`: the hardened board passes, each flaw fails exactly its check
 // with the bytes as evidence, a board with nothing wired skips with reasons, a board with a wire
-// cut is inconclusive where it would otherwise pass on silence, and the micro:bit's open gdbstub
+// disconnected is inconclusive where it would otherwise pass on silence, and the micro:bit's open gdbstub
 // and Python REPL fail.
 import t from 'tap';
 import './helpers/children.ts';
@@ -24,7 +24,7 @@ const CONSOLE = 'debug-interfaces/console';
 const ROM = 'debug-interfaces/rom-loader';
 const USB = 'debug-interfaces/usb';
 
-t.test('virtual boards: each flaw fails exactly its check, each cut path is inconclusive', async (t) => {
+t.test('virtual boards: each flaw fails exactly its check, each disconnected path is inconclusive', async (t) => {
   const run = hilRun(['--rig', 'test/fixtures/rigs/debug-flaws.yaml', '--suite', 'debug-interfaces'], t.testdir({}));
   t.equal(run.status, 1, 'exit 1: a check failed', { stderr: run.stderr.slice(-1500) });
   const expected: Record<string, { fail?: string[]; inconclusive?: string[]; skip?: string[] }> = {
@@ -37,17 +37,17 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     'stm32-rdp1': {},
     'stm32-rdp2': { skip: [USB] },
     'stm32-rdp2-no-debug': { inconclusive: [ROM] },
-    'stm32-rdp2-debug-cut': { inconclusive: [ROM, SWD], skip: [USB] },
-    'stm32-strap-cut': { fail: [SWD], inconclusive: [ROM], skip: [USB] },
+    'stm32-rdp2-debug-disconnected': { inconclusive: [ROM, SWD], skip: [USB] },
+    'stm32-strap-disconnected': { fail: [SWD], inconclusive: [ROM], skip: [USB] },
     'stm32-rdp0': { fail: [ROM] },
-    'strap-cut': { inconclusive: [ROM, SWD] },
-    'stm32-uart-cut': { inconclusive: [ROM] },
+    'strap-disconnected': { inconclusive: [ROM, SWD] },
+    'stm32-uart-disconnected': { inconclusive: [ROM] },
     'boot-countdown': { fail: [BOOT] },
     // Ready at its countdown, deaf once booted, no strap, no USB identity: the console probe acts within
     // the countdown (it reaches the bootloader's prompt), and rom-loader and usb keep their own reasons.
     'autoboot-deaf': { fail: [BOOT, CONSOLE], skip: [ROM, SWD, USB] },
     // The boot-window's control cut: a countdown seen, keys sent, none reached the board.
-    'countdown-rx-cut': { inconclusive: [BOOT, CONSOLE], skip: [ROM, SWD, USB] },
+    'countdown-rx-disconnected': { inconclusive: [BOOT, CONSOLE], skip: [ROM, SWD, USB] },
   };
   for (const [board, want] of Object.entries(expected)) {
     t.notOk(run.result(board).error, `${board}: ran to its end`);
@@ -101,12 +101,15 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     debugPort: { verdict: 'pass', evidence: { haltReason: 'S05', reads: [{ refused: 'E01' }] } },
   });
   t.match(check('stm32-rdp2-no-debug', ROM).reason, /BOOT0 wire that does not reach the pin .*no debug port/);
-  t.match(check('stm32-rdp2-debug-cut', ROM).reason, /no second sign: the gdbserver reported no halted target/);
-  t.match(check('stm32-strap-cut', ROM), {
+  t.match(
+    check('stm32-rdp2-debug-disconnected', ROM).reason,
+    /no second sign: the gdbserver reported no halted target/,
+  );
+  t.match(check('stm32-strap-disconnected', ROM), {
     reason: /debug port reads memory, so readout protection is not at level 2: the BOOT0 strap/,
     evidence: { positiveControl: /BOOT0 held/, debugPort: { verdict: 'fail' } },
   });
-  t.match(check('stm32-strap-cut', SWD).evidence.reads, [
+  t.match(check('stm32-strap-disconnected', SWD).evidence.reads, [
     { region: 'flash', read: '0050002019030008b1020008b3020008' },
   ]);
   t.match(check('stm32-rdp0', ROM).evidence, {
@@ -131,18 +134,18 @@ t.test('virtual boards: each flaw fails exactly its check, each cut path is inco
     { keysSent: Number, countdown: 'none seen', keysReachIt: { sent: 'Enter', prompt: 'esp32> ' } },
     'keys pressed, no countdown, and an Enter after the boot brought the prompt back',
   );
-  t.match(check('countdown-rx-cut', BOOT), {
+  t.match(check('countdown-rx-disconnected', BOOT), {
     reason: /did not show that it reads its console .*no prompt .*keys that never reached it look the same/,
     evidence: { countdown: /Hit any key to stop autoboot/ },
   });
   t.match(
-    check('countdown-rx-cut', CONSOLE).reason,
+    check('countdown-rx-disconnected', CONSOLE).reason,
     /answered none of the probes/,
     'the prompt on screen before the probes is no answer to them',
   );
-  t.match(check('strap-cut', ROM).reason, /sampled a flash boot .*the strap did not reach GPIO0/);
-  t.match(check('strap-cut', SWD).reason, /no halted target .*not be connected to the board/);
-  t.match(check('stm32-uart-cut', ROM).reason, /nothing answered 0x7F .*is the boot UART wired/);
+  t.match(check('strap-disconnected', ROM).reason, /sampled a flash boot .*the strap did not reach GPIO0/);
+  t.match(check('strap-disconnected', SWD).reason, /no halted target .*not be connected to the board/);
+  t.match(check('stm32-uart-disconnected', ROM).reason, /nothing answered 0x7F .*is the boot UART wired/);
   t.same(run.having('unwired', 'skip'), [ROM, SWD, USB].sort(), 'no debug probe, no strap, no USB: skipped');
   t.match(
     check('hardened', USB).reason,

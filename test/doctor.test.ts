@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { lockBoard } from '../harness/runner/lock.ts';
 import { startRigHost } from '../harness/runner/rig-host.ts';
-import { connectTcp } from '../harness/tcp.ts';
+import { connectTcp } from '../harness/util/tcp.ts';
 import { virtualMac } from '../harness/virtual/esp-log.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RigEndpoints } from '../harness/config/endpoints.ts';
-import { connectTcp } from '../harness/tcp.ts';
+import { connectTcp } from '../harness/util/tcp.ts';
 import { SUITE_GRACE_MS } from '../harness/runner/guard.ts';
 
 // Thirteen interrupted runs and a whole one on a loaded 2-core machine take longer than tap's default per file.
@@ -53,8 +53,8 @@ async function supplyOutput(): Promise<string> {
   socket.destroy();
   return reply.toString().trim();
 }
-async function strapState(): Promise<unknown> {
-  const url = new URL('/cm', String(board.strap!.url));
+async function bootStrapState(): Promise<unknown> {
+  const url = new URL('/cm', String(board.bootStrap!.url));
   url.searchParams.set('cmnd', 'Power1');
   return ((await (await fetch(url)).json()) as Record<string, unknown>).POWER1;
 }
@@ -105,7 +105,7 @@ async function benchAtRest(t: Test, out: string, what: string): Promise<void> {
   await until(() => processesOf(out).length === 0);
   t.same(processesOf(out), [], `${what}: no suite process left`);
   t.equal(await supplyOutput(), '0', `${what}: the supply is off`);
-  t.equal(await strapState(), 'OFF', `${what}: the boot strap is released`);
+  t.equal(await bootStrapState(), 'OFF', `${what}: the boot strap is released`);
   t.ok(lockFree(), `${what}: the lock is free (gone, or held by no live process)`);
 }
 

@@ -13,7 +13,7 @@ import { answerValue, CONTROL, lineSettings, serverAnswer, setBaudRate, setContr
 import { escapeIac, TelnetDecoder } from '../harness/wire/telnet.ts';
 import { loadRig } from '../harness/config/load.ts';
 import { Rig } from '../harness/power/registry.ts';
-import type { ConfigError } from '../harness/errors.ts';
+import type { ConfigError } from '../harness/util/errors.ts';
 import { consoleOver } from './helpers/console.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 import { startSer2net } from './helpers/ser2net.ts';

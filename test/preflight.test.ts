@@ -1,6 +1,6 @@
 // In process, against the rig host (a separate process): the pre-flight finds every wire of a ready
-// rig live and names a dead one; the probes judge a live path and a cut one from the board's
-// resolved wiring, with the same four outcomes the suites report.
+// rig live and names a dead one; the probes judge a live path and a disconnected one from the board's
+// connections, with the same four outcomes the suites report.
 import t from 'tap';
 import './helpers/children.ts';
 import { probeRomLoader } from '../harness/probes/rom-loader.ts';
@@ -34,7 +34,7 @@ t.test('a dead gdbserver and a boot UART that is gone are named, board by board'
   );
 });
 
-t.test('probes from the resolved wiring: a live path passes, a cut one is inconclusive', async (t) => {
+t.test('probes from the connections: a live path passes, a disconnected one is inconclusive', async (t) => {
   const open = async (name: string) => {
     const board = await rig.open(name, t.testdir({}));
     t.teardown(() => board.close());
@@ -44,9 +44,9 @@ t.test('probes from the resolved wiring: a live path passes, a cut one is inconc
   const hardened = await open('hardened');
   t.match(await probeRomLoader(hardened), { verdict: 'pass', evidence: { verdict: 'secure' } });
   t.match(await probeDebugPort(hardened), { verdict: 'pass', evidence: { haltReason: 'S05' } });
-  const cut = await open('strap-cut');
-  t.match(await probeRomLoader(cut), { verdict: 'inconclusive', reason: /strap did not reach GPIO0/ });
-  t.match(await probeDebugPort(cut), { verdict: 'inconclusive', reason: /no halted target/ });
+  const disconnected = await open('strap-disconnected');
+  t.match(await probeRomLoader(disconnected), { verdict: 'inconclusive', reason: /strap did not reach GPIO0/ });
+  t.match(await probeDebugPort(disconnected), { verdict: 'inconclusive', reason: /no halted target/ });
   const disabled = await open('rom-disabled');
   t.match(await probeRomLoader(disabled), {
     verdict: 'pass',

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Board } from '../harness/board.ts';
 import { loadProfile, loadRig } from '../harness/config/load.ts';
 import { Rig } from '../harness/power/registry.ts';
-import type { ConfigError } from '../harness/errors.ts';
+import type { ConfigError } from '../harness/util/errors.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 
 async function boardOn(t: Test, profile: string) {

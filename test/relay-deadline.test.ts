@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Board } from '../harness/board.ts';
 import { loadRig } from '../harness/config/load.ts';
 import { Rig } from '../harness/power/registry.ts';
-import { HilError } from '../harness/errors.ts';
+import { HilError } from '../harness/util/errors.ts';
 import { ptyDevice } from './helpers/pty-device.ts';
 import { testRig } from './helpers/virtual-rig.ts';
 

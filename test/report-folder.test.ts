@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeChromium, launchChromium } from '../harness/browser.ts';
+import { closeChromium, launchChromium } from '../harness/util/browser.ts';
 import { buildReports } from '../harness/report/index.ts';
 import type { PdfPrinter } from '../harness/report/pdf.ts';
 

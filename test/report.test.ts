@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import { launchChromium } from '../harness/browser.ts';
+import { launchChromium } from '../harness/util/browser.ts';
 import { annotations, escapeData, jobSummary } from '../harness/report/github.ts';
 import { readRunFolder } from '../harness/report/run-folder.ts';
 import { hilRun } from './helpers/run.ts';

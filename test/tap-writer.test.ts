@@ -2,7 +2,7 @@
 // back must be what the suite reported, whatever bytes a device put in the evidence.
 import t from 'tap';
 import { Parser } from 'tap-parser';
-import { TapWriter } from '../harness/tap-writer.ts';
+import { TapWriter } from '../harness/util/tap-writer.ts';
 
 t.test('points, skips, comments and the plan read back through tap-parser', async (t) => {
   let text = '';

@@ -1,5 +1,5 @@
 /**
- * A board's parts, connected: its wiring resolved, its console opened (with its log), its power
+ * A board's parts, connected: its connections resolved, its console opened (with its log), its power
  * driver and boot strap opened (the strap released, as an earlier run may have left it pulled), and
  * QEMU's control where the board is emulated. What opened is closed again when a later part fails.
  */
@@ -9,11 +9,11 @@ import type { BoardProfile, LoadedRig } from '../config/load.ts';
 import { Console } from '../console/console.ts';
 import { ConsoleLog } from '../console/log.ts';
 import { consoleTransport } from '../console/reach.ts';
-import { HilError } from '../errors.ts';
-import type { DownloadEntry, Power } from '../power/driver.ts';
-import { openPower, openStrap } from '../power/registry.ts';
+import { HilError } from '../util/errors.ts';
+import type { BootStrap, Power } from '../power/driver.ts';
+import { openPower, openBootStrap } from '../power/registry.ts';
 import { QemuControl } from '../qemu/control.ts';
-import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
+import { type BoardConnections, resolveConnections } from '../connections.ts';
 
 export interface BoardSetup {
   rig: LoadedRig;
@@ -27,17 +27,17 @@ export interface BoardSetup {
 
 export interface BoardParts {
   profile: BoardProfile;
-  wiring: ResolvedWiring;
+  connections: BoardConnections;
   console: Console;
   power: Power | undefined;
-  romEntry: DownloadEntry | undefined;
+  bootStrap: BootStrap | undefined;
   qemu: QemuControl | undefined;
 }
 
 export async function connect(setup: BoardSetup): Promise<BoardParts> {
-  const wiring = resolveWiring(setup.rig, setup.name, setup.endpoints);
+  const connections = resolveConnections(setup.rig, setup.name, setup.endpoints);
   const profile = setup.rig.profiles.get(setup.rig.config.boards[setup.name]!.profile)!;
-  const transport = consoleTransport(wiring.console);
+  const transport = consoleTransport(connections.console);
   const log = new ConsoleLog(setup.logDir, setup.logName, setup.rig.redactor);
   const console = new Console({
     board: setup.name,
@@ -47,17 +47,17 @@ export async function connect(setup: BoardSetup): Promise<BoardParts> {
     lineEnding: profile.console.lineEnding,
   });
   let power: Power | undefined;
-  let romEntry: DownloadEntry | undefined;
+  let bootStrap: BootStrap | undefined;
   try {
     await console.open();
-    if (wiring.power) power = await openPower(wiring.power);
-    romEntry = wiring.strap ? await openStrap(wiring.strap, { console }) : undefined;
+    if (connections.power) power = await openPower(connections.power);
+    bootStrap = connections.bootStrap ? await openBootStrap(connections.bootStrap, { console }) : undefined;
     // A strap left pulled by an earlier run would hold the board in its ROM loader.
-    await romEntry?.rest();
-    const qemu = wiring.qmp ? new QemuControl(wiring.qmp) : undefined;
-    return { profile, wiring, console, power, romEntry, qemu };
+    await bootStrap?.rest();
+    const qemu = connections.qmp ? new QemuControl(connections.qmp) : undefined;
+    return { profile, connections, console, power, bootStrap, qemu };
   } catch (error) {
-    await romEntry?.close().catch(() => undefined);
+    await bootStrap?.close().catch(() => undefined);
     await power?.close().catch(() => undefined);
     await console.close().catch(() => undefined);
     throw new HilError({

@@ -5,7 +5,7 @@
  */
 import type { BoardProfile } from '../config/load.ts';
 import type { Console } from '../console/console.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import type { QemuControl } from '../qemu/control.ts';
 import type { Shell } from './shell.ts';
 

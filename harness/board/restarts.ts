@@ -4,7 +4,7 @@
  * the supply off or nominal), which a power cycle still under way does not undo once the run is gone.
  */
 import { type BootRecord, followBoot } from '../boot-record.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { type PowerCut, switchPower } from '../power/driver.ts';
 import { powerAtRest } from '../safe-state.ts';
 import type { BoardParts } from './connect.ts';
@@ -62,7 +62,7 @@ export class Restarts {
    * timing achieved: how long each switch took to answer and the bounds on how long power was off.
    * For boots that are not followed to a ready line (a ROM loader); powerCycle() records the boot.
    */
-  async powerOffOn(step: string, offMs = this.board.wiring.offMs): Promise<PowerCut> {
+  async powerOffOn(step: string, offMs = this.board.connections.offMs): Promise<PowerCut> {
     const { name, power, console, knowledge, shell } = this.board;
     if (!power) {
       throw new HilError({
@@ -116,9 +116,9 @@ export class Restarts {
    * says). `forGood` (the run is gone): no power cycle still under way turns it back on.
    */
   async toSafeState(state: 'off' | 'nominal', forGood: boolean): Promise<void> {
-    const { romEntry, power, knowledge } = this.board;
+    const { bootStrap, power, knowledge } = this.board;
     if (forGood) this.atRest = true;
-    await romEntry?.rest();
+    await bootStrap?.rest();
     if (!power) return;
     knowledge.lost();
     await powerAtRest(power, state);

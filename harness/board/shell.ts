@@ -7,7 +7,7 @@
 import { type ActionAnswer, type AnswerWait, awaitAnswer } from '../action-answer.ts';
 import type { BoardProfile } from '../config/load.ts';
 import type { Console } from '../console/console.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 
 const ACTION_DEADLINE_MS = 5000;
 

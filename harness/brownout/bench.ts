@@ -5,7 +5,7 @@
  * every trial is judged against, and how trials become verdicts (`N/N recovered`).
  */
 import type { Board } from '../board.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import type { Glitch } from '../power/glitch.ts';
 import { openUpdatePath } from '../update/open.ts';
 import type { UpdatePath } from '../update/path.ts';

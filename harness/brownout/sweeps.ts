@@ -5,7 +5,7 @@
  * the firmware prints none, at times spread over the activity. `cutsThroughBoot` cuts at points spread
  * through a boot, each aimed again at the same share of the boot when the boot was over before the cut.
  */
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { cutDuring, cutIntoBoot, observe } from '../power/glitch.ts';
 import { inconclusive } from '../verdict.ts';
 import type { TrialReport } from './after-trial.ts';

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.ts';
-import { existingFolder } from '../folders.ts';
+import { UsageError } from '../util/errors.ts';
+import { existingFolder } from '../util/folders.ts';
 import { diffRuns, formatDiff } from '../report/diff.ts';
 import { buildReports } from '../report/index.ts';
 import { MANIFEST, ManifestError, verifyManifest } from '../report/manifest.ts';

@@ -1,5 +1,5 @@
 /** The `hil` command: run | replay | report | verify | diff | ports | doctor | list | rig-host | schemas. */
-import { ConfigError, UsageError } from '../errors.ts';
+import { ConfigError, UsageError } from '../util/errors.ts';
 import { EXIT } from '../runner/run.ts';
 import { diffCommand, reportCommand, verifyCommand } from './folder-commands.ts';
 import { doctorCommand, listCommand, portsCommand, schemasCommand, rigHostCommand } from './rig-commands.ts';

@@ -6,9 +6,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadRig, needsRigHost } from '../config/load.ts';
+import { printWarnings } from '../config/renamed.ts';
 import { portSnippet, serialPorts, usbDevices, usbSnippet } from '../console/ports.ts';
-import { UsageError } from '../errors.ts';
-import { makeFolder } from '../folders.ts';
+import { UsageError } from '../util/errors.ts';
+import { makeFolder } from '../util/folders.ts';
 import { Rig, SCHEMAS, twinCatalog } from '../power/registry.ts';
 import { doctor } from '../runner/doctor.ts';
 import { EXIT } from '../runner/run.ts';
@@ -59,6 +60,7 @@ export async function listCommand(args: string[]): Promise<number> {
   }
   if (values.rig) {
     const rig = loadRig(values.rig, Rig);
+    printWarnings(rig.warnings);
     process.stdout.write(`boards of ${rig.config.name}:\n`);
     for (const [name, board] of Object.entries(rig.config.boards)) {
       process.stdout.write(
@@ -76,6 +78,8 @@ export async function rigHostCommand(args: string[]): Promise<number> {
   });
   if (!values.rig) throw new UsageError('hil rig-host needs --rig FILE');
   const rig = loadRig(values.rig, Rig);
+  // With --watch-stdin, a runner or a suite started this host and has said them.
+  if (!values['watch-stdin']) printWarnings(rig.warnings);
   if (!needsRigHost(rig.config))
     throw new UsageError(`${rig.file} has no virtual or QEMU boards for a rig host to run`);
   await runRigHost({

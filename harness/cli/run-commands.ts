@@ -1,7 +1,7 @@
 /** `hil run` and `hil replay`: a run of suites on a rig's boards, and a fuzz reproducer run again. */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, UsageError } from '../errors.ts';
+import { ConfigError, UsageError } from '../util/errors.ts';
 import { loadReproducer } from '../fuzz/reproducer.ts';
 import { consoleProgress } from '../runner/progress.ts';
 import { EXIT, run } from '../runner/run.ts';

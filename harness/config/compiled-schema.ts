@@ -14,7 +14,7 @@ import type * as AjvModule from 'ajv';
 import type { ValidateFunction } from 'ajv';
 /** ajv's standalone code generator (ajv/dist/standalone), typed here: its typings export a namespace. */
 type StandaloneCode = (ajv: AjvModule.Ajv, validate: ValidateFunction) => string;
-import { PROJECT_ROOT, writeWholeFile } from '../root.ts';
+import { PROJECT_ROOT, writeWholeFile } from '../util/root.ts';
 import { parseHostPort } from './atoms.ts';
 import { MAX_DURATION_MS, parseDuration } from './duration.ts';
 import { nestedQuantifier } from './safe-regex.ts';

@@ -15,7 +15,7 @@ export interface BoardEndpoints {
   qmp?: string;
   gdb?: number;
   /** Virtual boards: the same for the boot strap's relay. */
-  strap?: Record<string, unknown>;
+  bootStrap?: Record<string, unknown>;
   /** Virtual boards: the STM32 system bootloader's UART. */
   bootUart?: string;
   /** Virtual boards: the trust material the simulated firmware was built with (PEM files). */

@@ -1,11 +1,12 @@
 /** Loading rig files and the board profiles they name, with every check done before any I/O. */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../errors.ts';
-import { PROJECT_ROOT } from '../root.ts';
+import { ConfigError } from '../util/errors.ts';
+import { PROJECT_ROOT } from '../util/root.ts';
 import { type BoardProfile, loadProfile } from './profile.ts';
 import { displayPath, readText } from './read-file.ts';
 import { collectSecrets, Redactor } from './redact.ts';
+import { RIG_RENAMES } from './renamed.ts';
 import { wiringProblems } from './rig-checks.ts';
 import { resolveConfig } from './resolve.ts';
 import type { BoardConfig, RigConfig, RigSchema } from './schema.ts';
@@ -29,6 +30,8 @@ export interface LoadedRig {
   boards: Record<string, BoardConfig>;
   profiles: Map<string, BoardProfile>;
   redactor: Redactor;
+  /** Renamed keys the file still uses (`file:line:col: key: renamed ...`), for whoever loaded it for a person. */
+  warnings: string[];
 }
 
 /** Whether the rig needs its host process: simulated boards, or boards that are QEMU. */
@@ -51,7 +54,11 @@ function profileFile(rigFile: string, profile: string, profilesDir?: string): st
  */
 export function loadRig(file: string, schema: RigSchema, options: { profilesDir?: string } = {}): LoadedRig {
   const shown = displayPath(file);
-  const config = validateYaml<RigConfig>(shown, readText(file), schema);
+  const warnings: string[] = [];
+  const config = validateYaml<RigConfig>(shown, readText(file), schema, {
+    renames: RIG_RENAMES,
+    warn: (warning) => warnings.push(warning),
+  });
   const problems: string[] = [];
   const profiles = new Map<string, BoardProfile>();
   for (const [name, board] of Object.entries(config.boards)) {
@@ -88,5 +95,6 @@ export function loadRig(file: string, schema: RigSchema, options: { profilesDir?
     boards: resolveConfig(schema, config).boards,
     profiles,
     redactor: new Redactor(secrets),
+    warnings,
   };
 }

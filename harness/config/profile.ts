@@ -3,7 +3,7 @@
  * durations in ms and the schema's defaults filled in (config/resolve.ts), so a key is added to the
  * schema (profile-schema.ts, suite-options.ts) and nowhere else.
  */
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../util/errors.ts';
 import { displayPath, readText } from './read-file.ts';
 import { Profile, type ProfileConfig } from './profile-schema.ts';
 import { type Resolved, resolveConfig } from './resolve.ts';

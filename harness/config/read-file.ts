@@ -1,7 +1,7 @@
 /** Reading a rig or profile file, bounded, and the name it is shown by in messages. */
 import { readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../util/errors.ts';
 
 /** Rig and profile files are a few kilobytes; anything this big is not one. */
 const MAX_CONFIG_BYTES = 256 * 1024;

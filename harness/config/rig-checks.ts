@@ -15,7 +15,7 @@ export function wiringProblems(file: string, rig: RigConfig, name: string, board
         'rdp-level',
         'help-form',
         'mcumgr',
-        'cut',
+        'disconnected',
         'boot-strap',
         'boot-uart',
         'usb',
@@ -46,7 +46,7 @@ export function wiringProblems(file: string, rig: RigConfig, name: string, board
     if (board.version) problems.push(`${at}.version: a firmware version is for virtual rigs only (virtual: true)`);
     if (board['download-mode']) problems.push(`${at}.download-mode: is for virtual rigs only (virtual: true)`);
     if (board['rdp-level'] !== undefined) problems.push(`${at}.rdp-level: is for virtual rigs only (virtual: true)`);
-    if (board.cut) problems.push(`${at}.cut: is for virtual rigs only (virtual: true)`);
+    if (board.disconnected) problems.push(`${at}.disconnected: is for virtual rigs only (virtual: true)`);
     if (board['help-form']) problems.push(`${at}.help-form: is for virtual rigs only (virtual: true)`);
     if (board.mcumgr) problems.push(`${at}.mcumgr: is for virtual rigs only (virtual: true)`);
   }

@@ -148,7 +148,7 @@ export const HELP_FORMS = ['plain', 'u-boot', 'zephyr', 'freertos', 'esp-idf', '
 export type HelpForm = (typeof HELP_FORMS)[number];
 
 /** The rig schema, `power` a branch for each relay and supply, `boot-strap` for each relay and strap driver. */
-export function rigSchema(drivers: { power: DriverSchema[]; strap: DriverSchema[] }) {
+export function rigSchema(drivers: { power: DriverSchema[]; bootStrap: DriverSchema[] }) {
   const BoardWiring = Type.Object(
     {
       profile: Name('the name of a file in boards/, without .yaml'),
@@ -171,7 +171,7 @@ export function rigSchema(drivers: { power: DriverSchema[]; strap: DriverSchema[
       /** What holds the boot strap (ESP32 GPIO0, STM32 BOOT0) so a reset lands in the ROM loader: any relay, or a strap driver. */
       'boot-strap': Type.Optional(
         byDriver(
-          drivers.strap.map((d) => driverBranch(d)),
+          drivers.bootStrap.map((d) => driverBranch(d)),
           "how the harness puts the board's boot strap in the ROM-loader position",
         ),
       ),
@@ -241,7 +241,7 @@ export function rigSchema(drivers: { power: DriverSchema[]; strap: DriverSchema[
           description: "virtual rigs only: the STM32 loader's readout protection level (default 1)",
         }),
       ),
-      cut: Type.Optional(
+      disconnected: Type.Optional(
         Type.Array(
           Type.Union([
             Type.Literal('boot-strap'),

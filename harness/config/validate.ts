@@ -5,17 +5,24 @@
 import type { ErrorObject } from 'ajv';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { TSchema } from './typebox.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../util/errors.ts';
 import { MAX_DURATION_MS } from './duration.ts';
 import { validatorFor } from './compiled-schema.ts';
 import { nestedQuantifier } from './safe-regex.ts';
+import { type Rename, renameKeys } from './renamed.ts';
 
 /** Past this many problems a file is not worth listing further: the first ones say what is wrong. */
 const MAX_PROBLEMS = 20;
 /** YAML aliases expanded at most: a few are a convenience, thousands are an attack (a "billion laughs"). */
 const MAX_ALIASES = 100;
 
-export function validateYaml<T>(file: string, text: string, schema: TSchema): T {
+/** `renames`: old keys still read as their new names, each with a warning passed to `warn`. */
+export function validateYaml<T>(
+  file: string,
+  text: string,
+  schema: TSchema,
+  options: { renames?: readonly Rename[]; warn?: (warning: string) => void } = {},
+): T {
   const lines = new LineCounter();
   // merge: YAML's << merge keys, so a rig can describe many alike boards once (an anchor) and vary them.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, merge: true });
@@ -32,6 +39,7 @@ export function validateYaml<T>(file: string, text: string, schema: TSchema): T 
   } catch (error) {
     throw new ConfigError([`${file}: ${(error as Error).message} (at most ${MAX_ALIASES} aliases are expanded)`]);
   }
+  for (const warning of renameKeys(data, doc, options.renames ?? [], where)) options.warn?.(warning);
   const validate = validatorFor(schema);
   if (validate(data)) return data as T;
   const errors = relevantErrors(validate.errors ?? []);

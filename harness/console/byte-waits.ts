@@ -3,7 +3,7 @@
  * sequence (a binary protocol's frame, a prompt with no newline). Console's methods of the same
  * names are these on its transport.
  */
-import { deadlineTimer } from '../deadline.ts';
+import { deadlineTimer } from '../util/deadline.ts';
 import { escapeBytes } from './escape.ts';
 import type { ByteTransport } from './transport.ts';
 

@@ -5,7 +5,7 @@
  * driven by arriving bytes; nothing here polls.
  */
 import { EventEmitter } from 'node:events';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { expectBytes, waitQuiet } from './byte-waits.ts';
 import { type CrashSeen, CrashWatch } from './crash-watch.ts';
 import { escapeBytes, matchableText } from './escape.ts';

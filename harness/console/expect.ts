@@ -3,8 +3,8 @@
  * from the cursor (or from a mark of the reader's own), in each line as it ends, and in the
  * unfinished line as bytes arrive. A crash signature fails the wait the moment it appears.
  */
-import { type Deadline, deadlineTimer } from '../deadline.ts';
-import type { HilError } from '../errors.ts';
+import { type Deadline, deadlineTimer } from '../util/deadline.ts';
+import type { HilError } from '../util/errors.ts';
 import type { CrashWatch } from './crash-watch.ts';
 import { escapeBytes, matchableText } from './escape.ts';
 import type { LineHistory } from './history.ts';

@@ -9,8 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { withDeadline } from '../deadline.ts';
-import { connectTcp } from '../tcp.ts';
+import { withDeadline } from '../util/deadline.ts';
+import { connectTcp } from '../util/tcp.ts';
 import {
   answerValue,
   COM_PORT_OPTION,

@@ -8,7 +8,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { SerialPort } from 'serialport';
 import type { ByteTransport, TransportEvents } from './transport.ts';
-import { withDeadline } from '../deadline.ts';
+import { withDeadline } from '../util/deadline.ts';
 
 export interface SerialOptions {
   /** Where the port is now; undefined while it is absent (a USB identity not enumerated). */

@@ -7,7 +7,7 @@
  */
 import type { Board } from '../board.ts';
 import type { LoginDialog } from '../config/load.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { classify, type LoginResult, type LoginSurface } from './surface.ts';
 
 const PROMPT_MS = 3000;

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Board } from '../board.ts';
 import { parseHostPort } from '../config/atoms.ts';
 import type { LoadedRig } from '../config/load.ts';
-import { filled, type ResolvedWiring } from '../wiring.ts';
+import { filled, type BoardConnections } from '../connections.ts';
 import { ConsoleLogin } from './console-login.ts';
 import type { Credential } from './defaults.ts';
 import { HttpAuthLogin } from './http-login.ts';
@@ -21,16 +21,16 @@ const DEFAULT_LOCKOUT_MS = 30_000;
 export type Reach = { surfaces: Surface[] } | { skip: string };
 
 /** Where the rig says this board's logins are ("auto": the rig host's), and its own credentials. */
-function rigLogins(wiring: ResolvedWiring) {
-  const login = wiring.config.credentials;
+function rigLogins(connections: BoardConnections) {
+  const login = connections.config.credentials;
   if (!login) return undefined;
   const { web, httpAuth, tcp, ...own } = login;
-  const given = wiring.endpoints?.credentials;
-  const port = tcp === undefined ? undefined : filled(wiring, tcp, given?.tcp, 'credentials.tcp');
+  const given = connections.endpoints?.credentials;
+  const port = tcp === undefined ? undefined : filled(connections, tcp, given?.tcp, 'credentials.tcp');
   return {
     ...own,
-    ...(web ? { web: String(filled(wiring, web, given?.web, 'credentials.web')) } : {}),
-    ...(httpAuth ? { httpAuth: String(filled(wiring, httpAuth, given?.httpAuth, 'credentials.http-auth')) } : {}),
+    ...(web ? { web: String(filled(connections, web, given?.web, 'credentials.web')) } : {}),
+    ...(httpAuth ? { httpAuth: String(filled(connections, httpAuth, given?.httpAuth, 'credentials.http-auth')) } : {}),
     ...(port !== undefined
       ? { tcp: typeof port === 'number' ? { host: '127.0.0.1', port } : parseHostPort(port) }
       : {}),
@@ -38,7 +38,7 @@ function rigLogins(wiring: ResolvedWiring) {
 }
 
 export function loginSurfaces(board: Board): Record<'web' | 'console' | 'network', Reach> {
-  const rig = rigLogins(board.wiring);
+  const rig = rigLogins(board.connections);
   const profile = board.profile.credentials;
   const own: Credential | undefined = rig?.password ? { user: rig.user ?? 'admin', password: rig.password } : undefined;
   const common = {

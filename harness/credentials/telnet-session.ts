@@ -6,8 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import { matchableText } from '../console/escape.ts';
-import { deadlineTimer } from '../deadline.ts';
-import { connectTcp } from '../tcp.ts';
+import { deadlineTimer } from '../util/deadline.ts';
+import { connectTcp } from '../util/tcp.ts';
 import { TelnetDecoder } from '../wire/telnet.ts';
 
 const MAX_TEXT = 8192;

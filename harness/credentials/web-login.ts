@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import type { Browser, Page, Response } from 'playwright-core';
-import { CHROMIUM, launchChromium } from '../browser.ts';
+import { CHROMIUM, launchChromium } from '../util/browser.ts';
 import type { BoardProfile } from '../config/load.ts';
 import { BUSY_STATUSES, retryAfterMs } from './busy.ts';
 import type { LoginResult, LoginSurface } from './surface.ts';

@@ -18,7 +18,7 @@
 import type { Board } from '../board.ts';
 import { type BootSeen, BootSighting } from '../boot-sighting.ts';
 import { matchableText } from '../console/escape.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { SmpDeviceError } from '../update/smp-client.ts';
 import type { TargetKind } from './cases.ts';
 

@@ -79,7 +79,7 @@ async function usbReach(
 }
 
 export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
-  const rig = board.wiring.config.fuzz ?? {};
+  const rig = board.connections.config.fuzz ?? {};
   const profile = board.profile.fuzz;
   const usb = await usbReach(board);
   const targets = [

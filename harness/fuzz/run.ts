@@ -5,7 +5,7 @@
 import type { Board } from '../board.ts';
 import type { BootRecord } from '../boot-record.ts';
 import { bootMarker } from '../config/load.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import { askAlive, Campaign, type CampaignResult, replay } from './campaign.ts';
 import { type AskingWay, askingWay, cannotAsk, standardMonitors } from './monitors.ts';

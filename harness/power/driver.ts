@@ -78,7 +78,7 @@ export interface PowerCycling {
 }
 
 /** Gets the chip into its ROM loader and back out (a strap pin held through a reset). */
-export interface DownloadEntry {
+export interface BootStrap {
   readonly description: string;
   enter(board: PowerCycling): Promise<void>;
   leave(board: PowerCycling): Promise<void>;
@@ -87,8 +87,8 @@ export interface DownloadEntry {
   close(): Promise<void>;
 }
 
-/** What a strap driver may use besides its config: the board's console (DTR/RTS live there). */
-export interface StrapWiring {
+/** What a boot strap driver may use besides its config: the board's console (DTR/RTS live there). */
+export interface BootStrapContext {
   console: Console;
 }
 
@@ -110,11 +110,11 @@ export interface SupplyDriver<C = Untyped> extends About<TProperties> {
   open(config: C): Promise<Supply>;
   twin?: SupplyTwin<C>;
 }
-export interface StrapDriver<C = Untyped> extends About<TProperties> {
-  kind: 'strap';
-  open(config: C, wiring: StrapWiring): DownloadEntry;
+export interface BootStrapDriver<C = Untyped> extends About<TProperties> {
+  kind: 'boot-strap';
+  open(config: C, context: BootStrapContext): BootStrap;
 }
-export type Driver = RelayDriver | SupplyDriver | StrapDriver;
+export type Driver = RelayDriver | SupplyDriver | BootStrapDriver;
 
 /** A driver file's way to declare itself, with its config typed from its own fields. */
 export function relayDriver<F extends TProperties>(
@@ -127,8 +127,10 @@ export function supplyDriver<F extends TProperties>(
 ): Driver {
   return { kind: 'supply', ...driver } as unknown as Driver;
 }
-export function strapDriver<F extends TProperties>(
-  driver: About<F> & { open(config: ConfigOf<F>, wiring: StrapWiring): DownloadEntry },
+export function bootStrapDriver<F extends TProperties>(
+  driver: About<F> & { open(config: ConfigOf<F>, context: BootStrapContext): BootStrap },
 ): Driver {
-  return { kind: 'strap', ...driver } as unknown as Driver;
+  return { kind: 'boot-strap', ...driver } as unknown as Driver;
 }
+/** @deprecated since issue 28: bootStrapDriver (a driver on HIL_DRIVER_PATH written before still loads). */
+export const strapDriver = bootStrapDriver;

@@ -3,8 +3,8 @@
  * with a terminator (SCPI) or, for instruments with no terminator (Korad), a fixed length or a
  * quiet gap. Every read has a deadline; replies are bounded.
  */
-import type { ByteStream } from '../console/serial-stream.ts';
-import { deadlineTimer } from '../deadline.ts';
+import type { ByteStream } from '../util/serial-stream.ts';
+import { deadlineTimer } from '../util/deadline.ts';
 
 const MAX_REPLY = 4096;
 

@@ -11,8 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type DriverConfig, Profile, rigSchema } from '../config/schema.ts';
 import type { TSchema } from '../config/typebox.ts';
 import type { TwinCatalog } from '../virtual/twin.ts';
-import type { DownloadEntry, Driver, Power, Relay, StrapWiring, Supply } from './driver.ts';
-import { RelayStrap } from './strap.ts';
+import type { BootStrap, Driver, Power, Relay, BootStrapContext, Supply } from './driver.ts';
+import { RelayBootStrap } from './relay-boot-strap.ts';
 
 const BUILT_IN = fileURLToPath(new URL('./drivers/', import.meta.url));
 
@@ -45,7 +45,7 @@ export const DRIVERS: ReadonlyMap<string, Driver> = await discover([BUILT_IN, ..
 const driversOf = (...kinds: Driver['kind'][]): Driver[] => [...DRIVERS.values()].filter((d) => kinds.includes(d.kind));
 
 /** The schema every rig file is loaded with (`loadRig`): its power and boot straps are these drivers. */
-export const Rig = rigSchema({ power: driversOf('relay', 'supply'), strap: driversOf('relay', 'strap') });
+export const Rig = rigSchema({ power: driversOf('relay', 'supply'), bootStrap: driversOf('relay', 'boot-strap') });
 /** The schemas `hil schemas` writes, for editors. */
 export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };
 
@@ -57,14 +57,14 @@ function find(name: string): Driver {
 
 export async function openPower(config: DriverConfig): Promise<Power> {
   const driver = find(config.driver);
-  if (driver.kind === 'strap') throw new Error(`driver "${config.driver}" is a boot strap, not power`);
+  if (driver.kind === 'boot-strap') throw new Error(`driver "${config.driver}" is a boot strap, not power`);
   return driver.open(config);
 }
 
-export async function openStrap(config: DriverConfig, wiring: StrapWiring): Promise<DownloadEntry> {
+export async function openBootStrap(config: DriverConfig, context: BootStrapContext): Promise<BootStrap> {
   const driver = find(config.driver);
-  if (driver.kind === 'strap') return driver.open(config, wiring);
-  if (driver.kind === 'relay') return new RelayStrap((await driver.open(config)) as Relay);
+  if (driver.kind === 'boot-strap') return driver.open(config, context);
+  if (driver.kind === 'relay') return new RelayBootStrap((await driver.open(config)) as Relay);
   throw new Error(`driver "${config.driver}" is a supply; a boot strap needs a relay`);
 }
 
@@ -83,7 +83,7 @@ export const twinCatalog: TwinCatalog = {
 /** Open a driver and ask it something harmless (a supply's `*IDN?`, a relay's state): the pre-flight. */
 export async function pingDriver(config: DriverConfig): Promise<string> {
   const driver = find(config.driver);
-  if (driver.kind === 'strap') return `${config.driver}: nothing to ask beyond the console`;
+  if (driver.kind === 'boot-strap') return `${config.driver}: nothing to ask beyond the console`;
   const opened = await driver.open(config);
   try {
     if (driver.kind === 'supply') return await (opened as Supply).identify();
@@ -97,7 +97,7 @@ export async function pingDriver(config: DriverConfig): Promise<string> {
  * A boot strap to rest without a board to reset (the safe state after a run): a relay is opened.
  * A strap driver of its own (DTR/RTS) lives on the console's lines, released when its port closes.
  */
-export async function releaseStrap(config: DriverConfig): Promise<void> {
+export async function releaseBootStrap(config: DriverConfig): Promise<void> {
   const driver = find(config.driver);
   if (driver.kind !== 'relay') return;
   const relay = await driver.open(config);

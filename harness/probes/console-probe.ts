@@ -6,7 +6,7 @@
  */
 import type { Board, BootRecord } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { inconclusive, judged, type Outcome } from '../verdict.ts';
 import { COUNTDOWN } from './boot-window.ts';
 

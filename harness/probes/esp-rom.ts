@@ -6,8 +6,8 @@
  * strap reached GPIO0 and the console path is live, and it did not go on to wait for a download.
  */
 import type { Board } from '../board.ts';
-import { HilError } from '../errors.ts';
-import type { DownloadEntry } from '../power/driver.ts';
+import { HilError } from '../util/errors.ts';
+import type { BootStrap } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import {
   CHIP_MAGIC_REG,
@@ -34,9 +34,9 @@ const LISTENING_MS = 500;
 const SYNC_QUIET_MS = 15;
 const MAX_FRAMES = 32;
 
-export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<Outcome> {
+export async function probeEspRom(board: Board, bootStrap: BootStrap): Promise<Outcome> {
   const mark = board.console.mark();
-  await entry.enter(board);
+  await bootStrap.enter(board);
   const decoder = new SlipDecoder();
   const responses: RomResponse[] = [];
   const exchanges: { sent: string; received: string[] }[] = [];
@@ -65,7 +65,7 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<O
     }
     const lines = board.console.linesSince(mark);
     const boot = lines.slice(-6);
-    if (!synced) return judgeSilence(lines, entry.description);
+    if (!synced) return judgeSilence(lines, bootStrap.description);
     // The ROM answers SYNC eight times: the rest arrive before the next command, however long they take.
     await board.console.waitQuiet(SYNC_QUIET_MS, 100);
     const info = await ask(OP.GET_SECURITY_INFO, encodeCommand(OP.GET_SECURITY_INFO));
@@ -73,7 +73,7 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<O
     const reg = await ask(OP.READ_REG, readRegCommand(CHIP_MAGIC_REG));
     const evidence = {
       verdict: 'open',
-      entry: entry.description,
+      bootStrap: bootStrap.description,
       boot,
       security:
         security ?? (info ? `refused (status ${info.status}, error 0x${info.error.toString(16)})` : 'no answer'),
@@ -91,7 +91,7 @@ export async function probeEspRom(board: Board, entry: DownloadEntry): Promise<O
     return pass({ ...evidence, verdict: 'secure' });
   } finally {
     unsubscribe();
-    await entry.leave(board);
+    await bootStrap.leave(board);
   }
 }
 
@@ -124,10 +124,10 @@ async function romListening(board: Board, mark: number): Promise<void> {
 }
 
 /** No answer to SYNC: download mode disabled, or a path that is not live. The ROM's banner tells which. */
-function judgeSilence(lines: string[], entry: string): Outcome {
+function judgeSilence(lines: string[], bootStrap: string): Outcome {
   const sync = `no answer to ${SYNC_ATTEMPTS} SYNC packets`;
   const banner = lines.find((line) => ROM_BANNER.test(line));
-  const evidence = { entry, sync, boot: lines.slice(0, 6) };
+  const evidence = { bootStrap, sync, boot: lines.slice(0, 6) };
   if (!banner) {
     return inconclusive(
       'no ROM banner on the console after the strap reset: the reset or the console path is not live',

@@ -4,7 +4,7 @@
  * sends, and puts a deadline on every reply.
  */
 import type { Socket } from 'node:net';
-import { connectTcp } from '../tcp.ts';
+import { connectTcp } from '../util/tcp.ts';
 import { Arrivals } from './arrivals.ts';
 import { encodePacket, readMemoryCommand, RspParser, type RspEvent } from '../wire/rsp.ts';
 

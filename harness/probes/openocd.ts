@@ -5,7 +5,7 @@
  * the probe itself was not found (a rig problem: no evidence either way).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { stopChild } from '../child.ts';
+import { stopChild } from '../util/child.ts';
 
 const START_DEADLINE_MS = 15_000;
 const MAX_STDERR = 64 * 1024;

@@ -6,10 +6,10 @@ import { probeStm32Loader } from './stm32-loader.ts';
 
 export async function probeRomLoader(board: Board): Promise<Outcome> {
   const loader = board.profile.debug.romLoader;
-  const entry = board.romEntry;
+  const bootStrap = board.bootStrap;
   if (!loader) return skip('the profile names no ROM serial loader (debug.rom-loader)');
-  if (!entry) return skip('the rig wires no boot strap (boot-strap) to reach the ROM loader');
-  if (loader === 'esp32') return probeEspRom(board, entry);
+  if (!bootStrap) return skip('the rig wires no boot strap (boot-strap) to reach the ROM loader');
+  if (loader === 'esp32') return probeEspRom(board, bootStrap);
   if (!board.bootUart) return skip('the rig names no boot UART (boot-uart) for the STM32 system bootloader');
-  return probeStm32Loader(board, entry, board.bootUart, board.profile.debug.memory);
+  return probeStm32Loader(board, bootStrap, board.bootUart, board.profile.debug.memory);
 }

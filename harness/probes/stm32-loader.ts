@@ -10,9 +10,9 @@
  */
 import type { Board } from '../board.ts';
 import { matchableText } from '../console/escape.ts';
-import { type ByteStream, serialStream } from '../console/serial-stream.ts';
+import { type ByteStream, serialStream } from '../util/serial-stream.ts';
 import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from '../wire/an3155.ts';
-import type { DownloadEntry } from '../power/driver.ts';
+import type { BootStrap } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import { Arrivals } from './arrivals.ts';
 import { type MemoryRegion, tryDebugPort } from './swd-jtag.ts';
@@ -46,7 +46,7 @@ class ByteQueue {
 
 export async function probeStm32Loader(
   board: Board,
-  entry: DownloadEntry,
+  bootStrap: BootStrap,
   uart: { path: string; baud: number },
   regions: MemoryRegion[],
 ): Promise<Outcome> {
@@ -59,14 +59,14 @@ export async function probeStm32Loader(
     await stream.write(bytes);
   };
   try {
-    await entry.enter(board);
+    await bootStrap.enter(board);
     let synced: Buffer | undefined;
     for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++) {
       queue.clear();
       await send(Buffer.from([SYNC]));
       synced = await queue.read(1);
     }
-    const base = { entry: entry.description, uart: `${uart.path} ${uart.baud} 8E1` };
+    const base = { bootStrap: bootStrap.description, uart: `${uart.path} ${uart.baud} 8E1` };
     if (!synced) return await judgeSilence(board, board.console.linesSince(mark), regions, base);
     if (synced[0] !== ACK && synced[0] !== NACK) {
       return inconclusive('the bootloader answered 0x7F, but not as AN3155 says', {
@@ -117,7 +117,7 @@ export async function probeStm32Loader(
     return pass({ verdict: 'protected', ...evidence });
   } finally {
     await stream.close();
-    await entry.leave(board);
+    await bootStrap.leave(board);
   }
 }
 

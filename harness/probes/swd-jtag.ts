@@ -8,7 +8,7 @@ import type { Board } from '../board.ts';
 import type { Evidence } from '../evidence.ts';
 import { fail, inconclusive, type Outcome, pass, skip } from '../verdict.ts';
 import { hexOf, parseHexReply } from '../wire/rsp.ts';
-import type { DebugPort } from '../wiring.ts';
+import type { DebugPort } from '../connections.ts';
 import { GdbRemote } from './gdb-remote.ts';
 import { lockSigns, startOpenOcd, targetPresence } from './openocd.ts';
 

@@ -2,7 +2,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { decodeMessage, encodeCommand, type QmpMessage } from '../wire/qmp.ts';
-import { withDeadline } from '../deadline.ts';
+import { withDeadline } from '../util/deadline.ts';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 

@@ -4,7 +4,7 @@
  * the run.
  */
 import type { Browser, Page } from 'playwright-core';
-import { closeChromium, launchChromium } from '../browser.ts';
+import { closeChromium, launchChromium } from '../util/browser.ts';
 
 export interface PdfPrinter {
   print(html: string, file: string): Promise<void>;

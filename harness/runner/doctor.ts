@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { Board } from '../board.ts';
 import type { BoardEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
+import { printWarnings } from '../config/renamed.ts';
 import { Rig } from '../power/registry.ts';
 import { matchableText } from '../console/escape.ts';
-import { ConfigError, HilError } from '../errors.ts';
+import { ConfigError, HilError } from '../util/errors.ts';
 import type { Need } from '../suite.ts';
 import { BoardLockedError, lockBoard } from './lock.ts';
 import { pingBoard } from './preflight.ts';
@@ -171,6 +172,7 @@ export async function doctor(rigFile: string, boards: string[], say: (text: stri
     say(`cannot check: the rig or a profile is invalid:\n  ${error.problems.join('\n  ')}`);
     return 2;
   }
+  printWarnings(rig.warnings);
   const all = Object.keys(rig.config.boards);
   const names = boards.length ? boards : all;
   const unknown = names.filter((b) => !all.includes(b));

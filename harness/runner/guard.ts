@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadRig } from '../config/load.ts';
 import { Rig } from '../power/registry.ts';
-import { nodeArgsFor } from '../root.ts';
+import { nodeArgsFor } from '../util/root.ts';
 import { type RigEndpoints, readEndpoints } from '../config/endpoints.ts';
 import { boardToSafeState } from '../safe-state.ts';
 import { processRunning } from './lock.ts';

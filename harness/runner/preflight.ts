@@ -6,14 +6,14 @@
 import { spawn } from 'node:child_process';
 import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
 import type { LoadedRig } from '../config/load.ts';
-import { serialStream } from '../console/serial-stream.ts';
+import { serialStream } from '../util/serial-stream.ts';
 import { consoleTransport } from '../console/reach.ts';
 import { pingDriver } from '../power/registry.ts';
 import type { Need } from '../suite.ts';
-import { withDeadline } from '../deadline.ts';
-import { connectTcp } from '../tcp.ts';
+import { withDeadline } from '../util/deadline.ts';
+import { connectTcp } from '../util/tcp.ts';
 import { loadTrust } from '../tls/trust.ts';
-import { type ResolvedWiring, resolveWiring } from '../wiring.ts';
+import { type BoardConnections, resolveConnections } from '../connections.ts';
 import type { PreflightProblem } from './summary.ts';
 
 /**
@@ -39,33 +39,33 @@ function starts(binary: string, args: string[]): Promise<void> {
   });
 }
 
-function pingsFor(wiring: ResolvedWiring, needs: Set<Need>): Ping[] {
+function pingsFor(connections: BoardConnections, needs: Set<Need>): Ping[] {
   const pings: Ping[] = [];
   const want = (need: Need) => needs.has(need);
   if (want('console')) {
     pings.push({
       need: 'console',
-      expected: `the console ${wiring.console.description} to open`,
+      expected: `the console ${connections.console.description} to open`,
       run: async () => {
-        const transport = consoleTransport(wiring.console, 1000);
+        const transport = consoleTransport(connections.console, 1000);
         await transport.open();
         await transport.close();
       },
     });
   }
-  const { power, strap, debugPort, bootUart, trust } = wiring;
+  const { power, bootStrap, debugPort, bootUart, trust } = connections;
   if (want('power') && power) {
     pings.push({ need: 'power', expected: `the ${power.driver} power driver to answer`, run: () => pingDriver(power) });
   }
-  if (want('boot-strap') && strap) {
+  if (want('boot-strap') && bootStrap) {
     pings.push({
       need: 'boot-strap',
-      expected: `the ${strap.driver} boot strap to answer`,
-      run: () => pingDriver(strap),
+      expected: `the ${bootStrap.driver} boot strap to answer`,
+      run: () => pingDriver(bootStrap),
     });
   }
   // A QEMU board's gdbstub exists only while QEMU runs, that is while the board is powered.
-  if (want('debug-port') && debugPort && !wiring.qmp) {
+  if (want('debug-port') && debugPort && !connections.qmp) {
     pings.push(
       'gdb' in debugPort
         ? {
@@ -112,15 +112,15 @@ export async function pingBoard(
   needs: Set<Need>,
   endpoints: BoardEndpoints | undefined,
 ): Promise<PingResult[]> {
-  let wiring: ResolvedWiring;
+  let connections: BoardConnections;
   try {
-    wiring = resolveWiring(rig, board, endpoints);
+    connections = resolveConnections(rig, board, endpoints);
   } catch (error) {
     const expected = 'every "auto" filled in by the rig host';
     return [{ need: 'wiring', expected, ok: false, seen: (error as Error).message }];
   }
   return Promise.all(
-    pingsFor(wiring, needs).map((ping) =>
+    pingsFor(connections, needs).map((ping) =>
       withDeadline(ping.run(), DEADLINE_MS, 'no answer').then(
         (answer): PingResult => ({
           need: ping.need,

@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stopChild } from '../child.ts';
+import { stopChild } from '../util/child.ts';
 import { readEndpoints, type RigEndpoints } from '../config/endpoints.ts';
 import type { LoadedRig } from '../config/load.ts';
-import { PROJECT_ROOT } from '../root.ts';
+import { PROJECT_ROOT } from '../util/root.ts';
 
 const HIL_BIN = join(PROJECT_ROOT, 'bin', 'hil.js');
 /**

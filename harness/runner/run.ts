@@ -7,13 +7,13 @@
 import type { spawn } from 'node:child_process';
 import { rmSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { stopChild } from '../child.ts';
+import { stopChild } from '../util/child.ts';
 import type { RigEndpoints } from '../config/endpoints.ts';
 import { type LoadedRig, loadRig, needsRigHost } from '../config/load.ts';
 import { Rig } from '../power/registry.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../util/errors.ts';
 import type { KnownState } from '../known-state.ts';
-import { makeFolder } from '../folders.ts';
+import { makeFolder } from '../util/folders.ts';
 import { boardToSafeState } from '../safe-state.ts';
 import type { Need, SuiteSpec } from '../suite.ts';
 import { type RunGuard, startGuard } from './guard.ts';
@@ -24,7 +24,7 @@ import { watchSignals } from './signals.ts';
 import { buildReports } from '../report/index.ts';
 import { type RunSummary, totals, writeSummary } from './summary.ts';
 import { declarations, suiteFiles } from './suite-files.ts';
-import { PROJECT_ROOT } from '../root.ts';
+import { PROJECT_ROOT } from '../util/root.ts';
 import { rigHostFor, type RigHostProcess } from './rig-host.ts';
 import { startSuite } from './suite-process.ts';
 import { type PdfPrinter, startPdfPrinter } from '../report/pdf.ts';
@@ -73,6 +73,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     }
     throw error;
   }
+  for (const warning of rig.warnings) progress.info(`hil: warning: ${warning}`);
   const allBoards = Object.keys(rig.config.boards);
   const boards = options.boards?.length ? options.boards : allBoards;
   const unknownBoards = boards.filter((b) => !allBoards.includes(b));

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type DeclaredSuite, readDeclarationsOnly, type SuiteSpec, suiteNameOf } from '../suite.ts';
-import { PROJECT_ROOT, runnableFile } from '../root.ts';
+import { PROJECT_ROOT, runnableFile } from '../util/root.ts';
 
 /** Suite name -> file. A later folder does not replace a suite of the same name. */
 export function suiteFiles(): Map<string, string> {

@@ -8,10 +8,10 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { stopChild } from '../child.ts';
+import { stopChild } from '../util/child.ts';
 import type { LoadedRig } from '../config/load.ts';
 import type { KnownState } from '../known-state.ts';
-import { nodeArgsFor, PROJECT_ROOT } from '../root.ts';
+import { nodeArgsFor, PROJECT_ROOT } from '../util/root.ts';
 import { checkId, type SuiteSpec } from '../suite.ts';
 import type { RunGuard } from './guard.ts';
 import type { BoardLock } from './lock.ts';

@@ -3,7 +3,7 @@
  * at the end with `complete: true`, and never half a file (`writeWholeFile`).
  */
 import { join } from 'node:path';
-import { writeWholeFile } from '../root.ts';
+import { writeWholeFile } from '../util/root.ts';
 import type { Verdict } from '../verdict.ts';
 import { type Check, countVerdicts } from './tap-results.ts';
 

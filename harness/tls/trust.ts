@@ -3,7 +3,7 @@
  * every scenario chain and never leaves the harness) and the server key whose SPKI it pins.
  */
 import { readFileSync } from 'node:fs';
-import type { TrustFiles } from '../wiring.ts';
+import type { TrustFiles } from '../connections.ts';
 import { fromPem, type Identity, type KeyPair, keyFromPem } from '../wire/x509.ts';
 
 export interface Trust {

@@ -9,7 +9,7 @@
 import { createServer, type Server } from 'node:https';
 import type { Board } from '../board.ts';
 import { bootInLines } from '../boot-record.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { rsaKey } from '../tls/keys.ts';
 import { issue } from '../wire/x509.ts';
 import { fromBoot, type Running, sameVersion, type UpdatePath, versionByCommand } from './path.ts';

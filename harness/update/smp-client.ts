@@ -5,7 +5,7 @@
  * the slot, waits as long as the slot's erase may take.
  */
 import type { Console } from '../console/console.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { fitData, GROUP, IMAGE_CMD, mcumgrParams, OP, OS_CMD } from '../wire/smp.ts';
 import { createHash } from 'node:crypto';
 import { REQUEST_TIMEOUT_MS, SmpDeviceError, SmpLink } from './smp-link.ts';

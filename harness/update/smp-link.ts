@@ -7,8 +7,8 @@
  * logging on) is asked for again with the same sequence number.
  */
 import type { Console } from '../console/console.ts';
-import { type Deadline, deadlineTimer } from '../deadline.ts';
-import { HilError } from '../errors.ts';
+import { type Deadline, deadlineTimer } from '../util/deadline.ts';
+import { HilError } from '../util/errors.ts';
 import {
   decodePacket,
   encodeFrames,

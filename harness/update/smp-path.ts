@@ -6,7 +6,7 @@
  * boot to what it ran before. An image wrongly taken for a test boot reverts at the next reset.
  */
 import type { Board } from '../board.ts';
-import { HilError } from '../errors.ts';
+import { HilError } from '../util/errors.ts';
 import { type Attempt, fromBoot, type Running, type UpdatePath } from './path.ts';
 import { type ImageSlot, SmpDeviceError } from './smp-client.ts';
 import type { Candidate } from './variants.ts';

@@ -16,7 +16,7 @@ const COUNTDOWN_MS = 400;
 /** The firmware as its boot script sees it, within one power-on. */
 export interface BootHost {
   readonly options: Pick<FirmwareOptions, 'romLoader' | 'downloadMode' | 'rdpLevel' | 'mac'>;
-  readonly strapHeld: boolean;
+  readonly bootStrapHeld: boolean;
   readonly settings: SettingsStore;
   readonly storage: UpdateStorage | undefined;
   readonly version: string;
@@ -39,12 +39,12 @@ export interface BootHost {
 export async function espBoot(host: BootHost, resetCode: number, prompt: string): Promise<void> {
   const { options } = host;
   await host.sleep(20);
-  if (host.strapHeld && options.romLoader === 'stm32' && options.rdpLevel < 2) {
+  if (host.bootStrapHeld && options.romLoader === 'stm32' && options.rdpLevel < 2) {
     host.enterLoader('stm32'); // the system bootloader runs; the application console stays silent
     return;
   }
   // The ROM prints the strapping it sampled; with download mode disabled it then boots from flash.
-  const strapping = host.strapHeld && options.romLoader === 'esp32' ? esp.DOWNLOAD_STRAPPING : esp.FLASH_STRAPPING;
+  const strapping = host.bootStrapHeld && options.romLoader === 'esp32' ? esp.DOWNLOAD_STRAPPING : esp.FLASH_STRAPPING;
   await host.print(esp.romBanner(resetCode, strapping));
   if (strapping === esp.DOWNLOAD_STRAPPING && options.downloadMode !== 'disabled') {
     await host.print('waiting for download\r\n');

@@ -41,7 +41,7 @@ export class VirtualFirmware {
   private readonly settings: SettingsStore;
   private readonly session = { negativeIndex: false, tlsUsed: false };
   /** The boot strap (GPIO0) is held in the download position while true; read at reset. */
-  strapHeld = false;
+  bootStrapHeld = false;
   private rom = new SlipDecoder(4096);
   private bootloader = new BootloaderPrompt();
   /** mcumgr frames on the console, where the board has an SMP server. */
@@ -184,8 +184,8 @@ export class VirtualFirmware {
     const firmware = this;
     return {
       options: this.options,
-      get strapHeld() {
-        return firmware.strapHeld;
+      get bootStrapHeld() {
+        return firmware.bootStrapHeld;
       },
       settings: this.settings,
       storage: this.storage,

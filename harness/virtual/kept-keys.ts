@@ -9,7 +9,7 @@ import { generateKeyPair } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT, writeWholeFile } from '../root.ts';
+import { PROJECT_ROOT, writeWholeFile } from '../util/root.ts';
 import { type KeyPair, keyFromPem } from '../wire/x509.ts';
 
 const KEPT_DIR = join(PROJECT_ROOT, 'build', 'virtual-keys');

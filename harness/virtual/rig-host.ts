@@ -108,7 +108,7 @@ export class RigHost {
           ...(rollback['slot-size'] ? { slotBytes: rollback['slot-size'] } : {}),
         })
       : undefined;
-    const cut = wiring.cut ?? [];
+    const disconnected = wiring.disconnected ?? [];
     const own = { user: wiring.credentials?.user, password: wiring.credentials?.password };
     const rdpLevel = wiring['rdp-level'] ?? 1;
     let socket: Socket | undefined;
@@ -133,8 +133,8 @@ export class RigHost {
     this.closers.push(async () => firmware.supply(0));
     const consoleBridge = await ptyBridge(join(this.stateDir, `${name}.tty`), (s) => {
       socket = s;
-      // Cut, the adapter's TX reaches no pin: the board's output still comes, nothing typed reaches it.
-      if (!cut.includes('console-rx')) s.on('data', (bytes: Buffer) => firmware.input(bytes));
+      // Disconnected, the adapter's TX reaches no pin: the board's output still comes, nothing typed reaches it.
+      if (!disconnected.includes('console-rx')) s.on('data', (bytes: Buffer) => firmware.input(bytes));
       s.on('error', () => undefined);
       s.on('close', () => {
         if (socket === s) socket = undefined;
@@ -148,15 +148,22 @@ export class RigHost {
         ? {
             gdb: await this.startDebugPort(
               profile?.debug.romLoader === 'stm32' ? stm32DebugTarget(rdpLevel) : firmware,
-              cut.includes('debug'),
+              disconnected.includes('debug'),
             ),
           }
         : {}),
       ...(wiring['boot-strap'] && wiring['boot-strap'].driver !== 'dtr-rts'
-        ? { strap: await this.startStrap(name, wiring['boot-strap'], firmware, cut.includes('boot-strap')) }
+        ? {
+            bootStrap: await this.startBootStrap(
+              name,
+              wiring['boot-strap'],
+              firmware,
+              disconnected.includes('boot-strap'),
+            ),
+          }
         : {}),
       ...(wiring['boot-uart']?.port === 'auto'
-        ? { bootUart: await this.startStm32Loader(name, firmware, rdpLevel, cut.includes('boot-uart')) }
+        ? { bootUart: await this.startStm32Loader(name, firmware, rdpLevel, disconnected.includes('boot-uart')) }
         : {}),
       ...(tls ? { tls: { caCert: tls.caCert, caKey: tls.caKey, pinKey: tls.pinKey } } : {}),
       ...(update ? { update: update.files } : {}),
@@ -189,13 +196,13 @@ export class RigHost {
 
   /**
    * The STM32 system bootloader's UART: a PTY of its own, answering while the chip is in the loader.
-   * Cut, the PTY is there but its wire does not reach the chip: nothing answers.
+   * Disconnected, the PTY is there but its wire does not reach the chip: nothing answers.
    */
   private async startStm32Loader(
     name: string,
     firmware: VirtualFirmware,
     rdpLevel: 0 | 1 | 2,
-    cut: boolean,
+    disconnected: boolean,
   ): Promise<string> {
     let socket: Socket | undefined;
     const loader = new VirtualStm32Loader(
@@ -206,7 +213,7 @@ export class RigHost {
     firmware.onLoader = () => loader.reset();
     const bridge = await ptyBridge(join(this.stateDir, `${name}.boot-uart.tty`), (s) => {
       s.on('error', () => undefined);
-      if (cut) return;
+      if (disconnected) return;
       socket = s;
       s.on('data', (chunk: Buffer) => loader.input(chunk));
     });
@@ -214,25 +221,25 @@ export class RigHost {
     return bridge.path;
   }
 
-  /** A relay on the board's boot strap pin (GPIO0, BOOT0): closed holds it. Cut, it switches nothing. */
-  private async startStrap(
+  /** A relay on the board's boot strap pin (GPIO0, BOOT0): closed holds it. Disconnected, it switches nothing. */
+  private async startBootStrap(
     name: string,
-    strap: Record<string, unknown> & { driver: string },
+    bootStrap: Record<string, unknown> & { driver: string },
     firmware: VirtualFirmware,
-    cut: boolean,
+    disconnected: boolean,
   ): Promise<Record<string, unknown>> {
-    return this.relayTwin(strap.driver, name, strap, (closed) => {
-      if (!cut) firmware.strapHeld = closed;
+    return this.relayTwin(bootStrap.driver, name, bootStrap, (closed) => {
+      if (!disconnected) firmware.bootStrapHeld = closed;
     });
   }
 
   /**
    * The probe's gdbserver on the board's JTAG pins: the core answers only where JTAG was left on (on an
    * STM32 part, at readout protection level 0).
-   * Cut, the probe is on the host but not on the board: there is no target behind the server.
+   * Disconnected, the probe is on the host but not on the board: there is no target behind the server.
    */
-  private async startDebugPort(target: DebugTarget, cut: boolean): Promise<number> {
-    const server = await startGdbServer(cut ? undefined : target);
+  private async startDebugPort(target: DebugTarget, disconnected: boolean): Promise<number> {
+    const server = await startGdbServer(disconnected ? undefined : target);
     this.closers.push(server.close);
     return server.port;
   }

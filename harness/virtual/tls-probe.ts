@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { VirtualFlaw } from '../config/schema.ts';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../root.ts';
+import { PROJECT_ROOT } from '../util/root.ts';
 
 export const TLS_CLIENT = join(PROJECT_ROOT, 'build', 'hil_tlsclient');
 const TLS_DEADLINE_MS = 15_000;

@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stopChild } from '../../harness/child.ts';
+import { stopChild } from '../../harness/util/child.ts';
 import { portOf } from './listening.ts';
 
 export const BUSYBOX = '/bin/busybox';

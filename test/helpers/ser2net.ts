@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopChild } from '../../harness/child.ts';
+import { stopChild } from '../../harness/util/child.ts';
 import { portOf } from './listening.ts';
 
 export const SER2NET = '/usr/sbin/ser2net';

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopChild } from '../../harness/child.ts';
+import { stopChild } from '../../harness/util/child.ts';
 import { loopbackSocket } from './listening.ts';
 
 export const NGINX = '/usr/sbin/nginx';

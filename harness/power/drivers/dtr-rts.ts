@@ -7,9 +7,9 @@
  * DTR=0 (REFERENCE.md 2.2). Out: EN low for 100 ms with IO0 high. At rest both lines are released.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { strapDriver } from '../driver.ts';
+import { bootStrapDriver } from '../driver.ts';
 
-export default strapDriver({
+export default bootStrapDriver({
   name: 'dtr-rts',
   description: "the console's DTR and RTS lines wired to IO0 and EN, as on ESP32 dev boards (esptool's reset)",
   fields: {},

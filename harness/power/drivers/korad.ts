@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Type } from '../../config/typebox.ts';
 import { Baud, SerialPath, Voltage } from '../../config/atoms.ts';
-import { serialStream } from '../../console/serial-stream.ts';
+import { serialStream } from '../../util/serial-stream.ts';
 import { type Supply, supplyDriver } from '../driver.ts';
 import { LineLink } from '../line-link.ts';
 

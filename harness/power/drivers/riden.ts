@@ -12,7 +12,7 @@
 import type { Socket } from 'node:net';
 import { Type } from '../../config/typebox.ts';
 import { Baud, SerialPath, Voltage } from '../../config/atoms.ts';
-import { serialStream } from '../../console/serial-stream.ts';
+import { serialStream } from '../../util/serial-stream.ts';
 import {
   exceptionReply,
   parseReply,

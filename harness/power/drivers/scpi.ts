@@ -11,8 +11,8 @@
 import type { Socket } from 'node:net';
 import { Type } from '../../config/typebox.ts';
 import { Baud, Channel, SerialPath, TcpPort, Voltage } from '../../config/atoms.ts';
-import { serialStream } from '../../console/serial-stream.ts';
-import { tcpStream } from '../../tcp.ts';
+import { serialStream } from '../../util/serial-stream.ts';
+import { tcpStream } from '../../util/tcp.ts';
 import { lineReader } from '../../wire/lines.ts';
 import {
   formatErrorReply,

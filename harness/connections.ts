@@ -1,6 +1,7 @@
 /**
- * A board's wiring as the harness uses it: every "auto" filled in from the rig host's endpoints,
- * trust files resolved against the rig file's folder, QEMU's own console and power put in place.
+ * A board's connections: its wiring in the rig file with every "auto" filled in from the rig host's
+ * endpoints, trust files resolved against the rig file's folder, QEMU's own console and power put in
+ * place.
  * Board.open, the pre-flight and the safe state all start from here, so a wiring bug is mended in
  * one place; suites see only the Board. A suite's own options (rollback, fuzz, brownout,
  * credentials) are not wiring: its module reads them from `config`, the board's resolved entry.
@@ -33,13 +34,13 @@ export interface TrustFiles {
   pinKey?: string;
 }
 
-export interface ResolvedWiring {
+export interface BoardConnections {
   board: string;
   console: ConsoleReach;
   power?: DriverConfig;
   /** How long the board stays unpowered in a power cycle (the rig's off-time). */
   offMs: number;
-  strap?: DriverConfig;
+  bootStrap?: DriverConfig;
   debugPort?: DebugPort;
   bootUart?: { path: string; baud: number };
   trust?: TrustFiles;
@@ -58,15 +59,15 @@ export interface ResolvedWiring {
 }
 
 /** A value the rig gives, or for "auto", what the rig host gave for it (`key`: its path in the entry). */
-export function filled<T>(wiring: ResolvedWiring, value: string, given: T | undefined, key: string): T | string {
-  return value === 'auto' ? hostEndpoint(given, `boards.${wiring.board}.${key} is "auto"`) : value;
+export function filled<T>(connections: BoardConnections, value: string, given: T | undefined, key: string): T | string {
+  return value === 'auto' ? hostEndpoint(given, `boards.${connections.board}.${key} is "auto"`) : value;
 }
 
 /** A file the rig names, found beside the rig file wherever the harness runs from; "auto": the rig host's. */
-export function rigFile(wiring: ResolvedWiring, value: string, given: string | undefined, key: string): string {
+export function rigFile(connections: BoardConnections, value: string, given: string | undefined, key: string): string {
   return value === 'auto'
-    ? hostEndpoint(given, `boards.${wiring.board}.${key} is "auto"`)
-    : resolve(wiring.rigDir, value);
+    ? hostEndpoint(given, `boards.${connections.board}.${key} is "auto"`)
+    : resolve(connections.rigDir, value);
 }
 
 /** A config object with each "auto" value replaced by what the rig host gave for that key. */
@@ -82,12 +83,16 @@ function fillAuto<T extends Record<string, unknown>>(
   return filled as T;
 }
 
-export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEndpoints | undefined): ResolvedWiring {
+export function resolveConnections(
+  rig: LoadedRig,
+  board: string,
+  endpoints: BoardEndpoints | undefined,
+): BoardConnections {
   const wiring = rig.config.boards[board];
   if (!wiring) throw new Error(`rig ${rig.file} has no board "${board}"`);
   const profile = rig.profiles.get(wiring.profile)!;
   const offTime = wiring.qemu?.['off-time'] ?? wiring.power?.['off-time'];
-  const resolved: ResolvedWiring = {
+  const resolved: BoardConnections = {
     board,
     offMs: offTime !== undefined ? parseDuration(offTime as string | number) : DEFAULT_OFF_MS,
     config: rig.boards[board]!,
@@ -114,7 +119,7 @@ export function resolveWiring(rig: LoadedRig, board: string, endpoints: BoardEnd
     resolved.power = fillAuto(power, endpoints?.power, `boards.${board}.power`);
   }
   if (wiring['boot-strap'])
-    resolved.strap = fillAuto(wiring['boot-strap'], endpoints?.strap, `boards.${board}.boot-strap`);
+    resolved.bootStrap = fillAuto(wiring['boot-strap'], endpoints?.bootStrap, `boards.${board}.boot-strap`);
   const gdb = wiring.debug?.gdb;
   if (gdb)
     resolved.debugPort = {

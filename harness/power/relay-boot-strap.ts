@@ -2,9 +2,9 @@
  * A relay as a boot strap: closed, it pulls the strap pin (ESP32 GPIO0, STM32 BOOT0) so the reset
  * that follows lands in the ROM loader; open again, the next reset boots the application.
  */
-import type { DownloadEntry, PowerCycling, Relay } from './driver.ts';
+import type { BootStrap, PowerCycling, Relay } from './driver.ts';
 
-export class RelayStrap implements DownloadEntry {
+export class RelayBootStrap implements BootStrap {
   constructor(private readonly relay: Relay) {}
 
   get description(): string {

@@ -1,6 +1,6 @@
 /** A TCP connection with a deadline: instruments, gdbservers and relays on the bench network. */
 import { Socket } from 'node:net';
-import type { ByteStream } from './console/serial-stream.ts';
+import type { ByteStream } from './serial-stream.ts';
 import { deadlineTimer } from './deadline.ts';
 
 export async function connectTcp(host: string, port: number, timeoutMs = 3000): Promise<Socket> {

@@ -1,6 +1,6 @@
 /**
  * A plain byte stream to an instrument or a loader: write, listen, close. Serial ports here (an
- * instrument's USB COM port, the STM32 boot UART at 8E1); TCP in ../tcp.ts. serialport (and its
+ * instrument's USB COM port, the STM32 boot UART at 8E1); TCP in tcp.ts. serialport (and its
  * native bindings) loads when a port opens: the power drivers that use this are loaded with every
  * rig (their config shapes make the rig schema), most of them to open nothing.
  */
