@@ -58,6 +58,13 @@ t.test('a fuzz budget that is not a whole number above 0, within its bound', asy
     const last = spawnSync(process.execPath, ['bin/hil.js', ...run, `--${option}`, String(max)], { encoding: 'utf8' });
     t.match(last.stderr, /^cannot run: no suite nope/, `--${option} ${max} is a budget`);
   }
+  // Shrinking a failure may be turned off: 0 replays keep the reproducer as found.
+  for (const given of ['', '-1', '1e3', '1001'])
+    misuse(t, [...run, `--fuzz-minimize=${given}`], /must be a whole number from 0 to 1000, not /);
+  for (const given of ['0', '1000']) {
+    const last = spawnSync(process.execPath, ['bin/hil.js', ...run, '--fuzz-minimize', given], { encoding: 'utf8' });
+    t.match(last.stderr, /^cannot run: no suite nope/, `--fuzz-minimize ${given} is a budget`);
+  }
 });
 
 t.test('hil run --out: a folder under a file, or a file', async (t) => {

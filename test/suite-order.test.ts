@@ -84,6 +84,8 @@ const run = (suites: readonly string[], out: string) => () =>
     // legacy console crashes at case 9. By seconds (3 s a board), a slow run once ended before it.
     HIL_FUZZ_CASES: '12',
     HIL_FUZZ_SECONDS: '300',
+    // Shrinking the legacy crash (fuzz.test.ts proves it) took forty restarts, a minute of each run.
+    HIL_FUZZ_MINIMIZE: '0',
   });
 
 /**
@@ -133,6 +135,10 @@ t.test('each suite alone, then every suite in shuffled orders: the same verdicts
     ...SUITES.map((suite) => run([suite], `${dir}/${suite}`)),
   ]);
   const baseline = judge(t, runs.slice(orders.length), 'each suite alone');
+  const fuzzLog = readFileSync(join(dir, 'fuzz', 'virtual-legacy', 'fuzz.log'), 'latin1');
+  const fuzzAlone = runs[orders.length + SUITES.indexOf('fuzz')]!;
+  t.match(fuzzAlone.check('virtual-legacy', 'fuzz/console').evidence, { failures: [{ confirmed: true }] });
+  t.equal(fuzzLog.match(/restart for a replay/g)?.length, 1, 'with --fuzz-minimize 0: confirmed once, not shrunk');
   for (const [i, seed] of ORDER_SEEDS.entries()) {
     const order = orders[i]!;
     const ordered = runs[i]!;

@@ -7,7 +7,7 @@ import { replayCommand, runCommand } from './run-commands.ts';
 
 const COMMANDS: Record<string, string> = {
   run: `  hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
-          [--fuzz-cases N] [--fuzz-seconds N] [--wait SECONDS]
+          [--fuzz-cases N] [--fuzz-seconds N] [--fuzz-minimize N] [--wait SECONDS]
       run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 something could not be
       tested or the run could not be done
 `,

@@ -11,6 +11,7 @@ const MAX_SUITE_DEADLINE_S = 86_400;
 /** A fuzz budget's bounds: a billion cases, a week. */
 const MAX_FUZZ_CASES = 1_000_000_000;
 const MAX_FUZZ_SECONDS = 7 * 86_400;
+const MAX_FUZZ_MINIMIZE = 1000;
 
 export async function runCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -25,16 +26,18 @@ export async function runCommand(args: string[]): Promise<number> {
       wait: { type: 'string' },
       'fuzz-cases': { type: 'string' },
       'fuzz-seconds': { type: 'string' },
+      'fuzz-minimize': { type: 'string' },
     },
   });
   if (!values.rig) throw new UsageError('hil run needs --rig FILE');
   // The fuzz suite's budget reaches its processes through their environment, as the seed does.
-  for (const [option, name, max] of [
-    ['fuzz-cases', 'HIL_FUZZ_CASES', MAX_FUZZ_CASES],
-    ['fuzz-seconds', 'HIL_FUZZ_SECONDS', MAX_FUZZ_SECONDS],
+  for (const [option, name, min, max] of [
+    ['fuzz-cases', 'HIL_FUZZ_CASES', 1, MAX_FUZZ_CASES],
+    ['fuzz-seconds', 'HIL_FUZZ_SECONDS', 1, MAX_FUZZ_SECONDS],
+    ['fuzz-minimize', 'HIL_FUZZ_MINIMIZE', 0, MAX_FUZZ_MINIMIZE],
   ] as const) {
     const given = values[option];
-    if (given !== undefined) process.env[name] = String(wholeNumber(`--${option}`, given, 1, max));
+    if (given !== undefined) process.env[name] = String(wholeNumber(`--${option}`, given, min, max));
   }
   const seed = values.seed === undefined ? undefined : wholeNumber('--seed', values.seed, 0, 2 ** 32 - 1);
   const deadline = secondsOption('--suite-deadline', values['suite-deadline']);

@@ -9,6 +9,12 @@ import { withDefault } from './resolve.ts';
 
 const FuzzCases = Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'cases per target at most' });
 const FuzzSeconds = Type.Integer({ minimum: 1, maximum: 86_400, description: 'seconds per target at most' });
+const FuzzMinimize = Type.Integer({
+  minimum: 0,
+  maximum: 1000,
+  description:
+    'replays at most (each a board restart) spent shrinking each failure to its smallest reproducer; 0 keeps it as found',
+});
 
 const ImageFile = (description: string) =>
   Type.String({ minLength: 1, description: `${description}: a file beside the rig file, or "auto" on a virtual rig` });
@@ -64,6 +70,7 @@ export const RigFuzz = Type.Object(
   {
     cases: Type.Optional(FuzzCases),
     seconds: Type.Optional(FuzzSeconds),
+    minimize: Type.Optional(FuzzMinimize),
     tcp: Type.Optional(HostPort('a TCP service of the board to fuzz')),
     udp: Type.Optional(HostPort('a UDP port of the board to fuzz')),
     samples: Type.Optional(
@@ -150,6 +157,7 @@ export const ProfileFuzz = Type.Object(
     'case-deadline': Type.Optional({ ...Duration, description: 'how long one case may take to come back' }),
     cases: Type.Optional(FuzzCases),
     seconds: Type.Optional(FuzzSeconds),
+    minimize: Type.Optional(FuzzMinimize),
   },
   { ...Strict, description: 'how the fuzz suite talks to this firmware' },
 );

@@ -16,6 +16,8 @@ export type FuzzTargetName = 'console' | 'smp' | 'network' | 'usb';
 export interface FuzzPlan {
   seed: number;
   cases: number;
+  /** Replays (board restarts) at most to shrink each failure; 0 keeps the reproducer as found. */
+  minimizeTests: number;
   /** Seconds for each target. */
   seconds: number;
   caseDeadlineMs: number;
@@ -35,12 +37,14 @@ export interface FuzzPlan {
 const DEFAULT_SECONDS = 60;
 const DEFAULT_CASES = 100_000;
 const DEFAULT_CASE_DEADLINE_MS = 2000;
+/** Forty replays shrink a crash found after a few hundred cases to its few bytes, on the virtual board. */
+const DEFAULT_MINIMIZE_TESTS = 40;
 
-function envNumber(name: string): number | undefined {
+function envNumber(name: string, min = 1): number | undefined {
   const value = process.env[name];
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a whole number above 0, not ${value}`);
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be a whole number from ${min}, not ${value}`);
   return n;
 }
 
@@ -98,6 +102,7 @@ export async function fuzzPlan(board: Board, seed: number): Promise<FuzzPlan> {
   return {
     seed,
     cases: envNumber('HIL_FUZZ_CASES') ?? rig.cases ?? profile.cases ?? DEFAULT_CASES,
+    minimizeTests: envNumber('HIL_FUZZ_MINIMIZE', 0) ?? rig.minimize ?? profile.minimize ?? DEFAULT_MINIMIZE_TESTS,
     seconds: Math.max(1, Math.floor(total / targets.length)),
     caseDeadlineMs: profile.caseDeadlineMs ?? DEFAULT_CASE_DEADLINE_MS,
     commands,

@@ -15,7 +15,6 @@ import { consoleTarget, smpTarget, type Target, tcpTarget, udpTarget } from './t
 import { usbTarget } from './usb-target.ts';
 
 const LIVENESS_EVERY = 50;
-const MINIMIZE_TESTS = 40;
 
 function targetFor(board: Board, kind: string, deadlineMs: number, plan?: Pick<FuzzPlan, 'network' | 'usb'>): Target {
   const network = plan?.network;
@@ -83,7 +82,7 @@ export async function runFuzzCampaign(
       sender,
       source,
       monitors,
-      { cases: plan.cases, seconds: plan.seconds, livenessEvery: LIVENESS_EVERY, minimizeTests: MINIMIZE_TESTS },
+      { cases: plan.cases, seconds: plan.seconds, livenessEvery: LIVENESS_EVERY, minimizeTests: plan.minimizeTests },
       (p) =>
         progress(
           `fuzz ${target}: ${p.cases} cases, ${p.casesPerSecond.toFixed(0)}/s, ${p.failures} failures${p.last ? `, last: ${p.last}` : ''}`,
