@@ -6,13 +6,11 @@
  * strap reached GPIO0 and the console path is live, and it did not go on to wait for a download.
  */
 import type { Board } from '../board.ts';
-import { HilError } from '../util/errors.ts';
 import type { BootStrap } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
 import {
   CHIP_MAGIC_REG,
   DOWNLOAD_BOOT_MODE,
-  decodeResponse,
   decodeSecurityInfo,
   encodeCommand,
   OP,
@@ -23,40 +21,18 @@ import {
   SYNC_DATA,
   WAITING_FOR_DOWNLOAD,
 } from '../wire/esp-rom.ts';
-import { SlipDecoder, slipEncode } from '../wire/slip.ts';
-import { Arrivals } from './arrivals.ts';
+import { RomLink, romListening } from './esp-rom-link.ts';
 
 const SYNC_ATTEMPTS = 7;
 const REPLY_MS = 300;
-/** How long the ROM gets to print its banner and `waiting for download` after the strap reset. */
-const LISTENING_MS = 500;
 /** A gap this long after the first SYNC reply means the other seven have arrived. */
 const SYNC_QUIET_MS = 15;
-const MAX_FRAMES = 32;
 
 export async function probeEspRom(board: Board, bootStrap: BootStrap): Promise<Outcome> {
   const mark = board.console.mark();
   await bootStrap.enter(board);
-  const decoder = new SlipDecoder();
-  const responses: RomResponse[] = [];
-  const exchanges: { sent: string; received: string[] }[] = [];
-  const arrivals = new Arrivals();
-  const unsubscribe = board.console.onBytes((chunk) => {
-    for (const packet of decoder.push(chunk)) {
-      // Bounded: a board that floods frames must not grow memory.
-      const response = decodeResponse(packet);
-      if (response && responses.length < MAX_FRAMES) responses.push(response);
-      const received = exchanges.at(-1)?.received;
-      if (received && received.length < MAX_FRAMES) received.push(packet.subarray(0, 64).toString('hex'));
-    }
-    arrivals.notify();
-  });
-  const ask = async (op: number, packet: Buffer): Promise<RomResponse | undefined> => {
-    exchanges.push({ sent: packet.toString('hex'), received: [] });
-    responses.length = 0;
-    await board.console.write(slipEncode(packet));
-    return arrivals.until(() => responses.find((r) => r.op === op), REPLY_MS);
-  };
+  const link = new RomLink(board);
+  const ask = (op: number, packet: Buffer) => link.ask(op, packet, REPLY_MS);
   try {
     await romListening(board, mark);
     let synced: RomResponse | undefined;
@@ -82,7 +58,7 @@ export async function probeEspRom(board: Board, bootStrap: BootStrap): Promise<O
           ? `0x${CHIP_MAGIC_REG.toString(16)} read as 0x${reg.value.toString(16).padStart(8, '0')}`
           : `refused (status ${reg.status}, error 0x${reg.error.toString(16).padStart(2, '0')})`
         : 'no answer',
-      exchanges: exchanges.slice(-4),
+      exchanges: link.exchanges.slice(-4),
     };
     if (!reg) return inconclusive('the loader answered SYNC but not READ_REG', evidence);
     if (reg.status === 0) return fail(evidence);
@@ -90,37 +66,9 @@ export async function probeEspRom(board: Board, bootStrap: BootStrap): Promise<O
       return inconclusive('the loader refused READ_REG, but not as Secure Download Mode does', evidence);
     return pass({ ...evidence, verdict: 'secure' });
   } finally {
-    unsubscribe();
+    link.close();
     await bootStrap.leave(board);
   }
-}
-
-/**
- * A SYNC sent while the ROM still prints (its banner, `waiting for download`) is lost, and costs a
- * reply window: wait for the banner and for the whole line after it, which is `waiting for download`
- * when the loader listens. Whatever the line (a ROM with download disabled goes on to boot), or none
- * in time, the SYNCs find out the rest.
- */
-async function romListening(board: Board, mark: number): Promise<void> {
-  const banner = await board.console
-    .expect(ROM_BANNER, { timeout: LISTENING_MS, step: 'ROM loader: banner', since: mark, allowCrash: true })
-    .catch((error: unknown) => {
-      if (!(error instanceof HilError)) throw error;
-      return undefined;
-    });
-  if (!banner) return;
-  const ended = () => board.console.lineCount > banner.index + 1;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      off();
-      resolve();
-    };
-    const timer = setTimeout(done, LISTENING_MS);
-    // The console splits each chunk into lines before this listener runs (it listened first).
-    const off = board.console.onBytes(() => ended() && done());
-    if (ended()) done();
-  });
 }
 
 /** No answer to SYNC: download mode disabled, or a path that is not live. The ROM's banner tells which. */

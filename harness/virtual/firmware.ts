@@ -12,7 +12,7 @@ import { BootloaderPrompt } from './bootloader-prompt.ts';
 import { runCommand } from './console-commands.ts';
 import { type BootHost, espBoot } from './esp-boot.ts';
 import * as esp from './esp-log.ts';
-import { romReply } from './esp-rom-loader.ts';
+import { RomLoader } from './esp-rom-loader.ts';
 import type { FirmwareOptions } from './firmware-options.ts';
 import { type FlashWriter, SettingsStore, WRITE_MS } from './flash.ts';
 import { LineEditor } from './line-editor.ts';
@@ -21,6 +21,7 @@ import { PacedOutput } from './paced-output.ts';
 import { Generations } from './power-loss.ts';
 import { SmpLineReader } from './smp-line.ts';
 import { supplyEffect } from './supply-model.ts';
+import { SpiFlash } from './spi-flash.ts';
 import { UpdateStorage } from './update-storage.ts';
 
 const PROMPT = 'esp32> ';
@@ -43,6 +44,9 @@ export class VirtualFirmware {
   /** The boot strap (GPIO0) is held in the download position while true; read at reset. */
   bootStrapHeld = false;
   private rom = new SlipDecoder(4096);
+  /** The chip's SPI flash as the ROM loader writes it; the application partition is the primary slot. */
+  readonly flash = new SpiFlash();
+  private romLoader: RomLoader | undefined;
   private bootloader = new BootloaderPrompt();
   /** mcumgr frames on the console, where the board has an SMP server. */
   private readonly smpLines: SmpLineReader | undefined;
@@ -135,7 +139,7 @@ export class VirtualFirmware {
     if (this.state === 'download') {
       if (this.options.romLoader === 'esp32')
         for (const packet of this.rom.push(bytes)) {
-          for (const frame of romReply(packet, this.options.downloadMode)) void this.output.send(frame);
+          for (const frame of this.romLoader?.reply(packet) ?? []) void this.output.send(frame);
         }
       return;
     }
@@ -175,6 +179,7 @@ export class VirtualFirmware {
     this.smpLines?.clear();
     this.session.tlsUsed = false; // a power-on frees what the TLS client leaked
     this.storage?.smp?.restart();
+    this.storage?.takeFlashed(this.flash);
     this.uptimeBase = Date.now();
     this.generations.run(generation, () => espBoot(this.bootHost(generation), resetCode, PROMPT));
   }
@@ -198,7 +203,11 @@ export class VirtualFirmware {
       log: (level, tag, message) => this.log(level, tag, message),
       flashWriter: this.flashWriter(g),
       enterLoader: (loader) => {
-        if (loader === 'esp32') this.rom = new SlipDecoder(4096);
+        if (loader === 'esp32') {
+          this.rom = new SlipDecoder(4096);
+          // FLASH_END asks the ROM to run what it wrote: a software reset into the new image.
+          this.romLoader = new RomLoader(this.options.downloadMode, this.flash, () => this.boot(0xc));
+        }
         this.state = 'download';
         if (loader === 'stm32') this.onLoader?.();
       },

@@ -94,6 +94,21 @@ export class Mcuboot {
     return [state(this.primary, 0), ...(this.secondary ? [state(this.secondary, 1)] : [])];
   }
 
+  /**
+   * The primary slot written directly (a development flasher, the ROM loader): no swap, no trial; the
+   * image is judged at the next boot as any other. Bytes that are no image at all leave the slot as
+   * it was (the board would find nothing to boot; the flasher's own verify is what catches that).
+   */
+  writePrimary(slot: Buffer): boolean {
+    const image = parseOrUndefined(slot);
+    if (!image) return false;
+    this.primary = Buffer.from(slot.subarray(0, image.length));
+    this.pending = undefined;
+    this.onTrial = false;
+    this.swapStatus = undefined;
+    return true;
+  }
+
   /** An upload finished: the image is in the secondary slot, not yet pending. */
   store(image: Buffer): void {
     this.secondary = image;

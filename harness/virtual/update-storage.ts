@@ -9,7 +9,11 @@ import type { VirtualFlaw } from '../config/schema.ts';
 import type { CommandContext } from './console-commands.ts';
 import { EspOtaSlots } from './esp-ota.ts';
 import type { FlashWriter } from './flash.ts';
-import { Mcuboot } from './mcuboot.ts';
+import { Mcuboot, SLOT_SIZE } from './mcuboot.ts';
+import type { SpiFlash } from './spi-flash.ts';
+
+/** Where the application's partition starts ("Loaded app from partition at offset 0x10000"). */
+export const APP_OFFSET = 0x10000;
 import { SmpServer } from './smp-server.ts';
 import { ZephyrSmpServer } from './zephyr-smp.ts';
 
@@ -72,6 +76,15 @@ export class UpdateStorage {
 
   get version(): string {
     return this.mcuboot?.runningVersion ?? this.ota!.version;
+  }
+
+  /**
+   * At reset, before the bootloader: an image the ROM loader wrote over the application partition is
+   * what the primary slot now holds (MCUboot boards; an OTA board's partitions are its OTA's).
+   */
+  takeFlashed(flash: SpiFlash): void {
+    if (this.mcuboot && flash.takeWritten(APP_OFFSET, SLOT_SIZE))
+      this.mcuboot.writePrimary(flash.read(APP_OFFSET, SLOT_SIZE));
   }
 
   /** At reset: what the bootloader decides, prints and writes. */

@@ -3,7 +3,20 @@
  * `00 op size16 checksum32 data`; a response is `01 op size16 value32 data`, the data ending in the
  * status bytes: 4 on the ESP32-family ROMs (status, error, 0, 0), 2 on the ESP8266 ROM and the stub.
  */
-export const OP = { SYNC: 0x08, READ_REG: 0x0a, GET_SECURITY_INFO: 0x14 } as const;
+export const OP = {
+  FLASH_BEGIN: 0x02,
+  FLASH_DATA: 0x03,
+  FLASH_END: 0x04,
+  SYNC: 0x08,
+  READ_REG: 0x0a,
+  SPI_SET_PARAMS: 0x0b,
+  SPI_ATTACH: 0x0d,
+  FLASH_DEFL_BEGIN: 0x10,
+  FLASH_DEFL_DATA: 0x11,
+  FLASH_DEFL_END: 0x12,
+  SPI_FLASH_MD5: 0x13,
+  GET_SECURITY_INFO: 0x14,
+} as const;
 
 /** SYNC's payload: 07 07 12 20 then 32 x 0x55. */
 export const SYNC_DATA = Buffer.concat([Buffer.from([0x07, 0x07, 0x12, 0x20]), Buffer.alloc(32, 0x55)]);
@@ -27,6 +40,14 @@ export function readRegCommand(address: number): Buffer {
   const data = Buffer.alloc(4);
   data.writeUInt32LE(address, 0);
   return encodeCommand(OP.READ_REG, data);
+}
+
+/** A command as the ROM reads it (the twin's side of encodeCommand). */
+export function decodeCommand(packet: Buffer): { op: number; checksum: number; data: Buffer } | undefined {
+  if (packet.length < 8 || packet[0] !== 0x00) return undefined;
+  const size = packet.readUInt16LE(2);
+  if (packet.length < 8 + size) return undefined;
+  return { op: packet[1]!, checksum: packet.readUInt32LE(4), data: packet.subarray(8, 8 + size) };
 }
 
 export interface RomResponse {
