@@ -38,7 +38,7 @@ t.test('FLASH_BEGIN: erase size, blocks, block size, offset (and "encrypted" on 
   t.same(decodeCommand(flashBeginCommand(100, 0, 5))!.data.length, 20);
 });
 
-t.test("FLASH_DEFL_BEGIN on a ROM: the size it erases is rounded up to whole blocks", async (t) => {
+t.test('FLASH_DEFL_BEGIN on a ROM: the size it erases is rounded up to whole blocks', async (t) => {
   const begin = decodeCommand(deflBeginCommand(0x1801, 0x900, 0x10000, 4))!;
   t.equal(begin.op, OP.FLASH_DEFL_BEGIN);
   t.same(readWords(begin.data, 4), [0x1c00, 3, ROM_BLOCK, 0x10000]);
@@ -47,14 +47,22 @@ t.test("FLASH_DEFL_BEGIN on a ROM: the size it erases is rounded up to whole blo
 t.test('FLASH_DEFL_DATA: length, sequence, two zero words, the block; its checksum in the header', async (t) => {
   const block = hex('78 da 01 02');
   const packet = dataCommand(OP.FLASH_DEFL_DATA, 2, block);
-  t.same(packet, hex(`00 11 1400 ${(0xef ^ 0x78 ^ 0xda ^ 0x01 ^ 0x02).toString(16)}000000 04000000 02000000 00000000 00000000 78da0102`));
+  t.same(
+    packet,
+    hex(
+      `00 11 1400 ${(0xef ^ 0x78 ^ 0xda ^ 0x01 ^ 0x02).toString(16)}000000 04000000 02000000 00000000 00000000 78da0102`,
+    ),
+  );
 });
 
 t.test('a zlib stream (header and Adler-32), not raw deflate, cut into blocks, the last not padded', async (t) => {
   const image = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251));
   const { compressedSize, blocks } = deflatedBlocks(image);
   t.equal(blocks[0]![0], 0x78, 'the zlib header');
-  t.equal(blocks.reduce((n, b) => n + b.length, 0), compressedSize);
+  t.equal(
+    blocks.reduce((n, b) => n + b.length, 0),
+    compressedSize,
+  );
   t.ok(blocks.slice(0, -1).every((b) => b.length === ROM_BLOCK));
   t.same(inflateSync(Buffer.concat(blocks)), image);
   const plain = plainBlocks(Buffer.alloc(ROM_BLOCK + 1, 0x11));

@@ -1,8 +1,9 @@
-/** The `hil` command: run | replay | report | verify | diff | ports | doctor | list | rig-host | schemas. */
+/** The `hil` command: run | replay | flash | report | verify | diff | ports | doctor | list | rig-host | schemas. */
 import { ConfigError, UsageError } from '../util/errors.ts';
 import { EXIT } from '../runner/run.ts';
 import { diffCommand, reportCommand, verifyCommand } from './folder-commands.ts';
 import { doctorCommand, listCommand, portsCommand, schemasCommand, rigHostCommand } from './rig-commands.ts';
+import { flashCommand } from './flash-command.ts';
 import { replayCommand, runCommand } from './run-commands.ts';
 
 const COMMANDS: Record<string, string> = {
@@ -15,6 +16,10 @@ const COMMANDS: Record<string, string> = {
       run a fuzz reproducer again on a restarted board (its rig and board unless given); exit 1 when it
       reproduces, or when a different failure comes (said so); 0 when nothing failed and the board
       answered afterwards; 2 when it cannot run (a board that cannot be brought up or asked)
+`,
+  flash: `  hil flash --rig FILE --board NAME [--path update|esp-rom] [--offset N] [--log DIR] FILE
+      put a build on a board by the first path it offers (its update path, then its ROM loader),
+      verified; exit 0 written, 1 written but not verified, 2 no path (each one's reason is said)
 `,
   report: `  hil report DIR                 rebuild junit.xml, report.html, report.pdf, evidence.json and
       MANIFEST.sha256 of a run folder from its TAP and summary (an interrupted run's too)
@@ -57,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
         return await listCommand(rest);
       case 'report':
         return await reportCommand(rest);
+      case 'flash':
+        return await flashCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
       case 'diff':

@@ -107,7 +107,11 @@ export class RomLoader {
   private begin(compressed: boolean, data: Buffer): boolean {
     const [size, blocks, blockSize, offset] = readWords(data, 4) ?? [];
     if (size === undefined || blocks === undefined || offset === undefined || blockSize !== ROM_BLOCK) return false;
-    if (!this.attached || !this.flash.holds(offset, size) || blocks * ROM_BLOCK > (compressed ? MAX_STREAM : size + ROM_BLOCK))
+    if (
+      !this.attached ||
+      !this.flash.holds(offset, size) ||
+      blocks * ROM_BLOCK > (compressed ? MAX_STREAM : size + ROM_BLOCK)
+    )
       return false;
     this.flash.erase(offset, size);
     this.write = { compressed, offset, size, blocks, seq: 0, stream: [] };
@@ -120,7 +124,8 @@ export class RomLoader {
     const [length, seq] = readWords(data, 4) ?? [];
     const block = data.subarray(16);
     const write = this.write;
-    if (!write || write.compressed !== compressed || length !== block.length || seq !== write.seq) return answer(FAILED);
+    if (!write || write.compressed !== compressed || length !== block.length || seq !== write.seq)
+      return answer(FAILED);
     if (dataChecksum(block) !== checksum) return answer(BAD_CHECKSUM);
     write.seq++;
     if (!compressed) {

@@ -22,7 +22,7 @@ export class SpiFlash {
     for (let at = offset; at < offset + length; at = (Math.floor(at / SECTOR) + 1) * SECTOR) {
       const sector = this.sectors.get(Math.floor(at / SECTOR));
       const end = Math.min(offset + length, (Math.floor(at / SECTOR) + 1) * SECTOR);
-      sector?.copy(out, at - offset, at % SECTOR, at % SECTOR + (end - at));
+      sector?.copy(out, at - offset, at % SECTOR, (at % SECTOR) + (end - at));
     }
     return out;
   }

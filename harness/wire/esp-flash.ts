@@ -94,7 +94,8 @@ export const md5Command = (offset: number, size: number) => encodeCommand(OP.SPI
 
 /** The MD5 in a SPI_FLASH_MD5 reply, as hex: 32 ASCII hex characters from a ROM, 16 raw bytes from a stub. */
 export function md5FromReply(data: Buffer): string | undefined {
-  if (data.length === 32 && /^[0-9a-fA-F]{32}$/.test(data.toString('latin1'))) return data.toString('latin1').toLowerCase();
+  if (data.length === 32 && /^[0-9a-fA-F]{32}$/.test(data.toString('latin1')))
+    return data.toString('latin1').toLowerCase();
   if (data.length === 16) return data.toString('hex');
   return undefined;
 }

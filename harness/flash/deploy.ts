@@ -1,0 +1,61 @@
+/**
+ * Putting a build on a board by the first path the board offers: its own update path first (what
+ * the product ships with), then the development paths of a board not yet locked (the ESP ROM
+ * loader). Each path that is not a way to this board says why; when none is, the error lists them
+ * all. What was written is named by the file's SHA-256, and how it was verified.
+ */
+import { createHash } from 'node:crypto';
+import type { Board } from '../board.ts';
+import { flashEspRom } from './esp-rom.ts';
+import type { FlashOutcome, FlashPath, Progress } from './outcome.ts';
+import { deployByUpdatePath } from './update-path.ts';
+
+/** Where an ESP-IDF application partition starts in the default partition table. */
+export const DEFAULT_APP_OFFSET = 0x10000;
+
+/** The paths in the order they are tried; `hil flash --path` names one to use alone. */
+export const DEPLOY_PATHS = ['update', 'esp-rom'] as const;
+export type DeployPath = (typeof DEPLOY_PATHS)[number];
+
+export interface Deployed {
+  path: FlashPath;
+  verifiedBy: string;
+  /** The file's own SHA-256: the build, whatever path carried it. */
+  sha256: string;
+  bytes: number;
+  /** Paths that were not a way to this board, before the one that was. */
+  passedOver: { path: string; why: string }[];
+}
+
+export async function deploy(
+  board: Board,
+  image: Buffer,
+  options: { offset?: number; only?: DeployPath },
+  progress: Progress,
+): Promise<Deployed> {
+  const sha256 = createHash('sha256').update(image).digest('hex');
+  const passedOver: Deployed['passedOver'] = [];
+  const paths: [DeployPath, string, () => Promise<FlashOutcome>][] = [
+    ['update', 'update path', () => deployByUpdatePath(board, image, progress)],
+    [
+      'esp-rom',
+      'ESP ROM loader',
+      async () =>
+        board.profile.debug.romLoader === 'esp32'
+          ? flashEspRom(board, image, options.offset ?? DEFAULT_APP_OFFSET, progress)
+          : { unavailable: `the profile's ROM loader is ${board.profile.debug.romLoader ?? 'none'}, not esp32` },
+    ],
+  ];
+  for (const [key, name, attempt] of paths) {
+    if (options.only && options.only !== key) continue;
+    const outcome = await attempt();
+    if ('written' in outcome) return { ...outcome.written, sha256, bytes: image.length, passedOver };
+    progress(`flash: ${name}: not a way to this board: ${outcome.unavailable}`);
+    passedOver.push({ path: name, why: outcome.unavailable });
+  }
+  throw board.failure(
+    'flash',
+    'a path that can put the build on this board',
+    passedOver.map((p) => `${p.path}: ${p.why}`).join('; '),
+  );
+}

@@ -1,0 +1,73 @@
+// hil flash on the virtual rig, through a rig host that outlives each command (HIL_ENDPOINTS), as a
+// bench does: the legacy board takes a build through its own update path (mcumgr SMP, confirmed)
+// and, asked, through its open ROM loader (verified by the ROM's own MD5), and what it runs then
+// changes; a build it already runs is not sent again; the hardened board's ROM loader, in Secure
+// Download Mode, is no way to it, said so, exit 2, the boot strap and supply left at rest.
+import t from 'tap';
+import './helpers/children.ts';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isSupply } from '../harness/power/driver.ts';
+import { testRig } from './helpers/virtual-rig.ts';
+
+const rig = await testRig('rigs/virtual.yaml');
+t.teardown(() => rig.stop());
+const update = (board: string) => rig.process.endpoints.boards[board]!.update!;
+
+function flash(board: string, file: string, ...options: string[]) {
+  const run = spawnSync(
+    process.execPath,
+    ['bin/hil.js', 'flash', '--rig', 'rigs/virtual.yaml', '--board', board, ...options, file],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, HIL_ENDPOINTS: rig.process.endpointsFile } },
+  );
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+t.test('legacy: the update path first, confirmed; the same build again is not sent', async (t) => {
+  const newer = update('virtual-legacy').newer!;
+  const first = flash('virtual-legacy', newer);
+  t.equal(first.status, 0, first.stderr);
+  t.match(first.stderr, /offer version 1\.3\.0 .* for a test boot/);
+  t.match(first.stdout, new RegExp(`sha256 ${sha256(newer)}, \\d+ bytes\\) by smp; verified: imageList after a reset`));
+  const again = flash('virtual-legacy', newer);
+  t.equal(again.status, 0, again.stderr);
+  t.match(again.stdout, /by already-running/);
+});
+
+t.test('legacy: through its open ROM loader, verified by MD5, and the board then runs what was written', async (t) => {
+  const current = update('virtual-legacy').current!;
+  const md5 = createHash('md5').update(readFileSync(current)).digest('hex');
+  const rom = flash('virtual-legacy', current, '--path', 'esp-rom');
+  t.equal(rom.status, 0, rom.stderr);
+  t.match(rom.stderr, /erase \d+ bytes at 0x10000/);
+  t.match(rom.stdout, new RegExp(`by esp-rom; verified: the ROM's SPI_FLASH_MD5 over the region: ${md5}`));
+  // 1.3.0 ran before; the ROM wrote 1.2.0 over the application partition: 1.3.0 is offered again.
+  const back = flash('virtual-legacy', update('virtual-legacy').newer!);
+  t.equal(back.status, 0, back.stderr);
+  t.match(back.stderr, /offer version 1\.3\.0/);
+});
+
+t.test('hardened: its ROM loader in Secure Download Mode is no way to it; exit 2; the bench at rest', async (t) => {
+  const run = flash('virtual-hardened', update('virtual-hardened').older!, '--path', 'esp-rom');
+  t.equal(run.status, 2, run.stderr);
+  t.match(run.stderr, /ESP ROM loader: the ROM refused a compressed write .*0x05.*Secure Download Mode/);
+  t.match(run.stderr, /virtual-hardened: not flashed: do not take it as running/);
+  t.equal(run.stdout, '');
+  const board = await rig.open('virtual-hardened', t.testdir({}));
+  t.teardown(() => board.close());
+  const supply = board.power!;
+  t.ok(isSupply(supply) && (await supply.measureVoltage()) === 0, 'the supply is off (safe-state: off)');
+});
+
+t.test('misuse: a path, an offset or a file that cannot be used', async (t) => {
+  const file = update('virtual-legacy').current!;
+  t.match(flash('virtual-legacy', file, '--path', 'jtag').stderr, /--path must be one of update, esp-rom, not "jtag"/);
+  t.match(
+    flash('virtual-legacy', file, '--offset', '0x10001').stderr,
+    /--offset must be a sector-aligned flash offset/,
+  );
+  t.match(flash('virtual-legacy', '/nonexistent.bin').stderr, /cannot read the build \/nonexistent\.bin: ENOENT/);
+  t.match(flash('nope', file).stderr, /no board nope in .*virtual\.yaml/);
+});
