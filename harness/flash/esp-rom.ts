@@ -35,7 +35,7 @@ const COMMAND_MS = 3000;
 const ESP32_BEGIN_WORDS: BeginWords = 4;
 
 const said = (r: RomResponse) =>
-  `status ${r.status}, error 0x${r.error.toString(16).padStart(2, '0')} (${ROM_ERRORS[r.error] ?? 'unknown'})`;
+  `status ${r.status}, error 0x${r.error.toString(16).padStart(2, '0')} (${ROM_ERRORS.get(r.error) ?? 'unknown'})`;
 
 export async function flashEspRom(
   board: Board,

@@ -80,7 +80,7 @@ export function extendedEraseBytes(pages: number[] | typeof MASS_ERASE): Buffer 
   if (pages !== MASS_ERASE && (pages.length < 1 || pages.length > 512))
     throw new Error(`an Extended Erase names 1 to 512 pages, not ${pages.length}`);
   const bytes = Buffer.alloc(words.length * 2 + 1);
-  words.forEach((w, i) => bytes.writeUInt16BE(w, i * 2));
+  for (const [i, w] of words.entries()) bytes.writeUInt16BE(w, i * 2);
   bytes[bytes.length - 1] = bytes.subarray(0, -1).reduce((x, b) => x ^ b, 0);
   return bytes;
 }

@@ -11,15 +11,15 @@ import { encodeCommand, OP } from './esp-rom.ts';
 export const ROM_BLOCK = 0x400;
 
 /** The ROM's error codes in a failed response's second status byte (serial-protocol.rst). */
-export const ROM_ERRORS: Record<number, string> = {
-  0x05: 'invalid message (the command is not allowed here)',
-  0x06: 'failed to act on the message',
-  0x07: 'invalid CRC in the message (a data checksum)',
-  0x08: 'flash write error (the read back differed)',
-  0x09: 'flash read error',
-  0x0a: 'flash read length error',
-  0x0b: 'deflate error (the compressed stream is broken)',
-};
+export const ROM_ERRORS = new Map<number, string>([
+  [0x05, 'invalid message (the command is not allowed here)'],
+  [0x06, 'failed to act on the message'],
+  [0x07, 'invalid CRC in the message (a data checksum)'],
+  [0x08, 'flash write error (the read back differed)'],
+  [0x09, 'flash read error'],
+  [0x0a, 'flash read length error'],
+  [0x0b, 'deflate error (the compressed stream is broken)'],
+]);
 
 /** A data packet's checksum: 0xEF XOR every data byte (the 16-byte header is not covered). */
 export function dataChecksum(data: Uint8Array): number {
@@ -30,7 +30,7 @@ export function dataChecksum(data: Uint8Array): number {
 
 const words = (...values: number[]) => {
   const out = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => out.writeUInt32LE(v >>> 0, i * 4));
+  for (const [i, v] of values.entries()) out.writeUInt32LE(v >>> 0, i * 4);
   return out;
 };
 
