@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Board } from '../board.ts';
-import { RomLink, romListening } from '../probes/esp-rom-link.ts';
+import { RomLink, SYNC_ATTEMPTS } from '../probes/esp-rom-link.ts';
 import {
   type BeginWords,
   dataCommand,
@@ -24,11 +24,9 @@ import {
   ROM_ERRORS,
   spiAttachCommand,
 } from '../wire/esp-flash.ts';
-import { encodeCommand, OP, ROM_INVALID_RECV_MSG, type RomResponse, SYNC_DATA } from '../wire/esp-rom.ts';
+import { OP, ROM_INVALID_RECV_MSG, type RomResponse } from '../wire/esp-rom.ts';
 import type { FlashOutcome, Progress } from './outcome.ts';
 
-const SYNC_ATTEMPTS = 7;
-const SYNC_REPLY_MS = 300;
 /** esptool's default for a command that does no flash work. */
 const COMMAND_MS = 3000;
 /** The ESP32's ROM takes four words in FLASH_DEFL_BEGIN (later ROMs five). */
@@ -57,15 +55,10 @@ export async function flashEspRom(
     await bootStrap.leave(board);
   };
   try {
-    await romListening(board, mark);
-    let synced: RomResponse | undefined;
-    for (let i = 0; i < SYNC_ATTEMPTS && !synced; i++)
-      synced = await link.ask(OP.SYNC, encodeCommand(OP.SYNC, SYNC_DATA), SYNC_REPLY_MS);
-    if (!synced) {
+    if (!(await link.sync(mark))) {
       await leave();
       return { unavailable: `no answer to ${SYNC_ATTEMPTS} SYNC packets: download mode is disabled or not reached` };
     }
-    await board.console.waitQuiet(15, 100); // the other seven SYNC answers
     const fail = (what: string, expected: string, seen: string) =>
       board.failure(
         `${step}: ${what}`,

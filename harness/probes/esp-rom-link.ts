@@ -6,11 +6,16 @@
  */
 import type { Board } from '../board.ts';
 import { HilError } from '../util/errors.ts';
-import { decodeResponse, ROM_BANNER, type RomResponse } from '../wire/esp-rom.ts';
+import { decodeResponse, encodeCommand, OP, ROM_BANNER, type RomResponse, SYNC_DATA } from '../wire/esp-rom.ts';
 import { SlipDecoder, slipEncode } from '../wire/slip.ts';
 import { Arrivals } from './arrivals.ts';
 
 const MAX_FRAMES = 32;
+/** SYNCs sent before the loader is taken to be silent (esptool's connect tries as many), each waited on this long. */
+export const SYNC_ATTEMPTS = 7;
+const SYNC_REPLY_MS = 300;
+/** A gap this long after the first SYNC reply means the other seven have arrived. */
+const SYNC_QUIET_MS = 15;
 /** How long the ROM gets to print its banner and `waiting for download` after the strap reset. */
 const LISTENING_MS = 500;
 /** The largest frame the ROM sends (a status, an MD5); a flash data block from the host is 1 KiB. */
@@ -50,6 +55,19 @@ export class RomLink {
     return this.arrivals.until(() => this.responses.find((r) => r.op === op), timeoutMs);
   }
 
+  /**
+   * After the strap reset at `mark`: wait for the ROM to be listening, then SYNC until it answers;
+   * whether it did. The ROM answers SYNC eight times: the rest arrive before the next command.
+   */
+  async sync(mark: number): Promise<boolean> {
+    await romListening(this.board, mark);
+    let synced: RomResponse | undefined;
+    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++)
+      synced = await this.ask(OP.SYNC, encodeCommand(OP.SYNC, SYNC_DATA), SYNC_REPLY_MS);
+    if (synced) await this.board.console.waitQuiet(SYNC_QUIET_MS, 100);
+    return synced !== undefined;
+  }
+
   close(): void {
     this.unsubscribe();
   }
@@ -61,7 +79,7 @@ export class RomLink {
  * when the loader listens. Whatever the line (a ROM with download disabled goes on to boot), or none
  * in time, the SYNCs find out the rest.
  */
-export async function romListening(board: Board, mark: number): Promise<void> {
+async function romListening(board: Board, mark: number): Promise<void> {
   const banner = await board.console
     .expect(ROM_BANNER, { timeout: LISTENING_MS, step: 'ROM loader: banner', since: mark, allowCrash: true })
     .catch((error: unknown) => {

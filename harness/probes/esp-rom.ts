@@ -16,17 +16,12 @@ import {
   OP,
   ROM_BANNER,
   ROM_INVALID_RECV_MSG,
-  type RomResponse,
   readRegCommand,
-  SYNC_DATA,
   WAITING_FOR_DOWNLOAD,
 } from '../wire/esp-rom.ts';
-import { RomLink, romListening } from './esp-rom-link.ts';
+import { RomLink, SYNC_ATTEMPTS } from './esp-rom-link.ts';
 
-const SYNC_ATTEMPTS = 7;
 const REPLY_MS = 300;
-/** A gap this long after the first SYNC reply means the other seven have arrived. */
-const SYNC_QUIET_MS = 15;
 
 export async function probeEspRom(board: Board, bootStrap: BootStrap): Promise<Outcome> {
   const mark = board.console.mark();
@@ -34,16 +29,10 @@ export async function probeEspRom(board: Board, bootStrap: BootStrap): Promise<O
   const link = new RomLink(board);
   const ask = (op: number, packet: Buffer) => link.ask(op, packet, REPLY_MS);
   try {
-    await romListening(board, mark);
-    let synced: RomResponse | undefined;
-    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++) {
-      synced = await ask(OP.SYNC, encodeCommand(OP.SYNC, SYNC_DATA));
-    }
+    const synced = await link.sync(mark);
     const lines = board.console.linesSince(mark);
     const boot = lines.slice(-6);
     if (!synced) return judgeSilence(lines, bootStrap.description);
-    // The ROM answers SYNC eight times: the rest arrive before the next command, however long they take.
-    await board.console.waitQuiet(SYNC_QUIET_MS, 100);
     const info = await ask(OP.GET_SECURITY_INFO, encodeCommand(OP.GET_SECURITY_INFO));
     const security = info && info.status === 0 ? decodeSecurityInfo(info.data) : undefined;
     const reg = await ask(OP.READ_REG, readRegCommand(CHIP_MAGIC_REG));
