@@ -9,17 +9,20 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isSupply } from '../harness/power/driver.ts';
-import { testRig } from './helpers/virtual-rig.ts';
+import { type TestRig, testRig } from './helpers/virtual-rig.ts';
 
 const rig = await testRig('rigs/virtual.yaml');
 t.teardown(() => rig.stop());
 const update = (board: string) => rig.process.endpoints.boards[board]!.update!;
 
 function flash(board: string, file: string, ...options: string[]) {
+  return flashOn(rig, 'rigs/virtual.yaml', board, file, ...options);
+}
+function flashOn(host: TestRig, rigFile: string, board: string, file: string, ...options: string[]) {
   const run = spawnSync(
     process.execPath,
-    ['bin/hil.js', 'flash', '--rig', 'rigs/virtual.yaml', '--board', board, ...options, file],
-    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, HIL_ENDPOINTS: rig.process.endpointsFile } },
+    ['bin/hil.js', 'flash', '--rig', rigFile, '--board', board, ...options, file],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, HIL_ENDPOINTS: host.process.endpointsFile } },
   );
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -59,6 +62,16 @@ t.test('hardened: its ROM loader in Secure Download Mode is no way to it; exit 2
   t.teardown(() => board.close());
   const supply = board.power!;
   t.ok(isSupply(supply) && (await supply.measureVoltage()) === 0, 'the supply is off (safe-state: off)');
+});
+
+t.test('an ESP-IDF OTA board: the build fetched over HTTPS, booted on trial, confirmed', async (t) => {
+  const ota = await testRig('test/fixtures/rigs/rollback-esp-flaws.yaml');
+  t.teardown(() => ota.stop());
+  const newer = ota.process.endpoints.boards.hardened!.update!.newer!;
+  // OTA lists no image hash: the build is known on its test boot by the version it reports.
+  const run = flashOn(ota, 'test/fixtures/rigs/rollback-esp-flaws.yaml', 'hardened', newer);
+  t.equal(run.status, 0, run.stderr);
+  t.match(run.stdout, new RegExp(`sha256 ${sha256(newer)}, \\d+ bytes\\) by esp-ota; verified: `));
 });
 
 t.test('misuse: a path, an offset or a file that cannot be used', async (t) => {

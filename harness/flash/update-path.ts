@@ -9,6 +9,7 @@ import type { Board } from '../board.ts';
 import { FORMATS } from '../update/formats.ts';
 import { HilError } from '../util/errors.ts';
 import { openUpdatePath } from '../update/open.ts';
+import { sameVersion } from '../update/path.ts';
 import { type Candidate, candidate } from '../update/variants.ts';
 import type { FlashOutcome, Progress } from './outcome.ts';
 
@@ -41,7 +42,12 @@ export async function deployByUpdatePath(board: Board, bytes: Buffer, progress: 
     }
     progress(`${step}: offer version ${build.info.version} (${bytes.length} bytes) for a test boot`);
     const attempt = await path.offer(build, step);
-    const booted = attempt.running.id && build.info.hash ? attempt.running.id.equals(build.info.hash) : false;
+    // On its test boot: named by its hash where the path lists one (SMP), else by version (OTA lists none).
+    const { running } = attempt;
+    const booted =
+      running.id && build.info.hash
+        ? running.id.equals(build.info.hash)
+        : sameVersion(running.bootVersion ?? running.pathVersion, build.info.version);
     if (attempt.refusedAt || !booted) {
       const why = attempt.refusedAt
         ? `refused at ${attempt.refusedAt}${attempt.deviceSaid ? ` (${attempt.deviceSaid})` : ''}`
