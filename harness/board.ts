@@ -107,6 +107,11 @@ export class Board {
     return reach(this, state, step);
   }
 
+  /** Which firmware the board's last boot to its ready line said it runs (version, build id, identity). */
+  get firmware() {
+    return this.knowledge.firmware;
+  }
+
   /** What is known of the board's state now: ready (and undisturbed since), off, or unknown. */
   get knownState(): KnownState {
     return this.knowledge.state;

@@ -25,6 +25,10 @@ export interface BootRecord {
   resetCode?: number;
   resetKind?: string;
   version?: string;
+  /** The profile's boot.build-id group 1: the build's hash as the boot printed it. */
+  buildId?: string;
+  /** The profile's identity line group 1, where the boot printed it (a MAC). */
+  identity?: string;
   crashes: CrashSeen[];
   deadlineMs: number;
   failure?: HilError;
@@ -43,8 +47,10 @@ export class BootWatch {
   portLost: string | undefined;
 
   constructor(private readonly profile: BoardProfile) {
-    const { resetReason, version, redFlags, required } = profile.boot;
-    for (const pattern of [resetReason, version, ...redFlags, ...required]) if (pattern) this.matches.set(pattern, []);
+    const { resetReason, version, buildId, redFlags, required } = profile.boot;
+    const identity = profile.identity?.pattern;
+    for (const pattern of [resetReason, version, buildId, identity, ...redFlags, ...required])
+      if (pattern) this.matches.set(pattern, []);
   }
 
   /** One line of the boot, as patterns see it (escapes removed). */
@@ -79,9 +85,19 @@ export class BootWatch {
       record.resetCode = code;
       record.resetKind = resetKindOf(this.profile, code);
     }
-    const versionLine = version ? matches.get(version)?.at(-1) : undefined;
-    const found = versionLine ? version!.exec(versionLine) : null;
-    if (found) record.version = found[1] ?? found[0];
+    // Each the last line its pattern matched: group 1, or the whole match.
+    const last = (pattern: RegExp | undefined) => {
+      const line = pattern ? matches.get(pattern)?.at(-1) : undefined;
+      const found = line ? pattern!.exec(line) : null;
+      return found ? (found[1] ?? found[0]) : undefined;
+    };
+    const seen = {
+      version: last(version),
+      buildId: last(this.profile.boot.buildId),
+      identity: last(this.profile.identity?.pattern),
+    };
+    for (const [field, value] of Object.entries(seen))
+      if (value !== undefined) record[field as keyof typeof seen] = value;
     return record;
   }
 }

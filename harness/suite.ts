@@ -11,6 +11,7 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { firmwareComment } from './firmware-seen.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { Board, type KnownState } from './board.ts';
@@ -213,6 +214,7 @@ async function runSuite<Id extends string>(
     // What the next suite may assume: only a board this suite left ready, undisturbed, is reused.
     const unsettled = spec.disturbs ?? (troubled && `a check met trouble at "${troubled}"`);
     const left = board && !stopped && !unsettled ? board.knownState : 'unknown';
+    if (board?.firmware) note(firmwareComment(board.firmware));
     note(`board left: ${left}${left === 'unknown' && unsettled ? ` (${unsettled})` : ''}`);
     tap.end();
     // A suite that ends while its run is going away leaves the bench to that (which ends this process):

@@ -2,12 +2,17 @@
 // bench does: the legacy board takes a build through its own update path (mcumgr SMP, confirmed)
 // and, asked, through its open ROM loader (verified by the ROM's own MD5), and what it runs then
 // changes; a build it already runs is not sent again; the hardened board's ROM loader, in Secure
-// Download Mode, is no way to it, said so, exit 2, the boot strap and supply left at rest.
+// Download Mode, is no way to it, said so, exit 2, the boot strap and supply left at rest. Each run
+// after a flash names the build its boot reported (version, build id, MAC) in summary.json, the JUnit
+// properties and the report, and `hil diff` says when two runs tested different builds.
 import t from 'tap';
 import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseImage } from '../harness/wire/mcuboot-image.ts';
+import { hilRun } from './helpers/run.ts';
 import { isSupply } from '../harness/power/driver.ts';
 import { type TestRig, testRig } from './helpers/virtual-rig.ts';
 
@@ -27,6 +32,15 @@ function flashOn(host: TestRig, rigFile: string, board: string, file: string, ..
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** The first 16 hex digits of an MCUboot image's hash TLV: what the board's `ELF file SHA256:` line prints. */
+const buildId = (file: string) => parseImage(readFileSync(file)).hash!.toString('hex').slice(0, 16);
+const runs = t.testdir({});
+/** boot-log on the legacy board through the same rig host: what its boot says it runs. */
+const bootLog = (out: string) =>
+  hilRun(['--rig', 'rigs/virtual.yaml', '--board', 'virtual-legacy', '--suite', 'boot-log'], join(runs, out), {
+    HIL_ENDPOINTS: rig.process.endpointsFile,
+    HIL_NO_PDF: '1',
+  });
 
 t.test('legacy: the update path first, confirmed; the same build again is not sent', async (t) => {
   const newer = update('virtual-legacy').newer!;
@@ -37,6 +51,18 @@ t.test('legacy: the update path first, confirmed; the same build again is not se
   const again = flash('virtual-legacy', newer);
   t.equal(again.status, 0, again.stderr);
   t.match(again.stdout, /by already-running/);
+  const run = bootLog('after-smp');
+  t.same(run.result('virtual-legacy', 'boot-log').firmware, {
+    version: '1.3.0',
+    buildId: buildId(newer),
+    identity: '24:0a:c4:27:88:e8',
+  });
+  const junit = readFileSync(join(runs, 'after-smp', 'junit.xml'), 'utf8');
+  t.match(junit, `<property name="firmware.buildId" value="${buildId(newer)}"/>`);
+  t.match(
+    readFileSync(join(runs, 'after-smp', 'report.html'), 'utf8'),
+    `firmware: version 1.3.0, build ${buildId(newer)}`,
+  );
 });
 
 t.test('legacy: through its open ROM loader, verified by MD5, and the board then runs what was written', async (t) => {
@@ -46,6 +72,15 @@ t.test('legacy: through its open ROM loader, verified by MD5, and the board then
   t.equal(rom.status, 0, rom.stderr);
   t.match(rom.stderr, /erase \d+ bytes at 0x10000/);
   t.match(rom.stdout, new RegExp(`by esp-rom; verified: the ROM's SPI_FLASH_MD5 over the region: ${md5}`));
+  const run = bootLog('after-rom');
+  t.match(run.result('virtual-legacy', 'boot-log').firmware, { version: '1.2.0', buildId: buildId(current) });
+  const diff = spawnSync(process.execPath, ['bin/hil.js', 'diff', join(runs, 'after-smp'), join(runs, 'after-rom')], {
+    encoding: 'utf8',
+  });
+  t.match(
+    diff.stdout,
+    `virtual-legacy tested different builds: version 1.3.0, build ${buildId(update('virtual-legacy').newer!)}`,
+  );
   // 1.3.0 ran before; the ROM wrote 1.2.0 over the application partition: 1.3.0 is offered again.
   const back = flash('virtual-legacy', update('virtual-legacy').newer!);
   t.equal(back.status, 0, back.stderr);

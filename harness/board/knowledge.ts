@@ -4,12 +4,16 @@
  */
 import type { BootRecord } from '../boot-record.ts';
 import type { Console } from '../console/console.ts';
+import { type FirmwareSeen, firmwareSeen } from '../firmware-seen.ts';
 import type { KnownState } from '../known-state.ts';
 
 export class Knowledge {
   private known: KnownState = 'unknown';
   /** The console's crash count when the board was last known ready: a crash since unsettles it. */
   private crashesWhenReady = 0;
+
+  /** What the last boot that reached its ready line said the board runs. */
+  firmware: FirmwareSeen | undefined;
 
   constructor(private readonly console: Console) {}
 
@@ -37,6 +41,7 @@ export class Knowledge {
   /** A boot that reached its ready line with no crash on the way is a known state; anything else is not. */
   booted(record: BootRecord): void {
     this.known = record.ready && record.crashes.length === 0 ? 'ready' : 'unknown';
+    if (record.ready) this.firmware = firmwareSeen({ ...record }) ?? this.firmware;
     this.crashesWhenReady = this.console.crashes.length;
   }
 }

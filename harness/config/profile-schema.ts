@@ -142,6 +142,11 @@ export const Profile = Type.Object(
         }),
         ready: Regex,
         version: Type.Optional(Regex),
+        'build-id': Type.Optional({
+          ...Regex,
+          description:
+            "a boot line naming the build by a hash, group 1 the hash as printed (ESP-IDF: 'ELF file SHA256:\\s+([0-9a-f]+)')",
+        }),
         'reset-reason': Type.Optional(Regex),
         deadline: Duration,
         'red-flags': Type.Optional(withDefault(Type.Array(Regex), [])),

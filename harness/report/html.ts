@@ -5,6 +5,7 @@
  * checks that give evidence for it), and every check with its verdict, TS 103 701 test cases, evidence
  * and, per suite, the console's last lines. Everything from the run folder goes through html().
  */
+import { describeFirmware } from '../firmware-seen.ts';
 import type { Verdict } from '../verdict.ts';
 import { CLAUSES, clauseOf, type LabResult, PSTI } from './lab.ts';
 import type { ConsoleTails, RunFolder } from './run-folder.ts';
@@ -87,7 +88,7 @@ function checks(folder: RunFolder, lab: LabResult[], tails: ConsoleTails): strin
         })
         .join('');
       const tail = tails.get(r.console) ?? [];
-      return `<h3>${html(r.board)} / ${html(r.suite)}</h3>${r.error ? `<p class="inconclusive">${html(r.error)}</p>` : ''}
+      return `<h3>${html(r.board)} / ${html(r.suite)}</h3><p class="firmware">firmware: ${html(describeFirmware(r.firmware))}</p>${r.error ? `<p class="inconclusive">${html(r.error)}</p>` : ''}
 <table><tr><th>check</th><th>title</th><th>verdict</th><th>TS 103 701 cases, IXIT</th><th>evidence</th></tr>${rows}</table>
 <details><summary>console, last lines (${html(r.console)})</summary><pre>${html(tail.join('\n'))}</pre></details>`;
     })

@@ -40,10 +40,20 @@ export function junitXml(folder: RunFolder, tails: ConsoleTails): string {
           `    <testcase ${attr('classname', `${r.board}.${r.suite}`)} name="(suite)"><error ${attr('message', r.error)} type="suite"/></testcase>`,
         ]
       : [];
-    const out = `    <system-out>${xml((tails.get(r.console) ?? []).join('\n'))}</system-out>`;
-    return [`  <testsuite ${header}>`, ...r.checks.map((c) => testcase(r, c)), ...crashed, out, '  </testsuite>'].join(
-      '\n',
+    // The build the checks were made on, as the board's boot said it (CI tools show testsuite properties).
+    const firmware = Object.entries(r.firmware ?? {}).map(
+      ([key, value]) => `      <property ${attr('name', `firmware.${key}`)} ${attr('value', value)}/>`,
     );
+    const properties = firmware.length ? ['    <properties>', ...firmware, '    </properties>'] : [];
+    const out = `    <system-out>${xml((tails.get(r.console) ?? []).join('\n'))}</system-out>`;
+    return [
+      `  <testsuite ${header}>`,
+      ...properties,
+      ...r.checks.map((c) => testcase(r, c)),
+      ...crashed,
+      out,
+      '  </testsuite>',
+    ].join('\n');
   });
   // Said as a crashed suite is: an error a CI shows, not a line nobody reads.
   if (folder.summaryUnreadable)

@@ -86,6 +86,7 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
         console: `${board}/${suite}.log`,
         ...countVerdicts(outcome.checks),
         ...(error ? { error } : {}),
+        ...(outcome.firmware ? { firmware: outcome.firmware } : {}),
         checks: outcome.checks,
       });
     }

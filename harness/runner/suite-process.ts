@@ -150,6 +150,7 @@ export function startSuite(job: SuiteJob): { go: (go: SuiteGo) => Promise<SuiteD
       started: started.toISOString(),
       ms,
       ...(error ? { error } : {}),
+      ...(outcome.firmware ? { firmware: outcome.firmware } : {}),
       checks,
     };
     job.progress.suiteEnd(result);

@@ -2,6 +2,7 @@
  * summary.json: written after every suite (so a run that dies leaves what it had), and once more
  * at the end with `complete: true`, and never half a file (`writeWholeFile`).
  */
+import type { FirmwareSeen } from '../firmware-seen.ts';
 import { join } from 'node:path';
 import { writeWholeFile } from '../util/root.ts';
 import type { Verdict } from '../verdict.ts';
@@ -19,6 +20,8 @@ export interface SuiteResult extends Record<Verdict, number> {
   ms?: number;
   /** Why the suite could not run to its end (crash, deadline), when it could not. */
   error?: string;
+  /** Which firmware the board ran, as its boot in this suite said (none when it did not boot here). */
+  firmware?: FirmwareSeen;
   checks: Check[];
 }
 

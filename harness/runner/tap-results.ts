@@ -3,6 +3,7 @@
  * point marked `inconclusive: true` with its `cause`), provisions and evidence from the YAML block.
  */
 import { Parser, type Result } from 'tap-parser';
+import { type FirmwareSeen, firmwareFromComment } from '../firmware-seen.ts';
 import type { KnownState } from '../known-state.ts';
 import type { Verdict } from '../verdict.ts';
 
@@ -24,6 +25,8 @@ export interface SuiteOutcome {
   bailout?: string;
   /** What the suite says it left the board in (`# board left: ready`); unknown when it does not say. */
   boardLeft: KnownState;
+  /** What the suite says the board ran (`# firmware: {...}`), where its boot said. */
+  firmware?: FirmwareSeen;
 }
 
 function toCheck(result: Result, prefix: string): Check {
@@ -52,6 +55,7 @@ export function tapResults(
   const checks: Check[] = [];
   let bailout: string | undefined;
   let boardLeft: KnownState = 'unknown';
+  let firmware: FirmwareSeen | undefined;
   const watch = (parser: Parser, prefix: string) => {
     const subtests = new Set<string>();
     parser.on('assert', (result: Result) => {
@@ -74,6 +78,7 @@ export function tapResults(
     if (m) onProgress(m[1]!.slice(0, 300));
     const left = /^#\s*board left: (ready|off|unknown)\b/.exec(line.trim());
     if (left) boardLeft = left[1] as KnownState;
+    firmware = firmwareFromComment(line) ?? firmware;
   });
   parser.on('bailout', (reason: string) => (bailout = reason || 'bailed out'));
   const done = new Promise<SuiteOutcome>((resolve) => {
@@ -81,7 +86,13 @@ export function tapResults(
       // A suite declares at least one check: a plan of 1..0 is no finished suite (tap-parser also
       // reports that plan, "no tests found", for a stream that ended before its first point).
       const planned = final.plan.end !== null && final.plan.end > 0;
-      resolve({ checks, complete: planned && !bailout, boardLeft, ...(bailout ? { bailout } : {}) });
+      resolve({
+        checks,
+        complete: planned && !bailout,
+        boardLeft,
+        ...(bailout ? { bailout } : {}),
+        ...(firmware ? { firmware } : {}),
+      });
     });
   });
   return { parser, done };

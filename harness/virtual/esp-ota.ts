@@ -36,6 +36,11 @@ export class EspOtaSlots {
     this.efuseSecureVersion = parseEspImage(image).app.secureVersion;
   }
 
+  /** The running image's own bytes (its hash names the build). */
+  get image(): Buffer {
+    return this.running;
+  }
+
   get version(): string {
     return parseEspImage(this.running).app.version;
   }

@@ -67,6 +67,11 @@ export class Mcuboot {
     return formatVersion(parseHeader(this.primary).version);
   }
 
+  /** The primary image's hash TLV (what the image list names it by); undefined for a slot that is no image. */
+  get runningHash(): Buffer | undefined {
+    return parseOrUndefined(this.primary)?.hash;
+  }
+
   /** Whether the image jumped into at the last reset was validated (or valid). */
   get bootedVerified(): boolean {
     return this.verified;

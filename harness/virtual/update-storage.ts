@@ -3,7 +3,7 @@
  * console, or ESP-IDF OTA partitions behind the `ota` command. The firmware asks it what version
  * runs, what the bootloader prints at reset, and hands it SMP frames and OTA commands.
  */
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { VirtualFlaw } from '../config/schema.ts';
 import type { CommandContext } from './console-commands.ts';
@@ -98,8 +98,17 @@ export class UpdateStorage {
     return this.mcuboot?.bootedVerified ?? true;
   }
 
-  /** The application's own lines about its image (ESP-IDF's `Secure version:` with anti-rollback). */
+  /**
+   * The application's own lines about its image: ESP-IDF's `Secure version:` with anti-rollback, and
+   * `ELF file SHA256:` with the first 16 hex digits of the build's hash, as ESP-IDF cuts it. (Real
+   * firmware prints its ELF's hash; this board names its image by the image's: MCUboot's hash TLV,
+   * or the OTA image's SHA-256.)
+   */
   appLines(): string[] {
-    return this.ota ? [`Secure version:   ${this.ota.secureVersion}`] : [];
+    const hash = this.mcuboot ? this.mcuboot.runningHash : createHash('sha256').update(this.ota!.image).digest();
+    return [
+      ...(this.ota ? [`Secure version:   ${this.ota.secureVersion}`] : []),
+      ...(hash ? [`ELF file SHA256:  ${hash.toString('hex').slice(0, 16)}...`] : []),
+    ];
   }
 }
