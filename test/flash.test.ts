@@ -109,6 +109,36 @@ t.test('an ESP-IDF OTA board: the build fetched over HTTPS, booted on trial, con
   t.match(run.stdout, new RegExp(`sha256 ${sha256(newer)}, \\d+ bytes\\) by esp-ota; verified: `));
 });
 
+t.test(
+  'hil run --firmware: deployed before any suite, named in summary.json; one it cannot take stops the run',
+  async (t) => {
+    const rigArgs = ['--rig', 'rigs/virtual.yaml', '--board', 'virtual-hardened', '--suite', 'boot-log'];
+    const env = { HIL_ENDPOINTS: rig.process.endpointsFile, HIL_NO_PDF: '1' };
+    const newer = update('virtual-hardened').newer!;
+    const given = hilRun([...rigArgs, '--firmware', `virtual-hardened=${newer}`], join(runs, 'given'), env);
+    t.equal(given.status, 0, given.stderr);
+    const version = parseImage(readFileSync(newer)).version;
+    t.match(given.summary.run.builds, {
+      'virtual-hardened': { file: newer, sha256: sha256(newer), path: 'smp', version, booted: version },
+    });
+    t.match(given.result('virtual-hardened', 'boot-log').firmware, { version, buildId: buildId(newer) });
+    // An older build: the board's update path turns it away, its ROM loader is in Secure Download Mode.
+    const older = hilRun([...rigArgs, '--firmware', update('virtual-hardened').older!], join(runs, 'older'), env);
+    t.equal(older.status, 2);
+    t.match(older.stderr, /cannot run: a board does not run the build it was given \(no suite was started\)/);
+    t.match(older.stderr, /\[virtual-hardened\] firmware: expected the build .* deployed/);
+    t.same(older.summary.results, [], 'no suite ran');
+    // Named before anything is locked or powered: no run folder.
+    const other = spawnSync(
+      process.execPath,
+      ['bin/hil.js', 'run', ...rigArgs, '--firmware', 'virtual-legacy=/x.bin', '--out', join(runs, 'other')],
+      { encoding: 'utf8', env: { ...process.env, ...env } },
+    );
+    t.equal(other.status, 2);
+    t.match(other.stderr, /--firmware names board virtual-legacy, which this run does not test/);
+  },
+);
+
 t.test('misuse: a path, an offset or a file that cannot be used', async (t) => {
   const file = update('virtual-legacy').current!;
   t.match(flash('virtual-legacy', file, '--path', 'jtag').stderr, /--path must be one of update, esp-rom, not "jtag"/);

@@ -4,22 +4,19 @@
  * bench put at rest whatever happens, a signal too. Exit 0 written and verified; 1 a path wrote but
  * the verify or the confirm failed; 2 no path could be used, or the rig cannot be used.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Board } from '../board.ts';
 import { loadRig, needsRigHost } from '../config/load.ts';
 import { printWarnings } from '../config/renamed.ts';
-import { DEPLOY_PATHS, type DeployPath, deploy } from '../flash/deploy.ts';
+import { DEPLOY_PATHS, type DeployPath, deploy, MAX_IMAGE_BYTES, readBuild } from '../flash/deploy.ts';
 import { Rig } from '../power/registry.ts';
 import { lockBoard } from '../runner/lock.ts';
 import { rigHostFor, type RigHostProcess } from '../runner/rig-host.ts';
 import { watchSignals } from '../runner/signals.ts';
 import { HilError, UsageError } from '../util/errors.ts';
-
-/** A build larger than any flash hil drives (16 MiB) is not read. */
-const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
 
 export async function flashCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -40,17 +37,8 @@ export async function flashCommand(args: string[]): Promise<number> {
   const only = values.path as DeployPath | undefined;
   if (only !== undefined && !DEPLOY_PATHS.includes(only))
     throw new UsageError(`--path must be one of ${DEPLOY_PATHS.join(', ')}, not ${JSON.stringify(only)}`);
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch (error) {
-    throw new UsageError(
-      `cannot read the build ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
-  if (size === 0 || size > MAX_IMAGE_BYTES)
-    throw new UsageError(`the build ${file} is ${size} bytes: an image is 1 byte to ${MAX_IMAGE_BYTES}`);
-  const image = readFileSync(file);
+  const image = readBuild(file);
+  if ('problem' in image) throw new UsageError(image.problem);
   const rig = loadRig(values.rig, Rig);
   printWarnings(rig.warnings);
   if (!rig.config.boards[values.board])

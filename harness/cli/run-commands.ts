@@ -27,6 +27,8 @@ export async function runCommand(args: string[]): Promise<number> {
       'fuzz-cases': { type: 'string' },
       'fuzz-seconds': { type: 'string' },
       'fuzz-minimize': { type: 'string' },
+      firmware: { type: 'string', multiple: true },
+      'any-firmware': { type: 'boolean' },
     },
   });
   if (!values.rig) throw new UsageError('hil run needs --rig FILE');
@@ -50,6 +52,8 @@ export async function runCommand(args: string[]): Promise<number> {
     seed,
     suiteDeadlineMs: deadline,
     ...(wait !== undefined ? { waitMs: wait } : {}),
+    ...(values.firmware ? { firmware: values.firmware.map(buildOption) } : {}),
+    anyFirmware: values['any-firmware'] === true,
     progress: consoleProgress(),
   });
 }
@@ -109,4 +113,12 @@ function notAReproducer(file: string, error: NodeJS.ErrnoException): string {
   if (error instanceof SyntaxError) return `${file} is not a reproducer: it is not JSON (${why})`;
   if (why.includes(file)) return why;
   return error.code ? `cannot read ${file}: ${why}` : `${file} is not a reproducer: ${why}`;
+}
+
+/** `--firmware [BOARD=]FILE`: a board's name before `=` (as rig files name boards), else the file for every board. */
+function buildOption(text: string): { board?: string; file: string } {
+  const m = /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/.exec(text);
+  if (m) return { board: m[1]!, file: m[2]! };
+  if (text === '') throw new UsageError('--firmware needs [BOARD=]FILE');
+  return { file: text };
 }

@@ -5,10 +5,29 @@
  * all. What was written is named by the file's SHA-256, and how it was verified.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import type { Board } from '../board.ts';
 import { flashEspRom } from './esp-rom.ts';
 import type { FlashOutcome, FlashPath, Progress } from './outcome.ts';
 import { deployByUpdatePath } from './update-path.ts';
+
+/** A build larger than any flash hil drives (16 MiB) is not read. */
+export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
+
+/** A build file's bytes, or a one-line reason it cannot be one (missing, empty, too large). */
+export function readBuild(file: string): Buffer | { problem: string } {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (error) {
+    return {
+      problem: `cannot read the build ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    };
+  }
+  if (size === 0 || size > MAX_IMAGE_BYTES)
+    return { problem: `the build ${file} is ${size} bytes: an image is 1 byte to ${MAX_IMAGE_BYTES}` };
+  return readFileSync(file);
+}
 
 /** Where an ESP-IDF application partition starts in the default partition table. */
 export const DEFAULT_APP_OFFSET = 0x10000;

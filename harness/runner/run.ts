@@ -4,6 +4,8 @@
  * suite. Exit 0: all passed; 1: a check failed; 2: the run could not be done. On SIGINT/SIGTERM:
  * suites stopped, supplies to the rig's safe state, summary written with complete: false.
  */
+import { readBuild } from '../flash/deploy.ts';
+import { deployBuilds } from './deploy-builds.ts';
 import type { spawn } from 'node:child_process';
 import { rmSync, symlinkSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -22,7 +24,7 @@ import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
 import { watchSignals } from './signals.ts';
 import { buildReports } from '../report/index.ts';
-import { type RunSummary, totals, writeSummary } from './summary.ts';
+import { type PreflightProblem, type RunSummary, totals, writeSummary } from './summary.ts';
 import { declarations, suiteFiles } from './suite-files.ts';
 import { PROJECT_ROOT } from '../util/root.ts';
 import { rigHostFor, type RigHostProcess } from './rig-host.ts';
@@ -40,6 +42,10 @@ export interface RunOptions {
   suiteDeadlineMs?: number;
   /** Wait this long for a board another run holds, instead of failing at once. */
   waitMs?: number;
+  /** Builds to deploy before any suite (`--firmware [BOARD=]FILE`): for one board, or for every board run. */
+  firmware?: { board?: string; file: string }[];
+  /** Test a board whose boot does not report the build it was given, instead of refusing to. */
+  anyFirmware?: boolean;
   progress: Progress;
 }
 
@@ -81,6 +87,22 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   const available = [...files.keys()];
   const suites = [...(options.suites?.length ? options.suites : available)];
   const unknownSuites = suites.filter((s) => !files.has(s));
+  // Each build read before anything is locked or powered: a file that is not there stops the run at once.
+  const builds = new Map<string, { file: string; image: Buffer }>();
+  for (const { board, file } of options.firmware ?? []) {
+    if (board !== undefined && !boards.includes(board)) {
+      progress.info(
+        `cannot run: --firmware names board ${board}, which this run does not test (boards: ${boards.join(', ')})`,
+      );
+      return EXIT.cannotRun;
+    }
+    const image = readBuild(file);
+    if ('problem' in image) {
+      progress.info(`cannot run: ${image.problem}`);
+      return EXIT.cannotRun;
+    }
+    for (const name of board === undefined ? boards : [board]) builds.set(name, { file: resolve(file), image });
+  }
   if (unknownBoards.length || unknownSuites.length) {
     if (unknownBoards.length)
       progress.info(
@@ -203,10 +225,9 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   if (interrupted) return new Promise(() => undefined);
 
   const needs = new Set<Need>(specs.flatMap((spec) => spec.needs));
-  const problems = await preflight(rig, boards, needs, rigHost?.endpoints);
-  if (problems.length > 0) {
+  const notReady = async (problems: PreflightProblem[], what: string) => {
     progress.info(
-      `cannot run: the pre-flight found the rig not ready (no suite was started):\n${problems
+      `cannot run: ${what} (no suite was started):\n${problems
         .map((p) => `  [${p.board}] ${p.need}: expected ${p.expected}\n    seen: ${p.seen}`)
         .join('\n')}`,
     );
@@ -216,6 +237,18 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     writeSummary(outDir, summary);
     await reports(outDir, progress);
     return EXIT.cannotRun;
+  };
+  const problems = await preflight(rig, boards, needs, rigHost?.endpoints);
+  if (problems.length > 0) return notReady(problems, 'the pre-flight found the rig not ready');
+  if (builds.size > 0) {
+    const { deployed, problems } = await deployBuilds(rig, builds, rigHost?.endpoints.boards, outDir, {
+      anyFirmware: options.anyFirmware === true,
+      say: (board, text) => progress.info(`${board}: ${text}`),
+    });
+    summary.run.builds = deployed;
+    writeSummary(outDir, summary);
+    if (interrupted) return new Promise(() => undefined);
+    if (problems.length > 0) return notReady(problems, 'a board does not run the build it was given');
   }
 
   // Boards are independent benches: test them side by side, each board's suites one after another.

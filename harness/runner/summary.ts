@@ -2,6 +2,7 @@
  * summary.json: written after every suite (so a run that dies leaves what it had), and once more
  * at the end with `complete: true`, and never half a file (`writeWholeFile`).
  */
+import type { DeployedBuild } from './deploy-builds.ts';
 import type { FirmwareSeen } from '../firmware-seen.ts';
 import { join } from 'node:path';
 import { writeWholeFile } from '../util/root.ts';
@@ -46,6 +47,8 @@ export interface RunSummary {
     interrupted?: string;
     /** Set when the pre-flight found the rig not ready: no suite ran. */
     preflight?: PreflightProblem[];
+    /** The builds `--firmware` deployed before the suites, by board. */
+    builds?: Record<string, DeployedBuild>;
   };
   results: SuiteResult[];
 }
