@@ -12,7 +12,12 @@ export interface PtyBridge {
   close(): Promise<void>;
 }
 
-const START_DEADLINE_MS = 5000;
+/**
+ * socat starts in milliseconds on a quiet machine; a rig host with seven boards starts seven at once,
+ * and beside a test run at a load of 15 on two cores one took over 5 s. Only a socat that never makes
+ * its PTY waits this long.
+ */
+const START_DEADLINE_MS = 20_000;
 
 /**
  * Make a PTY at `path` whose other end is `onConnect`'s socket. Resolves once socat has made the PTY
