@@ -3,8 +3,9 @@
 // runs are kept (default 14), `latest` points at the new one, and `hil diff` compares it with the
 // night before: new failures first, then fixed, then still failing. Exit 2 when a rig could not be
 // (wholly) tested, else 1 when a rig has a new failure, else 0 (failures that were there already
-// are in the report, and news to nobody).
-//   node scripts/nightly.mjs [--keep N] [--home DIR] [--suite S]... rigs/a.yaml [rigs/b.yaml ...]
+// are in the report, and news to nobody). With --firmware [BOARD=]FILE, tonight's build is deployed
+// first (hil run --firmware): a board that does not then boot it is not tested (exit 2).
+//   node scripts/nightly.mjs [--keep N] [--home DIR] [--suite S]... [--firmware [BOARD=]FILE]... rigs/a.yaml ...
 import { parseArgs } from 'node:util';
 import { $, fs, path } from 'zx';
 
@@ -14,12 +15,16 @@ const { values, positionals } = parseArgs({
     keep: { type: 'string', default: '14' },
     home: { type: 'string', default: path.join('reports', 'nightly') },
     suite: { type: 'string', multiple: true, default: [] },
+    firmware: { type: 'string', multiple: true, default: [] },
   },
 });
 const suites = values.suite.flatMap((s) => ['--suite', s]);
+const firmware = values.firmware.flatMap((f) => ['--firmware', f]);
 const keep = Number(values.keep);
 if (positionals.length === 0 || !Number.isInteger(keep) || keep < 2) {
-  console.error('usage: node scripts/nightly.mjs [--keep N (>= 2)] [--home DIR] [--suite S]... RIG.yaml...');
+  console.error(
+    'usage: node scripts/nightly.mjs [--keep N (>= 2)] [--home DIR] [--suite S]... [--firmware [BOARD=]FILE]... RIG.yaml...',
+  );
   process.exit(2);
 }
 $.verbose = false;
@@ -36,7 +41,7 @@ for (const rig of positionals) {
       .sort();
   const previous = runs().at(-1);
   const out = path.join(home, new Date().toISOString().replace(/[:.]/g, '-'));
-  const run = await $({ stdio: 'inherit' })`node bin/hil.js run --rig ${rig} --out ${out} ${suites}`;
+  const run = await $({ stdio: 'inherit' })`node bin/hil.js run --rig ${rig} --out ${out} ${suites} ${firmware}`;
   fs.rmSync(path.join(home, 'latest'), { force: true });
   fs.symlinkSync(path.basename(out), path.join(home, 'latest'));
   for (const old of runs().slice(0, -keep)) fs.rmSync(path.join(home, old), { recursive: true, force: true });

@@ -139,6 +139,23 @@ t.test(
   },
 );
 
+t.test('a write that loses a bit is caught by the MD5 verify: exit 1, not flashed', async (t) => {
+  const flaky = await testRig('test/fixtures/rigs/flash-flaws.yaml');
+  t.teardown(() => flaky.stop());
+  const current = flaky.process.endpoints.boards['bit-flip']!.update!.current!;
+  const md5 = createHash('md5').update(readFileSync(current)).digest('hex');
+  const run = flashOn(flaky, 'test/fixtures/rigs/flash-flaws.yaml', 'bit-flip', current, '--path', 'esp-rom');
+  t.equal(run.status, 1, run.stderr);
+  t.match(
+    run.stderr,
+    new RegExp(`ESP ROM loader: verify: expected the flash's MD5 over \\d+ bytes at 0x10000 to be ${md5}`),
+  );
+  t.match(run.stderr, /seen: [0-9a-f]{32}; the board is left in its ROM loader/);
+  t.notMatch(run.stderr, new RegExp(`seen: ${md5}`));
+  t.match(run.stderr, /bit-flip: not flashed: do not take it as running/);
+  t.equal(run.stdout, '');
+});
+
 t.test('misuse: a path, an offset or a file that cannot be used', async (t) => {
   const file = update('virtual-legacy').current!;
   t.match(flash('virtual-legacy', file, '--path', 'jtag').stderr, /--path must be one of update, esp-rom, not "jtag"/);

@@ -44,6 +44,10 @@ t.test('nightly: two nights, the second with a new failure', async (t) => {
   t.equal(night().status, 0, 'a third night: still failing is not news');
   const runs = readdirSync(join(home, 'desk')).filter((d) => d !== 'latest');
   t.equal(runs.length, 2, '--keep 2');
+  // Tonight's build reaches hil run: one that is not there is a night that could not be tested.
+  const missing = node(['scripts/nightly.mjs', '--home', join(dir, 'other'), '--firmware', '/nonexistent.bin', rig]);
+  t.equal(missing.status, 2);
+  t.match(missing.stderr + missing.stdout, /cannot read the build \/nonexistent\.bin: ENOENT/);
   t.equal(readlinkSync(join(home, 'desk', 'latest')), runs.sort().at(-1));
 });
 
@@ -57,6 +61,11 @@ t.test('the workflows parse and run the README commands; nightly runs per rig on
   const nightly = parse(readFileSync('.github/workflows/nightly.yml', 'utf8'));
   const job = nightly.jobs.rig;
   t.ok(nightly.on.schedule?.length, 'scheduled');
+  t.ok('firmware' in nightly.on.workflow_dispatch.inputs, 'a build can be given by hand');
+  t.same(nightly.on.workflow_run.workflows, ['build'], "and is taken from the build workflow's artifact");
+  const runStep = job.steps.find((s: { run?: string }) => s.run?.includes('nightly.mjs'));
+  t.match(runStep.run, /--firmware "\$FIRMWARE"/, 'passed from the environment, never as shell text');
+  t.notMatch(runStep.run, /inputs\./);
   t.same(job['runs-on'], ['self-hosted', 'hil', '${{ matrix.rig }}']);
   t.equal(job.concurrency.group, 'hil-rig-${{ matrix.rig }}', 'one run per rig at a time');
   for (const rig of job.strategy.matrix.rig)

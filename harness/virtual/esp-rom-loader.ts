@@ -52,6 +52,8 @@ export class RomLoader {
     private readonly flash: SpiFlash,
     /** FLASH_END / FLASH_DEFL_END asked the ROM to leave: reboot (0) or run the application (1). */
     private readonly leave: () => void = () => undefined,
+    /** The flaw flash-bit-flip: the first byte each write lands has a bit lost, as a worn cell does. */
+    private readonly bitFlip = false,
   ) {}
 
   /** The SLIP frames the ROM sends in answer to one command packet. */
@@ -130,7 +132,7 @@ export class RomLoader {
     write.seq++;
     if (!compressed) {
       const at = seq * ROM_BLOCK;
-      this.flash.write(write.offset + at, block.subarray(0, Math.max(0, Math.min(block.length, write.size - at))));
+      this.land(write.offset + at, block.subarray(0, Math.max(0, Math.min(block.length, write.size - at))));
       return answer();
     }
     write.stream.push(Buffer.from(block));
@@ -141,7 +143,13 @@ export class RomLoader {
     } catch {
       return answer(DEFLATE_ERROR);
     }
-    this.flash.write(write.offset, image);
+    this.land(write.offset, image);
     return answer();
+  }
+
+  private land(offset: number, data: Buffer): void {
+    const landed = Buffer.from(data);
+    if (this.bitFlip && landed.length > 0) landed[0]! &= 0xfe; // flash can only clear bits: one is cleared
+    this.flash.write(offset, landed);
   }
 }

@@ -206,7 +206,12 @@ export class VirtualFirmware {
         if (loader === 'esp32') {
           this.rom = new SlipDecoder(4096);
           // FLASH_END asks the ROM to run what it wrote: a software reset into the new image.
-          this.romLoader = new RomLoader(this.options.downloadMode, this.flash, () => this.boot(0xc));
+          this.romLoader = new RomLoader(
+            this.options.downloadMode,
+            this.flash,
+            () => this.boot(0xc),
+            this.has('flash-bit-flip'),
+          );
         }
         this.state = 'download';
         if (loader === 'stm32') this.onLoader?.();
