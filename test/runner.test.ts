@@ -41,6 +41,50 @@ t.test('unknown board or suite: exit 2 with the names that exist', async (t) => 
   t.match(usage.stderr, /unknown command "frobnicate"/);
 });
 
+t.test(
+  '--check: one check run again, the rest of its suite skipped and said so; the report says how to run it again',
+  async (t) => {
+    const out = join(t.testdir({}), 'run');
+    const run = hil(
+      [
+        ...['run', '--rig', 'rigs/virtual.yaml', '--board', 'virtual-legacy'],
+        ...['--check', 'boot-log/no-red-flag'],
+        ...['--seed', '7', '--out', out],
+      ],
+      { HIL_NO_PDF: '1' },
+    );
+    t.equal(run.status, 1, run.stderr);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    t.same(
+      summary.results.map((r) => r.suite),
+      ['boot-log'],
+      'its suite only',
+    );
+    const checks = summary.results[0]!.checks;
+    t.same(
+      checks.filter((c) => c.verdict === 'fail').map((c) => c.id),
+      ['boot-log/no-red-flag'],
+    );
+    t.ok(
+      checks
+        .filter((c) => c.id !== 'boot-log/no-red-flag')
+        .every((c) => c.verdict === 'skip' && /^not asked for \(--check boot-log\/no-red-flag\)$/.test(c.reason!)),
+      'the others skipped, said why',
+    );
+    t.match(
+      readFileSync(join(out, 'junit.xml'), 'utf8'),
+      `run again: npx hil run --rig ${summary.run.rigFile} --board virtual-legacy --check boot-log/no-red-flag --seed 7`,
+    );
+    const unknown = hil(['run', '--rig', 'rigs/virtual.yaml', '--check', 'boot-log/nope']);
+    t.equal(unknown.status, 2);
+    t.match(unknown.stderr, /cannot run: no check boot-log\/nope \(boot-log's checks: boots-to-ready, /);
+    t.match(
+      hil(['run', '--rig', 'rigs/virtual.yaml', '--check', 'boot-log']).stderr,
+      /--check names a check as suite\/check/,
+    );
+  },
+);
+
 t.test('a board another process holds is refused: exit 2 naming the holder', async (t) => {
   const locks = t.testdir({});
   const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);

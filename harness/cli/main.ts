@@ -9,11 +9,11 @@ import { replayCommand, runCommand } from './run-commands.ts';
 const COMMANDS: Record<string, string> = {
   run: `  hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
           [--fuzz-cases N] [--fuzz-seconds N] [--fuzz-minimize N] [--wait SECONDS]
-          [--firmware [BOARD=]FILE]... [--any-firmware]
+          [--firmware [BOARD=]FILE]... [--any-firmware] [--check SUITE/CHECK]...
       run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 something could not be
       tested or the run could not be done. --firmware deploys a build first (as hil flash does), to
       one board (BOARD=FILE) or all; a board that then boots another version is not tested (exit 2)
-      unless --any-firmware
+      unless --any-firmware. --check runs one check (its suite, the others skipped)
 `,
   replay: `  hil replay FILE [--rig FILE] [--board NAME] [--out DIR]
       run a fuzz reproducer again on a restarted board (its rig and board unless given); exit 1 when it

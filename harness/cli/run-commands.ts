@@ -29,6 +29,7 @@ export async function runCommand(args: string[]): Promise<number> {
       'fuzz-minimize': { type: 'string' },
       firmware: { type: 'string', multiple: true },
       'any-firmware': { type: 'boolean' },
+      check: { type: 'string', multiple: true },
     },
   });
   if (!values.rig) throw new UsageError('hil run needs --rig FILE');
@@ -54,6 +55,7 @@ export async function runCommand(args: string[]): Promise<number> {
     ...(wait !== undefined ? { waitMs: wait } : {}),
     ...(values.firmware ? { firmware: values.firmware.map(buildOption) } : {}),
     anyFirmware: values['any-firmware'] === true,
+    ...(values.check ? { checks: values.check.map(checkOption) } : {}),
     progress: consoleProgress(),
   });
 }
@@ -121,4 +123,11 @@ function buildOption(text: string): { board?: string; file: string } {
   if (m) return { board: m[1]!, file: m[2]! };
   if (text === '') throw new UsageError('--firmware needs [BOARD=]FILE');
   return { file: text };
+}
+
+/** `--check suite/check`, as `hil list` names checks. */
+function checkOption(text: string): string {
+  if (!/^[a-z0-9-]+\/[a-z0-9-]+$/.test(text))
+    throw new UsageError(`--check names a check as suite/check (hil list shows them), not ${JSON.stringify(text)}`);
+  return text;
 }

@@ -4,7 +4,6 @@
  * and what could not be tested now. Read from each folder's TAP and summary, as the reports are.
  */
 import { describeFirmware, differentBuilds, type FirmwareSeen } from '../firmware-seen.ts';
-import type { Verdict } from '../verdict.ts';
 import { type RunFolder, readRunFolder } from './run-folder.ts';
 
 export interface RunDiff {

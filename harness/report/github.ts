@@ -3,6 +3,7 @@
  * escaped by the workflow command rules: `%`, CR and LF, and in properties `:` and `,`) and a
  * Markdown job summary appended to GITHUB_STEP_SUMMARY. Device text is made plain first.
  */
+import { rerunCommand, worthRerunning } from './rerun.ts';
 import { appendFileSync } from 'node:fs';
 import type { RunFolder } from './run-folder.ts';
 import { plain } from './text.ts';
@@ -33,10 +34,15 @@ export function jobSummary(folder: RunFolder): string {
   const rows = folder.results.map(
     (r) => `| ${cell(r.board)} | ${cell(r.suite)} | ${r.pass} | ${r.fail} | ${r.skip} | ${r.inconclusive} |`,
   );
+  // Each with the command that runs it again on a desk (a code span: nothing in it is Markdown).
   const failures = folder.results.flatMap((r) =>
     r.checks
-      .filter((c) => c.verdict === 'fail')
-      .map((c) => `- **${cell(r.board)}** \`${cell(c.id)}\`: ${cell(c.title)}`),
+      .filter((c) => worthRerunning(c.verdict))
+      .map((c) => {
+        const again = rerunCommand(folder.summary, r.board, c.id);
+        const said = c.verdict === 'fail' ? '' : 'could not test: ';
+        return `- **${cell(r.board)}** \`${cell(c.id)}\`: ${said}${cell(c.title)}${again ? `  \n  \`${again}\`` : ''}`;
+      }),
   );
   return [
     folder.summaryUnreadable

@@ -5,6 +5,7 @@
  * checks that give evidence for it), and every check with its verdict, TS 103 701 test cases, evidence
  * and, per suite, the console's last lines. Everything from the run folder goes through html().
  */
+import { rerunCommand, worthRerunning } from './rerun.ts';
 import { describeFirmware } from '../firmware-seen.ts';
 import type { Verdict } from '../verdict.ts';
 import { CLAUSES, clauseOf, type LabResult, PSTI } from './lab.ts';
@@ -84,7 +85,8 @@ function checks(folder: RunFolder, lab: LabResult[], tails: ConsoleTails): strin
         .map((c) => {
           const l = lab.find((x) => x.board === r.board && x.suite === r.suite && x.check === c.id);
           const replay = replayCommand(c.evidence);
-          return `<tr class="check ${c.verdict}"><td>${html(c.id)}</td><td>${html(c.title)}</td><td>${VERDICT_TEXT[c.verdict]}${c.reason ? `<br>${html(c.reason)}` : ''}</td><td>${html((l?.testCases ?? []).join(' '))}<br>${(l?.ixit ?? []).map((x) => `IXIT ${html(x.id)}: ${html(x.items.join('; ') || 'none named')}`).join('<br>')}</td><td><pre>${html(JSON.stringify(c.evidence, null, 2))}</pre>${replay ? `<p>reproduce: <code>${html(replay)}</code></p>` : ''}</td></tr>`;
+          const again = worthRerunning(c.verdict) ? rerunCommand(folder.summary, r.board, c.id) : undefined;
+          return `<tr class="check ${c.verdict}"><td>${html(c.id)}</td><td>${html(c.title)}</td><td>${VERDICT_TEXT[c.verdict]}${c.reason ? `<br>${html(c.reason)}` : ''}</td><td>${html((l?.testCases ?? []).join(' '))}<br>${(l?.ixit ?? []).map((x) => `IXIT ${html(x.id)}: ${html(x.items.join('; ') || 'none named')}`).join('<br>')}</td><td><pre>${html(JSON.stringify(c.evidence, null, 2))}</pre>${replay ? `<p>reproduce: <code>${html(replay)}</code></p>` : ''}${again ? `<p>run again: <code>${html(again)}</code></p>` : ''}</td></tr>`;
         })
         .join('');
       const tail = tails.get(r.console) ?? [];

@@ -4,15 +4,17 @@
  * an `<error>`, a skipped one `<skipped>` with its reason; the console's last lines in system-out.
  * An unreadable summary.json is an `<error>` of its own, in a testsuite `(run)`.
  */
-import type { SuiteResult } from '../runner/summary.ts';
+import type { RunSummary, SuiteResult } from '../runner/summary.ts';
+import { rerunCommand, worthRerunning } from './rerun.ts';
 import type { ConsoleTails, RunFolder } from './run-folder.ts';
 import { xml } from './text.ts';
 
 const attr = (name: string, value: string | number) => `${name}="${xml(String(value))}"`;
 
-function testcase(result: SuiteResult, check: SuiteResult['checks'][number]): string {
+function testcase(summary: RunSummary, result: SuiteResult, check: SuiteResult['checks'][number]): string {
   const open = `    <testcase ${attr('classname', `${result.board}.${result.suite}`)} ${attr('name', check.id)}>`;
-  const evidence = xml(JSON.stringify(check.evidence, null, 2));
+  const again = worthRerunning(check.verdict) ? rerunCommand(summary, result.board, check.id) : undefined;
+  const evidence = xml(JSON.stringify(check.evidence, null, 2) + (again ? `\nrun again: ${again}` : ''));
   const seen = typeof check.evidence.seen === 'string' ? check.evidence.seen : check.title;
   const body =
     check.verdict === 'fail'
@@ -49,7 +51,7 @@ export function junitXml(folder: RunFolder, tails: ConsoleTails): string {
     return [
       `  <testsuite ${header}>`,
       ...properties,
-      ...r.checks.map((c) => testcase(r, c)),
+      ...r.checks.map((c) => testcase(folder.summary, r, c)),
       ...crashed,
       out,
       '  </testsuite>',

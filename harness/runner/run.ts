@@ -46,6 +46,8 @@ export interface RunOptions {
   firmware?: { board?: string; file: string }[];
   /** Test a board whose boot does not report the build it was given, instead of refusing to. */
   anyFirmware?: boolean;
+  /** Only these checks (`suite/check`), their suites run for them: the others are skipped, said so. */
+  checks?: string[];
   progress: Progress;
 }
 
@@ -85,7 +87,10 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   const unknownBoards = boards.filter((b) => !allBoards.includes(b));
   const files = suiteFiles();
   const available = [...files.keys()];
-  const suites = [...(options.suites?.length ? options.suites : available)];
+  // --check runs its suite (for whatever the check needs), and only that check of it.
+  const checkSuites = (options.checks ?? []).map((id) => id.split('/')[0]!);
+  const asked = [...(options.suites ?? []), ...checkSuites];
+  const suites = [...new Set(asked.length ? asked : available)];
   const unknownSuites = suites.filter((s) => !files.has(s));
   // Each build read before anything is locked or powered: a file that is not there stops the run at once.
   const builds = new Map<string, { file: string; image: Buffer }>();
@@ -111,6 +116,17 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     if (unknownSuites.length)
       progress.info(`cannot run: no suite ${unknownSuites.join(', ')} (suites: ${available.join(', ')})`);
     return EXIT.cannotRun;
+  }
+  // Checks named before anything is locked or powered (their suites' declarations only).
+  if (options.checks?.length) {
+    const problem = selectChecks(
+      options.checks,
+      await declarations([...new Set(checkSuites)].map((s) => files.get(s)!)),
+    );
+    if (problem) {
+      progress.info(`cannot run: ${problem}`);
+      return EXIT.cannotRun;
+    }
   }
 
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
@@ -326,4 +342,19 @@ async function toSafeState(
       progress.info(`warning: could not put ${board} in the safe state (${state}): ${error.message}`);
     });
   }
+}
+
+/**
+ * The checks `--check` asks for, to every suite process (HIL_CHECKS, as the seed goes): each must be
+ * one its suite declares. None asked: every check runs.
+ */
+function selectChecks(checks: string[], specs: SuiteSpec[]): string | undefined {
+  for (const id of checks) {
+    const [suite, check] = id.split('/');
+    const spec = specs.find((s) => s.name === suite)!;
+    if (check === undefined || !(check in spec.checks))
+      return `no check ${id} (${suite}'s checks: ${Object.keys(spec.checks).join(', ')})`;
+  }
+  process.env.HIL_CHECKS = checks.join(',');
+  return undefined;
 }
