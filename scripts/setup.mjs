@@ -22,6 +22,7 @@ const DEBIAN = {
   chromium: '/usr/bin/chromium', // the browser playwright-core drives: web UI logins, report.pdf (never a downloaded one)
   'poppler-utils': 'pdftotext', // the report tests read report.pdf's text back
   ser2net: '/usr/sbin/ser2net', // network consoles (raw TCP and RFC 2217), as labgrid and LAVA labs serve them
+  stm32flash: '/usr/bin/stm32flash', // an independent AN3155 client for the virtual STM32 system bootloader
   // Real login servers the default-credentials tests start on ports of their own (their services are not used):
   nginx: '/usr/sbin/nginx', // limit_req's 503 in front of a web UI
   lighttpd: '/usr/sbin/lighttpd', // mod_auth Basic and Digest, with its delay before every 401

@@ -12,18 +12,7 @@ import { deploy } from '../flash/deploy.ts';
 import { FORMATS } from '../update/formats.ts';
 import { sameVersion } from '../update/path.ts';
 import { HilError } from '../util/errors.ts';
-import type { PreflightProblem } from './summary.ts';
-
-export interface DeployedBuild {
-  file: string;
-  sha256: string;
-  path: string;
-  verifiedBy: string;
-  /** The version the build claims (MCUboot or ESP-IDF image), where its format tells it. */
-  version?: string;
-  /** The version the board's boot reported afterwards. */
-  booted?: string;
-}
+import type { DeployedBuild, PreflightProblem } from './summary.ts';
 
 /** The version an image claims, read as each update format the harness knows; undefined for a raw binary. */
 function claimedVersion(image: Buffer): string | undefined {

@@ -2,7 +2,6 @@
  * summary.json: written after every suite (so a run that dies leaves what it had), and once more
  * at the end with `complete: true`, and never half a file (`writeWholeFile`).
  */
-import type { DeployedBuild } from './deploy-builds.ts';
 import type { FirmwareSeen } from '../firmware-seen.ts';
 import { join } from 'node:path';
 import { writeWholeFile } from '../util/root.ts';
@@ -24,6 +23,18 @@ export interface SuiteResult extends Record<Verdict, number> {
   /** Which firmware the board ran, as its boot in this suite said (none when it did not boot here). */
   firmware?: FirmwareSeen;
   checks: Check[];
+}
+
+/** A build `hil run --firmware` deployed before the suites (runner/deploy-builds.ts). */
+export interface DeployedBuild {
+  file: string;
+  sha256: string;
+  path: string;
+  verifiedBy: string;
+  /** The version the build claims (MCUboot or ESP-IDF image), where its format tells it. */
+  version?: string;
+  /** The version the board's boot reported afterwards. */
+  booted?: string;
 }
 
 /** A pre-flight problem: something a selected suite needs that did not open or answer. */

@@ -20,6 +20,7 @@ import type { TwinCatalog, TwinHost } from './twin.ts';
 import { POWER_SWITCH_MS, QemuBoard } from './qemu-board.ts';
 import { listenLoopback } from './listen.ts';
 import { type DebugTarget, startGdbServer } from './gdb-server.ts';
+import { Stm32Flash } from './stm32-flash.ts';
 import { stm32DebugTarget, VirtualStm32Loader } from './stm32-loader.ts';
 
 const DEFAULT_VERSION = '1.4.2';
@@ -130,6 +131,9 @@ export class RigHost {
       (bytes) => socket?.write(bytes),
     );
     this.boards.set(name, firmware);
+    // An STM32 board's flash (1 MiB, made when first wanted), which its system bootloader writes and its debug port reads.
+    let stm32Flash: Stm32Flash | undefined;
+    const stm32FlashOf = () => (stm32Flash ??= new Stm32Flash());
     this.closers.push(async () => firmware.supply(0));
     const consoleBridge = await ptyBridge(join(this.stateDir, `${name}.tty`), (s) => {
       socket = s;
@@ -147,7 +151,7 @@ export class RigHost {
       ...(wiring.debug?.gdb?.port === 'auto'
         ? {
             gdb: await this.startDebugPort(
-              profile?.debug.romLoader === 'stm32' ? stm32DebugTarget(rdpLevel) : firmware,
+              profile?.debug.romLoader === 'stm32' ? stm32DebugTarget(rdpLevel, stm32FlashOf()) : firmware,
               disconnected.includes('debug'),
             ),
           }
@@ -163,7 +167,14 @@ export class RigHost {
           }
         : {}),
       ...(wiring['boot-uart']?.port === 'auto'
-        ? { bootUart: await this.startStm32Loader(name, firmware, rdpLevel, disconnected.includes('boot-uart')) }
+        ? {
+            bootUart: await this.startStm32Loader(
+              name,
+              { firmware, flash: stm32FlashOf() },
+              rdpLevel,
+              disconnected.includes('boot-uart'),
+            ),
+          }
         : {}),
       ...(tls ? { tls: { caCert: tls.caCert, caKey: tls.caKey, pinKey: tls.pinKey } } : {}),
       ...(update ? { update: update.files } : {}),
@@ -200,7 +211,7 @@ export class RigHost {
    */
   private async startStm32Loader(
     name: string,
-    firmware: VirtualFirmware,
+    { firmware, flash }: { firmware: VirtualFirmware; flash: Stm32Flash },
     rdpLevel: 0 | 1 | 2,
     disconnected: boolean,
   ): Promise<string> {
@@ -209,6 +220,7 @@ export class RigHost {
       () => firmware.inLoader,
       rdpLevel,
       (bytes) => socket?.write(bytes),
+      flash,
     );
     firmware.onLoader = () => loader.reset();
     const bridge = await ptyBridge(join(this.stateDir, `${name}.boot-uart.tty`), (s) => {

@@ -1,36 +1,48 @@
 /**
  * A virtual STM32 system-memory bootloader on the board's boot UART (AN3155), answering only while
- * the board was reset with BOOT0 held. Under readout protection level 1 it refuses Read Memory;
- * at level 2 the system memory cannot be booted at all, so it never answers.
+ * the board was reset with BOOT0 held: Get, Get Version, Get ID, Read Memory, Write Memory, Extended
+ * Erase and Go over the chip's flash (stm32-flash.ts). Under readout protection level 1 it refuses
+ * Read and Write Memory and erases; at level 2 the system memory cannot be booted at all, so it never
+ * answers. Debian's stm32flash is the independent client it is tested against.
  */
-import { ACK, CMD, isValidAddress, isValidCommand, NACK, SYNC } from '../wire/an3155.ts';
+import {
+  ACK,
+  CMD,
+  decodeExtendedErase,
+  extendedEraseLength,
+  isValidAddress,
+  isValidCommand,
+  MASS_ERASE,
+  NACK,
+  SYNC,
+  writeBlockData,
+} from '../wire/an3155.ts';
 import type { DebugTarget } from './gdb-server.ts';
+import type { Stm32Flash } from './stm32-flash.ts';
 
 const COMMANDS = [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x92];
-const FLASH_BASE = 0x08000000;
-/** The first words of an STM32 image: initial stack pointer, reset vector. */
-const FLASH = Buffer.from('0050002019030008b1020008b3020008', 'hex');
 
-/** Flash as a debugger reads it: the image's first words; undefined elsewhere. */
-function readFlash(address: number, length: number): Buffer | undefined {
-  const offset = address - FLASH_BASE;
-  return offset >= 0 && offset + length <= FLASH.length ? FLASH.subarray(offset, offset + length) : undefined;
-}
+type Step =
+  | { kind: 'command' }
+  | { kind: 'address'; then: 'read' | 'write' | 'go' }
+  | { kind: 'length'; address: number }
+  | { kind: 'block'; address: number }
+  | { kind: 'erase' };
 
 /**
  * The same chip's SWD port behind a probe's gdbserver: open at readout protection level 0; from level 1
  * the core halts but every read is refused (level 2 disables SWD outright: the server still sees the
  * target's voltage and refuses, which is what a gdbserver in front of such a chip reports).
  */
-export const stm32DebugTarget = (rdpLevel: 0 | 1 | 2): DebugTarget => ({
+export const stm32DebugTarget = (rdpLevel: 0 | 1 | 2, flash: Stm32Flash): DebugTarget => ({
   debugEnabled: rdpLevel === 0,
-  readMemory: readFlash,
+  readMemory: (address, length) => flash.read(address, length),
 });
 
 export class VirtualStm32Loader {
   private synced = false;
   private pending = Buffer.alloc(0);
-  private step: { kind: 'command' } | { kind: 'address' } | { kind: 'length'; address: number } = { kind: 'command' };
+  private step: Step = { kind: 'command' };
   /** Commands received, so a test can see that Readout Unprotect was never sent. */
   readonly received: number[] = [];
 
@@ -38,6 +50,7 @@ export class VirtualStm32Loader {
     private readonly active: () => boolean,
     private readonly rdpLevel: 0 | 1 | 2,
     private readonly reply: (bytes: Buffer) => void,
+    private readonly flash: Stm32Flash,
   ) {}
 
   reset(): void {
@@ -61,25 +74,50 @@ export class VirtualStm32Loader {
     }
   }
 
+  /** How many bytes the current step takes, once enough of it has come to tell; undefined until then. */
+  private need(): number | undefined {
+    const { step, pending } = this;
+    if (step.kind === 'address') return 5;
+    if (step.kind === 'block') return pending.length >= 1 ? pending[0]! + 3 : undefined;
+    if (step.kind === 'erase') return pending.length >= 2 ? extendedEraseLength(pending.readUInt16BE(0)) : undefined;
+    return 2;
+  }
+
   private advance(): void {
-    const need = this.step.kind === 'address' ? 5 : 2;
-    if (this.pending.length < need) return;
+    const need = this.need();
+    if (need === undefined || this.pending.length < need) return;
     const bytes = this.pending.subarray(0, need);
     this.pending = this.pending.subarray(need);
-    if (this.step.kind === 'command') return this.command(bytes);
-    if (this.step.kind === 'address') {
-      if (!isValidAddress(bytes)) return this.nack();
-      this.step = { kind: 'length', address: bytes.readUInt32BE(0) };
-      return this.reply(Buffer.from([ACK]));
-    }
-    const address = this.step.address;
+    const step = this.step;
     this.step = { kind: 'command' };
-    if ((bytes[0]! ^ bytes[1]!) !== 0xff) return this.nack();
-    const count = bytes[0]! + 1;
-    const offset = address - FLASH_BASE;
-    const data = Buffer.alloc(count);
-    if (offset >= 0 && offset < FLASH.length) FLASH.copy(data, 0, offset);
-    this.reply(Buffer.concat([Buffer.from([ACK]), data]));
+    switch (step.kind) {
+      case 'command':
+        return this.command(bytes);
+      case 'address': {
+        if (!isValidAddress(bytes)) return this.nack();
+        const address = bytes.readUInt32BE(0);
+        if (step.then !== 'go' && !this.flash.holds(address, 1)) return this.nack();
+        if (step.then === 'read') this.step = { kind: 'length', address };
+        if (step.then === 'write') this.step = { kind: 'block', address };
+        // Go: the application at `address` runs; the bootloader answers no more until the next reset.
+        return this.ack();
+      }
+      case 'length': {
+        if ((bytes[0]! ^ bytes[1]!) !== 0xff) return this.nack();
+        const data = this.flash.read(step.address, bytes[0]! + 1);
+        return data ? this.reply(Buffer.concat([Buffer.from([ACK]), data])) : this.nack();
+      }
+      case 'block': {
+        const data = writeBlockData(bytes);
+        return data && this.flash.write(step.address, data) ? this.ack() : this.nack();
+      }
+      case 'erase': {
+        const pages = decodeExtendedErase(bytes);
+        if (pages === MASS_ERASE) this.flash.eraseAll();
+        else if (!pages || !this.flash.eraseSectors(pages)) return this.nack();
+        return this.ack();
+      }
+    }
   }
 
   private command(bytes: Buffer): void {
@@ -94,12 +132,24 @@ export class VirtualStm32Loader {
       case CMD.GET_ID:
         return this.reply(Buffer.from([ACK, 0x01, 0x04, 0x13, ACK])); // 0x413: STM32F405/407
       case CMD.READ_MEMORY:
+      case CMD.WRITE_MEMORY:
         if (this.rdpLevel >= 1) return this.nack(); // AN3155: refused while readout protection is active
-        this.step = { kind: 'address' };
-        return this.reply(Buffer.from([ACK]));
+        this.step = { kind: 'address', then: command === CMD.READ_MEMORY ? 'read' : 'write' };
+        return this.ack();
+      case CMD.EXTENDED_ERASE:
+        if (this.rdpLevel >= 1) return this.nack();
+        this.step = { kind: 'erase' };
+        return this.ack();
+      case CMD.GO:
+        this.step = { kind: 'address', then: 'go' };
+        return this.ack();
       default:
         return this.nack();
     }
+  }
+
+  private ack(): void {
+    this.reply(Buffer.from([ACK]));
   }
 
   private nack(): void {
