@@ -24,7 +24,7 @@ const COMMANDS = [0x00, 0x01, 0x02, 0x11, 0x21, 0x31, 0x44, 0x63, 0x73, 0x82, 0x
 
 type Step =
   | { kind: 'command' }
-  | { kind: 'address'; then: 'read' | 'write' | 'go' }
+  | { kind: 'address'; next: 'read' | 'write' | 'go' }
   | { kind: 'length'; address: number }
   | { kind: 'block'; address: number }
   | { kind: 'erase' };
@@ -96,9 +96,9 @@ export class VirtualStm32Loader {
       case 'address': {
         if (!isValidAddress(bytes)) return this.nack();
         const address = bytes.readUInt32BE(0);
-        if (step.then !== 'go' && !this.flash.holds(address, 1)) return this.nack();
-        if (step.then === 'read') this.step = { kind: 'length', address };
-        if (step.then === 'write') this.step = { kind: 'block', address };
+        if (step.next !== 'go' && !this.flash.holds(address, 1)) return this.nack();
+        if (step.next === 'read') this.step = { kind: 'length', address };
+        if (step.next === 'write') this.step = { kind: 'block', address };
         // Go: the application at `address` runs; the bootloader answers no more until the next reset.
         return this.ack();
       }
@@ -134,14 +134,14 @@ export class VirtualStm32Loader {
       case CMD.READ_MEMORY:
       case CMD.WRITE_MEMORY:
         if (this.rdpLevel >= 1) return this.nack(); // AN3155: refused while readout protection is active
-        this.step = { kind: 'address', then: command === CMD.READ_MEMORY ? 'read' : 'write' };
+        this.step = { kind: 'address', next: command === CMD.READ_MEMORY ? 'read' : 'write' };
         return this.ack();
       case CMD.EXTENDED_ERASE:
         if (this.rdpLevel >= 1) return this.nack();
         this.step = { kind: 'erase' };
         return this.ack();
       case CMD.GO:
-        this.step = { kind: 'address', then: 'go' };
+        this.step = { kind: 'address', next: 'go' };
         return this.ack();
       default:
         return this.nack();
