@@ -44,8 +44,9 @@ export async function startTelnetd(
   const hash = (password: string) =>
     execFileSync(BUSYBOX, ['mkpasswd', '-m', 'sha512', password], { encoding: 'utf8' }).trim();
   // root has a password nobody knows (BusyBox login dies on a `*` or `!` it cannot use as a salt).
+  // Hex, not base64url: a password that starts with '-' is taken by mkpasswd for an option.
   const passwd = ['root:x:0:0:root:/root:/bin/sh'];
-  const shadow = [`root:${hash(randomBytes(12).toString('base64url'))}:19000:0:99999:7:::`];
+  const shadow = [`root:${hash(randomBytes(12).toString('hex'))}:19000:0:99999:7:::`];
   for (const [i, u] of users.entries()) {
     passwd.push(`${u.user}:x:${2000 + i}:${2000 + i}::${dir}:/bin/sh`);
     shadow.push(`${u.user}:${hash(u.password)}:19000:0:99999:7:::`);
