@@ -1,13 +1,14 @@
 /**
  * Putting a build on a board by the first path the board offers: its own update path first (what
  * the product ships with), then the development paths of a board not yet locked (the ESP ROM
- * loader). Each path that is not a way to this board says why; when none is, the error lists them
+ * loader, the STM32 system bootloader). Each path that is not a way to this board says why; when none is, the error lists them
  * all. What was written is named by the file's SHA-256, and how it was verified.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Board } from '../board.ts';
 import { flashEspRom } from './esp-rom.ts';
+import { flashStm32Loader } from './stm32-loader.ts';
 import type { FlashOutcome, FlashPath, Progress } from './outcome.ts';
 import { deployByUpdatePath } from './update-path.ts';
 
@@ -31,9 +32,11 @@ export function readBuild(file: string): Buffer | { problem: string } {
 
 /** Where an ESP-IDF application partition starts in the default partition table. */
 export const DEFAULT_APP_OFFSET = 0x10000;
+/** An STM32 image starts at the flash's base (its vector table), offset 0. */
+const STM32_DEFAULT_OFFSET = 0;
 
 /** The paths in the order they are tried; `hil flash --path` names one to use alone. */
-export const DEPLOY_PATHS = ['update', 'esp-rom'] as const;
+export const DEPLOY_PATHS = ['update', 'esp-rom', 'stm32-loader'] as const;
 export type DeployPath = (typeof DEPLOY_PATHS)[number];
 
 export interface Deployed {
@@ -63,6 +66,11 @@ export async function deploy(
         board.profile.debug.romLoader === 'esp32'
           ? flashEspRom(board, image, options.offset ?? DEFAULT_APP_OFFSET, progress)
           : { unavailable: `the profile's ROM loader is ${board.profile.debug.romLoader ?? 'none'}, not esp32` },
+    ],
+    [
+      'stm32-loader',
+      'STM32 system bootloader',
+      () => flashStm32Loader(board, image, options.offset ?? STM32_DEFAULT_OFFSET, progress),
     ],
   ];
   for (const [key, name, attempt] of paths) {

@@ -9,40 +9,13 @@
  * does not reach the pin gives; a debug port that reads means the level is not 2.
  */
 import type { Board } from '../board.ts';
+import { bootMarker } from '../config/load.ts';
 import { matchableText } from '../console/escape.ts';
-import { type ByteStream, serialStream } from '../util/serial-stream.ts';
-import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from '../wire/an3155.ts';
 import type { BootStrap } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
-import { Arrivals } from './arrivals.ts';
+import { ACK, addressBytes, CMD, commandBytes, lengthBytes, NACK } from '../wire/an3155.ts';
+import { Stm32Link, SYNC_ATTEMPTS } from './stm32-link.ts';
 import { type MemoryRegion, tryDebugPort } from './swd-jtag.ts';
-import { bootMarker } from '../config/load.ts';
-
-const REPLY_MS = 500;
-const SYNC_ATTEMPTS = 4;
-
-/** Bytes from the loader, read a count at a time with a deadline. */
-class ByteQueue {
-  private buffer = Buffer.alloc(0);
-  private readonly arrivals = new Arrivals();
-  constructor(stream: ByteStream) {
-    stream.onData((chunk) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]).subarray(-4096);
-      this.arrivals.notify();
-    });
-  }
-  clear(): void {
-    this.buffer = Buffer.alloc(0);
-  }
-  read(count: number, timeoutMs = REPLY_MS): Promise<Buffer | undefined> {
-    return this.arrivals.until(() => {
-      if (this.buffer.length < count) return undefined;
-      const out = this.buffer.subarray(0, count);
-      this.buffer = this.buffer.subarray(count);
-      return out;
-    }, timeoutMs);
-  }
-}
 
 export async function probeStm32Loader(
   board: Board,
@@ -51,53 +24,38 @@ export async function probeStm32Loader(
   regions: MemoryRegion[],
 ): Promise<Outcome> {
   const mark = board.console.mark();
-  const stream = await serialStream(uart.path, uart.baud, 'even');
-  const queue = new ByteQueue(stream);
-  const sent: string[] = [];
-  const send = async (bytes: Buffer) => {
-    sent.push(bytes.toString('hex'));
-    await stream.write(bytes);
-  };
+  const link = await Stm32Link.open(uart);
   try {
     await bootStrap.enter(board);
-    let synced: Buffer | undefined;
-    for (let attempt = 0; attempt < SYNC_ATTEMPTS && !synced; attempt++) {
-      queue.clear();
-      await send(Buffer.from([SYNC]));
-      synced = await queue.read(1);
-    }
+    const synced = await link.sync();
     const base = { bootStrap: bootStrap.description, uart: `${uart.path} ${uart.baud} 8E1` };
-    if (!synced) return await judgeSilence(board, board.console.linesSince(mark), regions, base);
-    if (synced[0] !== ACK && synced[0] !== NACK) {
+    if (synced === undefined) return await judgeSilence(board, board.console.linesSince(mark), regions, base);
+    if (synced !== ACK && synced !== NACK) {
       return inconclusive('the bootloader answered 0x7F, but not as AN3155 says', {
         ...base,
-        sync: `answered 0x${synced[0]!.toString(16)}`,
+        sync: `answered 0x${synced.toString(16)}`,
       });
     }
 
-    await send(commandBytes(CMD.GET));
-    const getAck = await queue.read(1);
-    const count = getAck?.[0] === ACK ? await queue.read(1) : undefined;
-    const rest = count ? await queue.read(count[0]! + 2) : undefined;
-    const get = count && rest ? decodeGet(Buffer.concat([count, rest])) : undefined;
+    const get = await link.get();
 
     const reads = [];
     for (const region of regions) {
-      queue.clear();
-      await send(commandBytes(CMD.READ_MEMORY));
-      const answer = await queue.read(1);
+      link.clear();
+      await link.send(commandBytes(CMD.READ_MEMORY));
+      const answer = await link.read(1);
       const address = `0x${region.address.toString(16).padStart(8, '0')}`;
       if (answer?.[0] !== ACK) {
         reads.push({ region: region.name, address, refused: answer ? 'NACK' : 'no answer' });
         continue;
       }
-      await send(addressBytes(region.address));
-      if ((await queue.read(1))?.[0] !== ACK) {
+      await link.send(addressBytes(region.address));
+      if ((await link.read(1))?.[0] !== ACK) {
         reads.push({ region: region.name, address, refused: 'address NACKed' });
         continue;
       }
-      await send(lengthBytes(region.length));
-      const reply = await queue.read(region.length + 1);
+      await link.send(lengthBytes(region.length));
+      const reply = await link.read(region.length + 1);
       if (reply?.[0] === ACK) reads.push({ region: region.name, address, read: reply.subarray(1).toString('hex') });
       else reads.push({ region: region.name, address, refused: 'length NACKed' });
     }
@@ -107,7 +65,7 @@ export async function probeStm32Loader(
         ? { version: get.version, commands: get.commands.map((c) => `0x${c.toString(16).padStart(2, '0')}`) }
         : 'Get not answered',
       reads,
-      sent,
+      sent: link.sent,
     };
     if (regions.length === 0) return inconclusive('the profile names no memory to try (debug.memory)', evidence);
     if (reads.some((r) => 'read' in r)) return fail({ verdict: 'readable', ...evidence });
@@ -116,7 +74,7 @@ export async function probeStm32Loader(
     }
     return pass({ verdict: 'protected', ...evidence });
   } finally {
-    await stream.close();
+    await link.close();
     await bootStrap.leave(board);
   }
 }

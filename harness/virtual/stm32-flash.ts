@@ -4,9 +4,9 @@
  * sector to 0xFF, and programming can only clear bits. It starts with an image's first words (initial
  * stack pointer, reset vector), as a chip that has been programmed once.
  */
-export const FLASH_BASE = 0x08000000;
-const KIB = 1024;
-const SECTORS = [16, 16, 16, 16, 64, 128, 128, 128, 128, 128, 128, 128].map((k) => k * KIB);
+import { STM32_FLASH_BASE as FLASH_BASE, STM32_PARTS } from '../wire/stm32-parts.ts';
+
+const SECTORS = STM32_PARTS.get(0x413)!.sectors;
 const SIZE = SECTORS.reduce((a, b) => a + b, 0);
 /** The first words of an STM32 image: initial stack pointer, reset vector, two handlers. */
 const FIRST_WORDS = Buffer.from('0050002019030008b1020008b3020008', 'hex');

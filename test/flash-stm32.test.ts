@@ -1,0 +1,82 @@
+// hil flash through the STM32 system bootloader of the virtual F405 (AN3155 on its boot UART, BOOT0 on
+// a relay), through a rig host that outlives each command: at readout protection level 0 the build is
+// erased, written and read back by hil, and Debian's stm32flash, an independent client, then reads the
+// same bytes from the chip; at level 1 the loader refuses the erase, which is no way to the board: exit
+// 2, said so, BOOT0 released.
+import t from 'tap';
+import './helpers/children.ts';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testRig } from './helpers/virtual-rig.ts';
+
+const RIG = 'test/fixtures/rigs/stm32-loader.yaml';
+const rig = await testRig(RIG);
+t.teardown(() => rig.stop());
+const dir = t.testdir({});
+// 20000 bytes: sectors 0 and 1 (16 KiB each), 79 blocks, the last short and not a whole word.
+const image = randomBytes(20_003);
+const file = join(dir, 'fw.bin');
+writeFileSync(file, image);
+
+const flash = (board: string, ...options: string[]) =>
+  spawnSync(process.execPath, ['bin/hil.js', 'flash', '--rig', RIG, '--board', board, ...options, file], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, HIL_ENDPOINTS: rig.process.endpointsFile },
+  });
+
+t.test('level 0: erased, written and read back by hil; stm32flash reads the same bytes', async (t) => {
+  const run = flash('rdp0');
+  t.equal(run.status, 0, run.stderr);
+  t.match(run.stderr, /STM32F405\/407\/415\/417, erase sectors 0, 1 \(deadline 8000 ms\)/);
+  t.match(run.stderr, /79\/79 blocks verified/);
+  const sha = createHash('sha256').update(image).digest('hex');
+  t.match(
+    run.stdout,
+    `by stm32-loader; verified: read back through the bootloader's Read Memory: 20003 bytes at 0x08000000 match (SHA-256 ${sha})`,
+  );
+  const stm32flash = '/usr/bin/stm32flash';
+  if (!existsSync(stm32flash)) {
+    t.comment('Debian stm32flash is not installed (npm run setup installs it): not read back by it');
+    return;
+  }
+  const board = await rig.open('rdp0', dir);
+  t.teardown(() => board.close());
+  await board.bootStrap!.enter(board);
+  const back = join(dir, 'back.bin');
+  const read = spawnSync(
+    stm32flash,
+    [
+      '-b',
+      '115200',
+      '-m',
+      '8n1',
+      '-r',
+      back,
+      '-S',
+      `0x08000000:${image.length}`,
+      rig.process.endpoints.boards.rdp0!.bootUart!,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  t.equal(read.status, 0, read.stdout + read.stderr);
+  t.same(readFileSync(back), image, 'stm32flash reads back what hil wrote');
+});
+
+t.test('level 1: the loader refuses the erase; no way to the board, exit 2', async (t) => {
+  const run = flash('rdp1', '--path', 'stm32-loader');
+  t.equal(run.status, 2, run.stdout);
+  t.match(
+    run.stderr,
+    /STM32 system bootloader: not a way to this board: the bootloader refused Extended Erase \(NACK\)/,
+  );
+  t.notMatch(run.stdout, /by stm32-loader/);
+});
+
+t.test('an image that does not fit the part is no way to it', async (t) => {
+  const misfit = flash('rdp0', '--path', 'stm32-loader', '--offset', '0xff000');
+  t.equal(misfit.status, 2, misfit.stderr);
+  t.match(misfit.stderr, /20003 bytes at 0x080ff000 do not fit the STM32F405\/407\/415\/417's flash/);
+});
