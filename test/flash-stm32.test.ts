@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { programResult } from '../harness/flash/openocd.ts';
+import { inSystemBootloader, STM32FLASH, stm32flash } from './helpers/stm32flash.ts';
 import { testRig } from './helpers/virtual-rig.ts';
 
 const RIG = 'test/fixtures/rigs/stm32-loader.yaml';
@@ -37,30 +39,13 @@ t.test('level 0: erased, written and read back by hil; stm32flash reads the same
     run.stdout,
     `by stm32-loader; verified: read back through the bootloader's Read Memory: 20003 bytes at 0x08000000 match (SHA-256 ${sha})`,
   );
-  const stm32flash = '/usr/bin/stm32flash';
-  if (!existsSync(stm32flash)) {
+  if (!existsSync(STM32FLASH)) {
     t.comment('Debian stm32flash is not installed (npm run setup installs it): not read back by it');
     return;
   }
-  const board = await rig.open('rdp0', dir);
-  t.teardown(() => board.close());
-  await board.bootStrap!.enter(board);
+  const uart = await inSystemBootloader(rig, 'rdp0', dir, (fn) => t.teardown(fn));
   const back = join(dir, 'back.bin');
-  const read = spawnSync(
-    stm32flash,
-    [
-      '-b',
-      '115200',
-      '-m',
-      '8n1',
-      '-r',
-      back,
-      '-S',
-      `0x08000000:${image.length}`,
-      rig.process.endpoints.boards.rdp0!.bootUart!,
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
+  const read = stm32flash(['-r', back, '-S', `0x08000000:${image.length}`, uart]);
   t.equal(read.status, 0, read.stdout + read.stderr);
   t.same(readFileSync(back), image, 'stm32flash reads back what hil wrote');
 });
@@ -79,4 +64,53 @@ t.test('an image that does not fit the part is no way to it', async (t) => {
   const misfit = flash('rdp0', '--path', 'stm32-loader', '--offset', '0xff000');
   t.equal(misfit.status, 2, misfit.stderr);
   t.match(misfit.stderr, /20003 bytes at 0x080ff000 do not fit the STM32F405\/407\/415\/417's flash/);
+});
+
+t.test('OpenOCD: the real OpenOCD, with no target behind its adapter, is no way to the board', async (t) => {
+  const run = flash('probe');
+  t.equal(run.status, 2, run.stdout);
+  t.match(run.stderr, /STM32 system bootloader: not a way to this board: the rig wires no boot strap/);
+  t.match(run.stderr, /OpenOCD: program 20003 bytes at 0x8000000, verify, reset/);
+  t.match(
+    run.stderr,
+    /OpenOCD: not a way to this board: OpenOCD could not reach the core: the target refused \(.*IR capture error/,
+  );
+});
+
+t.test("OpenOCD's program proc: its result read from the lines it prints", async (t) => {
+  const run = (...lines: string[]) => lines.join('\n');
+  t.same(
+    programResult(
+      0,
+      run(
+        '** Programming Started **',
+        '** Programming Finished **',
+        '** Verify Started **',
+        '** Verified OK **',
+        '** Resetting Target **',
+      ),
+    ),
+    { kind: 'verified' },
+  );
+  t.same(programResult(0, run('**pre-verifying**', '**Verified OK - No flashing**', '** Resetting Target **')), {
+    kind: 'already-there',
+  });
+  t.match(programResult(1, run('** Programming Finished **', '** Verify Started **', '** Verify Failed **')), {
+    kind: 'failed',
+    step: 'verify',
+  });
+  t.match(programResult(1, run('Error: stm32x device protected', '** Programming Failed **')), {
+    kind: 'failed',
+    step: 'write',
+  });
+  t.match(programResult(1, run('Error: unable to find a matching CMSIS-DAP device', '** OpenOCD init failed **')), {
+    kind: 'not-reached',
+    why: /the probe was not found/,
+  });
+  t.match(programResult(0, run('** Programming Finished **')), { kind: 'failed', step: 'verify' });
+  t.match(programResult(1, 'Error: no such file'), {
+    kind: 'failed',
+    step: 'program',
+    seen: /exit 1: Error: no such file/,
+  });
 });

@@ -3,13 +3,12 @@
 // writes and verifies an image, and reads it back byte for byte; at level 1 the write is refused.
 import t from 'tap';
 import './helpers/children.ts';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inSystemBootloader, STM32FLASH, stm32flash } from './helpers/stm32flash.ts';
 import { testRig } from './helpers/virtual-rig.ts';
 
-const STM32FLASH = '/usr/bin/stm32flash';
 const skip = existsSync(STM32FLASH) ? false : 'Debian stm32flash is not installed (npm run setup installs it)';
 
 t.test('stm32flash against the virtual system bootloader', { skip }, async (t) => {
@@ -19,14 +18,7 @@ t.test('stm32flash against the virtual system bootloader', { skip }, async (t) =
   const image = randomBytes(3000); // not a multiple of 256, nor of 4: stm32flash pads the last block
   const file = join(dir, 'fw.bin');
   writeFileSync(file, image);
-  const inLoader = async (name: string) => {
-    const board = await rig.open(name, dir);
-    t.teardown(() => board.close());
-    await board.bootStrap!.enter(board); // BOOT0 held through a power cycle: the system bootloader runs
-    return rig.process.endpoints.boards[name]!.bootUart!;
-  };
-  const stm32flash = (args: string[]) =>
-    spawnSync(STM32FLASH, ['-b', '115200', '-m', '8n1', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const inLoader = (name: string) => inSystemBootloader(rig, name, dir, (fn) => t.teardown(fn));
 
   const uart = await inLoader('rdp0');
   const write = stm32flash(['-w', file, '-v', uart]);

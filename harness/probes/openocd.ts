@@ -81,14 +81,23 @@ export async function startOpenOcd(
   if (outcome instanceof Error) return { kind: 'failed', stderr: `cannot start OpenOCD: ${outcome.message}` };
   if (outcome === 'listening') return { kind: 'serving', port, stderr, stop };
   await stop();
-  const refused = TARGET_REFUSED.filter((p) => p.test(stderr)).map(String);
-  if (refused.length > 0) return { kind: 'target-refused', signs: refused, stderr };
-  const missing = PROBE_MISSING.filter((p) => p.test(stderr)).map(String);
-  if (missing.length > 0) return { kind: 'probe-missing', signs: missing, stderr };
+  const why = unreachedWhy(stderr);
+  if (why) return { ...why, stderr };
   return {
     kind: 'failed',
     stderr: outcome === 'deadline' ? `${stderr}\n(no gdb port within ${START_DEADLINE_MS} ms)` : stderr,
   };
+}
+
+/** Why OpenOCD could not reach the core, by its own words: the target refused, or the probe was not found. */
+export function unreachedWhy(
+  stderr: string,
+): { kind: 'target-refused' | 'probe-missing'; signs: string[] } | undefined {
+  const refused = TARGET_REFUSED.filter((p) => p.test(stderr)).map(String);
+  if (refused.length > 0) return { kind: 'target-refused', signs: refused };
+  const missing = PROBE_MISSING.filter((p) => p.test(stderr)).map(String);
+  if (missing.length > 0) return { kind: 'probe-missing', signs: missing };
+  return undefined;
 }
 
 /**
