@@ -1,6 +1,7 @@
 /**
  * report.html: one self-contained file, no script at all (its Content-Security-Policy allows none,
- * so device text that slipped through could not run either): run metadata, the UK PSTI requirements,
+ * so device text that slipped through could not run either): run metadata, the devices under test
+ * (the firmware each board ran, the build put there), the UK PSTI requirements,
  * a board x suite matrix, the provisions view (each EN 303 645 provision and CoP guideline with the
  * checks that give evidence for it), and every check with its verdict, TS 103 701 test cases, evidence
  * and, per suite, the console's last lines. Everything from the run folder goes through html().
@@ -8,6 +9,7 @@
 import { rerunCommand, worthRerunning } from './rerun.ts';
 import { describeFirmware } from '../firmware-seen.ts';
 import type { Verdict } from '../verdict.ts';
+import { type DeviceUnderTest, describeDevice, devicesUnderTest } from './devices.ts';
 import { CLAUSES, clauseOf, type LabResult, PSTI } from './lab.ts';
 import type { ConsoleTails, RunFolder } from './run-folder.ts';
 import { html } from './text.ts';
@@ -78,9 +80,13 @@ function provisions(lab: LabResult[]): string {
 <h2>Provisions (ETSI EN 303 645 V2.1.1, UK Code of Practice)</h2><table id="provisions"><tr><th>provision</th><th>clause</th><th>checks and verdicts</th></tr>${rows}</table>`;
 }
 
-function checks(folder: RunFolder, lab: LabResult[], tails: ConsoleTails): string {
+/** Each board's device under test, as a block of lines: what it ran, what was put there. */
+const deviceLines = (device: DeviceUnderTest) => describeDevice(device).map(html).join('<br>');
+
+function checks(folder: RunFolder, lab: LabResult[], tails: ConsoleTails, devices: DeviceUnderTest[]): string {
   return folder.results
-    .map((r) => {
+    .map((r, i) => {
+      const device = folder.results[i - 1]?.board === r.board ? undefined : devices.find((d) => d.board === r.board);
       const rows = r.checks
         .map((c) => {
           const l = lab.find((x) => x.board === r.board && x.suite === r.suite && x.check === c.id);
@@ -90,7 +96,10 @@ function checks(folder: RunFolder, lab: LabResult[], tails: ConsoleTails): strin
         })
         .join('');
       const tail = tails.get(r.console) ?? [];
-      return `<h3>${html(r.board)} / ${html(r.suite)}</h3><p class="firmware">firmware: ${html(describeFirmware(r.firmware))}</p>${r.error ? `<p class="inconclusive">${html(r.error)}</p>` : ''}
+      const heading = device
+        ? `<h3 class="board">Board ${html(r.board)}</h3><p class="device">${deviceLines(device)}</p>\n`
+        : '';
+      return `${heading}<h4>${html(r.board)} / ${html(r.suite)}</h4><p class="firmware">firmware: ${html(describeFirmware(r.firmware))}</p>${r.error ? `<p class="inconclusive">${html(r.error)}</p>` : ''}
 <table><tr><th>check</th><th>title</th><th>verdict</th><th>TS 103 701 cases, IXIT</th><th>evidence</th></tr>${rows}</table>
 <details><summary>console, last lines (${html(r.console)})</summary><pre>${html(tail.join('\n'))}</pre></details>`;
     })
@@ -112,6 +121,7 @@ export function reportHtml(folder: RunFolder, lab: LabResult[], harness: Harness
         ['complete', run.complete ? 'yes' : `no${run.interrupted ? ` (interrupted: ${run.interrupted})` : ''}`],
       ];
   meta.push(['harness', `hil ${harness.version}, commit ${harness.commit}`]);
+  const devices = devicesUnderTest(folder);
   const banner = unreadable
     ? `<p class="inconclusive" id="summary-unreadable">summary.json unreadable: ${html(unreadable)}. The run's rig, seed, start and finish, and whether it completed, are unknown; the boards, suites and checks below are rebuilt from the TAP files.</p>`
     : run.complete
@@ -123,10 +133,11 @@ export function reportHtml(folder: RunFolder, lab: LabResult[], harness: Harness
 <title>hil report ${html(run.id)}</title><style>${STYLE}</style></head><body>
 <h1>hil report: ${html(unreadable ? run.id : run.rig)}</h1>${banner}
 <table id="meta">${meta.map(([k, v]) => `<tr><th>${k}</th><td>${html(v!)}</td></tr>`).join('')}</table>
+<h2>Devices under test</h2><table id="devices">${devices.map((d) => `<tr><th>${html(d.board)}</th><td>${deviceLines(d)}</td></tr>`).join('')}</table>
 <h2>Boards and suites</h2>${matrix(folder)}
 ${provisions(lab)}
 <h2>Checks</h2>
-${checks(folder, lab, tails)}
+${checks(folder, lab, tails, devices)}
 </body></html>
 `;
 }

@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withDeadline } from '../util/deadline.ts';
 import { PROJECT_ROOT } from '../util/root.ts';
+import { devicesUnderTest } from './devices.ts';
 import { toGitHub } from './github.ts';
 import { type HarnessInfo, reportHtml } from './html.ts';
 import { junitXml } from './junit.ts';
@@ -109,7 +110,7 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
         'evidence.json',
         'evidence',
         () =>
-          `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: runRecord(folder), results: lab }, null, 2)}\n`,
+          `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: runRecord(folder), devicesUnderTest: devicesUnderTest(folder), results: lab }, null, 2)}\n`,
       );
       let page: string | undefined;
       await write('report.html', 'html', () => (page = reportHtml(folder, lab, harnessInfo(), tails)));

@@ -1,10 +1,11 @@
 /**
  * The implementation information (TS 103 701 IXIT items) a check relied on, filled from the run's
  * rig file and the board's profile: which interfaces, which update mechanism, which secure-boot lines,
- * which power and login surfaces. Secrets never appear (only where a surface is, never its password).
+ * which power and login surfaces, and the build the update mechanism was tested from. Secrets never appear (only where a surface is, never its password).
  */
 import { existsSync } from 'node:fs';
 import { type LoadedRig, loadRig } from '../config/load.ts';
+import { describeFirmware, type FirmwareSeen } from '../firmware-seen.ts';
 import { Rig } from '../power/registry.ts';
 
 export interface IxitItem {
@@ -21,7 +22,12 @@ export function loadRunRig(file: string | undefined): LoadedRig | undefined {
   }
 }
 
-export function ixitItems(rig: LoadedRig | undefined, board: string, ids: string[]): IxitItem[] {
+export function ixitItems(
+  rig: LoadedRig | undefined,
+  board: string,
+  ids: string[],
+  firmware?: FirmwareSeen,
+): IxitItem[] {
   const wiring = rig?.config.boards[board];
   const profile = wiring ? rig!.profiles.get(wiring.profile) : undefined;
   const where = (value: unknown) => (value === 'auto' ? 'auto (virtual rig)' : String(value));
@@ -40,9 +46,11 @@ export function ixitItems(rig: LoadedRig | undefined, board: string, ids: string
       : `console ${where(wiring?.console?.port ?? (wiring?.qemu ? 'QEMU PTY' : 'unknown'))}`;
   const byId: Record<string, string[]> = {
     '1-AuthMech': [...(profile?.credentials.console ? ['console login'] : []), ...logins],
-    '7-UpdMech': wiring?.rollback
-      ? [wiring.rollback.path === 'smp' ? 'mcumgr SMP to MCUboot' : 'ESP-IDF HTTPS OTA']
-      : [],
+    '7-UpdMech': [
+      ...(wiring?.rollback ? [wiring.rollback.path === 'smp' ? 'mcumgr SMP to MCUboot' : 'ESP-IDF HTTPS OTA'] : []),
+      // The software the update checks started from, as the board's boot named it.
+      ...(firmware ? [`running ${describeFirmware(firmware)}`] : []),
+    ],
     '15-Intf': [
       console,
       ...(wiring?.debug?.gdb ? [`debug port gdbserver ${wiring.debug.gdb.host}:${where(wiring.debug.gdb.port)}`] : []),

@@ -6,6 +6,7 @@
  * IXIT items it relied on (filled from the run's rig and profile), and a verdict PASS or FAIL only; skipped and could-not-test are harness
  * states, kept apart (REFERENCE.md 1.4).
  */
+import type { FirmwareSeen } from '../firmware-seen.ts';
 import type { Check } from '../runner/tap-results.ts';
 import { type IxitItem, ixitItems, loadRunRig } from './ixit.ts';
 import type { RunFolder } from './run-folder.ts';
@@ -55,6 +56,8 @@ export interface LabResult {
   /** Ours, never a verdict: the check was skipped or could not be made. */
   harnessState?: 'skipped' | 'could not test';
   reason?: string;
+  /** The build the check was made on, as the board's boot in its suite said (none: no boot seen there). */
+  firmware?: FirmwareSeen;
   evidence: Record<string, unknown>;
 }
 
@@ -63,7 +66,7 @@ export const clauseOf = (provision: string) => provision.split('-')[0]!;
 export function labResults(folder: RunFolder): LabResult[] {
   const rig = loadRunRig(folder.summary.run.rigFile);
   return folder.results.flatMap((result) => {
-    const ixit = ixitItems(rig, result.board, IXIT[result.suite] ?? []);
+    const ixit = ixitItems(rig, result.board, IXIT[result.suite] ?? [], result.firmware);
     const seen = new Map<string, number>();
     return result.checks.map((check: Check) => {
       const testCases = check.provisions.map((p) => {
@@ -87,6 +90,7 @@ export function labResults(folder: RunFolder): LabResult[] {
         kind: 'functional' as const,
         ixit,
         ...state,
+        ...(result.firmware ? { firmware: result.firmware } : {}),
         evidence: check.evidence,
       };
     });
