@@ -2,7 +2,8 @@
 // a relay), through a rig host that outlives each command: at readout protection level 0 the build is
 // erased, written and read back by hil, and Debian's stm32flash, an independent client, then reads the
 // same bytes from the chip; at level 1 the loader refuses the erase, which is no way to the board: exit
-// 2, said so, BOOT0 released.
+// 2, said so, BOOT0 released. A build written and verified that the board does not then boot is tested
+// only with --any-firmware. OpenOCD is the real one, with no target behind its adapter.
 import t from 'tap';
 import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { programResult } from '../harness/flash/openocd.ts';
+import { buildImage } from '../harness/wire/mcuboot-image.ts';
 import { inSystemBootloader, STM32FLASH, stm32flash } from './helpers/stm32flash.ts';
+import { hilRun } from './helpers/run.ts';
 import { testRig } from './helpers/virtual-rig.ts';
 
 const RIG = 'test/fixtures/rigs/stm32-loader.yaml';
@@ -76,6 +79,36 @@ t.test('OpenOCD: the real OpenOCD, with no target behind its adapter, is no way 
     /OpenOCD: not a way to this board: OpenOCD could not reach the core: the target refused \(.*IR capture error/,
   );
 });
+
+t.test(
+  '--any-firmware: a build written and verified that the board does not boot is tested only when asked',
+  async (t) => {
+    // The twin's application does not run from the flash its system bootloader writes (as a chip whose
+    // MCUboot boots another slot, or a build written at the wrong offset): the boot names another version.
+    const mcuboot = join(dir, 'app-7.7.7.bin');
+    writeFileSync(mcuboot, buildImage({ version: '7.7.7', body: randomBytes(4000) }));
+    const args = ['--rig', RIG, '--board', 'rdp0', '--suite', 'boot-log', '--firmware', mcuboot];
+    const env = { HIL_ENDPOINTS: rig.process.endpointsFile, HIL_NO_PDF: '1' };
+    const refused = hilRun(args, join(dir, 'refused'), env);
+    t.equal(refused.status, 2, refused.stderr);
+    t.match(
+      refused.stderr,
+      /\[rdp0\] firmware: expected the build .*app-7\.7\.7\.bin \(version 7\.7\.7\) running after its deploy/,
+    );
+    t.match(refused.stderr, /the boot reports version (?!7\.7\.7)\S+ \(--any-firmware tests it anyway\)/);
+    t.same(refused.summary.results, [], 'no suite ran');
+    const anyway = hilRun([...args, '--any-firmware'], join(dir, 'anyway'), env);
+    t.not(anyway.status, 2, anyway.stderr);
+    const build = anyway.summary.run.builds?.rdp0;
+    t.match(build, { path: 'stm32-loader', version: '7.7.7' });
+    t.not(build?.booted, '7.7.7', 'summary.json says which version booted instead');
+    t.equal(
+      anyway.result('rdp0', 'boot-log').firmware?.version,
+      build?.booted,
+      'and the suite names the build it tested',
+    );
+  },
+);
 
 t.test("OpenOCD's program proc: its result read from the lines it prints", async (t) => {
   const run = (...lines: string[]) => lines.join('\n');
