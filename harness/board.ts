@@ -70,6 +70,11 @@ export class Board {
     return this.connections.bootUart;
   }
 
+  /** A QEMU board's firmware file, its flash: what is written there runs at the next power-on. */
+  get qemuImage() {
+    return this.connections.qemuImage;
+  }
+
   /** The board's own USB identity (native USB), when the rig names one. */
   get usbIdentity() {
     return this.connections.usb;

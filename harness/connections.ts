@@ -47,6 +47,8 @@ export interface BoardConnections {
   usb?: UsbIdentityConfig;
   /** QEMU boards: the QMP socket. */
   qmp?: string;
+  /** QEMU boards: the firmware file QEMU starts from, when the rig host names it. */
+  qemuImage?: string;
   /**
    * The board's rig entry as the harness reads it: each suite's own options (rollback, fuzz,
    * brownout, credentials) are read from here by the suite's module, with `filled` and `rigFile`.
@@ -110,6 +112,7 @@ export function resolveConnections(
       ...(timeout === undefined ? {} : { timeout }),
     };
     resolved.qmp = hostEndpoint(endpoints?.qmp, `${board} QMP socket`);
+    if (endpoints?.image) resolved.qemuImage = endpoints.image;
     if (wiring.qemu.gdbstub)
       resolved.debugPort = { gdb: { host: '127.0.0.1', port: hostEndpoint(endpoints?.gdb, `${board} gdbstub`) } };
     return resolved;

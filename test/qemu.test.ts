@@ -3,6 +3,7 @@
 import t from 'tap';
 import './helpers/children.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,9 +102,35 @@ t.test('QEMU is reaped even when the rig host is killed outright', async (t) => 
   t.same(qemuProcesses(qmp), [], 'no QEMU left behind');
 });
 
+/** Debian's MicroPython with its micro:bit version patched to v1.0.9 (that hex record's checksum made again). */
+function patchedMicroPython(dir: string): string {
+  const record = ':1058D000726F3A6269742076312E302E31207769EA'; // "ro:bit v1.0.1 wi" at 0x58D0
+  const hex = readFileSync(MICROPYTHON, 'utf8');
+  if (!hex.includes(record)) throw new Error(`${MICROPYTHON} is not the build this test knows`);
+  const bytes = Buffer.from(record.slice(1, -2).replace('76312E302E31', '76312E302E39'), 'hex');
+  const sum = (0x100 - (bytes.reduce((a, b) => a + b, 0) & 0xff)) & 0xff;
+  const patched = `:${bytes.toString('hex').toUpperCase()}${sum.toString(16).padStart(2, '0').toUpperCase()}`;
+  const file = join(dir, 'micropython-v1.0.9.hex');
+  writeFileSync(file, hex.replace(record, patched));
+  return file;
+}
+const MICROPYTHON = '/usr/share/firmware-microbit-micropython/firmware.hex';
+
 t.test('boot-log through hil run passes on the micro:bit, skipping what its firmware does not report', async (t) => {
-  const run = hilRun(['--rig', 'rigs/qemu.yaml', '--suite', 'boot-log'], t.testdir({}), {}, 120_000);
+  // The run's own build: written over the QEMU board's firmware file (the rig host's copy), booted.
+  const dir = t.testdir({});
+  const build = patchedMicroPython(dir);
+  const debian = createHash('sha256').update(readFileSync(MICROPYTHON)).digest('hex');
+  const run = hilRun(
+    ['--rig', 'rigs/qemu.yaml', '--suite', 'boot-log', '--firmware', build],
+    join(dir, 'run'),
+    {},
+    120_000,
+  );
   t.equal(run.status, 0, 'exit 0', { stderr: run.stderr.slice(-2000) });
+  t.match(run.summary.run.builds?.microbit, { path: 'qemu-image', verifiedBy: /firmware file read back: SHA-256 / });
+  t.equal(run.result('microbit').firmware?.version, 'v1.0.9', 'the board booted the build it was given');
+  t.equal(createHash('sha256').update(readFileSync(MICROPYTHON)).digest('hex'), debian, "the rig's own file untouched");
   t.same(
     run
       .result('microbit')

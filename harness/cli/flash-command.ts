@@ -1,5 +1,5 @@
 /**
- * `hil flash --rig R --board B [--path update|esp-rom|stm32-loader|openocd] [--offset N] [--log DIR] FILE`: put a build on one board by the first
+ * `hil flash --rig R --board B [--path update|esp-rom|stm32-loader|openocd|qemu-image] [--offset N] [--log DIR] FILE`: put a build on one board by the first
  * path it offers (harness/flash/deploy.ts), with the board locked, a progress line per step and the
  * bench put at rest whatever happens, a signal too. Exit 0 written and verified; 1 a path wrote but
  * the verify or the confirm failed; 2 no path could be used, or the rig cannot be used.

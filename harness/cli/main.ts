@@ -20,7 +20,7 @@ const COMMANDS: Record<string, string> = {
       reproduces, or when a different failure comes (said so); 0 when nothing failed and the board
       answered afterwards; 2 when it cannot run (a board that cannot be brought up or asked)
 `,
-  flash: `  hil flash --rig FILE --board NAME [--path update|esp-rom|stm32-loader|openocd] [--offset N] [--log DIR] FILE
+  flash: `  hil flash --rig FILE --board NAME [--path update|esp-rom|stm32-loader|openocd|qemu-image] [--offset N] [--log DIR] FILE
       put a build on a board by the first path it offers (its update path, then its ROM loader),
       verified; exit 0 written, 1 written but not verified, 2 no path (each one's reason is said)
 `,

@@ -14,6 +14,8 @@ export interface BoardEndpoints {
   /** QEMU boards: the QMP socket and, when enabled, the gdbstub's loopback TCP port. */
   qmp?: string;
   gdb?: number;
+  /** QEMU boards: the firmware file QEMU starts from (the board's flash: what is written there boots next). */
+  image?: string;
   /** Virtual boards: the same for the boot strap's relay. */
   bootStrap?: Record<string, unknown>;
   /** Virtual boards: the STM32 system bootloader's UART. */

@@ -1,7 +1,7 @@
 /**
  * Putting a build on a board by the first path the board offers: its own update path first (what
  * the product ships with), then the development paths of a board not yet locked (the ESP ROM
- * loader, the STM32 system bootloader, OpenOCD on the debug probe). Each path that is not a way to this board says why; when none is, the error lists them
+ * loader, the STM32 system bootloader, OpenOCD on the debug probe, a QEMU board's image). Each path that is not a way to this board says why; when none is, the error lists them
  * all. What was written is named by the file's SHA-256, and how it was verified.
  */
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Board } from '../board.ts';
 import { flashEspRom } from './esp-rom.ts';
 import { flashOpenOcd } from './openocd.ts';
+import { flashQemuImage } from './qemu-image.ts';
 import { flashStm32Loader } from './stm32-loader.ts';
 import type { FlashOutcome, FlashPath, Progress } from './outcome.ts';
 import { deployByUpdatePath } from './update-path.ts';
@@ -37,7 +38,7 @@ export const DEFAULT_APP_OFFSET = 0x10000;
 const STM32_DEFAULT_OFFSET = 0;
 
 /** The paths in the order they are tried; `hil flash --path` names one to use alone. */
-export const DEPLOY_PATHS = ['update', 'esp-rom', 'stm32-loader', 'openocd'] as const;
+export const DEPLOY_PATHS = ['update', 'esp-rom', 'stm32-loader', 'openocd', 'qemu-image'] as const;
 export type DeployPath = (typeof DEPLOY_PATHS)[number];
 
 export interface Deployed {
@@ -74,6 +75,7 @@ export async function deploy(
       () => flashStm32Loader(board, image, options.offset ?? STM32_DEFAULT_OFFSET, progress),
     ],
     ['openocd', 'OpenOCD', () => flashOpenOcd(board, image, options.offset ?? STM32_DEFAULT_OFFSET, progress)],
+    ['qemu-image', 'QEMU image', () => flashQemuImage(board, image, progress)],
   ];
   for (const [key, name, attempt] of paths) {
     if (options.only && options.only !== key) continue;

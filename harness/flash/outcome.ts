@@ -3,6 +3,6 @@ export type FlashOutcome =
   | { written: { path: FlashPath; verifiedBy: string; offset?: number } }
   | { unavailable: string };
 
-export type FlashPath = 'smp' | 'esp-ota' | 'esp-rom' | 'stm32-loader' | 'openocd' | 'already-running';
+export type FlashPath = 'smp' | 'esp-ota' | 'esp-rom' | 'stm32-loader' | 'openocd' | 'qemu-image' | 'already-running';
 
 export type Progress = (text: string) => void;

@@ -4,13 +4,18 @@
  * QEMU's serial port connects to it as a socket client each time QEMU starts, before the CPU runs,
  * so no boot output is lost. Power is the QEMU process: on starts it, off ends it.
  *
+ * The firmware file is the board's flash: the rig host copies the rig's file into its state folder
+ * and QEMU starts from the copy, so a build written there (`hil flash`, `hil run --firmware`) is what
+ * the next power-on runs, and the rig's own file is never touched.
+ *
  * The gdbstub is the same: the rig host holds its TCP port for the whole session and forwards each
  * connection to QEMU's gdbstub on a unix socket. Were QEMU to bind the TCP port itself at each power
  * on, any other process could take the port while the board was off, and the board would not start.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { copyFileSync, createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { extname } from 'node:path';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { listenLoopback } from './listen.ts';
@@ -36,6 +41,8 @@ export class QemuBoard {
   readonly consoleSocket: string;
   readonly qmpSocket: string;
   private readonly gdbSocket: string;
+  /** The firmware file QEMU starts from: the board's flash. */
+  readonly imageFile: string;
   gdbPort: number | undefined;
   private gdbServer: Server | undefined;
   private process: ChildProcess | undefined;
@@ -54,6 +61,8 @@ export class QemuBoard {
     this.consoleSocket = join(stateDir, `${name}.console.sock`);
     this.qmpSocket = join(stateDir, `${name}.qmp.sock`);
     this.gdbSocket = join(stateDir, `${name}.gdb.sock`);
+    const original = config.loader ?? config.kernel ?? config.bios!;
+    this.imageFile = join(stateDir, `${name}.firmware${extname(original)}`);
     this.log = createWriteStream(join(stateDir, `${name}.qemu.log`), { flags: 'a' });
   }
 
@@ -63,6 +72,7 @@ export class QemuBoard {
 
   /** Listen for QEMU's serial connection, and on the gdbstub's port for the session. */
   async prepare(): Promise<void> {
+    copyFileSync(this.config.loader ?? this.config.kernel ?? this.config.bios!, this.imageFile);
     rmSync(this.consoleSocket, { force: true });
     this.consoleServer = createServer((socket) => {
       this.qemuSide?.destroy();
@@ -121,10 +131,10 @@ export class QemuBoard {
     rmSync(this.qmpSocket, { force: true });
     rmSync(this.gdbSocket, { force: true });
     const firmware = this.config.loader
-      ? ['-device', `loader,file=${this.config.loader}`]
+      ? ['-device', `loader,file=${this.imageFile}`]
       : this.config.kernel
-        ? ['-kernel', this.config.kernel]
-        : ['-bios', this.config.bios!];
+        ? ['-kernel', this.imageFile]
+        : ['-bios', this.imageFile];
     const args = [
       '-M',
       this.config.machine,

@@ -94,6 +94,7 @@ export class RigHost {
       console: bridge.path,
       power: { ...relay, timeout: POWER_SWITCH_MS },
       qmp: board.qmpSocket,
+      image: board.imageFile,
       ...(board.gdbPort !== undefined ? { gdb: board.gdbPort } : {}),
     };
   }
