@@ -159,7 +159,10 @@ t.test('a write that loses a bit is caught by the MD5 verify: exit 1, not flashe
 
 t.test('misuse: a path, an offset or a file that cannot be used', async (t) => {
   const file = update('virtual-legacy').current!;
-  t.match(flash('virtual-legacy', file, '--path', 'jtag').stderr, /--path must be one of update, esp-rom, stm32-loader, openocd, qemu-image, not "jtag"/);
+  t.match(
+    flash('virtual-legacy', file, '--path', 'jtag').stderr,
+    /--path must be one of update, esp-rom, stm32-loader, openocd, qemu-image, not "jtag"/,
+  );
   t.match(
     flash('virtual-legacy', file, '--offset', '0x10001').stderr,
     /--offset must be a sector-aligned flash offset/,
