@@ -1,8 +1,9 @@
 /**
  * Putting a build on a board by the first path the board offers: its own update path first (what
  * the product ships with), then the development paths of a board not yet locked (the ESP ROM
- * loader, the STM32 system bootloader, OpenOCD on the debug probe, a QEMU board's image). Each path that is not a way to this board says why; when none is, the error lists them
- * all. What was written is named by the file's SHA-256, and how it was verified.
+ * loader, the STM32 system bootloader, OpenOCD on the debug probe, a QEMU board's image). Each path
+ * that is not a way to this board says why; when none is, the error lists them all. What was
+ * written is named by the file's SHA-256, and how it was verified.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';

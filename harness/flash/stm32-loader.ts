@@ -10,16 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Board } from '../board.ts';
 import { Stm32Link, SYNC_ATTEMPTS } from '../probes/stm32-link.ts';
-import {
-  ACK,
-  addressBytes,
-  CMD,
-  commandBytes,
-  extendedEraseBytes,
-  lengthBytes,
-  NACK,
-  writeBlockBytes,
-} from '../wire/an3155.ts';
+import { ACK, addressBytes, CMD, commandBytes, extendedEraseBytes, NACK, writeBlockBytes } from '../wire/an3155.ts';
 import { decodeGetId, STM32_FLASH_BASE, STM32_PARTS, sectorsCovering } from '../wire/stm32-parts.ts';
 import type { FlashOutcome, Progress } from './outcome.ts';
 
@@ -121,12 +112,8 @@ export async function flashStm32Loader(
       const at = base + i * BLOCK;
       const expected = image.subarray(i * BLOCK, (i + 1) * BLOCK);
       const what = `Read Memory at ${hex(at)} (verify, block ${i + 1}/${blocks})`;
-      link.clear();
-      await expectAck(commandBytes(CMD.READ_MEMORY), what);
-      await expectAck(addressBytes(at), what);
-      await expectAck(lengthBytes(expected.length), what);
-      const seen = await link.read(expected.length);
-      if (!seen) throw fail(what, `${expected.length} bytes`, 'fewer before the deadline');
+      const seen = await link.readMemory(at, expected.length);
+      if (!Buffer.isBuffer(seen)) throw fail(what, `${expected.length} bytes`, seen.refused);
       const first = expected.findIndex((byte, k) => seen[k] !== byte);
       if (first >= 0)
         throw fail(

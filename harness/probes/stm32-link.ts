@@ -4,7 +4,7 @@
  * and the flasher; the protocol's bytes are wire/an3155.ts.
  */
 import { type ByteStream, serialStream } from '../util/serial-stream.ts';
-import { ACK, CMD, commandBytes, decodeGet, NACK, SYNC } from '../wire/an3155.ts';
+import { ACK, addressBytes, CMD, commandBytes, decodeGet, lengthBytes, NACK, SYNC } from '../wire/an3155.ts';
 import { Arrivals } from './arrivals.ts';
 
 /** AN3155 answers a command in well under a millisecond; 500 ms allows a busy USB-serial bridge. */
@@ -13,6 +13,8 @@ export const SYNC_ATTEMPTS = 4;
 /** What is kept of what was sent, for the evidence: the first exchanges, each cut short. */
 const SENT_KEPT = 64;
 const SENT_HEX = 64;
+
+export type ReadRefusal = 'NACK' | 'no answer' | 'address NACKed' | 'length NACKed';
 
 export class Stm32Link {
   /** The first bytes sent, as hex, for the evidence. */
@@ -80,6 +82,18 @@ export class Stm32Link {
     const count = await this.read(1);
     const rest = count ? await this.read(count[0]! + 2) : undefined;
     return count && rest ? decodeGet(Buffer.concat([count, rest])) : undefined;
+  }
+
+  /**
+   * Read Memory of 1 to 256 bytes: the bytes, or the step the loader refused. A chip under readout
+   * protection NACKs the command itself; a reply cut short counts as a refused length.
+   */
+  async readMemory(address: number, length: number): Promise<Buffer | { refused: ReadRefusal }> {
+    const answer = await this.command(CMD.READ_MEMORY);
+    if (answer !== 'ack') return { refused: answer === undefined ? 'no answer' : 'NACK' };
+    if ((await this.exchange(addressBytes(address))) !== 'ack') return { refused: 'address NACKed' };
+    if ((await this.exchange(lengthBytes(length))) !== 'ack') return { refused: 'length NACKed' };
+    return (await this.read(length)) ?? { refused: 'length NACKed' };
   }
 
   close(): Promise<void> {

@@ -13,7 +13,7 @@ import { bootMarker } from '../config/load.ts';
 import { matchableText } from '../console/escape.ts';
 import type { BootStrap } from '../power/driver.ts';
 import { fail, inconclusive, type Outcome, pass } from '../verdict.ts';
-import { ACK, addressBytes, CMD, commandBytes, lengthBytes, NACK } from '../wire/an3155.ts';
+import { ACK, NACK } from '../wire/an3155.ts';
 import { Stm32Link, SYNC_ATTEMPTS } from './stm32-link.ts';
 import { type MemoryRegion, tryDebugPort } from './swd-jtag.ts';
 
@@ -41,23 +41,13 @@ export async function probeStm32Loader(
 
     const reads = [];
     for (const region of regions) {
-      link.clear();
-      await link.send(commandBytes(CMD.READ_MEMORY));
-      const answer = await link.read(1);
       const address = `0x${region.address.toString(16).padStart(8, '0')}`;
-      if (answer?.[0] !== ACK) {
-        reads.push({ region: region.name, address, refused: answer ? 'NACK' : 'no answer' });
-        continue;
-      }
-      await link.send(addressBytes(region.address));
-      if ((await link.read(1))?.[0] !== ACK) {
-        reads.push({ region: region.name, address, refused: 'address NACKed' });
-        continue;
-      }
-      await link.send(lengthBytes(region.length));
-      const reply = await link.read(region.length + 1);
-      if (reply?.[0] === ACK) reads.push({ region: region.name, address, read: reply.subarray(1).toString('hex') });
-      else reads.push({ region: region.name, address, refused: 'length NACKed' });
+      const answer = await link.readMemory(region.address, region.length);
+      reads.push(
+        Buffer.isBuffer(answer)
+          ? { region: region.name, address, read: answer.toString('hex') }
+          : { region: region.name, address, refused: answer.refused },
+      );
     }
     const evidence = {
       ...base,

@@ -9,7 +9,7 @@
 import { rerunCommand, worthRerunning } from './rerun.ts';
 import { describeFirmware } from '../firmware-seen.ts';
 import type { Verdict } from '../verdict.ts';
-import { type DeviceUnderTest, describeDevice, devicesUnderTest } from './devices.ts';
+import { type DeviceUnderTest, describeDevice } from './devices.ts';
 import { CLAUSES, clauseOf, type LabResult, PSTI } from './lab.ts';
 import type { ConsoleTails, RunFolder } from './run-folder.ts';
 import { html } from './text.ts';
@@ -106,7 +106,13 @@ function checks(folder: RunFolder, lab: LabResult[], tails: ConsoleTails, device
     .join('\n');
 }
 
-export function reportHtml(folder: RunFolder, lab: LabResult[], harness: HarnessInfo, tails: ConsoleTails): string {
+export function reportHtml(
+  folder: RunFolder,
+  lab: LabResult[],
+  devices: DeviceUnderTest[],
+  harness: HarnessInfo,
+  tails: ConsoleTails,
+): string {
   const run = folder.summary.run;
   const unreadable = folder.summaryUnreadable;
   const unknown = 'unknown (summary.json unreadable)';
@@ -121,7 +127,6 @@ export function reportHtml(folder: RunFolder, lab: LabResult[], harness: Harness
         ['complete', run.complete ? 'yes' : `no${run.interrupted ? ` (interrupted: ${run.interrupted})` : ''}`],
       ];
   meta.push(['harness', `hil ${harness.version}, commit ${harness.commit}`]);
-  const devices = devicesUnderTest(folder);
   const banner = unreadable
     ? `<p class="inconclusive" id="summary-unreadable">summary.json unreadable: ${html(unreadable)}. The run's rig, seed, start and finish, and whether it completed, are unknown; the boards, suites and checks below are rebuilt from the TAP files.</p>`
     : run.complete

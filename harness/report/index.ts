@@ -96,10 +96,10 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
   try {
     const read = await step('reports', 'read', async () => {
       const folder = await readRunFolder(dir);
-      return { folder, tails: await consoleTails(folder), lab: labResults(folder) };
+      return { folder, tails: await consoleTails(folder), lab: labResults(folder), devices: devicesUnderTest(folder) };
     });
     if (read) {
-      const { folder, tails, lab } = read;
+      const { folder, tails, lab, devices } = read;
       if (folder.summaryUnreadable)
         notes.push(
           `summary.json unreadable: ${folder.summaryUnreadable}; the reports are built from the TAP files, without the run's rig, seed, start and finish`,
@@ -110,10 +110,10 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
         'evidence.json',
         'evidence',
         () =>
-          `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: runRecord(folder), devicesUnderTest: devicesUnderTest(folder), results: lab }, null, 2)}\n`,
+          `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: runRecord(folder), devicesUnderTest: devices, results: lab }, null, 2)}\n`,
       );
       let page: string | undefined;
-      await write('report.html', 'html', () => (page = reportHtml(folder, lab, harnessInfo(), tails)));
+      await write('report.html', 'html', () => (page = reportHtml(folder, lab, devices, harnessInfo(), tails)));
       if (page !== undefined && env.HIL_NO_PDF !== '1') {
         const html = page;
         await step('report.pdf', 'pdf', async () => {

@@ -1,7 +1,8 @@
 /**
  * The implementation information (TS 103 701 IXIT items) a check relied on, filled from the run's
  * rig file and the board's profile: which interfaces, which update mechanism, which secure-boot lines,
- * which power and login surfaces, and the build the update mechanism was tested from. Secrets never appear (only where a surface is, never its password).
+ * which power and login surfaces, and the build the update mechanism was tested from. Secrets never
+ * appear (only where a surface is, never its password).
  */
 import { existsSync } from 'node:fs';
 import { type LoadedRig, loadRig } from '../config/load.ts';

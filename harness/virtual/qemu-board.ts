@@ -15,9 +15,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, createWriteStream, rmSync, type WriteStream } from 'node:fs';
-import { extname } from 'node:path';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { listenLoopback } from './listen.ts';
 import type { QemuMachineConfig } from '../config/schema.ts';
 import { decodeMessage, encodeCommand, type QmpMessage } from '../wire/qmp.ts';
@@ -41,8 +40,9 @@ export class QemuBoard {
   readonly consoleSocket: string;
   readonly qmpSocket: string;
   private readonly gdbSocket: string;
-  /** The firmware file QEMU starts from: the board's flash. */
+  /** The firmware file QEMU starts from: the board's flash, a copy of the rig's file. */
   readonly imageFile: string;
+  private readonly rigImage: string;
   gdbPort: number | undefined;
   private gdbServer: Server | undefined;
   private process: ChildProcess | undefined;
@@ -61,8 +61,8 @@ export class QemuBoard {
     this.consoleSocket = join(stateDir, `${name}.console.sock`);
     this.qmpSocket = join(stateDir, `${name}.qmp.sock`);
     this.gdbSocket = join(stateDir, `${name}.gdb.sock`);
-    const original = config.loader ?? config.kernel ?? config.bios!;
-    this.imageFile = join(stateDir, `${name}.firmware${extname(original)}`);
+    this.rigImage = config.loader ?? config.kernel ?? config.bios!;
+    this.imageFile = join(stateDir, `${name}.firmware${extname(this.rigImage)}`);
     this.log = createWriteStream(join(stateDir, `${name}.qemu.log`), { flags: 'a' });
   }
 
@@ -72,7 +72,7 @@ export class QemuBoard {
 
   /** Listen for QEMU's serial connection, and on the gdbstub's port for the session. */
   async prepare(): Promise<void> {
-    copyFileSync(this.config.loader ?? this.config.kernel ?? this.config.bios!, this.imageFile);
+    copyFileSync(this.rigImage, this.imageFile);
     rmSync(this.consoleSocket, { force: true });
     this.consoleServer = createServer((socket) => {
       this.qemuSide?.destroy();
