@@ -1,4 +1,7 @@
-/** The commands on run folders: `hil report` (rebuild the reports), `hil verify` (the manifest), `hil diff`. */
+/**
+ * The commands on run folders: `hil report` (rebuild the reports), `hil verify` (the manifest and its
+ * signature), `hil diff`.
+ */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,21 +9,44 @@ import { UsageError } from '../util/errors.ts';
 import { existingFolder } from '../util/folders.ts';
 import { diffRuns, formatDiff } from '../report/diff.ts';
 import { buildReports } from '../report/index.ts';
+import { loadRunRig } from '../report/ixit.ts';
 import { MANIFEST, ManifestError, verifyManifest } from '../report/manifest.ts';
+import { type PackInputs, packInputs } from '../report/pack-inputs.ts';
+import { readRunFolder } from '../report/run-folder.ts';
+import { KeyError, SIGNATURE, verifyManifestSignature } from '../report/signature.ts';
 import { EXIT } from '../runner/run.ts';
 
 export async function reportCommand(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { sign: { type: 'string' }, declarations: { type: 'string' } },
+  });
   if (positionals.length !== 1) throw new UsageError('hil report takes one run folder');
   const dir = existingFolder(resolve(positionals[0]!), 'run folder');
-  const built = await buildReports(dir);
+  // The key and declarations read first: one that is named and unusable stops here, nothing rebuilt.
+  const rigFile = (await readRunFolder(dir)).summary.run.rigFile;
+  let pack: PackInputs;
+  try {
+    pack = packInputs(
+      { file: rigFile ?? join(dir, 'no-rig'), loaded: loadRunRig(rigFile) },
+      {
+        runFolder: dir,
+        ...(values.sign ? { sign: values.sign } : {}),
+        ...(values.declarations ? { declarations: values.declarations } : {}),
+      },
+    );
+  } catch (error) {
+    throw error instanceof KeyError ? new UsageError(error.message) : error;
+  }
+  const built = await buildReports(dir, { pack });
   for (const note of built.notes) process.stderr.write(`${note}\n`);
   process.stdout.write(`${built.files.join('\n')}\n`);
   return EXIT.passed;
 }
 
 export async function verifyCommand(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { key: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('hil verify takes one run folder');
   const dir = existingFolder(resolve(positionals[0]!), 'run folder');
   if (!existsSync(join(dir, MANIFEST))) throw new UsageError(`${dir} has no ${MANIFEST} (hil report DIR writes one)`);
@@ -34,10 +60,21 @@ export async function verifyCommand(args: string[]): Promise<number> {
     ...result.added.map((f) => `not in the manifest: ${f}`),
     ...result.notFiles.map((f) => `not a regular file: ${f}`),
   ];
+  let signed = existsSync(join(dir, SIGNATURE))
+    ? { ok: true, said: `${SIGNATURE} present, not checked (--key PUB checks it)` }
+    : { ok: true, said: 'unsigned' };
+  if (values.key) {
+    try {
+      signed = verifyManifestSignature(dir, values.key);
+    } catch (error) {
+      throw error instanceof KeyError ? new UsageError(error.message) : error;
+    }
+  }
+  const ok = result.ok && signed.ok;
   process.stdout.write(
-    `${lines.join('\n')}${lines.length ? '\n' : ''}${result.ok ? 'OK' : 'FAILED'}: ${result.checked} files in the manifest\n`,
+    `${lines.join('\n')}${lines.length ? '\n' : ''}signature: ${signed.said}\n${ok ? 'OK' : 'FAILED'}: ${result.checked} files in the manifest\n`,
   );
-  return result.ok ? EXIT.passed : EXIT.failed;
+  return ok ? EXIT.passed : EXIT.failed;
 }
 
 export async function diffCommand(args: string[]): Promise<number> {

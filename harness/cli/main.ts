@@ -9,11 +9,13 @@ import { replayCommand, runCommand } from './run-commands.ts';
 const COMMANDS: Record<string, string> = {
   run: `  hil run --rig FILE [--board NAME]... [--suite NAME]... [--out DIR] [--seed N] [--suite-deadline SECONDS]
           [--fuzz-cases N] [--fuzz-seconds N] [--fuzz-minimize N] [--wait SECONDS]
-          [--firmware [BOARD=]FILE]... [--any-firmware] [--check SUITE/CHECK]...
+          [--firmware [BOARD=]FILE]... [--any-firmware] [--check SUITE/CHECK]... [--sign KEY]
       run suites against a rig's boards; exit 0 all passed, 1 a check failed, 2 something could not be
       tested or the run could not be done. --firmware deploys a build first (as hil flash does), to
       one board (BOARD=FILE) or all; a board that then boots another version is not tested (exit 2)
-      unless --any-firmware. --check runs one check (its suite, the others skipped)
+      unless --any-firmware. --check runs one check (its suite, the others skipped). --sign signs the
+      run's MANIFEST.sha256 with the lab's private key (else the rig's lab.signing-key); the
+      declarations.yaml beside the rig gives the manufacturer's answers per provision
 `,
   replay: `  hil replay FILE [--rig FILE] [--board NAME] [--out DIR]
       run a fuzz reproducer again on a restarted board (its rig and board unless given); exit 1 when it
@@ -24,11 +26,14 @@ const COMMANDS: Record<string, string> = {
       put a build on a board by the first path it offers (its update path, then its ROM loader),
       verified; exit 0 written, 1 written but not verified, 2 no path (each one's reason is said)
 `,
-  report: `  hil report DIR                 rebuild junit.xml, report.html, report.pdf, evidence.json and
-      MANIFEST.sha256 of a run folder from its TAP and summary (an interrupted run's too)
+  report: `  hil report DIR [--sign KEY] [--declarations FILE]
+      rebuild junit.xml, report.html, report.pdf, evidence.json and MANIFEST.sha256 of a run folder
+      from its TAP and summary (an interrupted run's too), with the declarations beside its rig (or
+      FILE, or the copy in the folder), signed with KEY or the rig's lab.signing-key
 `,
-  verify: `  hil verify DIR                 check a run folder against its MANIFEST.sha256; exit 1 if anything changed,
-      2 if the manifest cannot be read (a line that is not a sha256sum line is named by its number)
+  verify: `  hil verify DIR [--key PUB]     check a run folder against its MANIFEST.sha256, and with --key the
+      manifest's signature (MANIFEST.sha256.sig) by that public key; exit 1 if anything changed or the
+      signature does not hold, 2 if the manifest cannot be read (a bad line is named by its number)
 `,
   diff: `  hil diff BEFORE AFTER          compare two run folders: new failures first, then fixed, then still
       failing; exit 1 when there is a new failure

@@ -30,6 +30,7 @@ export async function runCommand(args: string[]): Promise<number> {
       firmware: { type: 'string', multiple: true },
       'any-firmware': { type: 'boolean' },
       check: { type: 'string', multiple: true },
+      sign: { type: 'string' },
     },
   });
   if (!values.rig) throw new UsageError('hil run needs --rig FILE');
@@ -56,6 +57,7 @@ export async function runCommand(args: string[]): Promise<number> {
     ...(values.firmware ? { firmware: values.firmware.map(buildOption) } : {}),
     anyFirmware: values['any-firmware'] === true,
     ...(values.check ? { checks: values.check.map(checkOption) } : {}),
+    ...(values.sign ? { sign: values.sign } : {}),
     progress: consoleProgress(),
   });
 }

@@ -272,6 +272,22 @@ export function rigSchema(drivers: { power: DriverSchema[]; bootStrap: DriverSch
       name: Name('the rig name: letters, digits, _ and -'),
       description: Type.Optional(Type.String()),
       virtual: Type.Optional(Type.Boolean({ description: 'start the virtual rig process for this file' })),
+      lab: Type.Optional(
+        Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the test laboratory' })),
+            'signing-key': Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 1000,
+                description:
+                  "the lab's private key (PEM, Ed25519 or ECDSA P-256) that signs each run's MANIFEST.sha256; a path relative to the rig file",
+              }),
+            ),
+          },
+          Strict,
+        ),
+      ),
       'safe-state': Type.Optional(
         Type.Union([Type.Literal('off'), Type.Literal('nominal')], {
           description: 'what supplies go to when a run is interrupted (default off)',

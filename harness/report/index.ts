@@ -1,23 +1,30 @@
 /**
- * The reports of a run folder, rebuilt from its TAP and summary alone: junit.xml, evidence.json
- * (TS 103 701-shaped), report.html, report.pdf (Chromium; left out with HIL_NO_PDF=1 or when it
- * cannot start), GitHub annotations under Actions, and MANIFEST.sha256 over everything, last.
- * Each step has a deadline: one that fails or misses it is a note, and the steps after it still run.
+ * The reports of a run folder, rebuilt from its TAP and summary alone, with the manufacturer's
+ * declarations and the lab's key (pack-inputs.ts): junit.xml, evidence.json (TS 103 701-shaped, every
+ * provision's status), report.html, report.pdf (Chromium; left out with HIL_NO_PDF=1 or when it cannot
+ * start), GitHub annotations under Actions, the declarations used (declarations.yaml), MANIFEST.sha256
+ * over everything, and last its signature. Each step has a deadline: one that fails or misses it is a
+ * note, and the steps after it still run.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { DECLARATIONS_FILE } from '../config/declarations.ts';
 import { withDeadline } from '../util/deadline.ts';
 import { PROJECT_ROOT } from '../util/root.ts';
+import { certification } from './certification.ts';
 import { devicesUnderTest } from './devices.ts';
 import { toGitHub } from './github.ts';
 import { type HarnessInfo, reportHtml } from './html.ts';
 import { junitXml } from './junit.ts';
+import { loadRunRig } from './ixit.ts';
 import { labResults } from './lab.ts';
-import { writeManifest } from './manifest.ts';
+import { MANIFEST, writeManifest } from './manifest.ts';
+import { type PackInputs, packInputs } from './pack-inputs.ts';
 import { type PdfPrinter, startPdfPrinter } from './pdf.ts';
 import { consoleTails, type RunFolder, readRunFolder } from './run-folder.ts';
+import { removeSignature, signManifest, writeSignatureNote } from './signature.ts';
 
 function harnessInfo(): HarnessInfo {
   const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -68,6 +75,20 @@ export interface ReportOptions {
    */
   printer?: Promise<PdfPrinter>;
   deadlinesMs?: Partial<Record<Step, number>>;
+  /** The key and declarations, read by the caller (so that a bad one stops it first); else found here. */
+  pack?: PackInputs;
+}
+
+/** The key and declarations the run's rig names, or none and a note for each that cannot be used. */
+function packFor(folder: RunFolder, notes: string[]): PackInputs {
+  const rigFile = folder.summary.run.rigFile;
+  if (!rigFile) return {};
+  try {
+    return packInputs({ file: rigFile, loaded: loadRunRig(rigFile) }, { runFolder: folder.dir });
+  } catch (error) {
+    notes.push(`unsigned, and no declarations read: ${(error as Error).message}`);
+    return {};
+  }
 }
 
 export async function buildReports(dir: string, options: ReportOptions = {}): Promise<Built> {
@@ -94,12 +115,24 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
 
   let printer = options.printer;
   try {
+    removeSignature(dir);
     const read = await step('reports', 'read', async () => {
       const folder = await readRunFolder(dir);
-      return { folder, tails: await consoleTails(folder), lab: labResults(folder), devices: devicesUnderTest(folder) };
+      const lab = labResults(folder);
+      const pack = options.pack ?? packFor(folder, notes);
+      const boards = [...new Set(folder.results.map((r) => r.board))];
+      return {
+        folder,
+        tails: await consoleTails(folder),
+        lab,
+        devices: devicesUnderTest(folder),
+        pack,
+        cert: certification(boards, lab, pack.declarations, pack.signer),
+      };
     });
+    const signer = read?.pack.signer;
     if (read) {
-      const { folder, tails, lab, devices } = read;
+      const { folder, tails, lab, devices, pack, cert } = read;
       if (folder.summaryUnreadable)
         notes.push(
           `summary.json unreadable: ${folder.summaryUnreadable}; the reports are built from the TAP files, without the run's rig, seed, start and finish`,
@@ -110,10 +143,10 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
         'evidence.json',
         'evidence',
         () =>
-          `${JSON.stringify({ standard: 'ETSI EN 303 645 V2.1.1', assessment: 'ETSI TS 103 701 V1.1.1 (test case numbers derived)', run: runRecord(folder), devicesUnderTest: devices, results: lab }, null, 2)}\n`,
+          `${JSON.stringify({ standard: cert.standard, assessment: `${cert.assessment} (test case numbers derived)`, run: runRecord(folder), devicesUnderTest: devices, certification: cert, results: lab }, null, 2)}\n`,
       );
       let page: string | undefined;
-      await write('report.html', 'html', () => (page = reportHtml(folder, lab, devices, harnessInfo(), tails)));
+      await write('report.html', 'html', () => (page = reportHtml(folder, lab, devices, cert, harnessInfo(), tails)));
       if (page !== undefined && env.HIL_NO_PDF !== '1') {
         const html = page;
         await step('report.pdf', 'pdf', async () => {
@@ -123,6 +156,14 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
         });
       }
       toGitHub(folder, env);
+      const declared = pack.declarations;
+      // The declarations the report used go with it, unless they are the run folder's own copy already.
+      if (declared && declared.path !== resolve(dir, DECLARATIONS_FILE))
+        await step(DECLARATIONS_FILE, 'evidence', async () => {
+          copyFileSync(declared.path, join(dir, DECLARATIONS_FILE));
+          files.push(join(dir, DECLARATIONS_FILE));
+        });
+      if (signer) files.push(writeSignatureNote(dir, signer));
     }
     // Chromium closes while the manifest is hashed.
     const closing = closePrinter(printer, deadlines.close);
@@ -132,6 +173,10 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
       files.push(file);
       for (const odd of leftOut) notes.push(`not in MANIFEST.sha256, not a regular file: ${odd}`);
     });
+    if (signer && files.some((f) => f.endsWith(MANIFEST)))
+      await step('the signature', 'manifest', async () => {
+        files.push(signManifest(dir, signer));
+      });
     const closed = await closing;
     if (closed) notes.push(closed);
   } finally {

@@ -2,12 +2,15 @@
  * The implementation information (TS 103 701 IXIT items) a check relied on, filled from the run's
  * rig file and the board's profile: which interfaces, which update mechanism, which secure-boot lines,
  * which power and login surfaces, and the build the update mechanism was tested from. Secrets never
- * appear (only where a surface is, never its password).
+ * appear (only where a surface is, never its password). Then every IXIT item for a board: filled by
+ * the run, declared in declarations.yaml, or still missing.
  */
 import { existsSync } from 'node:fs';
+import { type Answer, answerFor, type LoadedDeclarations } from '../config/declarations.ts';
 import { type LoadedRig, loadRig } from '../config/load.ts';
 import { describeFirmware, type FirmwareSeen } from '../firmware-seen.ts';
 import { Rig } from '../power/registry.ts';
+import { IXIT } from '../standards/ts103701.ts';
 
 export interface IxitItem {
   id: string;
@@ -74,4 +77,34 @@ export function ixitItems(
     ],
   };
   return ids.map((id) => ({ id, items: byId[id] ?? [] }));
+}
+
+export interface IxitStatus {
+  id: string;
+  name: string;
+  /** What the run's checks relied on, from the rig and profile. */
+  fromRun: string[];
+  declaration?: Answer;
+  /** `not needed`: every provision that cites it is not applicable to this board. */
+  state: 'filled by the run' | 'declared' | 'missing' | 'not needed';
+}
+
+/** Every IXIT item for one board: filled by the run, declared, missing, or not needed. */
+export function ixitStatus(
+  board: string,
+  lab: { board: string; ixit: IxitItem[] }[],
+  declarations: LoadedDeclarations | undefined,
+  provisions: { provision: string; status: string }[],
+): IxitStatus[] {
+  const used = lab.filter((r) => r.board === board).flatMap((r) => r.ixit);
+  return IXIT.map((kind) => {
+    const fromRun = [...new Set(used.filter((u) => u.id === kind.id).flatMap((u) => u.items))];
+    const declaration = answerFor(declarations, board, 'ixit', kind.id);
+    const notNeeded = kind.provisions.every(
+      (id) => provisions.find((p) => p.provision === id)?.status === 'not applicable',
+    );
+    const state =
+      fromRun.length > 0 ? 'filled by the run' : declaration ? 'declared' : notNeeded ? 'not needed' : 'missing';
+    return { id: kind.id, name: kind.name, fromRun, ...(declaration ? { declaration } : {}), state };
+  });
 }

@@ -11,29 +11,8 @@ import type { Check } from '../runner/tap-results.ts';
 import { type IxitItem, ixitItems, loadRunRig } from './ixit.ts';
 import type { RunFolder } from './run-folder.ts';
 
-/** EN 303 645 V2.1.1 clause titles; the UK Code of Practice guideline n is clause 5.n. */
-export const CLAUSES: Record<string, string> = {
-  '5.1': 'No universal default passwords',
-  '5.2': 'Implement a means to manage reports of vulnerabilities',
-  '5.3': 'Keep software updated',
-  '5.4': 'Securely store sensitive security parameters',
-  '5.5': 'Communicate securely',
-  '5.6': 'Minimize exposed attack surfaces',
-  '5.7': 'Ensure software integrity',
-  '5.8': 'Ensure that personal data is secure',
-  '5.9': 'Make systems resilient to outages',
-  '5.13': 'Validate input data',
-};
-
-/** The three UK PSTI requirements and the provisions that give deemed compliance (REFERENCE.md 1.3). */
-export const PSTI = [
-  { requirement: '1. Passwords unique per product or user-defined', provisions: ['5.1-1', '5.1-2'], bench: true },
-  { requirement: '2. Information on how to report security issues', provisions: ['5.2-1'], bench: false },
-  { requirement: '3. Information on the minimum security update period', provisions: ['5.3-13'], bench: false },
-];
-
 /** The IXIT items (TS 103 701 Annex C) each suite relies on. */
-const IXIT: Record<string, string[]> = {
+export const SUITE_IXIT: Record<string, string[]> = {
   'boot-log': ['20-SecBoot'],
   'debug-interfaces': ['15-Intf'],
   rollback: ['7-UpdMech', '20-SecBoot'],
@@ -61,12 +40,10 @@ export interface LabResult {
   evidence: Record<string, unknown>;
 }
 
-export const clauseOf = (provision: string) => provision.split('-')[0]!;
-
-export function labResults(folder: RunFolder): LabResult[] {
-  const rig = loadRunRig(folder.summary.run.rigFile);
+/** `rig`: the run's rig, where the caller has read it already. */
+export function labResults(folder: RunFolder, rig = loadRunRig(folder.summary.run.rigFile)): LabResult[] {
   return folder.results.flatMap((result) => {
-    const ixit = ixitItems(rig, result.board, IXIT[result.suite] ?? [], result.firmware);
+    const ixit = ixitItems(rig, result.board, SUITE_IXIT[result.suite] ?? [], result.firmware);
     const seen = new Map<string, number>();
     return result.checks.map((check: Check) => {
       const testCases = check.provisions.map((p) => {

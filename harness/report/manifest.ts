@@ -11,9 +11,11 @@ import { join, relative, sep } from 'node:path';
 import { folderFile, linkTarget, oddKind } from './folder-file.ts';
 
 export const MANIFEST = 'MANIFEST.sha256';
+/** The detached signature over the manifest (report/signature.ts): made after it, so not in it. */
+export const SIGNATURE = `${MANIFEST}.sig`;
 
 interface Entries {
-  /** Regular files, relative to the folder, the manifest itself left out. */
+  /** Regular files, relative to the folder, the manifest and its signature left out. */
   files: string[];
   /** Everything else but folders, each as `<path> (<what it is>)`. */
   odd: string[];
@@ -25,7 +27,7 @@ function entries(dir: string, root = dir, found: Entries = { files: [], odd: [] 
     const rel = relative(root, path).split(sep).join('/');
     if (entry.isDirectory()) entries(path, root, found);
     else if (entry.isFile()) {
-      if (rel !== MANIFEST) found.files.push(rel);
+      if (rel !== MANIFEST && rel !== SIGNATURE) found.files.push(rel);
     } else found.odd.push(`${rel} (${oddKind(entry)}${linkTarget(path)})`);
   }
   found.odd.sort();

@@ -24,6 +24,8 @@ import { preflight } from './preflight.ts';
 import type { Progress } from './progress.ts';
 import { watchSignals } from './signals.ts';
 import { buildReports } from '../report/index.ts';
+import { type PackInputs, packInputs } from '../report/pack-inputs.ts';
+import { KeyError } from '../report/signature.ts';
 import { type PreflightProblem, type RunSummary, totals, writeSummary } from './summary.ts';
 import { declarations, suiteFiles } from './suite-files.ts';
 import { PROJECT_ROOT } from '../util/root.ts';
@@ -48,6 +50,8 @@ export interface RunOptions {
   anyFirmware?: boolean;
   /** Only these checks (`suite/check`), their suites run for them: the others are skipped, said so. */
   checks?: string[];
+  /** The lab's private key for the manifest's signature (else the rig's lab.signing-key). */
+  sign?: string;
   progress: Progress;
 }
 
@@ -82,6 +86,16 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     throw error;
   }
   for (const warning of rig.warnings) progress.info(`hil: warning: ${warning}`);
+  // The key and the declarations read before any board is touched: a bad one is said now, not after the run.
+  let pack: PackInputs;
+  try {
+    pack = packInputs({ file: rig.file, loaded: rig }, options.sign ? { sign: options.sign } : {});
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof KeyError)) throw error;
+    const problems = error instanceof ConfigError ? error.problems : [error.message];
+    progress.info(`cannot run: the report's inputs cannot be used:\n  ${problems.join('\n  ')}`);
+    return EXIT.cannotRun;
+  }
   const allBoards = Object.keys(rig.config.boards);
   const boards = options.boards?.length ? options.boards : allBoards;
   const unknownBoards = boards.filter((b) => !allBoards.includes(b));
@@ -178,7 +192,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
       summary.run.interrupted = signal;
       summary.run.finished = new Date().toISOString();
       writeSummary(outDir, summary);
-      await reports(outDir, progress, printer);
+      await reports(outDir, progress, pack, printer);
       progress.info(`report (incomplete): ${join(outDir, 'summary.json')}`);
       process.exit(EXIT.cannotRun);
     });
@@ -251,7 +265,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
     summary.run.preflight = problems;
     summary.run.finished = new Date().toISOString();
     writeSummary(outDir, summary);
-    await reports(outDir, progress);
+    await reports(outDir, progress, pack);
     return EXIT.cannotRun;
   };
   const problems = await preflight(rig, boards, needs, rigHost?.endpoints);
@@ -300,7 +314,7 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
   summary.run.finished = new Date().toISOString();
   summary.run.complete = true;
   const file = writeSummary(outDir, summary);
-  await reports(outDir, progress, printer);
+  await reports(outDir, progress, pack, printer);
   const sum = totals(summary);
   progress.info(
     `\n${sum.pass} passed, ${sum.fail} failed, ${sum.skip} skipped, ${sum.inconclusive} could not be tested\nsummary: ${file}`,
@@ -311,9 +325,14 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
 }
 
 /** junit.xml, report.html, report.pdf, evidence.json and the manifest; a report that fails is said, not fatal. */
-async function reports(outDir: string, progress: Progress, printer?: Promise<PdfPrinter>): Promise<void> {
+async function reports(
+  outDir: string,
+  progress: Progress,
+  pack: PackInputs,
+  printer?: Promise<PdfPrinter>,
+): Promise<void> {
   try {
-    const built = await buildReports(outDir, { printer });
+    const built = await buildReports(outDir, { printer, pack });
     for (const note of built.notes) progress.info(note);
   } catch (error) {
     progress.info(`reports not written: ${(error as Error).message}`);
