@@ -38,10 +38,18 @@ const declared = { declared: Text("the manufacturer's answer"), document: Type.O
 
 function provisionEntry(p: Provision) {
   if (!p.condition)
-    return Type.Object(declared, {
-      ...Strict,
-      description: `${p.id} ${p.label}: declared (always applies, so it cannot be declared not applicable)`,
-    });
+    return Type.Object(
+      {
+        ...declared,
+        // Named only to say why it cannot be used here.
+        'not-applicable': Type.Optional(
+          Type.Not(Type.Unknown(), {
+            description: `nothing: ${p.id} has no condition in Annex B, so it always applies (declare how it is met instead)`,
+          }),
+        ),
+      },
+      { ...Strict, description: `${p.id} ${p.label}: declared` },
+    );
   return Type.Object(
     {
       declared: Type.Optional(declared.declared),
@@ -51,7 +59,10 @@ function provisionEntry(p: Provision) {
     {
       ...Strict,
       // One or the other: ajv's error for both names the choice through this description.
-      oneOf: [{ required: ['declared'] }, { required: ['not-applicable'] }],
+      oneOf: [
+        { required: ['declared'], properties: { declared: {} } },
+        { required: ['not-applicable'], properties: { 'not-applicable': {} } },
+      ],
       description: `${p.id} ${p.label}: either declared or not-applicable (applies where ${p.condition}), not both`,
     },
   );

@@ -55,10 +55,15 @@ export function validateYaml<T>(
 
 /** Drop the summary errors that anyOf/oneOf add on top of the branch errors they explain. */
 function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
-  const specific = errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf' && e.keyword !== 'if');
+  const summary = (e: ErrorObject) => e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if';
+  const specific = errors.filter((e) => !summary(e));
+  // A summary stays when no branch error explains it (a oneOf both of whose branches matched).
+  const explained = (e: ErrorObject) =>
+    specific.some((s) => s.instancePath === e.instancePath || s.instancePath.startsWith(`${e.instancePath}/`));
+  const kept = errors.filter((e) => !summary(e) || !explained(e));
   // A union of scalar types (duration: integer or string) fails once per branch: keep one line.
   const seen = new Set<string>();
-  return (specific.length > 0 ? specific : errors).filter((e) => {
+  return kept.filter((e) => {
     const key = `${e.instancePath}|${e.keyword === 'type' || e.keyword === 'pattern' || e.keyword === 'const' ? 'value' : e.keyword + JSON.stringify(e.params)}`;
     if (seen.has(key)) return false;
     seen.add(key);

@@ -8,6 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Declarations } from '../config/declarations.ts';
 import { type DriverConfig, Profile, rigSchema } from '../config/schema.ts';
 import type { TSchema } from '../config/typebox.ts';
 import type { TwinCatalog } from '../virtual/twin.ts';
@@ -47,7 +48,7 @@ const driversOf = (...kinds: Driver['kind'][]): Driver[] => [...DRIVERS.values()
 /** The schema every rig file is loaded with (`loadRig`): its power and boot straps are these drivers. */
 export const Rig = rigSchema({ power: driversOf('relay', 'supply'), bootStrap: driversOf('relay', 'boot-strap') });
 /** The schemas `hil schemas` writes, for editors. */
-export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile };
+export const SCHEMAS: Record<string, TSchema> = { rig: Rig, profile: Profile, declarations: Declarations };
 
 function find(name: string): Driver {
   const driver = DRIVERS.get(name);

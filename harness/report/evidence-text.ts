@@ -68,7 +68,7 @@ export function evidenceText(evidence: Record<string, unknown>): EvidenceText {
     if (typeof value === 'string' && (consoleText || value.includes('\n'))) quote(value.split(/\r?\n/));
     else if (Array.isArray(value) && consoleText && value.every((v) => typeof v === 'string')) quote(value);
     else if (Array.isArray(value) && value.some((v) => v !== null && typeof v === 'object'))
-      value.slice(0, MAX_LIST_ITEMS).forEach((v, i) => fact(`${label} ${i + 1}`, inline(v)));
+      for (const [i, v] of value.slice(0, MAX_LIST_ITEMS).entries()) fact(`${label} ${i + 1}`, inline(v));
     else if (value !== null && typeof value === 'object' && !Array.isArray(value))
       for (const [k, v] of Object.entries(value)) walk(`${label}, ${words(k)}`, k, v);
     else fact(label, inline(value));

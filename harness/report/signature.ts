@@ -63,7 +63,7 @@ function algorithmOf(file: string, key: KeyObject): Algorithm {
 /** SHA-256 of the public key's DER SubjectPublicKeyInfo, as `openssl pkey -pubin -outform DER | sha256sum` gives it. */
 export const fingerprint = (key: KeyObject) =>
   createHash('sha256')
-    .update(createPublicKey(key).export({ type: 'spki', format: 'der' }))
+    .update((key.type === 'public' ? key : createPublicKey(key)).export({ type: 'spki', format: 'der' }))
     .digest('hex');
 
 export function loadSigningKey(file: string): SigningKey {
