@@ -72,7 +72,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
   }
   const ok = result.ok && signed.ok;
   process.stdout.write(
-    `${lines.join('\n')}${lines.length ? '\n' : ''}signature: ${signed.said}\n${ok ? 'OK' : 'FAILED'}: ${result.checked} files in the manifest\n`,
+    `${lines.join('\n')}${lines.length ? '\n' : ''}${ok ? 'OK' : 'FAILED'}: ${result.checked} files in the manifest\nsignature: ${signed.said}\n`,
   );
   return ok ? EXIT.passed : EXIT.failed;
 }
