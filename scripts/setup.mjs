@@ -21,6 +21,7 @@ const DEBIAN = {
   'libmbedtls-dev': '/usr/include/mbedtls/ssl.h', // Mbed TLS 2.28, the TLS library of ESP-IDF and FreeRTOS
   chromium: '/usr/bin/chromium', // the browser playwright-core drives: web UI logins, report.pdf (never a downloaded one)
   'poppler-utils': 'pdftotext', // the report tests read report.pdf's text back
+  openssl: '/usr/bin/openssl', // the certification tests check the manifest's signature as a lab would
   ser2net: '/usr/sbin/ser2net', // network consoles (raw TCP and RFC 2217), as labgrid and LAVA labs serve them
   stm32flash: '/usr/bin/stm32flash', // an independent AN3155 client for the virtual STM32 system bootloader
   // Real login servers the default-credentials tests start on ports of their own (their services are not used):
