@@ -1,7 +1,7 @@
 // The certification pack: a run of the virtual rig with a declarations.yaml beside it and a lab key.
 // Every EN 303 645 provision gets one status per board (bench evidence, declared, not applicable,
 // open); one left undeclared is open; the PSTI requirements read from them; the PDF read back has a
-// page per board with its firmware hash; the manifest signed, then changed, fails both hil verify --key
+// page per board with its profile, identity and firmware hash; the manifest signed, then changed, fails both hil verify --key
 // and OpenSSL; bad declarations and bad keys stop a run before it starts, with the file and line.
 import t from 'tap';
 import './helpers/children.ts';
@@ -164,6 +164,10 @@ t.test('the PDF: a page per board, opening with its device and firmware hash', a
     const buildId = result.firmware?.buildId;
     t.ok(buildId, `${result.board}: its boot named a build`);
     t.match(starts.get(result.board), new RegExp(`build ${buildId}`), `${result.board}: the firmware hash on its page`);
+    t.match(
+      starts.get(result.board),
+      /profile: virtual \(.*boards\/virtual\.yaml\); identity expected by the rig: 24:0a:c4:/,
+    );
   }
   t.match(text(1), /UK PSTI requirements/, 'the summary first');
 });

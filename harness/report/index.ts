@@ -118,14 +118,15 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
     removeSignature(dir);
     const read = await step('reports', 'read', async () => {
       const folder = await readRunFolder(dir);
-      const lab = labResults(folder);
+      const rig = loadRunRig(folder.summary.run.rigFile);
+      const lab = labResults(folder, rig);
       const pack = options.pack ?? packFor(folder, notes);
       const boards = [...new Set(folder.results.map((r) => r.board))];
       return {
         folder,
         tails: await consoleTails(folder),
         lab,
-        devices: devicesUnderTest(folder),
+        devices: devicesUnderTest(folder, rig),
         pack,
         cert: certification(boards, lab, pack.declarations, pack.signer),
       };
