@@ -7,7 +7,7 @@ import t from 'tap';
 import './helpers/children.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Certification } from '../harness/report/certification.ts';
@@ -51,13 +51,21 @@ const provisions = Object.fromEntries(
       : { declared: `how ${p.id} is met`, ...(p.id === '5.2-1' ? { document: 'https://example.test/psirt' } : {}) },
   ]),
 );
+// Documents beside the declarations: one there, one a link out of the folder; docs/manual.pdf is not there.
+mkdirSync(join(root, 'rigs', 'docs'));
+writeFileSync(join(root, 'rigs', 'docs', 'update.pdf'), '%PDF-1.4 the update mechanism\n');
+symlinkSync('/etc/hostname', join(root, 'rigs', 'docs', 'escape.pdf'));
 writeFileSync(
   join(root, 'rigs', 'declarations.yaml'),
   stringify({
     product: 'Virtual T1',
     manufacturer: 'Example Ltd',
     provisions,
-    ixit: { '2-UserInfo': { declared: 'the user manual, section 9', document: 'docs/manual.pdf' } },
+    ixit: {
+      '2-UserInfo': { declared: 'the user manual, section 9', document: 'docs/manual.pdf' },
+      '7-UpdMech': { declared: 'signed OTA', document: 'docs/update.pdf' },
+      '8-UpdProc': { declared: 'monthly', document: 'docs/escape.pdf' },
+    },
     boards: { 'virtual-legacy': { provisions: { '5.3-16': { declared: 'label on the case' } } } },
   }),
 );
@@ -131,6 +139,21 @@ t.test('every provision of clauses 5 and 6 has one status per board', async (t) 
     'the declarations used are in the run folder',
   );
   t.match(readFileSync(join(out, 'MANIFEST.sha256'), 'utf8'), / {2}declarations\.yaml\n/, 'and in the manifest');
+  t.equal(
+    readFileSync(join(out, 'declared-documents', 'docs', 'update.pdf'), 'utf8'),
+    '%PDF-1.4 the update mechanism\n',
+    'a declared document is in the pack',
+  );
+  t.match(readFileSync(join(out, 'MANIFEST.sha256'), 'utf8'), / {2}declared-documents\/docs\/update\.pdf\n/);
+  t.notOk(
+    existsSync(join(out, 'declared-documents', 'docs', 'escape.pdf')),
+    'a link out of the folder is not followed',
+  );
+  t.same(c.declarations?.notInPack, [
+    "docs/escape.pdf: outside the declarations' folder",
+    'docs/manual.pdf: not there',
+  ]);
+  t.match(run.stderr, /a declared document is not in the pack: docs\/manual\.pdf: not there/);
 });
 
 t.test('report.html: the summary page leads with PSTI; evidence reads as text', async (t) => {
@@ -140,6 +163,8 @@ t.test('report.html: the summary page leads with PSTI; evidence reads as text', 
   t.equal((page.match(/<tr class="provision"/g) ?? []).length, 2 * PROVISIONS.length, 'a provision row per board');
   t.notMatch(page, /<pre>\{/, 'no raw JSON evidence');
   t.match(page, /<ul class="facts"><li>/);
+  t.match(page, /<a href="declared-documents\/docs\/update\.pdf">docs\/update\.pdf<\/a> \(in this pack\)/);
+  t.match(page, /docs\/manual\.pdf \(not in this pack: not there\)/);
   t.same(
     evidenceText({ seen: 'hang after case 42', lines: ['a', 'b'], deadlineMs: 500, failures: [{ confirmed: true }] }),
     {

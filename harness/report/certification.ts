@@ -22,7 +22,13 @@ export interface Certification {
   standard: string;
   assessment: string;
   /** The declarations file used, as shown; none: every provision no check decided is open. */
-  declarations?: { file: string; product?: string; manufacturer?: string };
+  declarations?: {
+    file: string;
+    product?: string;
+    manufacturer?: string;
+    /** Local documents it names that are not in the pack: `<document>: <why>` (declared-documents.ts). */
+    notInPack?: string[];
+  };
   signature: { algorithm: Algorithm; fingerprint: string } | 'unsigned';
   boards: BoardCertification[];
 }

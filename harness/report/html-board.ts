@@ -3,10 +3,12 @@
  * EN 303 645 provision with its status and what shows it, the IXIT items, then each suite's checks with
  * their evidence in words and the console's last lines. Everything from the run folder goes through html().
  */
+import type { Answer } from '../config/declarations.ts';
 import { describeFirmware } from '../firmware-seen.ts';
 import { STANDARD } from '../standards/en303645.ts';
 import type { Verdict } from '../verdict.ts';
 import type { BoardCertification } from './certification.ts';
+import { DOCUMENTS_DIR, isUrl } from './declared-documents.ts';
 import { type DeviceUnderTest, describeDevice } from './devices.ts';
 import { evidenceText } from './evidence-text.ts';
 import type { IxitStatus } from './ixit.ts';
@@ -37,17 +39,22 @@ function replayCommand(value: unknown): string | undefined {
 /** Each board's device under test, as a block of lines: what it ran, what was put there. */
 export const deviceLines = (device: DeviceUnderTest) => describeDevice(device).map(html).join('<br>');
 
-/** A declared document: a link when it is a URL, else its path in the declarations' folder. */
-const documentLink = (document: string) =>
-  /^https?:\/\//.test(document)
-    ? `<a href="${html(document)}">${html(document)}</a>`
-    : `${html(document)} (beside declarations.yaml)`;
+/**
+ * A declared document: a link to the URL, or to its copy in the pack (declared-documents/), or its
+ * path and why it is not in the pack (`notInPack`: `<document>: <why>`).
+ */
+function documentLink(document: string, notInPack: readonly string[]): string {
+  if (isUrl(document)) return `<a href="${html(document)}">${html(document)}</a>`;
+  const refused = notInPack.find((r) => r.startsWith(`${document}: `));
+  if (refused) return `${html(document)} (not in this pack: ${html(refused.slice(document.length + 2))})`;
+  return `<a href="${html(`${DOCUMENTS_DIR}/${document}`)}">${html(document)}</a> (in this pack)`;
+}
 
-export function declarationText(answer: { declared?: string; 'not-applicable'?: string; document?: string }): string {
+export function declarationText(answer: Answer, notInPack: readonly string[]): string {
   const said = answer.declared
     ? `declared: ${html(answer.declared)}`
     : `declared not applicable: ${html(answer['not-applicable'] ?? '')}`;
-  return `${said}${answer.document ? `<br>document: ${documentLink(answer.document)}` : ''}`;
+  return `${said}${answer.document ? `<br>document: ${documentLink(answer.document, notInPack)}` : ''}`;
 }
 
 /** A provision's status cell class: bench evidence shows its outcome. */
@@ -56,23 +63,25 @@ export const statusClass = (s: ProvisionStatus) =>
 
 export const statusText = (s: ProvisionStatus) => (s.outcome ? `${s.status}: ${s.outcome}` : s.status);
 
-function provisionRows(statuses: ProvisionStatus[]): string {
+function provisionRows(statuses: ProvisionStatus[], notInPack: readonly string[]): string {
   return statuses
     .map((s) => {
       const checks = s.checks
         .map((c) => `${html(c.testCase)} ${html(c.check)}: ${c.verdict ?? html(c.harnessState ?? '')}`)
         .join('<br>');
-      const shown = [checks, s.declaration ? declarationText(s.declaration) : ''].filter(Boolean).join('<br>');
+      const shown = [checks, s.declaration ? declarationText(s.declaration, notInPack) : '']
+        .filter(Boolean)
+        .join('<br>');
       return `<tr class="provision" data-status="${html(s.status)}"><td>${html(s.provision)}</td><td>${s.modal}</td><td>${html(s.label)}${s.condition ? `<br><small>applies where ${html(s.condition)}</small>` : ''}</td><td class="${statusClass(s)}">${html(statusText(s))}</td><td>${shown || 'no check, no declaration'}</td></tr>`;
     })
     .join('');
 }
 
-function ixitRows(items: IxitStatus[]): string {
+function ixitRows(items: IxitStatus[], notInPack: readonly string[]): string {
   return items
     .map(
       (x) =>
-        `<tr class="ixit" data-state="${html(x.state)}"><td>${html(x.id)}</td><td>${html(x.name)}</td><td class="${x.state === 'missing' ? 'open' : x.state === 'not needed' ? 'skip' : 'pass'}">${html(x.state)}</td><td>${[x.fromRun.map(html).join('<br>'), x.declaration ? declarationText(x.declaration) : ''].filter(Boolean).join('<br>')}</td></tr>`,
+        `<tr class="ixit" data-state="${html(x.state)}"><td>${html(x.id)}</td><td>${html(x.name)}</td><td class="${x.state === 'missing' ? 'open' : x.state === 'not needed' ? 'skip' : 'pass'}">${html(x.state)}</td><td>${[x.fromRun.map(html).join('<br>'), x.declaration ? declarationText(x.declaration, notInPack) : ''].filter(Boolean).join('<br>')}</td></tr>`,
     )
     .join('');
 }
@@ -107,15 +116,16 @@ export function boardSection(
   device: DeviceUnderTest | undefined,
   lab: LabResult[],
   tails: ConsoleTails,
+  notInPack: readonly string[],
 ): string {
   const board = cert.board;
   const suites = folder.results.filter((r) => r.board === board);
   return `<section class="board" id="board-${html(board)}"><h2 class="board">Board ${html(board)}</h2>
 <p class="device">${device ? deviceLines(device) : 'firmware: not seen'}</p>
 <h3>Provisions of ${STANDARD}</h3>
-<table class="provisions"><tr><th>provision</th><th>M/R</th><th>what it asks</th><th>status</th><th>shown by</th></tr>${provisionRows(cert.provisions)}</table>
+<table class="provisions"><tr><th>provision</th><th>M/R</th><th>what it asks</th><th>status</th><th>shown by</th></tr>${provisionRows(cert.provisions, notInPack)}</table>
 <h3>IXIT items (TS 103 701 Annex C)</h3>
-<table class="ixit"><tr><th>IXIT</th><th>name</th><th>state</th><th>what is known</th></tr>${ixitRows(cert.ixit)}</table>
+<table class="ixit"><tr><th>IXIT</th><th>name</th><th>state</th><th>what is known</th></tr>${ixitRows(cert.ixit, notInPack)}</table>
 <h3>Checks</h3>
 ${suites.map((r) => suiteChecks(folder, r, lab, tails)).join('\n')}
 </section>`;

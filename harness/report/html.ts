@@ -43,6 +43,7 @@ function matrix(folder: RunFolder): string {
 
 /** The three PSTI requirements, per board: met, not met or open, and what shows it. */
 function psti(cert: Certification): string {
+  const notInPack = cert.declarations?.notInPack ?? [];
   const rows = PSTI.map((req, i) => {
     const cells = cert.boards
       .map((b) => {
@@ -50,7 +51,7 @@ function psti(cert: Certification): string {
         const shown = s.provisions
           .map(
             (p) =>
-              `${html(p.provision)} ${html(statusText(p))}${p.checks.filter((c) => c.verdict).length ? `: ${p.checks.map((c) => `${html(c.check)} ${c.verdict ?? html(c.harnessState ?? '')}`).join(', ')}` : ''}${p.declaration ? `<br>${declarationText(p.declaration)}` : ''}`,
+              `${html(p.provision)} ${html(statusText(p))}${p.checks.filter((c) => c.verdict).length ? `: ${p.checks.map((c) => `${html(c.check)} ${c.verdict ?? html(c.harnessState ?? '')}`).join(', ')}` : ''}${p.declaration ? `<br>${declarationText(p.declaration, notInPack)}` : ''}`,
           )
           .join('<br>');
         return `<td class="${s.state === 'met' ? 'pass' : s.state === 'not met' ? 'fail' : 'open'}"><b>${s.state}</b><br>${shown}</td>`;
@@ -133,6 +134,7 @@ ${cert.boards
       devices.find((dev) => dev.board === b.board),
       lab,
       tails,
+      d?.notInPack ?? [],
     ),
   )
   .join('\n')}

@@ -14,6 +14,7 @@ import { DECLARATIONS_FILE } from '../config/declarations.ts';
 import { withDeadline } from '../util/deadline.ts';
 import { PROJECT_ROOT } from '../util/root.ts';
 import { certification } from './certification.ts';
+import { copyDeclaredDocuments } from './declared-documents.ts';
 import { devicesUnderTest } from './devices.ts';
 import { toGitHub } from './github.ts';
 import { type HarnessInfo, reportHtml } from './html.ts';
@@ -139,6 +140,19 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
           `summary.json unreadable: ${folder.summaryUnreadable}; the reports are built from the TAP files, without the run's rig, seed, start and finish`,
         );
       for (const why of folder.refused) notes.push(`not read: ${why}`);
+      const declared = pack.declarations;
+      if (declared)
+        await step(DECLARATIONS_FILE, 'evidence', async () => {
+          // The declarations the report used go with it, unless they are the run folder's own copy already.
+          if (declared.path !== resolve(dir, DECLARATIONS_FILE)) {
+            copyFileSync(declared.path, join(dir, DECLARATIONS_FILE));
+            files.push(join(dir, DECLARATIONS_FILE));
+          }
+          const { copied, refused } = copyDeclaredDocuments(declared, dir);
+          files.push(...copied);
+          for (const why of refused) notes.push(`a declared document is not in the pack: ${why}`);
+          if (refused.length && cert.declarations) cert.declarations.notInPack = refused;
+        });
       await write('junit.xml', 'junit', () => junitXml(folder, tails));
       await write(
         'evidence.json',
@@ -157,13 +171,6 @@ export async function buildReports(dir: string, options: ReportOptions = {}): Pr
         });
       }
       toGitHub(folder, env);
-      const declared = pack.declarations;
-      // The declarations the report used go with it, unless they are the run folder's own copy already.
-      if (declared && declared.path !== resolve(dir, DECLARATIONS_FILE))
-        await step(DECLARATIONS_FILE, 'evidence', async () => {
-          copyFileSync(declared.path, join(dir, DECLARATIONS_FILE));
-          files.push(join(dir, DECLARATIONS_FILE));
-        });
       if (signer) files.push(writeSignatureNote(dir, signer));
     }
     // Chromium closes while the manifest is hashed.
