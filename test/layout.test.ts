@@ -1,6 +1,6 @@
 // The layering the README states, checked on the import graph of harness/, transitively: what a
 // module reaches is everything loading it loads (type imports count: they are dependencies too).
-// wire/ reaches nothing outside it; config/ nothing above it; the virtual rig, the far side of the
+// wire/ and standards/ reach nothing outside them; config/ nothing above it; the virtual rig, the far side of the
 // wire, only wire/ and config/, so the harness is tested against the protocol, not against itself.
 // The driver registry finds its drivers by listing power/drivers/, so it reaches every file there.
 // util/root.ts (where the project's files are) and util/errors.ts (the error types) are leaves any layer
@@ -110,8 +110,16 @@ t.test('wire/ reaches nothing outside wire/', async (t) => {
   );
 });
 
-t.test('config/ reaches nothing above it: only config/, wire/ and the leaves', async (t) => {
-  t.same(escapes('harness/config', inside('harness/config', 'harness/wire')), []);
+t.test('standards/ is data: it reaches nothing outside it', async (t) => {
+  t.same(
+    escapes('harness/standards', (file) => file.startsWith('harness/standards/')),
+    [],
+  );
+});
+
+// declarations.yaml's schema is built from the provision list, so config/ may read standards/.
+t.test('config/ reaches nothing above it: only config/, wire/, standards/ and the leaves', async (t) => {
+  t.same(escapes('harness/config', inside('harness/config', 'harness/wire', 'harness/standards')), []);
 });
 
 // Not all of util/ is open to virtual/: sharing tcp.ts or deadline.ts with the far side of the wire
