@@ -28,14 +28,11 @@ export async function reportCommand(args: string[]): Promise<number> {
   const rigFile = (await readRunFolder(dir)).summary.run.rigFile;
   let pack: PackInputs;
   try {
-    pack = packInputs(
-      { file: rigFile ?? join(dir, 'no-rig'), loaded: loadRunRig(rigFile) },
-      {
-        runFolder: dir,
-        ...(values.sign ? { sign: values.sign } : {}),
-        ...(values.declarations ? { declarations: values.declarations } : {}),
-      },
-    );
+    pack = packInputs(rigFile ? { file: rigFile, loaded: loadRunRig(rigFile) } : undefined, {
+      runFolder: dir,
+      ...(values.sign ? { sign: values.sign } : {}),
+      ...(values.declarations ? { declarations: values.declarations } : {}),
+    });
   } catch (error) {
     throw error instanceof KeyError ? new UsageError(error.message) : error;
   }

@@ -83,9 +83,8 @@ export interface ReportOptions {
 /** The key and declarations the run's rig names, or none and a note for each that cannot be used. */
 function packFor(folder: RunFolder, notes: string[]): PackInputs {
   const rigFile = folder.summary.run.rigFile;
-  if (!rigFile) return {};
   try {
-    return packInputs({ file: rigFile, loaded: loadRunRig(rigFile) }, { runFolder: folder.dir });
+    return packInputs(rigFile ? { file: rigFile, loaded: loadRunRig(rigFile) } : undefined, { runFolder: folder.dir });
   } catch (error) {
     notes.push(`unsigned, and no declarations read: ${(error as Error).message}`);
     return {};

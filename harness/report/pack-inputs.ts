@@ -30,17 +30,18 @@ export function rigSigningKey(rig: LoadedRig | undefined): string | undefined {
 
 /**
  * Throws a ConfigError (declarations) or KeyError (key) for a file that is named or present but
- * cannot be used; `runFolder`: where a rebuilt report finds the copy of the declarations it used.
+ * cannot be used; `rig`: none when the run's rig is unknown (an unreadable summary); `runFolder`: where a
+ * rebuilt report finds the copy of the declarations it used.
  */
 export function packInputs(
-  rig: { file: string; loaded?: LoadedRig },
+  rig: { file: string; loaded?: LoadedRig } | undefined,
   options: { sign?: string; declarations?: string; runFolder?: string },
 ): PackInputs {
-  const keyFile = options.sign ?? rigSigningKey(rig.loaded);
-  const beside = declarationsBeside(rig.file);
+  const keyFile = options.sign ?? rigSigningKey(rig?.loaded);
+  const beside = rig ? declarationsBeside(rig.file) : undefined;
   const copy = options.runFolder ? folderFile(options.runFolder, DECLARATIONS_FILE) : undefined;
   const declarationsFile =
-    options.declarations ?? (existsSync(beside) ? beside : copy && 'path' in copy ? copy.path : undefined);
+    options.declarations ?? (beside && existsSync(beside) ? beside : copy && 'path' in copy ? copy.path : undefined);
   return {
     ...(keyFile ? { signer: loadSigningKey(keyFile) } : {}),
     ...(declarationsFile ? { declarations: loadDeclarations(declarationsFile) } : {}),
