@@ -23,6 +23,8 @@ const DEBIAN = {
   'poppler-utils': 'pdftotext', // the report tests read report.pdf's text back
   openssl: '/usr/bin/openssl', // the certification tests check the manifest's signature as a lab would
   ser2net: '/usr/sbin/ser2net', // network consoles (raw TCP and RFC 2217), as labgrid and LAVA labs serve them
+  'gcc-arm-none-eabi': '/usr/bin/arm-none-eabi-gcc', // builds hil-target, our own Cortex-M3 firmware (boards/firmware)
+  'binutils-arm-none-eabi': '/usr/bin/arm-none-eabi-objdump', // its basic blocks, for coverage-guided fuzzing
   stm32flash: '/usr/bin/stm32flash', // an independent AN3155 client for the virtual STM32 system bootloader
   // Real login servers the default-credentials tests start on ports of their own (their services are not used):
   nginx: '/usr/sbin/nginx', // limit_req's 503 in front of a web UI
@@ -63,6 +65,18 @@ if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).
   fs.mkdirSync('build', { recursive: true });
   await $`gcc -O2 -Wall -Wextra -Werror -o ${binary} ${source} -lmbedtls -lmbedx509 -lmbedcrypto`;
   console.log(`built ${binary}`);
+}
+
+// hil-target: our own firmware for QEMU's netduino2 (STM32F205), with symbols, for the fuzz suite's
+// coverage and as a second real C firmware for the QEMU rig (rigs/hil-target.yaml). -O1: branches stay
+// branches, so the basic blocks read from the ELF are the program's own.
+const firmwareDir = 'boards/firmware/hil-target';
+const firmwareSources = ['startup.c', 'main.c', 'link.ld'].map((f) => `${firmwareDir}/${f}`);
+const firmware = 'build/firmware/hil-target.elf';
+if (!fs.existsSync(firmware) || firmwareSources.some((f) => fs.statSync(firmware).mtimeMs < fs.statSync(f).mtimeMs)) {
+  fs.mkdirSync('build/firmware', { recursive: true });
+  await $`arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -O1 -g -ffreestanding -nostdlib -Wall -Wextra -Werror -T ${firmwareDir}/link.ld -o ${firmware} ${firmwareDir}/startup.c ${firmwareDir}/main.c`;
+  console.log(`built ${firmware}`);
 }
 
 // The harness compiled once (bin/compile.js); `hil` keeps it fresh from here on.

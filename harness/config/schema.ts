@@ -83,10 +83,17 @@ export const QemuMachine = Type.Object(
     binary: Type.Optional(Type.String({ minLength: 1, description: 'the QEMU program (default qemu-system-arm)' })),
     machine: Type.String({ minLength: 1, description: 'the -M machine, e.g. microbit' }),
     loader: Type.Optional(
-      Type.String({ minLength: 1, description: 'a firmware file given to -device loader (hex, elf, bin)' }),
+      Type.String({
+        minLength: 1,
+        description: 'a firmware file given to -device loader (hex, elf, bin), relative to the rig file',
+      }),
     ),
-    kernel: Type.Optional(Type.String({ minLength: 1, description: 'a firmware file given to -kernel' })),
-    bios: Type.Optional(Type.String({ minLength: 1, description: 'a firmware file given to -bios' })),
+    kernel: Type.Optional(
+      Type.String({ minLength: 1, description: 'a firmware file given to -kernel, relative to the rig file' }),
+    ),
+    bios: Type.Optional(
+      Type.String({ minLength: 1, description: 'a firmware file given to -bios, relative to the rig file' }),
+    ),
     args: Type.Optional(
       Type.Array(Type.String(), { description: 'further QEMU arguments, one per item (never a shell string)' }),
     ),

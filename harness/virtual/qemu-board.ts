@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { listenLoopback } from './listen.ts';
 import type { QemuMachineConfig } from '../config/schema.ts';
 import { decodeMessage, encodeCommand, type QmpMessage } from '../wire/qmp.ts';
@@ -55,13 +55,14 @@ export class QemuBoard {
   constructor(
     readonly name: string,
     private readonly config: QemuMachineConfig,
+    rigDir: string,
     stateDir: string,
     private readonly onPids: () => void,
   ) {
     this.consoleSocket = join(stateDir, `${name}.console.sock`);
     this.qmpSocket = join(stateDir, `${name}.qmp.sock`);
     this.gdbSocket = join(stateDir, `${name}.gdb.sock`);
-    this.rigImage = config.loader ?? config.kernel ?? config.bios!;
+    this.rigImage = resolve(rigDir, config.loader ?? config.kernel ?? config.bios!);
     this.imageFile = join(stateDir, `${name}.firmware${extname(this.rigImage)}`);
     this.log = createWriteStream(join(stateDir, `${name}.qemu.log`), { flags: 'a' });
   }

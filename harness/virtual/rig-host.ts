@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { issue, type KeyPair, spkiSha256 } from '../wire/x509.ts';
 import { keptRsaKeys } from './kept-keys.ts';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { LoadedRig } from '../config/load.ts';
 import type { BoardWiringConfig, VirtualFlaw } from '../config/schema.ts';
 import type { BoardEndpoints, RigEndpoints } from '../config/endpoints.ts';
@@ -79,7 +79,8 @@ export class RigHost {
   }
 
   private async startQemuBoard(name: string, wiring: BoardWiringConfig, pidFile: string): Promise<BoardEndpoints> {
-    const board = new QemuBoard(name, wiring.qemu!, this.stateDir, () => {
+    // A firmware file named relative to the rig file, as the rig's other paths are.
+    const board = new QemuBoard(name, wiring.qemu!, dirname(resolve(this.rig.file)), this.stateDir, () => {
       const pids = this.qemuBoards.map((b) => b.pid).filter((p): p is number => p !== undefined);
       writeFileSync(pidFile, pids.join('\n'));
     });
