@@ -28,12 +28,22 @@ void reset_handler(void)
 /* The stacked frame: r0-r3, r12, lr, pc, xpsr. */
 void hard_fault_report(uint32_t *frame)
 {
-    console_write("\r\n*** HardFault pc=");
+    uint32_t cfsr = SCB_CFSR;
+    /* What the Configurable Fault Status Register says the fault was (ARMv7-M ARM, B3.2.15). */
+    const char *kind = (cfsr & (1u << 25))   ? "divide-by-zero"
+                       : (cfsr & (1u << 17)) ? "invalid-state"
+                       : (cfsr & (1u << 16)) ? "undefined-instruction"
+                       : (cfsr & 0xFF00u)    ? "bus-fault"
+                       : (cfsr & 0xFFu)      ? "memory-fault"
+                                             : "fault";
+    console_write("\r\n*** HardFault (");
+    console_write(kind);
+    console_write(") pc=");
     console_hex(frame[6]);
     console_write(" lr=");
     console_hex(frame[5]);
     console_write(" cfsr=");
-    console_hex(SCB_CFSR);
+    console_hex(cfsr);
     console_write(" ***\r\nresetting\r\n");
     SCB_AIRCR = 0x05FA0004u; /* VECTKEY | SYSRESETREQ */
     for (;;)

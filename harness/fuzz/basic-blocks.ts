@@ -1,0 +1,98 @@
+/**
+ * The basic blocks of an ARM Thumb firmware, read from Debian's `arm-none-eabi-objdump` (binutils):
+ * its symbol table gives the functions (`-t`, type F) and its disassembly (`-d`) their instructions. A
+ * block starts at a function's entry, at every branch target, and at the instruction after any
+ * branch, call or return. objdump rather than a Thumb-2 decoder of our own: it is the assembler's own
+ * reading of every encoding, and it names each address by function and offset for the coverage file.
+ * Parsing is pure (tests feed it objdump's text); running objdump is bounded and takes no shell.
+ */
+import { execFile } from 'node:child_process';
+
+export interface BasicBlock {
+  address: number;
+  /** `main+0x1c`, or the address in hex where no function covers it. */
+  where: string;
+}
+
+interface FunctionSymbol {
+  name: string;
+  start: number;
+  size: number;
+}
+
+const OBJDUMP = 'arm-none-eabi-objdump';
+/** objdump of a 1 MiB firmware is a few MiB of text. */
+const MAX_OUTPUT = 64 * 1024 * 1024;
+const CONDITIONS = 'eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al';
+/** Branches and calls whose target is in the operand: `b`, `b.n`, `beq.w`, `bl`, `cbz r0, <target>`. */
+const DIRECT = new RegExp(`^(?:b|bl|cbz|cbnz)(?:${CONDITIONS})?(?:\\.[nw])?$`);
+/** Control leaves by a register or a table: the next instruction starts a block. */
+const INDIRECT = new RegExp(`^(?:bx|blx|tbb|tbh)(?:${CONDITIONS})?(?:\\.[nw])?$`);
+
+/** Function symbols from `objdump -t`: `08000160 l     F .text	00000028 same`. */
+export function parseFunctions(symbols: string): FunctionSymbol[] {
+  const found: FunctionSymbol[] = [];
+  for (const line of symbols.split('\n')) {
+    const m = /^([0-9a-f]{8})\s.{6}F\s+\S+\s+([0-9a-f]{8})\s+(\S+)$/.exec(line);
+    if (m && Number.parseInt(m[2]!, 16) > 0)
+      found.push({ name: m[3]!, start: Number.parseInt(m[1]!, 16) & ~1, size: Number.parseInt(m[2]!, 16) });
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/** Instructions from `objdump -d --no-show-raw-insn`: ` 8000160:	ldrb	r3, [r0, #0]`. Data (`.word`) is left out. */
+export function parseInstructions(disassembly: string): { address: number; mnemonic: string; operands: string }[] {
+  const found: { address: number; mnemonic: string; operands: string }[] = [];
+  for (const line of disassembly.split('\n')) {
+    const m = /^\s*([0-9a-f]+):\t([a-z][\w.]*)(?:\t(.*))?$/.exec(line);
+    if (m) found.push({ address: Number.parseInt(m[1]!, 16), mnemonic: m[2]!, operands: m[3] ?? '' });
+  }
+  return found;
+}
+
+export function basicBlocks(symbols: string, disassembly: string): BasicBlock[] {
+  const functions = parseFunctions(symbols);
+  const within = (address: number) => functions.find((f) => address >= f.start && address < f.start + f.size);
+  const instructions = parseInstructions(disassembly).filter((i) => within(i.address));
+  const isInstruction = new Set(instructions.map((i) => i.address));
+  const starts = new Set(functions.map((f) => f.start));
+  instructions.forEach((insn, i) => {
+    const next = instructions[i + 1]?.address;
+    const direct = DIRECT.test(insn.mnemonic);
+    const returns =
+      (insn.mnemonic.startsWith('pop') || insn.mnemonic.startsWith('ldm')) && /\bpc\b/.test(insn.operands);
+    const writesPc = /^(?:ldr|mov)(?:\.w)?$/.test(insn.mnemonic) && /^pc,/.test(insn.operands);
+    if (direct) {
+      const target = /(?:^|,\s*)([0-9a-f]+)\s+</.exec(insn.operands);
+      if (target) starts.add(Number.parseInt(target[1]!, 16));
+    }
+    if ((direct || returns || writesPc || INDIRECT.test(insn.mnemonic)) && next !== undefined) starts.add(next);
+  });
+  const where = (address: number) => {
+    const f = within(address);
+    return f ? `${f.name}+0x${(address - f.start).toString(16)}` : `0x${address.toString(16)}`;
+  };
+  return [...starts]
+    .filter((a) => isInstruction.has(a))
+    .sort((a, b) => a - b)
+    .map((address) => ({ address, where: where(address) }));
+}
+
+function objdump(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(OBJDUMP, args, { maxBuffer: MAX_OUTPUT, timeout: 60_000 }, (error, stdout) =>
+      error ? reject(new Error(`${OBJDUMP} ${args.join(' ')}: ${error.message.split('\n')[0]}`)) : resolve(stdout),
+    ),
+  );
+}
+
+/** The blocks of an ELF with symbols; throws naming the file when objdump cannot read it or it has no functions. */
+export async function elfBasicBlocks(elf: string): Promise<BasicBlock[]> {
+  const [symbols, disassembly] = await Promise.all([
+    objdump(['-t', elf]),
+    objdump(['-d', '--no-show-raw-insn', elf]),
+  ]);
+  const blocks = basicBlocks(symbols, disassembly);
+  if (blocks.length === 0) throw new Error(`${elf}: no function symbols with code (an ELF with symbols is needed)`);
+  return blocks;
+}
