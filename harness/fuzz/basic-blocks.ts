@@ -88,10 +88,7 @@ function objdump(args: string[]): Promise<string> {
 
 /** The blocks of an ELF with symbols; throws naming the file when objdump cannot read it or it has no functions. */
 export async function elfBasicBlocks(elf: string): Promise<BasicBlock[]> {
-  const [symbols, disassembly] = await Promise.all([
-    objdump(['-t', elf]),
-    objdump(['-d', '--no-show-raw-insn', elf]),
-  ]);
+  const [symbols, disassembly] = await Promise.all([objdump(['-t', elf]), objdump(['-d', '--no-show-raw-insn', elf])]);
   const blocks = basicBlocks(symbols, disassembly);
   if (blocks.length === 0) throw new Error(`${elf}: no function symbols with code (an ELF with symbols is needed)`);
   return blocks;

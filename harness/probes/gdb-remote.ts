@@ -80,6 +80,32 @@ export class GdbRemote {
     return undefined;
   }
 
+  /** Let the halted target run (`c`): no reply comes until it stops again (nextStop). */
+  resume(): void {
+    this.socket.write(encodePacket('c'));
+  }
+
+  /** Halt the running target (the 0x03 interrupt byte): its stop reply follows. */
+  interrupt(): void {
+    this.socket.write(Buffer.from([0x03]));
+  }
+
+  /** The target's next stop reply (`T05...`, `S02`), or undefined at the deadline; throws once the server hung up. */
+  nextStop(timeoutMs: number): Promise<string | undefined> {
+    return this.arrivals.until(() => this.stopReply(), timeoutMs);
+  }
+
+  private stopReply(): string | undefined {
+    const index = this.events.findIndex((e) => e.kind === 'packet' && /^[STWX][0-9a-fA-F]{2}/.test(e.payload));
+    if (index >= 0) {
+      const event = this.events[index] as Extract<RspEvent, { kind: 'packet' }>;
+      this.events.splice(0, index + 1);
+      return event.payload;
+    }
+    if (this.closed) throw new Error(`${this.address} closed the connection while the target ran`);
+    return undefined;
+  }
+
   readMemory(address: number, length: number): Promise<string> {
     return this.request(readMemoryCommand(address, length));
   }
