@@ -1,10 +1,11 @@
-// The README's rig and profile examples must be valid files: a user copies them. A rig example
-// loads as a rig does (its profiles must ship), and so do the rigs in rigs/.
+// The README's rig, profile and declarations examples must be valid files: a user copies them. A rig
+// example loads as a rig does (its profiles must ship), and so do the rigs in rigs/.
 import t from 'tap';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRig } from '../harness/config/load.ts';
 import { validateYaml } from '../harness/config/validate.ts';
+import { Declarations } from '../harness/config/declarations.ts';
 import { Profile } from '../harness/config/schema.ts';
 import { Rig } from '../harness/power/registry.ts';
 
@@ -22,8 +23,11 @@ for (const block of blocks.filter(isProfile)) {
   t.doesNotThrow(() => validateYaml(`README ${name}`, block, Profile), `${name} is a valid profile`);
   writeFileSync(join(boards, `${/^name: (\S+)/m.exec(block)![1]}.yaml`), block);
 }
+const isDeclarations = (block: string) => /^# rigs\/declarations\.yaml/m.test(block);
+for (const block of blocks.filter(isDeclarations))
+  t.doesNotThrow(() => validateYaml('README declarations.yaml', block, Declarations), 'a valid declarations.yaml');
 for (const [i, block] of blocks.entries()) {
-  if (isProfile(block)) continue;
+  if (isProfile(block) || isDeclarations(block)) continue;
   const file = join(rigs, `readme-${i}.yaml`);
   writeFileSync(file, block);
   t.doesNotThrow(() => loadRig(file, Rig), `${block.split('\n')[0]} loads, with the profiles it names`);

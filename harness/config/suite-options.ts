@@ -79,8 +79,32 @@ export const RigFuzz = Type.Object(
         description: 'messages the network service takes (latin1 text), for the mutators to start from',
       }),
     ),
+    coverage: Type.Optional(
+      Type.Object(
+        {
+          elf: Type.String({
+            minLength: 1,
+            maxLength: 1000,
+            description: "the running build's ELF, with symbols, relative to the rig file: its basic blocks",
+          }),
+          breakpoints: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 64,
+              description:
+                "the probe's hardware breakpoints (Cortex-M3/M4: 6, M0: 4), rotated over the blocks; none: as many as the debug port takes (QEMU)",
+            }),
+          ),
+        },
+        {
+          ...Strict,
+          description:
+            "coverage-guided console fuzzing through the board's debug port (debug.gdb or qemu.gdbstub): a breakpoint per basic block",
+        },
+      ),
+    ),
   },
-  { ...Strict, description: 'the fuzz suite on this board: budget and network targets' },
+  { ...Strict, description: 'the fuzz suite on this board: budget, network targets and coverage' },
 );
 
 /** How the fuzz suite talks to a firmware, in its profile. */

@@ -78,6 +78,20 @@ export function basicBlocks(symbols: string, disassembly: string): BasicBlock[] 
     .map((address) => ({ address, where: where(address) }));
 }
 
+/**
+ * The printable bytes the code compares with (`cmp r3, #72`): a dictionary read from the build, as
+ * AFL's auto-dictionary is, so a comparison a byte at a time is not a 1-in-95 guess at each byte.
+ */
+export function comparedBytes(disassembly: string): number[] {
+  const found = new Set<number>();
+  for (const insn of parseInstructions(disassembly)) {
+    const m = /^cmp(?:\.w)?$/.test(insn.mnemonic) ? /^\w+, #(\d+)/.exec(insn.operands) : null;
+    const value = m ? Number(m[1]) : Number.NaN;
+    if (value >= 0x20 && value < 0x7f) found.add(value);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
 function objdump(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile(OBJDUMP, args, { maxBuffer: MAX_OUTPUT, timeout: 60_000 }, (error, stdout) =>
@@ -86,10 +100,13 @@ function objdump(args: string[]): Promise<string> {
   );
 }
 
-/** The blocks of an ELF with symbols; throws naming the file when objdump cannot read it or it has no functions. */
-export async function elfBasicBlocks(elf: string): Promise<BasicBlock[]> {
+/**
+ * The blocks of an ELF with symbols, and the bytes its code compares with; throws naming the file when
+ * objdump cannot read it or it has no functions.
+ */
+export async function elfBasicBlocks(elf: string): Promise<{ blocks: BasicBlock[]; compared: number[] }> {
   const [symbols, disassembly] = await Promise.all([objdump(['-t', elf]), objdump(['-d', '--no-show-raw-insn', elf])]);
   const blocks = basicBlocks(symbols, disassembly);
   if (blocks.length === 0) throw new Error(`${elf}: no function symbols with code (an ELF with symbols is needed)`);
-  return blocks;
+  return { blocks, compared: comparedBytes(disassembly) };
 }

@@ -77,6 +77,10 @@ export class BreakpointCoverage {
     return this.where.size;
   }
 
+  get reachedCount(): number {
+    return this.covered.size;
+  }
+
   get reached(): BlockHit[] {
     return [...this.covered.values()];
   }
@@ -149,7 +153,8 @@ export class BreakpointCoverage {
   /** r15 from `g` (QEMU's gdbstub answers `p f` with nothing): the 16th 32-bit little-endian register. */
   private async pc(): Promise<number> {
     const reply = await this.remote!.request('g');
-    if (!/^[0-9a-fA-F]{128}/.test(reply)) throw new Error(`${this.remote!.address}: no registers in ${JSON.stringify(reply.slice(0, 40))}`);
+    if (!/^[0-9a-fA-F]{128}/.test(reply))
+      throw new Error(`${this.remote!.address}: no registers in ${JSON.stringify(reply.slice(0, 40))}`);
     return Buffer.from(reply.slice(120, 128), 'hex').readUInt32LE(0);
   }
 
@@ -205,6 +210,7 @@ export class BreakpointCoverage {
       await sleep(RECONNECT_EVERY_MS);
       try {
         await this.session();
+        this.lost = undefined;
         return;
       } catch (error) {
         this.lost = `${why}; then: ${(error as Error).message}`;

@@ -5,7 +5,9 @@
  * On a failure the board is restarted (QMP reset, power cycle, or its reboot action: never a fixed
  * sleep, always its ready line), the case is replayed to confirm it (one that does not come back is
  * kept unconfirmed), the cases before it are tried when it alone does not reproduce, the bytes are
- * minimized with ddmin, and a reproducer is kept.
+ * minimized with ddmin, and a reproducer is kept; a failure whose signature is kept already only
+ * restarts the board. With coverage (a debug port's breakpoints), a case that reaches a block no case
+ * before it reached joins the corpus the next cases are mutated from (cases.ts).
  */
 import type { Board } from '../board.ts';
 import { type CaseSource, caseBytes } from './cases.ts';
@@ -32,6 +34,21 @@ export interface Failure {
   minimized: Buffer;
 }
 
+/** Coverage as the campaign uses it (fuzz/breakpoint-coverage.ts): which case runs, what it reached. */
+export interface Feedback {
+  markCase(index: number): void;
+  takeNew(): unknown[];
+  rotate(): void;
+  readonly reachedCount: number;
+}
+
+/** Blocks reached over the campaign: a point each time a case found more. */
+export interface CoveragePoint {
+  case: number;
+  seconds: number;
+  blocks: number;
+}
+
 export interface CampaignResult {
   cases: number;
   seconds: number;
@@ -39,6 +56,8 @@ export interface CampaignResult {
   /** Set when the campaign could not go on: the board did not come back after a restart. */
   stopped?: string;
   synopsis: string[];
+  /** With coverage: blocks reached over cases and time. */
+  timeline?: CoveragePoint[];
 }
 
 export interface Progress {
@@ -57,6 +76,8 @@ const SETTLE_MS = 250;
 const SETTLE_DEADLINE_MS = 1000;
 /** A board that keeps failing is not worth more than this many failures in one campaign. */
 const MAX_FAILURES = 5;
+/** Cases without a new block before a probe's few breakpoints move on to other blocks. */
+const ROTATE_AFTER = 25;
 
 export class Campaign {
   private readonly history: number[] = [];
@@ -70,7 +91,32 @@ export class Campaign {
     private readonly monitors: Monitor[],
     private readonly budget: Budget,
     private readonly onProgress: (p: Progress) => void = () => undefined,
+    private readonly feedback?: Feedback,
   ) {}
+
+  private readonly timeline: CoveragePoint[] = [];
+  private quiet = 0;
+  /**
+   * Corpus cases since the board last restarted: a state they set (an unlock) lasts until then, so a
+   * failure's preamble is looked for among them as well as among the last few cases.
+   */
+  private corpusSinceRestart: number[] = [];
+
+  /** After case `index`: the blocks it reached first make it a corpus entry. */
+  private learn(index: number, seconds: number): void {
+    const fresh = this.feedback!.takeNew();
+    if (fresh.length === 0) {
+      if (++this.quiet >= ROTATE_AFTER) {
+        this.quiet = 0;
+        this.feedback!.rotate();
+      }
+      return;
+    }
+    this.quiet = 0;
+    this.corpusSinceRestart.push(index);
+    this.source.corpus?.push({ addedAt: index, bytes: caseBytes(this.source, index), found: fresh.length });
+    this.timeline.push({ case: index, seconds: Number(seconds.toFixed(2)), blocks: this.feedback!.reachedCount });
+  }
 
   async run(): Promise<CampaignResult> {
     const started = Date.now();
@@ -78,8 +124,11 @@ export class Campaign {
     let index = 0;
     let stopped: string | undefined;
     const elapsed = () => (Date.now() - started) / 1000;
+    if (this.feedback) this.timeline.push({ case: -1, seconds: 0, blocks: this.feedback.reachedCount });
     for (; index < this.budget.cases && elapsed() < this.budget.seconds; index++) {
+      this.feedback?.markCase(index);
       let finding = await this.one(index);
+      if (this.feedback) this.learn(index, elapsed());
       if (!finding && (index + 1) % this.budget.livenessEvery === 0) finding = await this.alive();
       this.history.push(index);
       if (this.history.length > HISTORY) this.history.shift();
@@ -91,7 +140,10 @@ export class Campaign {
           last: finding?.signature,
         });
       if (!finding) continue;
+      this.feedback?.markCase(-1);
       stopped = await this.found(index, finding, failures);
+      this.feedback?.takeNew(); // what replays and restarts reached belongs to no case
+      this.corpusSinceRestart = [];
       if (stopped || failures.length >= MAX_FAILURES) break;
     }
     // The cases since the last liveness probe: a board that went silent there has not survived them.
@@ -106,12 +158,21 @@ export class Campaign {
       failures,
       ...(stopped ? { stopped } : {}),
       synopsis: this.monitors.map((m) => m.synopsis()),
+      ...(this.feedback ? { timeline: this.timeline } : {}),
     };
   }
 
   /** A finding after case `index`: confirmed (or not) and kept; what stops the campaign, when the board did not come back. */
   private async found(index: number, finding: Finding, failures: Failure[]): Promise<string | undefined> {
     let stopped: string | undefined;
+    if (this.signatures.has(finding.signature)) {
+      // Kept already, with its reproducer: the board is only brought back, and the campaign goes on.
+      this.history.length = 0;
+      return this.restart('fuzz: restart after a failure already kept').then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+    }
     const failure = await this.investigate(index, finding).catch((error: Error): Failure => {
       // The board did not come back: what was seen is kept, unconfirmed, and the campaign ends.
       stopped = error.message;
@@ -151,7 +212,9 @@ export class Campaign {
 
   private async investigate(index: number, finding: Finding): Promise<Failure | undefined> {
     const bytes = caseBytes(this.source, index);
-    const before = this.history.filter((i) => i < index);
+    const before = [...new Set([...this.corpusSinceRestart, ...this.history])]
+      .filter((i) => i < index)
+      .sort((a, b) => a - b);
     const tests = { tests: this.budget.minimizeTests };
     let preamble: number[] = [];
     let confirmed = await this.reproduces([], bytes, finding);

@@ -7,10 +7,19 @@
  */
 import { encodeFrames, encodePacket, GROUP, IMAGE_CMD, OP, OS_CMD } from '../wire/smp.ts';
 import { generateLine, type CommandShape } from './grammar.ts';
-import { havoc } from './mutators.ts';
+import { havoc, type MutationContext } from './mutators.ts';
 import { caseRng, type Rng } from './prng.ts';
 
 export type TargetKind = 'console' | 'smp' | 'tcp' | 'udp' | 'usb';
+
+/** A case that reached blocks no case before it had: mutation starts from these. */
+export interface CorpusEntry {
+  /** The case it was; it is used by the cases after it only, so case N follows from (seed, N, the corpus). */
+  addedAt: number;
+  bytes: Buffer;
+  /** Blocks it reached first. */
+  found: number;
+}
 
 export interface CaseSource {
   seed: number;
@@ -21,6 +30,10 @@ export interface CaseSource {
   /** Network targets: sample messages the rig gives (havoc starts from them). */
   samples: Buffer[];
   maxLength: number;
+  /** Console, with coverage: the cases that found blocks, in the order found (the campaign adds them). */
+  corpus?: CorpusEntry[];
+  /** With coverage: the printable bytes the build compares with (basic-blocks.ts), for the small edits. */
+  compared?: number[];
 }
 
 /** Tokens every console campaign knows: format strings, escapes, and separators parsers trip on. */
@@ -47,7 +60,7 @@ export function caseBytes(source: CaseSource, index: number): Buffer {
   const rng = caseRng(source.seed, index);
   switch (source.target) {
     case 'console':
-      return consoleCase(source, rng);
+      return consoleCase(source, rng, index);
     case 'smp':
       return smpCase(source, rng);
     case 'usb':
@@ -62,8 +75,41 @@ export function caseBytes(source: CaseSource, index: number): Buffer {
   }
 }
 
-function consoleCase(source: CaseSource, rng: Rng): Buffer {
+/**
+ * Coverage-guided: half the cases start from an entry that found blocks, the newest one in half of
+ * those (the frontier), otherwise one drawn by how many blocks it found. Mostly one or two small
+ * edits (a byte set to a printable one, one inserted, one deleted): a comparison a byte at a time
+ * is passed a byte at a time; havoc otherwise.
+ */
+function fromCorpus(entries: CorpusEntry[], compared: number[], rng: Rng, context: MutationContext): Buffer {
+  const newest = entries[entries.length - 1]!;
+  let base = newest.bytes;
+  if (!rng.chance(50)) {
+    let ticket = rng.below(entries.reduce((n, e) => n + e.found, 0));
+    base = entries.find((e) => (ticket -= e.found) < 0)?.bytes ?? newest.bytes;
+  }
+  if (rng.chance(25)) return havoc(base, rng, context);
+  let out = base;
+  for (let edits = 1 + rng.below(2); edits > 0; edits--) {
+    // Half at the end of the line: an argument is compared from its start, so it grows at its end.
+    const at = rng.chance(50) ? out.length - rng.below(Math.min(2, out.length + 1)) : rng.below(out.length + 1);
+    const printable = Buffer.from([compared.length > 0 && rng.chance(50) ? rng.pick(compared) : 0x20 + rng.below(95)]);
+    const edit = rng.below(4);
+    out =
+      edit === 0
+        ? Buffer.concat([out.subarray(0, at), printable, out.subarray(at)])
+        : edit === 1 && out.length > 1
+          ? Buffer.concat([out.subarray(0, at), out.subarray(at + 1)])
+          : Buffer.concat([out.subarray(0, at), printable, out.subarray(at + 1)]);
+  }
+  return out.subarray(0, context.maxLength);
+}
+
+function consoleCase(source: CaseSource, rng: Rng, index: number): Buffer {
   const context = { dictionary: source.dictionary, corpus: source.samples, maxLength: source.maxLength };
+  // Only the entries found before this case: the same case whenever it is made again.
+  const found = source.corpus?.filter((e) => e.addedAt < index) ?? [];
+  if (found.length > 0 && rng.chance(50)) return fromCorpus(found, source.compared ?? [], rng, context);
   const samples = source.samples;
   if (source.commands.length === 0 || (samples.length > 0 && rng.chance(30))) {
     // No grammar (a REPL): the profile's sample lines, mutated; or bytes, where there are none either.

@@ -22,6 +22,14 @@ export function campaignOutcome(result: FuzzResult): Outcome {
     failures: fails,
     ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
     ...(result.stopped ? { stopped: result.stopped } : {}),
+    ...(result.coverage
+      ? {
+          coverage:
+            'unavailable' in result.coverage
+              ? `unavailable, so the campaign ran black-box: ${result.coverage.unavailable}`
+              : result.coverage,
+        }
+      : {}),
   };
   if (fails.length > 0) return fail(evidence);
   const reasons = [

@@ -13,6 +13,7 @@ import { type FuzzPlan, type FuzzTargetName, sourceFor } from './plan.ts';
 import { firmwareFingerprint, loadReproducer, type SavedFailure, saveReproducer } from './reproducer.ts';
 import { consoleTarget, smpTarget, type Target, tcpTarget, udpTarget } from './targets.ts';
 import { usbTarget } from './usb-target.ts';
+import { type CoverageSummary, startCoverage, writeCoverage } from './coverage-session.ts';
 
 const LIVENESS_EVERY = 50;
 
@@ -42,6 +43,8 @@ export interface FuzzResult extends CampaignResult {
   cannotAsk?: string;
   /** A console campaign's grammar: where it came from, and whether it had any line to start from. */
   grammar?: { source: string; empty: boolean };
+  /** A console campaign the rig asked coverage for: what it reached, or why there was none. */
+  coverage?: CoverageSummary | { unavailable: string };
 }
 
 export async function runFuzzCampaign(
@@ -77,6 +80,15 @@ export async function runFuzzCampaign(
       };
     for (const m of monitors) m.restarted();
     const firmware = fingerprintOf(board, boot);
+    // After the boot: the blocks the boot reached are not the campaign's.
+    const traced = target === 'console' ? await startCoverage(board, rigFile) : undefined;
+    const coverage = traced && 'coverage' in traced ? traced : undefined;
+    if (coverage) {
+      source.corpus = [];
+      source.compared = coverage.compared;
+      // The compared bytes are tokens for the grammar too: `key H` is then a likely line.
+      source.dictionary = [...source.dictionary, ...coverage.compared.map((b) => Buffer.from([b]))];
+    }
     const campaign = new Campaign(
       board,
       sender,
@@ -85,14 +97,25 @@ export async function runFuzzCampaign(
       { cases: plan.cases, seconds: plan.seconds, livenessEvery: LIVENESS_EVERY, minimizeTests: plan.minimizeTests },
       (p) =>
         progress(
-          `fuzz ${target}: ${p.cases} cases, ${p.casesPerSecond.toFixed(0)}/s, ${p.failures} failures${p.last ? `, last: ${p.last}` : ''}`,
+          `fuzz ${target}: ${p.cases} cases, ${p.casesPerSecond.toFixed(0)}/s, ${p.failures} failures${p.last ? `, last: ${p.last}` : ''}${coverage ? `, ${coverage.coverage.reachedCount}/${coverage.coverage.total} blocks` : ''}`,
         ),
+      coverage?.coverage,
     );
-    const result = await campaign.run();
+    let result: CampaignResult;
+    try {
+      result = await campaign.run();
+    } finally {
+      await coverage?.coverage.stop();
+    }
     const reproducers = result.failures.map((f) =>
       saveReproducer(board, rigFile, source, f, plan.caseDeadlineMs, firmware),
     );
-    return { ...result, ...known, reproducers };
+    const covered = coverage
+      ? writeCoverage(board, target, coverage, plan.seed, result.timeline ?? [], source.corpus ?? [])
+      : traced && 'unavailable' in traced
+        ? traced
+        : undefined;
+    return { ...result, ...known, reproducers, ...(covered ? { coverage: covered } : {}) };
   } finally {
     for (const m of monitors) m.close?.();
   }

@@ -1,0 +1,111 @@
+/**
+ * A console campaign's coverage, where the rig asks for it (`fuzz.coverage`): the build's basic blocks
+ * (its ELF), breakpoints through the board's debug port, and after the campaign a coverage file
+ * beside the reproducers. Where the debug port is missing or locked (a hardened board), coverage is
+ * unavailable, said why, and the campaign runs black-box: never an error.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Board } from '../board.ts';
+import { GdbRemote } from '../probes/gdb-remote.ts';
+import { withDeadline } from '../util/deadline.ts';
+import { elfBasicBlocks } from './basic-blocks.ts';
+import { BreakpointCoverage } from './breakpoint-coverage.ts';
+import type { CorpusEntry } from './cases.ts';
+import type { CoveragePoint } from './campaign.ts';
+
+/** Reading the ELF and arming every breakpoint: thousands of packets on a large build. */
+const ATTACH_DEADLINE_MS = 60_000;
+
+export type CoverageStart = { coverage: BreakpointCoverage; elf: string; compared: number[] } | { unavailable: string };
+
+export async function startCoverage(board: Board, rigFile: string): Promise<CoverageStart | undefined> {
+  const wanted = board.connections.config.fuzz?.coverage;
+  if (!wanted) return undefined;
+  const port = board.debugPort;
+  if (!port || !('gdb' in port))
+    return { unavailable: 'the board has no GDB debug port in the rig (debug.gdb, or qemu.gdbstub)' };
+  const elf = resolve(dirname(resolve(rigFile)), wanted.elf);
+  try {
+    const { blocks, compared } = await elfBasicBlocks(elf);
+    const { host, port: tcp } = port.gdb;
+    const coverage = await withDeadline(
+      BreakpointCoverage.attach(() => GdbRemote.connect(host, tcp), blocks, {
+        ...(wanted.breakpoints ? { limit: wanted.breakpoints } : {}),
+      }),
+      ATTACH_DEADLINE_MS,
+      'attached',
+    );
+    return { coverage, elf, compared };
+  } catch (error) {
+    return { unavailable: `the debug port gave no coverage: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+
+export interface CoverageSummary {
+  elf: string;
+  blocks: number;
+  reached: number;
+  /** Relative to the run folder. */
+  file: string;
+  timeline: CoveragePoint[];
+  /** The port was lost part way and not regained: the coverage stops there. */
+  lost?: string;
+}
+
+/** A timeline of thousands of points, thinned to at most this many (the first and last kept). */
+const MAX_POINTS = 200;
+
+function thinned(points: CoveragePoint[]): CoveragePoint[] {
+  if (points.length <= MAX_POINTS) return points;
+  const step = (points.length - 1) / (MAX_POINTS - 1);
+  return Array.from({ length: MAX_POINTS }, (_, i) => points[Math.round(i * step)]!);
+}
+
+/**
+ * The coverage file: every block reached (address, function+offset, the case and time it was first
+ * reached), the timeline, and the corpus as it grew, so that case N is made again from (seed, N, corpus).
+ */
+export function writeCoverage(
+  board: Board,
+  target: string,
+  started: { coverage: BreakpointCoverage; elf: string },
+  seed: number,
+  timeline: CoveragePoint[],
+  corpus: CorpusEntry[],
+): CoverageSummary {
+  const runBoardDir = dirname(board.console.logPath);
+  const dir = join(runBoardDir, 'fuzz');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `coverage-${target}.json`);
+  const { coverage, elf } = started;
+  const reached = coverage.reached.sort((a, b) => a.address - b.address);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        elf,
+        seed,
+        blocks: coverage.total,
+        reached: reached.map((h) => ({
+          address: `0x${h.address.toString(16)}`,
+          where: h.where,
+          case: h.case,
+          ms: h.ms,
+        })),
+        timeline,
+        corpus: corpus.map((e) => ({ addedAt: e.addedAt, found: e.found, bytes: e.bytes.toString('base64') })),
+      },
+      null,
+      1,
+    )}\n`,
+  );
+  return {
+    elf,
+    blocks: coverage.total,
+    reached: reached.length,
+    file: relative(dirname(runBoardDir), file),
+    timeline: thinned(timeline),
+    ...(coverage.lost ? { lost: coverage.lost } : {}),
+  };
+}
