@@ -4,9 +4,9 @@
  *
  * - shallow: `led <n>` takes n unchecked into a table of four actions; n = 4 calls the zero after the
  *   table, a HardFault. Black-box grammar fuzzing, which reads `help`, finds it in seconds.
- * - deep: `erase <sector>` is refused until `key` has been given the code, compared a byte at a time
+ * - deep: `dump <region>` is refused until `key` has been given the code, compared a byte at a time
  *   (in the style of LAVA-M's magic values, but each byte a branch of its own, so coverage sees the
- *   progress); once unlocked (a state change that lasts until reset), sector 8 calls past its table
+ *   progress); once unlocked (a state change that lasts until reset), region 8 calls past its table
  *   into the trap kept after it: an undefined instruction, a fault of another kind than `led 4`'s,
  *   so a signature of its own.
  *
@@ -103,21 +103,21 @@ static struct {
     uint32_t blinks;
 } led_table = {{led0, led1, led2, led3}, 0};
 
-static uint32_t erased;
-static void erase_sector(uint32_t sector) { erased |= 1u << sector; }
+static uint32_t dumped;
+static void dump_region(uint32_t region) { dumped |= 1u << region; }
 /* Where the firmware stops for good: an undefined instruction (UDF), as an abort() does. */
 __attribute__((naked, noinline)) static void trap(void) { __asm volatile("udf #0"); }
 static struct {
-    void (*erase[8])(uint32_t);
+    void (*dump[8])(uint32_t);
     void (*trap)(void);
-} flash_table = {{erase_sector, erase_sector, erase_sector, erase_sector, erase_sector, erase_sector,
-                  erase_sector, erase_sector},
-                 trap};
+} region_table = {{dump_region, dump_region, dump_region, dump_region, dump_region, dump_region,
+                   dump_region, dump_region},
+                  trap};
 
 __attribute__((noinline)) static void help(void)
 {
     console_write("help\r\nversion\r\nstatus\r\necho <text>\r\nsum <a> <b>\r\nled <n>\r\nkey <code>\r\n"
-                  "erase <sector>\r\n");
+                  "dump <region>\r\n");
 }
 
 __attribute__((noinline)) static void key(const char *code)
@@ -137,20 +137,20 @@ __attribute__((noinline)) static void key(const char *code)
     console_write("wrong key\r\n");
 }
 
-__attribute__((noinline)) static void erase(const char *arg)
+__attribute__((noinline)) static void dump(const char *arg)
 {
-    int32_t sector = number(arg);
+    int32_t region = number(arg);
     if (!unlocked) {
         console_write("locked: give the key first\r\n");
         return;
     }
-    if (sector < 0) {
-        console_write("erase: not a sector\r\n");
+    if (region < 0) {
+        console_write("dump: not a region\r\n");
         return;
     }
-    flash_table.erase[sector]((uint32_t)sector); /* the bug: no upper bound */
-    console_write("erased ");
-    console_dec((uint32_t)sector);
+    region_table.dump[region]((uint32_t)region); /* the bug: no upper bound */
+    console_write("dumped ");
+    console_dec((uint32_t)region);
     console_write("\r\n");
 }
 
@@ -200,8 +200,8 @@ __attribute__((noinline)) static void run(char *line)
         }
     } else if (same(line, "key"))
         key(rest);
-    else if (same(line, "erase"))
-        erase(rest);
+    else if (same(line, "dump"))
+        dump(rest);
     else {
         console_write("unknown command: ");
         console_write(line);
