@@ -77,17 +77,16 @@ export function caseBytes(source: CaseSource, index: number): Buffer {
 
 /**
  * Coverage-guided: half the cases start from an entry that found blocks, the newest one in half of
- * those (the frontier), otherwise one drawn by how many blocks it found. Mostly one or two small
+ * those (the frontier), otherwise any of them alike. A fifth are the entry
+ * unchanged (what it set up, the next cases build on); the rest mostly one or two small
  * edits (a byte set to a printable one, one inserted, one deleted): a comparison a byte at a time
  * is passed a byte at a time; havoc otherwise.
  */
 function fromCorpus(entries: CorpusEntry[], compared: number[], rng: Rng, context: MutationContext): Buffer {
-  const newest = entries[entries.length - 1]!;
-  let base = newest.bytes;
-  if (!rng.chance(50)) {
-    let ticket = rng.below(entries.reduce((n, e) => n + e.found, 0));
-    base = entries.find((e) => (ticket -= e.found) < 0)?.bytes ?? newest.bytes;
-  }
+  // Not weighted by blocks found: each step through a comparison finds one block, a new command many.
+  const base = rng.chance(50) ? entries[entries.length - 1]!.bytes : rng.pick(entries).bytes;
+  // As it is, a fifth of the time: a state an entry set (an unlock) is set again, for the cases after it.
+  if (rng.chance(20)) return base;
   if (rng.chance(25)) return havoc(base, rng, context);
   let out = base;
   for (let edits = 1 + rng.below(2); edits > 0; edits--) {
