@@ -94,6 +94,8 @@ export class QemuBoard {
   /** A debugger's connection goes to QEMU's gdbstub; with the board off there is none, and it ends. */
   private forwardGdb(client: Socket): void {
     client.on('error', () => undefined);
+    // Packets are small and answered one at a time: Nagle's wait on each would cost a breakpoint hit 40 ms.
+    client.setNoDelay(true);
     if (this.pid === undefined) return void client.destroy();
     const stub = connect(this.gdbSocket);
     stub.on('error', () => client.destroy());

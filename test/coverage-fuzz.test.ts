@@ -1,0 +1,196 @@
+// Coverage-guided fuzzing on our own firmware (hil-target, built by npm run setup) under QEMU's
+// netduino2, its gdbstub the debug port. The basic blocks come from the ELF; the coverage of a known
+// input is exact on its functions; a probe held to 4 hardware breakpoints, rotated, still reaches
+// every block of a small function; a campaign with coverage keeps a coverage file and finds the shallow
+// bug; the deep bug's reproducer (its unlock as the preamble) replays; a board with no debug port
+// runs black-box, the reason in the evidence.
+import t, { type Test } from 'tap';
+import './helpers/children.ts';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { basicBlocks, comparedBytes, elfBasicBlocks } from '../harness/fuzz/basic-blocks.ts';
+import { BreakpointCoverage } from '../harness/fuzz/breakpoint-coverage.ts';
+import { GdbRemote } from '../harness/probes/gdb-remote.ts';
+import { hilRun } from './helpers/run.ts';
+
+t.setTimeout(240_000);
+const ELF = 'build/firmware/hil-target.elf';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/** hil-target under QEMU: its console on a TCP port, its gdbstub on another. */
+async function bootTarget(t: Test): Promise<{ gdb: number; console: Socket; said: () => string }> {
+  const [serial, gdb] = [await freePort(), await freePort()];
+  const qemu: ChildProcess = spawn(
+    'qemu-system-arm',
+    ['-M', 'netduino2', '-kernel', ELF, '-nographic', '-monitor', 'none'].concat([
+      '-serial',
+      `tcp:127.0.0.1:${serial},server=on,wait=off`,
+      '-gdb',
+      `tcp:127.0.0.1:${gdb}`,
+    ]),
+    { stdio: 'ignore' },
+  );
+  t.teardown(() => qemu.kill('SIGKILL'));
+  let text = '';
+  for (let tries = 0; ; tries++) {
+    try {
+      const socket = await new Promise<Socket>((resolve, reject) => {
+        const s = connect(serial, '127.0.0.1', () => resolve(s)).on('error', reject);
+      });
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      t.teardown(() => socket.destroy());
+      return { gdb, console: socket, said: () => text };
+    } catch (error) {
+      if (tries > 100) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+async function lineAnswered(target: { console: Socket; said: () => string }, line: string) {
+  const before = target.said().length;
+  target.console.write(`${line}\r`);
+  for (let i = 0; i < 100 && !target.said().slice(before).includes('hil> '); i++) await sleep(20);
+}
+
+t.test('the basic blocks and compared bytes of the ELF, from objdump', async (t) => {
+  const { blocks, compared } = await elfBasicBlocks(ELF);
+  const key = blocks.filter((b) => b.where.startsWith('key+'));
+  // key compares its argument a byte at a time: each byte a branch, so a block each.
+  t.ok(key.length >= 6, `${key.length} blocks in key`);
+  t.same(
+    compared.filter((c) => 'HiL!'.includes(String.fromCharCode(c))).map((c) => String.fromCharCode(c)),
+    ['!', 'H', 'L', 'i'],
+    "the key's bytes are among the compared ones",
+  );
+  // objdump's own text: a conditional branch makes two blocks, a call's return point a third.
+  const symbols = '08000000 g     F .text\t0000000a f\n';
+  const code =
+    ' 8000000:\tcmp\tr0, #65\t@ 0x41\n 8000002:\tbne.n\t8000008 <f+0x8>\n 8000004:\tbl\t8000000 <f>\n 8000008:\tbx\tlr\n';
+  t.same(
+    basicBlocks(symbols, code).map((b) => b.where),
+    ['f+0x0', 'f+0x4', 'f+0x8'],
+  );
+  t.same(comparedBytes(code), [65]);
+});
+
+t.test('the coverage of a known input is exact on the functions it runs', async (t) => {
+  const { blocks } = await elfBasicBlocks(ELF);
+  const target = await bootTarget(t);
+  const coverage = await BreakpointCoverage.attach(() => GdbRemote.connect('127.0.0.1', target.gdb), blocks);
+  t.teardown(() => coverage.stop());
+  await lineAnswered(target, 'status');
+  coverage.markCase(1);
+  await lineAnswered(target, 'key Hi');
+  const keyHit = coverage
+    .takeNew()
+    .filter((h) => h.where.startsWith('key+'))
+    .map((h) => h.where);
+  const byteBlocks = blocks.filter((b) => b.where.startsWith('key+')).map((b) => b.where);
+  // H and i pass, L does not: the entry, two byte tests passed, the refusal and its return; not the unlock.
+  t.same(keyHit.sort(), byteBlocks.filter((w) => keyHit.includes(w)).sort(), 'every block hit is one of key');
+  t.equal(keyHit.length, 5, `key Hi: ${keyHit.join(' ')}`);
+  t.notOk(
+    coverage.reached.some((h) => h.where.startsWith('dump+0xc')),
+    'the locked dump path is not reached',
+  );
+  coverage.markCase(2);
+  await lineAnswered(target, 'key HiL!');
+  t.equal(
+    coverage.takeNew().filter((h) => h.where.startsWith('key+')).length,
+    4,
+    'the third and fourth bytes, the end of the code and the unlock: four more',
+  );
+  t.match(target.said(), /unlocked/);
+});
+
+t.test('four hardware breakpoints, rotated, still reach every block of a small function', async (t) => {
+  const { blocks } = await elfBasicBlocks(ELF);
+  const target = await bootTarget(t);
+  const coverage = await BreakpointCoverage.attach(() => GdbRemote.connect('127.0.0.1', target.gdb), blocks, {
+    limit: 4,
+  });
+  t.teardown(() => coverage.stop());
+  const same = blocks.filter((b) => b.where.startsWith('same+')).map((b) => b.where);
+  t.equal(same.length, 6, 'same has six blocks');
+  const reachedSame = () => coverage.reached.filter((h) => h.where.startsWith('same+')).length;
+  for (let round = 0; round < 400 && reachedSame() < same.length; round++) {
+    await lineAnswered(target, round % 2 ? 'help' : 'version');
+    coverage.rotate();
+  }
+  t.equal(reachedSame(), same.length, 'every block of same reached');
+});
+
+t.test('a campaign with coverage: a coverage file, the shallow bug, and the deep one replayed', async (t) => {
+  const out = join(t.testdir({}), 'run');
+  const run = hilRun(['--rig', 'rigs/hil-target.yaml', '--suite', 'fuzz', '--seed', '7'], out, {
+    HIL_FUZZ_SECONDS: '8',
+    HIL_FUZZ_MINIMIZE: '8',
+  });
+  t.equal(run.status, 1, 'the shallow bug fails the check', { stderr: run.stderr.slice(-1500) });
+  const check = run.check('hil-target', 'fuzz/console');
+  const evidence = check.evidence as {
+    coverage: { blocks: number; reached: number; file: string; timeline: { blocks: number }[] };
+    failures: { signature: string; file: string }[];
+  };
+  t.ok(evidence.coverage.reached > 50 && evidence.coverage.reached < evidence.coverage.blocks, 'blocks reached');
+  t.ok(evidence.coverage.timeline.length > 1, 'a timeline');
+  const file = JSON.parse(readFileSync(join(out, evidence.coverage.file), 'utf8')) as {
+    reached: { address: string; where: string }[];
+    corpus: { addedAt: number; bytes: string }[];
+  };
+  t.ok(
+    file.reached.some((r) => r.where.startsWith('run+')),
+    'function+offset names',
+  );
+  t.ok(file.corpus.length > 0, 'the corpus as it grew');
+  const shallow = evidence.failures.find((f) => f.signature.includes('invalid-state'));
+  t.ok(shallow, 'the shallow bug (led past its table)');
+  // The deep bug as a reproducer: its unlock the preamble, its case dump 8.
+  const reproducer = JSON.parse(readFileSync(join(out, shallow!.file), 'utf8'));
+  const deep = join(out, 'deep.json');
+  writeFileSync(
+    deep,
+    JSON.stringify({
+      ...reproducer,
+      bytes: Buffer.from('dump 8').toString('base64'),
+      original: Buffer.from('dump 8').toString('base64'),
+      shown: 'dump 8',
+      preamble: [{ index: 0, bytes: Buffer.from('key HiL!').toString('base64') }],
+      finding: { ...reproducer.finding, signature: 'crash: ^\\*\\*\\* HardFault \\(undefined-instruction\\)' },
+    }),
+  );
+  const replay = spawnSync(process.execPath, ['bin/hil.js', 'replay', deep, '--out', join(out, 'replay')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  t.equal(replay.status, 1, 'reproduced', { stderr: replay.stderr.slice(-1500) });
+  t.match(replay.stderr + replay.stdout, /reproduced: crash: .*undefined-instruction/);
+});
+
+t.test('no debug port: coverage is unavailable, the campaign runs black-box, said why', async (t) => {
+  const dir = t.testdir({ rigs: {} });
+  const rig = join(dir, 'rigs', 'hil-target.yaml');
+  writeFileSync(
+    rig,
+    readFileSync('rigs/hil-target.yaml', 'utf8')
+      .replace('gdbstub: true', 'gdbstub: false')
+      .replaceAll('../build/', `${process.cwd()}/build/`),
+  );
+  t.ok(existsSync(ELF));
+  const run = hilRun(['--rig', rig, '--suite', 'fuzz', '--seed', '7'], join(dir, 'out'), { HIL_FUZZ_SECONDS: '3' });
+  const evidence = run.check('hil-target', 'fuzz/console').evidence as { coverage: string; cases: number };
+  t.match(evidence.coverage, /^unavailable, so the campaign ran black-box: the board has no GDB debug port/);
+  t.ok(evidence.cases > 0, 'the campaign ran');
+});
