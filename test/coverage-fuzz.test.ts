@@ -2,7 +2,7 @@
 // netduino2, its gdbstub the debug port. The basic blocks come from the ELF; the coverage of a known
 // input is exact on its functions; a probe held to 4 hardware breakpoints, rotated, still reaches
 // every block of a small function; a campaign with coverage keeps a coverage file and finds the shallow
-// bug; the deep bug's reproducer (its unlock as the preamble) replays; a board with no debug port
+// bug, plotted in the report; the deep bug's reproducer (its unlock as the preamble) replays; a board with no debug port
 // runs black-box, the reason in the evidence.
 import t, { type Test } from 'tap';
 import './helpers/children.ts';
@@ -155,6 +155,11 @@ t.test('a campaign with coverage: a coverage file, the shallow bug, and the deep
     'function+offset names',
   );
   t.ok(file.corpus.length > 0, 'the corpus as it grew');
+  t.match(
+    readFileSync(join(out, 'report.html'), 'utf8'),
+    /<svg class="coverage"[^>]*>.*?<polyline points="[0-9., ]+"/,
+    "the report plots the campaign's coverage",
+  );
   const shallow = evidence.failures.find((f) => f.signature.includes('invalid-state'));
   t.ok(shallow, 'the shallow bug (led past its table)');
   // The deep bug as a reproducer: its unlock the preamble, its case dump 8.

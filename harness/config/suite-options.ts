@@ -87,6 +87,12 @@ export const RigFuzz = Type.Object(
             maxLength: 1000,
             description: "the running build's ELF, with symbols, relative to the rig file: its basic blocks",
           }),
+          guide: Type.Optional(
+            Type.Boolean({
+              description:
+                'false: record the coverage a black-box campaign reaches, without guiding it (to compare the two)',
+            }),
+          ),
           breakpoints: Type.Optional(
             Type.Integer({
               minimum: 1,

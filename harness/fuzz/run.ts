@@ -83,7 +83,7 @@ export async function runFuzzCampaign(
     // After the boot: the blocks the boot reached are not the campaign's.
     const traced = target === 'console' ? await startCoverage(board, rigFile) : undefined;
     const coverage = traced && 'coverage' in traced ? traced : undefined;
-    if (coverage) {
+    if (coverage && board.connections.config.fuzz?.coverage?.guide !== false) {
       source.corpus = [];
       source.compared = coverage.compared;
       // The compared bytes are tokens for the grammar too: `key H` is then a likely line.

@@ -8,6 +8,7 @@ import { describeFirmware } from '../firmware-seen.ts';
 import { STANDARD } from '../standards/en303645.ts';
 import type { Verdict } from '../verdict.ts';
 import type { BoardCertification } from './certification.ts';
+import { coveragePlots } from './coverage-plot.ts';
 import { DOCUMENTS_DIR, isUrl } from './declared-documents.ts';
 import { type DeviceUnderTest, describeDevice } from './devices.ts';
 import { evidenceText } from './evidence-text.ts';
@@ -92,7 +93,7 @@ function evidenceCell(evidence: Record<string, unknown>): string {
   const quoted = excerpt.length
     ? `<blockquote class="excerpt"><pre>${html(excerpt.join('\n'))}</pre></blockquote>`
     : '';
-  return list + quoted;
+  return list + quoted + coveragePlots(evidence.coverage);
 }
 
 function suiteChecks(folder: RunFolder, result: RunFolder['results'][number], lab: LabResult[], tails: ConsoleTails) {
