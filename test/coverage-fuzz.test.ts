@@ -4,65 +4,18 @@
 // every block of a small function; a campaign with coverage keeps a coverage file and finds the shallow
 // bug, plotted in the report; the deep bug's reproducer (its unlock as the preamble) replays; a board with no debug port
 // runs black-box, the reason in the evidence.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import './helpers/children.ts';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { basicBlocks, comparedBytes, elfBasicBlocks } from '../harness/fuzz/basic-blocks.ts';
 import { BreakpointCoverage } from '../harness/fuzz/breakpoint-coverage.ts';
 import { GdbRemote } from '../harness/probes/gdb-remote.ts';
+import { bootTarget, ELF, lineAnswered } from './helpers/hil-target.ts';
 import { hilRun } from './helpers/run.ts';
 
 t.setTimeout(240_000);
-const ELF = 'build/firmware/hil-target.elf';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-/** hil-target under QEMU: its console on a TCP port, its gdbstub on another. */
-async function bootTarget(t: Test): Promise<{ gdb: number; console: Socket; said: () => string }> {
-  const [serial, gdb] = [await freePort(), await freePort()];
-  const qemu: ChildProcess = spawn(
-    'qemu-system-arm',
-    ['-M', 'netduino2', '-kernel', ELF, '-nographic', '-monitor', 'none'].concat([
-      '-serial',
-      `tcp:127.0.0.1:${serial},server=on,wait=off`,
-      '-gdb',
-      `tcp:127.0.0.1:${gdb}`,
-    ]),
-    { stdio: 'ignore' },
-  );
-  t.teardown(() => qemu.kill('SIGKILL'));
-  let text = '';
-  for (let tries = 0; ; tries++) {
-    try {
-      const socket = await new Promise<Socket>((resolve, reject) => {
-        const s = connect(serial, '127.0.0.1', () => resolve(s)).on('error', reject);
-      });
-      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-      socket.on('error', () => undefined);
-      t.teardown(() => socket.destroy());
-      return { gdb, console: socket, said: () => text };
-    } catch (error) {
-      if (tries > 100) throw error;
-      await sleep(100);
-    }
-  }
-}
-
-async function lineAnswered(target: { console: Socket; said: () => string }, line: string) {
-  const before = target.said().length;
-  target.console.write(`${line}\r`);
-  for (let i = 0; i < 100 && !target.said().slice(before).includes('hil> '); i++) await sleep(20);
-}
 
 t.test('the basic blocks and compared bytes of the ELF, from objdump', async (t) => {
   const { blocks, compared } = await elfBasicBlocks(ELF);

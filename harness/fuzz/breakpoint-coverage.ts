@@ -9,6 +9,8 @@
  *
  * One loop owns the connection: it waits for each stop, records, re-arms and resumes. A lost
  * connection (the board powered off) is made again, and the blocks still uncovered armed again.
+ * `probe()` arms blocks already reached, for one run, to see whether a shorter input reaches them
+ * too (the campaign trims its corpus with it); what a probe hits is not coverage.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GdbRemote } from '../probes/gdb-remote.ts';
@@ -32,6 +34,8 @@ const KIND = 2;
 const RECONNECT_EVERY_MS = 250;
 /** The loop looks at its stop flag this often while the target runs. */
 const WAIT_SLICE_MS = 500;
+/** An interrupt is answered within milliseconds; a port that does not answer in this is lost. */
+const HALT_DEADLINE_MS = 3000;
 
 export class BreakpointCoverage {
   private readonly covered = new Map<number, BlockHit>();
@@ -42,6 +46,13 @@ export class BreakpointCoverage {
   private currentCase = -1;
   private readonly started = Date.now();
   private rotateAsked = false;
+  /** Work asked of the loop for the next stop (an interrupt brings one): arming a probe, removing it. */
+  private whileHalted: { work: () => Promise<void>; done: (error?: Error) => void }[] = [];
+  /** The loop is handling a stop: the target is halted, and an interrupt now would be lost. */
+  private inStop = false;
+  /** Blocks armed by a probe (already reached), and those of them hit since. */
+  private readonly probing = new Set<number>();
+  private readonly probeHits = new Set<number>();
   /** The loop left the target halted (it stopped as the coverage was stopping). */
   private halted = false;
   private stopping = false;
@@ -104,6 +115,52 @@ export class BreakpointCoverage {
     this.remote.interrupt();
   }
 
+  /**
+   * Which of `addresses` (blocks reached before) `run` reaches: they are armed for the run and removed
+   * after it. With a limited probe, breakpoints on blocks not yet reached make room and wait in line.
+   */
+  async probe<T>(addresses: number[], run: () => Promise<T>): Promise<{ hit: Set<number>; result: T }> {
+    await this.halt(async () => {
+      this.probeHits.clear();
+      const room = this.limit === undefined ? Number.POSITIVE_INFINITY : this.limit - addresses.length;
+      for (const address of [...this.armed].slice(Math.max(0, room))) {
+        await this.disarm(address);
+        this.waiting.unshift(address);
+      }
+      for (const address of addresses.slice(0, this.limit)) {
+        if ((await this.remote!.request(`Z${this.type},${address.toString(16)},${KIND}`)) === 'OK')
+          this.probing.add(address);
+      }
+    });
+    try {
+      const result = await run();
+      return { hit: new Set(this.probeHits), result };
+    } finally {
+      await this.halt(async () => {
+        for (const address of this.probing) await this.remote!.request(`z${this.type},${address.toString(16)},${KIND}`);
+        this.probing.clear();
+      }).catch(() => undefined); // a lost port forgets its breakpoints: the session re-arms only blocks not reached
+    }
+  }
+
+  /** `work` done by the loop at the target's next stop, which an interrupt brings now. */
+  private halt(work: () => Promise<void>): Promise<void> {
+    if (!this.remote || this.stopping) return Promise.reject(new Error('the coverage is not attached'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error('the target did not halt')), HALT_DEADLINE_MS);
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        this.whileHalted = this.whileHalted.filter((w) => w !== asked);
+        if (error) reject(error);
+        else resolve();
+      };
+      const asked = { work, done };
+      this.whileHalted.push(asked);
+      // Halted already: the loop does it before it resumes the target.
+      if (!this.inStop) this.remote!.interrupt();
+    });
+  }
+
   /** Breakpoints removed and the target left running. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -127,7 +184,7 @@ export class BreakpointCoverage {
   /** Arm the next blocks in line, up to the limit; a stub out of breakpoints sets the limit. */
   private async arm(): Promise<void> {
     const remote = this.remote!;
-    while (this.waiting.length > 0 && (this.limit === undefined || this.armed.size < this.limit)) {
+    while (this.waiting.length > 0 && (this.limit === undefined || this.armed.size + this.probing.size < this.limit)) {
       const address = this.waiting[0]!;
       let reply = await remote.request(`Z${this.type},${address.toString(16)},${KIND}`);
       if (reply === '' && this.type === 1) {
@@ -164,9 +221,13 @@ export class BreakpointCoverage {
       try {
         const stop = await this.remote!.nextStop(WAIT_SLICE_MS);
         if (stop === undefined) continue;
+        this.inStop = true;
         await this.stopped();
       } catch (error) {
         if (this.stopping) break;
+        this.inStop = false;
+        for (const asked of [...this.whileHalted]) asked.done(error as Error);
+        this.probing.clear();
         this.remote?.close();
         await this.again((error as Error).message);
       }
@@ -176,6 +237,11 @@ export class BreakpointCoverage {
 
   private async stopped(): Promise<void> {
     const pc = await this.pc();
+    if (this.probing.has(pc)) {
+      await this.remote!.request(`z${this.type},${pc.toString(16)},${KIND}`);
+      this.probing.delete(pc);
+      this.probeHits.add(pc);
+    }
     if (this.armed.has(pc)) {
       await this.disarm(pc);
       this.covered.set(pc, {
@@ -199,6 +265,12 @@ export class BreakpointCoverage {
       return;
     }
     await this.arm();
+    // Work asked while this stop was handled too; then the target runs (no await between: any asked
+    // later sees inStop false and interrupts).
+    for (let asked = this.whileHalted[0]; asked; asked = this.whileHalted[0]) {
+      await asked.work().then(() => asked.done(), asked.done);
+    }
+    this.inStop = false;
     this.remote!.resume();
   }
 

@@ -7,10 +7,12 @@
  * kept unconfirmed), the cases before it are tried when it alone does not reproduce, the bytes are
  * minimized with ddmin, and a reproducer is kept; a failure whose signature is kept already only
  * restarts the board. With coverage (a debug port's breakpoints), a case that reaches a block no case
- * before it reached joins the corpus the next cases are mutated from (cases.ts).
+ * before it reached joins the corpus the next cases are mutated from (corpus-keeper.ts, cases.ts); a
+ * case made from an entry sends the entry's context (earlier cases) first.
  */
 import type { Board } from '../board.ts';
-import { type CaseSource, caseBytes } from './cases.ts';
+import { type CaseSource, caseBytes, casePlan } from './cases.ts';
+import { CorpusKeeper, type Feedback } from './corpus-keeper.ts';
 import { ddmin } from './minimize.ts';
 import type { Finding, Monitor } from './monitors.ts';
 import type { Target } from './targets.ts';
@@ -32,14 +34,6 @@ export interface Failure {
   preamble: number[];
   bytes: Buffer;
   minimized: Buffer;
-}
-
-/** Coverage as the campaign uses it (fuzz/breakpoint-coverage.ts): which case runs, what it reached. */
-export interface Feedback {
-  markCase(index: number): void;
-  takeNew(): unknown[];
-  rotate(): void;
-  readonly reachedCount: number;
 }
 
 /** Blocks reached over the campaign: a point each time a case found more. */
@@ -76,13 +70,14 @@ const SETTLE_MS = 250;
 const SETTLE_DEADLINE_MS = 1000;
 /** A board that keeps failing is not worth more than this many failures in one campaign. */
 const MAX_FAILURES = 5;
-/** Cases without a new block before a probe's few breakpoints move on to other blocks. */
-const ROTATE_AFTER = 25;
 
 export class Campaign {
   private readonly history: number[] = [];
   /** The signatures of the failures kept: one reproducer each. */
   private readonly signatures = new Set<string>();
+
+  /** With coverage: the corpus, grown after each case. */
+  private readonly corpus?: CorpusKeeper;
 
   constructor(
     private readonly board: Board,
@@ -92,30 +87,13 @@ export class Campaign {
     private readonly budget: Budget,
     private readonly onProgress: (p: Progress) => void = () => undefined,
     private readonly feedback?: Feedback,
-  ) {}
-
-  private readonly timeline: CoveragePoint[] = [];
-  private quiet = 0;
-  /**
-   * Corpus cases since the board last restarted: a state they set (an unlock) lasts until then, so a
-   * failure's preamble is looked for among them as well as among the last few cases.
-   */
-  private corpusSinceRestart: number[] = [];
-
-  /** After case `index`: the blocks it reached first make it a corpus entry. */
-  private learn(index: number, seconds: number): void {
-    const fresh = this.feedback!.takeNew();
-    if (fresh.length === 0) {
-      if (++this.quiet >= ROTATE_AFTER) {
-        this.quiet = 0;
-        this.feedback!.rotate();
-      }
-      return;
-    }
-    this.quiet = 0;
-    this.corpusSinceRestart.push(index);
-    this.source.corpus?.push({ addedAt: index, bytes: caseBytes(this.source, index), found: fresh.length });
-    this.timeline.push({ case: index, seconds: Number(seconds.toFixed(2)), blocks: this.feedback!.reachedCount });
+  ) {
+    if (feedback)
+      this.corpus = new CorpusKeeper(feedback, source, {
+        send: (lines) => this.send(lines, -1),
+        restart: (step) => this.restart(step),
+        line: (index) => caseBytes(source, index),
+      });
   }
 
   async run(): Promise<CampaignResult> {
@@ -124,11 +102,18 @@ export class Campaign {
     let index = 0;
     let stopped: string | undefined;
     const elapsed = () => (Date.now() - started) / 1000;
-    if (this.feedback) this.timeline.push({ case: -1, seconds: 0, blocks: this.feedback.reachedCount });
     for (; index < this.budget.cases && elapsed() < this.budget.seconds; index++) {
       this.feedback?.markCase(index);
-      let finding = await this.one(index);
-      if (this.feedback) this.learn(index, elapsed());
+      const plan = casePlan(this.source, index);
+      let finding = await this.send([...plan.context.map((i) => caseBytes(this.source, i)), plan.bytes], index);
+      if (!finding && this.corpus) {
+        // Growing the corpus restarts the board; one that does not come back ends the campaign.
+        stopped = await this.corpus.learn(index, plan, elapsed()).then(
+          () => undefined,
+          (error: Error) => error.message,
+        );
+        if (stopped) break;
+      }
       if (!finding && (index + 1) % this.budget.livenessEvery === 0) finding = await this.alive();
       this.history.push(index);
       if (this.history.length > HISTORY) this.history.shift();
@@ -143,7 +128,6 @@ export class Campaign {
       this.feedback?.markCase(-1);
       stopped = await this.found(index, finding, failures);
       this.feedback?.takeNew(); // what replays and restarts reached belongs to no case
-      this.corpusSinceRestart = [];
       if (stopped || failures.length >= MAX_FAILURES) break;
     }
     // The cases since the last liveness probe: a board that went silent there has not survived them.
@@ -158,7 +142,7 @@ export class Campaign {
       failures,
       ...(stopped ? { stopped } : {}),
       synopsis: this.monitors.map((m) => m.synopsis()),
-      ...(this.feedback ? { timeline: this.timeline } : {}),
+      ...(this.corpus ? { timeline: this.corpus.timeline } : {}),
     };
   }
 
@@ -167,13 +151,14 @@ export class Campaign {
     let stopped: string | undefined;
     if (this.signatures.has(finding.signature)) {
       // Kept already, with its reproducer: the board is only brought back, and the campaign goes on.
-      this.history.length = 0;
       return this.restart('fuzz: restart after a failure already kept').then(
         () => undefined,
         (error: Error) => error.message,
       );
     }
-    const failure = await this.investigate(index, finding).catch((error: Error): Failure => {
+    // Where a preamble may be: the last few cases, and those since the board last restarted.
+    const recent = [...this.history, ...(this.corpus?.recent() ?? [])];
+    const failure = await this.investigate(index, finding, recent).catch((error: Error): Failure => {
       // The board did not come back: what was seen is kept, unconfirmed, and the campaign ends.
       stopped = error.message;
       const bytes = caseBytes(this.source, index);
@@ -181,20 +166,27 @@ export class Campaign {
     });
     if (failure && !this.signatures.has(failure.finding.signature)) failures.push(failure);
     if (failure) this.signatures.add(failure.finding.signature);
-    this.history.length = 0;
     return stopped;
   }
 
-  private one(index: number, bytes = caseBytes(this.source, index)): Promise<Finding | undefined> {
-    return sendCase(this.board, this.target, this.monitors, index, bytes);
+  /** Lines sent as case `index` (its context first); the first finding ends it. */
+  private async send(lines: Buffer[], index: number): Promise<Finding | undefined> {
+    for (const line of lines) {
+      const finding = await sendCase(this.board, this.target, this.monitors, index, line);
+      if (finding) return finding;
+    }
+    return undefined;
   }
 
   private alive(): Promise<Finding | undefined> {
     return askAlive(this.monitors);
   }
 
-  private restart(step: string): Promise<void> {
-    return restartBoard(this.board, this.monitors, step);
+  /** Restart the board to its ready line: what the cases before set is gone. */
+  private async restart(step: string): Promise<void> {
+    this.history.length = 0;
+    this.corpus?.restarted();
+    await restartBoard(this.board, this.monitors, step);
   }
 
   private async reproduces(preamble: number[], bytes: Buffer, finding: Finding): Promise<boolean> {
@@ -210,21 +202,17 @@ export class Campaign {
     return seen?.signature === finding.signature;
   }
 
-  private async investigate(index: number, finding: Finding): Promise<Failure | undefined> {
-    const bytes = caseBytes(this.source, index);
-    const before = [...new Set([...this.corpusSinceRestart, ...this.history])]
-      .filter((i) => i < index)
-      .sort((a, b) => a - b);
+  private async investigate(index: number, finding: Finding, recent: number[]): Promise<Failure | undefined> {
+    const { bytes, context } = casePlan(this.source, index);
+    const before = [...new Set([...recent, ...context])].filter((i) => i < index).sort((a, b) => a - b);
     const tests = { tests: this.budget.minimizeTests };
     let preamble: number[] = [];
     let confirmed = await this.reproduces([], bytes, finding);
     // Output lags input: a reboot or crash seen after case N may be case N-1's doing.
     const previous = before.at(-1);
     if (!confirmed && previous !== undefined) {
-      if (await this.reproduces([], caseBytes(this.source, previous), finding)) {
-        this.history.length = 0;
-        return this.investigate(previous, finding);
-      }
+      if (await this.reproduces([], caseBytes(this.source, previous), finding))
+        return this.investigate(previous, finding, recent);
     }
     if (!confirmed && before.length > 0 && (await this.reproduces(before, bytes, finding))) {
       confirmed = true;
@@ -235,7 +223,7 @@ export class Campaign {
       for (const i of before) {
         if (await this.reproduces([], caseBytes(this.source, i), finding)) {
           await this.restart('fuzz: after the bisect');
-          return this.investigate(i, finding);
+          return this.investigate(i, finding, recent);
         }
       }
     }

@@ -16,9 +16,21 @@ export type TargetKind = 'console' | 'smp' | 'tcp' | 'udp' | 'usb';
 export interface CorpusEntry {
   /** The case it was; it is used by the cases after it only, so case N follows from (seed, N, the corpus). */
   addedAt: number;
+  /** Its line, trimmed to what still reaches the blocks it found (campaign.ts). */
   bytes: Buffer;
   /** Blocks it reached first. */
   found: number;
+  /**
+   * The earlier cases (indexes) it needs sent before it, on a freshly started board, to reach those
+   * blocks: the state they set (an unlock) lasts until a reset. Empty for most entries.
+   */
+  context: number[];
+}
+
+/** What case N sends: the lines of `context` (earlier cases, by index) first, then its own bytes. */
+export interface CasePlan {
+  context: number[];
+  bytes: Buffer;
 }
 
 export interface CaseSource {
@@ -56,11 +68,21 @@ export const BUILT_IN_TOKENS = [
   '-1',
 ].map((t) => Buffer.from(t, 'latin1'));
 
+const NO_CONTEXT: number[] = [];
+
+/** Case N's own bytes (what a reproducer sends; its context, if any, is the preamble's business). */
 export function caseBytes(source: CaseSource, index: number): Buffer {
+  return casePlan(source, index).bytes;
+}
+
+export function casePlan(source: CaseSource, index: number): CasePlan {
   const rng = caseRng(source.seed, index);
+  if (source.target === 'console') return consoleCase(source, rng, index);
+  return { context: NO_CONTEXT, bytes: otherCase(source, rng) };
+}
+
+function otherCase(source: CaseSource, rng: Rng): Buffer {
   switch (source.target) {
-    case 'console':
-      return consoleCase(source, rng, index);
     case 'smp':
       return smpCase(source, rng);
     case 'usb':
@@ -76,18 +98,30 @@ export function caseBytes(source: CaseSource, index: number): Buffer {
 }
 
 /**
- * Coverage-guided: half the cases start from an entry that found blocks, the newest one in half of
- * those (the frontier), otherwise any of them alike. A fifth are the entry
- * unchanged (what it set up, the next cases build on); the rest mostly one or two small
- * edits (a byte set to a printable one, one inserted, one deleted): a comparison a byte at a time
- * is passed a byte at a time; havoc otherwise.
+ * An entry to start from: the newest ones often (the newest half the time, the one before it a quarter,
+ * and so on: a comparison passed a byte at a time is passed by the entry the last byte made), any of
+ * them alike otherwise. Not weighted by blocks found: each step through a comparison finds one block.
  */
-function fromCorpus(entries: CorpusEntry[], compared: number[], rng: Rng, context: MutationContext): Buffer {
-  // Not weighted by blocks found: each step through a comparison finds one block, a new command many.
-  const base = rng.chance(50) ? entries[entries.length - 1]!.bytes : rng.pick(entries).bytes;
-  // As it is, a fifth of the time: a state an entry set (an unlock) is set again, for the cases after it.
-  if (rng.chance(20)) return base;
-  if (rng.chance(25)) return havoc(base, rng, context);
+function pickEntry(entries: CorpusEntry[], rng: Rng): CorpusEntry {
+  if (rng.chance(50)) return rng.pick(entries);
+  let back = 0;
+  while (back < entries.length - 1 && rng.chance(50)) back++;
+  return entries[entries.length - 1 - back]!;
+}
+
+/**
+ * Coverage-guided: a case from an entry is sent after the entry's context (the state it was found in).
+ * A fifth are a fresh grammar line in the state the entry leaves (its context and itself sent first):
+ * a command that means something else once unlocked is tried there. The rest are the entry mutated:
+ * mostly one or two small edits (a byte set to a printable one, one inserted, one deleted), so a
+ * comparison a byte at a time is passed a byte at a time; havoc otherwise.
+ */
+function fromCorpus(source: CaseSource, entries: CorpusEntry[], rng: Rng, context: MutationContext): CasePlan {
+  const entry = pickEntry(entries, rng);
+  if (rng.chance(20)) return { context: [...entry.context, entry.addedAt], bytes: grammarCase(source, rng, context) };
+  const base = entry.bytes;
+  if (rng.chance(25)) return { context: entry.context, bytes: havoc(base, rng, context) };
+  const compared = source.compared ?? [];
   let out = base;
   for (let edits = 1 + rng.below(2); edits > 0; edits--) {
     // Half at the end of the line: an argument is compared from its start, so it grows at its end.
@@ -101,14 +135,18 @@ function fromCorpus(entries: CorpusEntry[], compared: number[], rng: Rng, contex
           ? Buffer.concat([out.subarray(0, at), out.subarray(at + 1)])
           : Buffer.concat([out.subarray(0, at), printable, out.subarray(at + 1)]);
   }
-  return out.subarray(0, context.maxLength);
+  return { context: entry.context, bytes: out.subarray(0, context.maxLength) };
 }
 
-function consoleCase(source: CaseSource, rng: Rng, index: number): Buffer {
+function consoleCase(source: CaseSource, rng: Rng, index: number): CasePlan {
   const context = { dictionary: source.dictionary, corpus: source.samples, maxLength: source.maxLength };
   // Only the entries found before this case: the same case whenever it is made again.
   const found = source.corpus?.filter((e) => e.addedAt < index) ?? [];
-  if (found.length > 0 && rng.chance(50)) return fromCorpus(found, source.compared ?? [], rng, context);
+  if (found.length > 0 && rng.chance(50)) return fromCorpus(source, found, rng, context);
+  return { context: NO_CONTEXT, bytes: grammarCase(source, rng, context) };
+}
+
+function grammarCase(source: CaseSource, rng: Rng, context: MutationContext): Buffer {
   const samples = source.samples;
   if (source.commands.length === 0 || (samples.length > 0 && rng.chance(30))) {
     // No grammar (a REPL): the profile's sample lines, mutated; or bytes, where there are none either.

@@ -64,7 +64,8 @@ function thinned(points: CoveragePoint[]): CoveragePoint[] {
 
 /**
  * The coverage file: every block reached (address, function+offset, the case and time it was first
- * reached), the timeline, and the corpus as it grew, so that case N is made again from (seed, N, corpus).
+ * reached), the timeline, and the corpus as it grew (each entry's trimmed line, and the earlier cases
+ * it needs sent first), so that case N is made again from (seed, N, corpus).
  */
 export function writeCoverage(
   board: Board,
@@ -94,7 +95,12 @@ export function writeCoverage(
           ms: h.ms,
         })),
         timeline,
-        corpus: corpus.map((e) => ({ addedAt: e.addedAt, found: e.found, bytes: e.bytes.toString('base64') })),
+        corpus: corpus.map((e) => ({
+          addedAt: e.addedAt,
+          found: e.found,
+          bytes: e.bytes.toString('base64'),
+          ...(e.context.length > 0 ? { context: e.context } : {}),
+        })),
       },
       null,
       1,
