@@ -1,11 +1,14 @@
 /**
  * Coverage-guided against black-box fuzzing on hil-target (our own firmware under QEMU's netduino2):
  * blocks reached after 1, 5 and 15 minutes (as far as the budget goes), cases a second with the
- * breakpoints and without, and whether the deep bug (dump 8 after key HiL!) was found, per seed. Three
- * modes: coverage-guided; black-box with its coverage recorded (fuzz.coverage.guide: false); black-box
- * with no debugger attached (for the cases a second). Prints figures; asserts nothing.
+ * breakpoints and without, and whether the deep bug (dump 8 after key HiL!) was found, per seed, at
+ * which case and second. Three modes: coverage-guided; black-box with its coverage recorded
+ * (fuzz.coverage.guide: false); black-box with no debugger attached (for the cases a second). A
+ * budget in cases (HIL_PERF_CASES) compares modes on a shared machine, where seconds are not
+ * comparable. Prints figures; asserts nothing.
  *
  *   HIL_PERF_SECONDS=900 HIL_PERF_SEEDS=1,2,3 npm run perf -- coverage-fuzz
+ *   HIL_PERF_MODES='black-box, recorded' HIL_PERF_CASES=100000 HIL_PERF_SECONDS=1800 npm run perf -- coverage-fuzz
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +17,8 @@ import { join, resolve } from 'node:path';
 
 const seconds = Number(process.env.HIL_PERF_SECONDS ?? 60);
 const seeds = (process.env.HIL_PERF_SEEDS ?? '1,2').split(',').map(Number);
+/** The campaign's case budget (its default otherwise). */
+const cases = process.env.HIL_PERF_CASES;
 const ELF = resolve('build/firmware/hil-target.elf');
 const MODES = {
   guided: `{ coverage: { elf: ${ELF} } }`,
@@ -29,7 +34,9 @@ interface Point {
 
 const at = (timeline: Point[], s: number) => timeline.filter((p) => p.seconds <= s).at(-1)?.blocks ?? 0;
 
-for (const [mode, fuzz] of Object.entries(MODES)) {
+/** Modes by name, separated by semicolons (their names have commas). */
+const modes = process.env.HIL_PERF_MODES?.split(';') ?? Object.keys(MODES);
+for (const [mode, fuzz] of Object.entries(MODES).filter(([m]) => modes.includes(m))) {
   for (const seed of seeds) {
     const dir = mkdtempSync(join(tmpdir(), 'hil-coverage-perf-'));
     const rig = join(dir, 'rig.yaml');
@@ -49,14 +56,23 @@ for (const [mode, fuzz] of Object.entries(MODES)) {
     spawnSync(
       process.execPath,
       ['bin/hil.js', 'run', '--rig', rig, '--suite', 'fuzz', '--seed', String(seed), '--out', out],
-      { encoding: 'utf8', env: { ...process.env, HIL_FUZZ_SECONDS: String(seconds), HIL_NO_PDF: '1' } },
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          HIL_FUZZ_SECONDS: String(seconds),
+          HIL_NO_PDF: '1',
+          ...(cases ? { HIL_FUZZ_CASES: cases } : {}),
+        },
+      },
     );
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const check = summary.results[0].checks.find((c: { id: string }) => c.id === 'fuzz/console');
     const e = check.evidence as {
       cases: number;
+      seconds: number;
       casesPerSecond: number;
-      failures: { signature: string; caseIndex: number }[];
+      failures: { signature: string; caseIndex: number; seconds?: number }[];
       coverage?: { blocks: number; reached: number; timeline: Point[] };
     };
     const deep = e.failures.find((f) => f.signature.includes('undefined-instruction'));
@@ -68,7 +84,7 @@ for (const [mode, fuzz] of Object.entries(MODES)) {
           .join(' ')
       : 'not recorded';
     console.log(
-      `${mode}, seed ${seed}: ${e.cases} cases, ${e.casesPerSecond}/s; blocks ${blocks} of ${e.coverage?.blocks ?? '?'}; deep bug ${deep ? `found at case ${deep.caseIndex}` : `not found in ${seconds} s`}`,
+      `${mode}, seed ${seed}: ${e.cases} cases, ${e.casesPerSecond}/s; blocks ${blocks} of ${e.coverage?.blocks ?? '?'}; deep bug ${deep ? `found at case ${deep.caseIndex} (${deep.seconds} s)` : `not found in ${e.cases} cases, ${e.seconds} s`}`,
     );
   }
 }

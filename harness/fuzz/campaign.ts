@@ -34,6 +34,8 @@ export interface Failure {
   preamble: number[];
   bytes: Buffer;
   minimized: Buffer;
+  /** Seconds into the campaign it was seen. */
+  seconds?: number;
 }
 
 /** Blocks reached over the campaign: a point each time a case found more. */
@@ -126,7 +128,7 @@ export class Campaign {
         });
       if (!finding) continue;
       this.feedback?.markCase(-1);
-      stopped = await this.found(index, finding, failures);
+      stopped = await this.found(index, finding, failures, elapsed());
       this.feedback?.takeNew(); // what replays and restarts reached belongs to no case
       if (stopped || failures.length >= MAX_FAILURES) break;
     }
@@ -134,7 +136,7 @@ export class Campaign {
     if (index > 0 && !stopped && failures.length < MAX_FAILURES) {
       await settle(this.board, this.monitors);
       const finding = lookAgain(this.monitors) ?? (await this.alive());
-      if (finding) stopped = await this.found(index - 1, finding, failures);
+      if (finding) stopped = await this.found(index - 1, finding, failures, elapsed());
     }
     return {
       cases: index,
@@ -147,7 +149,12 @@ export class Campaign {
   }
 
   /** A finding after case `index`: confirmed (or not) and kept; what stops the campaign, when the board did not come back. */
-  private async found(index: number, finding: Finding, failures: Failure[]): Promise<string | undefined> {
+  private async found(
+    index: number,
+    finding: Finding,
+    failures: Failure[],
+    seconds: number,
+  ): Promise<string | undefined> {
     let stopped: string | undefined;
     if (this.signatures.has(finding.signature)) {
       // Kept already, with its reproducer: the board is only brought back, and the campaign goes on.
@@ -164,7 +171,8 @@ export class Campaign {
       const bytes = caseBytes(this.source, index);
       return { index, finding, confirmed: false, preamble: [], bytes, minimized: bytes };
     });
-    if (failure && !this.signatures.has(failure.finding.signature)) failures.push(failure);
+    if (failure && !this.signatures.has(failure.finding.signature))
+      failures.push({ ...failure, seconds: Number(seconds.toFixed(1)) });
     if (failure) this.signatures.add(failure.finding.signature);
     return stopped;
   }

@@ -78,6 +78,8 @@ export interface SavedFailure {
   signature: string;
   confirmed: boolean;
   caseIndex: number;
+  /** Seconds into the campaign it was seen. */
+  seconds?: number;
   minimized: string;
   preamble: number[];
   replay: string;
@@ -129,6 +131,7 @@ export function saveReproducer(
     signature: failure.finding.signature,
     confirmed: failure.confirmed,
     caseIndex: failure.index,
+    ...(failure.seconds !== undefined ? { seconds: failure.seconds } : {}),
     // As bytes: evidence is escaped once, where it is written.
     minimized: failure.minimized.subarray(0, 200).toString('latin1'),
     preamble: failure.preamble,
