@@ -152,3 +152,26 @@ t.test('no debug port: coverage is unavailable, the campaign runs black-box, sai
   t.match(evidence.coverage, /^unavailable, so the campaign ran black-box: the board has no GDB debug port/);
   t.ok(evidence.cases > 0, 'the campaign ran');
 });
+
+t.test('a locked debug port (the hardened virtual board): unavailable, black-box, said why', async (t) => {
+  const dir = t.testdir({});
+  const rig = join(dir, 'virtual.yaml');
+  const elf = join(process.cwd(), ELF);
+  writeFileSync(
+    rig,
+    readFileSync('rigs/virtual.yaml', 'utf8').replace(
+      'fuzz: { seconds: 10 }',
+      `fuzz: { seconds: 3, coverage: { elf: ${elf} } }`,
+    ),
+  );
+  const run = hilRun(['--rig', rig, '--board', 'virtual-hardened', '--suite', 'fuzz', '--seed', '7'], join(dir, 'out'));
+  const check = run.check('virtual-hardened', 'fuzz/console');
+  const evidence = check.evidence as { coverage: string; cases: number };
+  // Its gdbserver answers E01 to everything but the halt state, as a probe does at readout protection 1.
+  t.match(
+    evidence.coverage,
+    /^unavailable, so the campaign ran black-box: the debug port gave no coverage: 127\.0\.0\.1:\d+: no breakpoint taken \(E01\)$/,
+  );
+  t.ok(evidence.cases > 0, 'the campaign ran');
+  t.equal(check.verdict, 'pass', 'and the hardened board survived it: coverage missing is no error');
+});

@@ -79,7 +79,11 @@ export class BreakpointCoverage {
     options: CoverageOptions = {},
   ): Promise<BreakpointCoverage> {
     const coverage = new BreakpointCoverage(connect, blocks, options.limit);
-    await coverage.session();
+    // A port that refuses is let go: left open, its socket would keep the suite's process alive.
+    await coverage.session().catch((error: Error) => {
+      coverage.remote?.close();
+      throw error;
+    });
     coverage.loop = coverage.follow();
     return coverage;
   }
