@@ -124,10 +124,13 @@ export default defineSuite(
       await check('cycles', async () => {
         const count = rig.cycles ?? DEFAULTS.cycles;
         const offMs = rig.cycleOffMs ?? DEFAULTS.cycleOffMs;
-        // On-times swept across the boot, so the cycles land in each of its phases.
-        const onMs = Array.from({ length: Math.max(1, count - 1) }, (_, i) => 20 + Math.round((i / count) * readyMs));
+        // Cuts swept across the boot by its own lines (shares of the baseline boot's), so the cycles land
+        // in each of its phases however long a busy host makes a boot take.
+        const atLines = Array.from({ length: Math.max(1, count - 1) }, (_, i) =>
+          Math.floor(((i + 1) / count) * baseline.lineCount),
+        );
         progress(`${count} quick power cycles, off ${offMs} ms each`);
-        const glitch = await quickCycles(board, count, offMs, onMs, 'brownout: cycles');
+        const glitch = await quickCycles(board, count, offMs, atLines, 'brownout: cycles');
         return bench.verdictOf(
           [await bench.trial(`${count} cycles`, glitch, bench.steady())],
           `runs of ${count} cycles`,

@@ -56,7 +56,7 @@ export async function everyWrite({ activity, bench, trials, cutMs, progress }: S
   if (clean.error) return inconclusive(`the ${activity.name} failed with no cut at all: ${clean.error}`);
   const writes = clean.markers.length;
   const aims = writes
-    ? clean.markers.map((_, i) => ({ marker: marker!, nth: i + 1, offsetMs: 0 }))
+    ? clean.markers.map((_, i) => ({ marker: marker!, nth: i + 1, offsetMs: 0, within: true }))
     : Array.from({ length: trials }, (_, i) => ({ atMs: Math.round(((i + 0.5) / trials) * clean.durationMs) }));
   const reports: TrialReport[] = [];
   for (const [i, aim] of aims.entries()) {
@@ -65,7 +65,7 @@ export async function everyWrite({ activity, bench, trials, cutMs, progress }: S
     progress(`${activity.name}: ${label}`);
     const trial = await cutAndSettle(activity, bench, aim, cutMs, `${activity.name}: ${label}`);
     reports.push(trial);
-    if (trial.problems.some((p) => p.startsWith('could not return'))) break;
+    if ([...trial.problems, trial.inconclusive ?? ''].some((p) => p.includes(STUCK))) break;
   }
   return bench.verdictOf(reports, 'cuts', {
     activity: activity.name,
@@ -91,15 +91,23 @@ async function cutAndSettle(
       `brownout: ${label}`,
     );
     const trial = await bench.trial(label, glitch, activity.expectation());
+    if (tries > 1) trial.timing = { ...trial.timing, tries };
+    // A cut that landed after the activity was over, or in a later write than aimed at (a busy host is
+    // late), is aimed again, a few times.
+    const missed = glitch?.missed !== undefined && trial.inconclusive === glitch.missed;
     try {
       await activity.settle(`brownout: after ${label}`);
     } catch (error) {
       if (!(error instanceof HilError)) throw error;
-      trial.problems.push(`could not return to where the trial started: ${error.detail.seen}`);
+      const stuck = `${STUCK}: ${error.detail.seen}`;
+      // Where a cut that missed its aim left the board is not what the trial aimed at: it stays
+      // inconclusive (its aimed write untested), and no try follows from there.
+      if (missed) {
+        trial.inconclusive = `${trial.inconclusive}; then ${stuck}`;
+        return trial;
+      }
+      trial.problems.push(stuck);
     }
-    if (tries > 1) trial.timing = { ...trial.timing, tries };
-    // A cut that landed after the activity was over (a busy host is late) is aimed again, a few times.
-    const missed = glitch?.missed !== undefined && trial.inconclusive === glitch.missed;
     if (!missed || tries === MISSED_TRIES) return trial;
   }
 }
@@ -141,3 +149,5 @@ export async function cutsThroughBoot({
 
 /** How many times a trial whose cut landed after the activity (or the boot) was over is made. */
 const MISSED_TRIES = 3;
+/** A trial after which the bench could not bring the board back: no later trial starts where it should. */
+const STUCK = 'could not return to where the trial started';

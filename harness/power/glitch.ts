@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Board, PowerCut } from '../board.ts';
+import { bootMarker } from '../config/load.ts';
 import { matchableText } from '../console/escape.ts';
 import { isSupply } from './driver.ts';
 
@@ -70,21 +71,69 @@ export async function cutIntoBoot(board: Board, atMs: number, offMs: number, ste
   };
 }
 
-/** `count` power cycles in a row, off `offMs`, on for the times given in turn (a weak supply's boot loop). */
-export async function quickCycles(board: Board, count: number, offMs: number, onMs: number[], step: string) {
+/**
+ * `count` power cycles in a row, off `offMs` each (a weak supply's boot loop): every cycle but the
+ * last is cut once its boot has printed the number of lines given for it in turn (0: as soon as the
+ * switch answers). Aimed by the board's own lines, not by times: a busy host stretches a boot, and
+ * on-times taken from another boot land anywhere in it. A run in which every boot reached its ready
+ * line before its cut cut no boot short: `missed`.
+ */
+export async function quickCycles(board: Board, count: number, offMs: number, atLines: number[], step: string) {
   let last: PowerCut | undefined;
   const offs: [number, number][] = [];
+  const cutAfterLines: number[] = [];
+  let cutShort = 0;
   for (let i = 0; i < count; i++) {
     last = await board.powerOffOn(`${step}: cycle ${i + 1}/${count}`, offMs);
     offs.push(last.timing.offBetweenMs);
-    if (i < count - 1) await sleep(onMs[i % onMs.length]!);
+    if (i === count - 1) break;
+    const boot = await bootLines(board, last.mark, atLines[i % atLines.length]!);
+    cutAfterLines.push(boot.lines);
+    if (!boot.ready) cutShort++;
   }
   const shortest = Math.min(...offs.map((o) => o[0]));
   const longest = Math.max(...offs.map((o) => o[1]));
   return {
     from: last!,
-    timing: { cycles: count, requestedOffMs: offMs, onMs: onMs.slice(0, count - 1), offBetweenMs: [shortest, longest] },
+    timing: {
+      cycles: count,
+      requestedOffMs: offMs,
+      atLines: atLines.slice(0, count - 1),
+      cutAfterLines,
+      offBetweenMs: [shortest, longest],
+    },
+    ...(cutShort === 0 && count > 1
+      ? { missed: 'every boot reached its ready line before its cut: no boot was cut short' }
+      : {}),
   } satisfies Glitch;
+}
+
+/**
+ * Wait until the boot that began at `mark` has printed `count` lines, or its ready line (a prompt
+ * that has not ended too), or its deadline is over: how many lines it printed, and whether it was ready.
+ */
+async function bootLines(board: Board, mark: number, count: number): Promise<{ lines: number; ready: boolean }> {
+  const { ready, deadlineMs } = board.profile.boot;
+  const now = () => {
+    const lines = board.console.linesSince(mark).map(matchableText);
+    const over = lines.some((l) => ready.test(l)) || ready.test(matchableText(board.console.pendingTextSince(mark)));
+    return { lines: lines.length, ready: over };
+  };
+  const first = now();
+  if (first.lines >= count || first.ready) return first;
+  let timer: NodeJS.Timeout | undefined;
+  let off: (() => void) | undefined;
+  await new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, deadlineMs);
+    off = board.console.onBytes(() => {
+      const seen = now();
+      if (seen.lines >= count || seen.ready) resolve();
+    });
+  }).finally(() => {
+    clearTimeout(timer);
+    off?.();
+  });
+  return now();
 }
 
 /** The supply taken to `volts` for `holdMs` and back to its nominal voltage. Supplies only. */
@@ -138,8 +187,12 @@ export async function observe(board: Board, marker: RegExp | undefined, activity
   }
 }
 
-/** Where a cut is aimed: `offsetMs` after the `nth` marker line, or `atMs` after the activity starts. */
-export type Aim = { marker: RegExp; nth: number; offsetMs: number } | { atMs: number };
+/**
+ * Where a cut is aimed: `offsetMs` after the `nth` marker line, or `atMs` after the activity starts.
+ * `within`: the cut is meant for the `nth` write itself, so one that lands after the next marker (a
+ * busy host was late, and the board went on to its next write) tested another write: `missed`.
+ */
+export type Aim = { marker: RegExp; nth: number; offsetMs: number; within?: boolean } | { atMs: number };
 
 /**
  * Run an activity and cut the power for `offMs` where aimed. The activity is let run on to its own
@@ -159,10 +212,20 @@ export async function cutDuring(
   const reached = new Promise<string>((resolve) => {
     hit = resolve;
   });
+  // The markers printed before the power went off: those before the next boot's first line, which the
+  // console carries after them, however late they reach the harness.
+  const nextBoot = 'marker' in aim && aim.within ? bootMarker(board.profile.boot) : undefined;
+  let cutAsked = false;
+  let booted = false;
+  let landed = '';
   const onLine = (text: string) => {
-    if (!('marker' in aim)) return;
+    if (!('marker' in aim) || booted) return;
     const line = matchableText(text);
-    if (aim.marker.test(line) && ++seen === aim.nth) hit?.(line);
+    if (cutAsked && nextBoot?.test(line)) booted = true;
+    else if (aim.marker.test(line)) {
+      landed = line;
+      if (++seen === aim.nth) hit?.(line);
+    }
   };
   board.console.on('line', onLine);
   let over = false;
@@ -190,20 +253,28 @@ export async function cutDuring(
     await sleep('marker' in aim ? aim.offsetMs : 0);
     const cutAt = Date.now();
     const askedAfterMs = cutAt - markerAt;
+    cutAsked = true;
     const cut = await board.powerOffOn(`${step}: cut`, offMs);
     await running;
     const offAt = cutAt + cut.timing.offAnsweredMs;
+    const late =
+      'marker' in aim && aim.within && seen > aim.nth
+        ? `the cut landed in a later write than write ${aim.nth} (the last begun: "${landed}"): it tested another write`
+        : undefined;
     return {
       from: cut,
       ...(doneAt !== undefined && doneAt <= offAt
         ? {
             missed: `the cut landed after the activity was over (done ${offAt - doneAt} ms before the power went off): it tested no write in progress`,
           }
-        : {}),
+        : late
+          ? { missed: late }
+          : {}),
       timing: {
         ...('marker' in aim
           ? { marker: line, markerIndex: aim.nth, requestedOffsetMs: aim.offsetMs, askedAfterMarkerMs: askedAfterMs }
           : { requestedAtMs: aim.atMs, askedAtMs: markerAt - started }),
+        ...(nextBoot ? { landedIn: landed, landedIndex: seen } : {}),
         ...achieved(cut),
       },
     };
