@@ -9,7 +9,7 @@ import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { basicBlocks, comparedBytes, elfBasicBlocks } from '../harness/fuzz/basic-blocks.ts';
+import { basicBlocks, comparedBytes, elfBasicBlocks, imageBasicBlocks } from '../harness/fuzz/basic-blocks.ts';
 import { BreakpointCoverage } from '../harness/fuzz/breakpoint-coverage.ts';
 import { GdbRemote } from '../harness/probes/gdb-remote.ts';
 import { bootTarget, ELF, lineAnswered } from './helpers/hil-target.ts';
@@ -36,6 +36,28 @@ t.test('the basic blocks and compared bytes of the ELF, from objdump', async (t)
     ['f+0x0', 'f+0x4', 'f+0x8'],
   );
   t.same(comparedBytes(code), [65]);
+});
+
+t.test('an image with no symbols: Intel HEX as it is, raw bytes at their address', async (t) => {
+  // MicroPython for the micro:bit, from Debian: Intel HEX, no symbols.
+  const hex = await imageBasicBlocks('/usr/share/firmware-microbit-micropython/firmware.hex', undefined);
+  t.ok(hex.blocks.length > 10_000, `${hex.blocks.length} blocks`);
+  t.ok(
+    hex.blocks.every((b) => b.where === `0x${b.address.toString(16)}`),
+    'named by address only',
+  );
+  // hil-target's own bytes, raw, loaded at the STM32's flash: the functions it calls start blocks there.
+  const dir = t.testdir({});
+  const bin = join(dir, 'hil-target.bin');
+  t.equal(spawnSync('arm-none-eabi-objcopy', ['-O', 'binary', ELF, bin]).status, 0);
+  const raw = await imageBasicBlocks(bin, 0x0800_0000);
+  const { blocks } = await elfBasicBlocks(ELF);
+  const called = ['key+0x0', 'dump+0x0', 'same+0x0'].map((w) => blocks.find((b) => b.where === w)!.address);
+  t.ok(
+    called.every((a) => raw.blocks.some((b) => b.address === a)),
+    'key, dump and same begin blocks in the raw image too',
+  );
+  await t.rejects(imageBasicBlocks(bin, undefined), /a raw image needs the address it is loaded at/);
 });
 
 t.test('the coverage of a known input is exact on the functions it runs', async (t) => {

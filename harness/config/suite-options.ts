@@ -65,6 +65,23 @@ export const Rollback = Type.Object(
 );
 export type RollbackConfig = Static<typeof Rollback>;
 
+/** What any coverage source takes besides its build. */
+const CoverageOptions = {
+  guide: Type.Optional(
+    Type.Boolean({
+      description: 'false: record the coverage a black-box campaign reaches, without guiding it (to compare the two)',
+    }),
+  ),
+  breakpoints: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      description:
+        "the probe's hardware breakpoints (Cortex-M3/M4: 6, M0: 4), rotated over the blocks; none: as many as the debug port takes (QEMU)",
+    }),
+  ),
+};
+
 /** The fuzz suite on one board of a rig: budget and network targets. */
 export const RigFuzz = Type.Object(
   {
@@ -80,30 +97,40 @@ export const RigFuzz = Type.Object(
       }),
     ),
     coverage: Type.Optional(
-      Type.Object(
-        {
-          elf: Type.String({
-            minLength: 1,
-            maxLength: 1000,
-            description: "the running build's ELF, with symbols, relative to the rig file: its basic blocks",
-          }),
-          guide: Type.Optional(
-            Type.Boolean({
-              description:
-                'false: record the coverage a black-box campaign reaches, without guiding it (to compare the two)',
-            }),
+      Type.Union(
+        [
+          Type.Object(
+            {
+              elf: Type.String({
+                minLength: 1,
+                maxLength: 1000,
+                description: "the running build's ELF, with symbols, relative to the rig file: its basic blocks",
+              }),
+              ...CoverageOptions,
+            },
+            { ...Strict, description: 'blocks from an ELF with symbols (function+offset names)' },
           ),
-          breakpoints: Type.Optional(
-            Type.Integer({
-              minimum: 1,
-              maximum: 64,
-              description:
-                "the probe's hardware breakpoints (Cortex-M3/M4: 6, M0: 4), rotated over the blocks; none: as many as the debug port takes (QEMU)",
-            }),
+          Type.Object(
+            {
+              image: Type.String({
+                minLength: 1,
+                maxLength: 1000,
+                description:
+                  'the running build as an image with no symbols, relative to the rig file: Intel HEX, or raw bytes with their address',
+              }),
+              address: Type.Optional(
+                Type.Integer({
+                  minimum: 0,
+                  maximum: 0xffffffff,
+                  description: 'where a raw image is loaded (e.g. 0x08000000); Intel HEX carries its own',
+                }),
+              ),
+              ...CoverageOptions,
+            },
+            { ...Strict, description: 'blocks from an image with no symbols (addresses only)' },
           ),
-        },
+        ],
         {
-          ...Strict,
           description:
             "coverage-guided console fuzzing through the board's debug port (debug.gdb or qemu.gdbstub): a breakpoint per basic block",
         },

@@ -4,9 +4,13 @@
  * block starts at a function's entry, at every branch target, and at the instruction after any
  * branch, call or return. objdump rather than a Thumb-2 decoder of our own: it is the assembler's own
  * reading of every encoding, and it names each address by function and offset for the coverage file.
+ * An image with no symbols (Intel HEX, or raw bytes and their load address) is read as Thumb code
+ * from end to end, a section at a time: its literal pools are read as instructions too, and give
+ * blocks no case reaches (their breakpoints cost an arming, never a halt).
  * Parsing is pure (tests feed it objdump's text); running objdump is bounded and takes no shell.
  */
 import { execFile } from 'node:child_process';
+import { open } from 'node:fs/promises';
 
 export interface BasicBlock {
   address: number;
@@ -51,7 +55,21 @@ export function parseInstructions(disassembly: string): { address: number; mnemo
 }
 
 export function basicBlocks(symbols: string, disassembly: string): BasicBlock[] {
-  const functions = parseFunctions(symbols);
+  return blocksIn(parseFunctions(symbols), disassembly);
+}
+
+/** With no symbols: each section of the disassembly as one stretch of code, named by address only. */
+export function imageBlocks(disassembly: string): BasicBlock[] {
+  const sections: FunctionSymbol[] = [];
+  for (const part of disassembly.split(/^Disassembly of section .*$/m).slice(1)) {
+    const instructions = parseInstructions(part);
+    const [first, last] = [instructions[0], instructions.at(-1)];
+    if (first && last) sections.push({ name: '', start: first.address, size: last.address + 4 - first.address });
+  }
+  return blocksIn(sections, disassembly);
+}
+
+function blocksIn(functions: FunctionSymbol[], disassembly: string): BasicBlock[] {
   const within = (address: number) => functions.find((f) => address >= f.start && address < f.start + f.size);
   const instructions = parseInstructions(disassembly).filter((i) => within(i.address));
   const isInstruction = new Set(instructions.map((i) => i.address));
@@ -63,14 +81,15 @@ export function basicBlocks(symbols: string, disassembly: string): BasicBlock[] 
       (insn.mnemonic.startsWith('pop') || insn.mnemonic.startsWith('ldm')) && /\bpc\b/.test(insn.operands);
     const writesPc = /^(?:ldr|mov)(?:\.w)?$/.test(insn.mnemonic) && /^pc,/.test(insn.operands);
     if (direct) {
-      const target = /(?:^|,\s*)([0-9a-f]+)\s+</.exec(insn.operands);
+      // `8000008 <f+0x8>` with symbols, `0x86` without.
+      const target = /(?:^|,\s*)(?:0x)?([0-9a-f]+)(?:\s+<|$)/.exec(insn.operands);
       if (target) starts.add(Number.parseInt(target[1]!, 16));
     }
     if ((direct || returns || writesPc || INDIRECT.test(insn.mnemonic)) && next !== undefined) starts.add(next);
   });
   const where = (address: number) => {
     const f = within(address);
-    return f ? `${f.name}+0x${(address - f.start).toString(16)}` : `0x${address.toString(16)}`;
+    return f?.name ? `${f.name}+0x${(address - f.start).toString(16)}` : `0x${address.toString(16)}`;
   };
   return [...starts]
     .filter((a) => isInstruction.has(a))
@@ -108,5 +127,25 @@ export async function elfBasicBlocks(elf: string): Promise<{ blocks: BasicBlock[
   const [symbols, disassembly] = await Promise.all([objdump(['-t', elf]), objdump(['-d', '--no-show-raw-insn', elf])]);
   const blocks = basicBlocks(symbols, disassembly);
   if (blocks.length === 0) throw new Error(`${elf}: no function symbols with code (an ELF with symbols is needed)`);
+  return { blocks, compared: comparedBytes(disassembly) };
+}
+
+/**
+ * The blocks of an image with no symbols: Intel HEX (its records carry their addresses), or raw bytes
+ * loaded at `address`. Throws naming the file when objdump cannot read it or finds no code.
+ */
+export async function imageBasicBlocks(
+  image: string,
+  address: number | undefined,
+): Promise<{ blocks: BasicBlock[]; compared: number[] }> {
+  const file = await open(image);
+  const { buffer } = await file.read(Buffer.alloc(1), 0, 1, 0).finally(() => file.close());
+  const ihex = buffer[0] === 0x3a; // ':' opens every Intel HEX record
+  if (!ihex && address === undefined)
+    throw new Error(`${image}: a raw image needs the address it is loaded at (fuzz.coverage.address)`);
+  const format = ihex ? ['-b', 'ihex'] : ['-b', 'binary', `--adjust-vma=0x${address!.toString(16)}`];
+  const disassembly = await objdump(['-D', ...format, '-m', 'arm', '-M', 'force-thumb', '--no-show-raw-insn', image]);
+  const blocks = imageBlocks(disassembly);
+  if (blocks.length === 0) throw new Error(`${image}: no code found`);
   return { blocks, compared: comparedBytes(disassembly) };
 }

@@ -46,11 +46,15 @@ const CONTEXT_TESTS = 12;
 const CONTEXT_CANDIDATES = 16;
 /** Cases since the last restart remembered, at most (a board that never fails keeps its state long). */
 const REMEMBERED = 4096;
+/** The share of a campaign's time finding contexts may take. */
+const CONTEXT_SHARE = 0.25;
 const SPACE = 0x20;
 
 export class CorpusKeeper {
   readonly timeline: CoveragePoint[] = [];
   private quiet = 0;
+  /** Time spent finding entries' contexts. */
+  private contextMs = 0;
   /** The cases sent since the board last restarted, context lines included: the state it is in. */
   private sinceRestart: number[] = [];
 
@@ -93,7 +97,12 @@ export class CorpusKeeper {
     if (corpus) {
       const before = this.recent().filter((i) => i < index);
       const bytes = await this.trim(plan.bytes, fresh);
-      const context = before.length > 0 ? await this.contextOf(index, bytes, fresh, before) : [];
+      // Restarts are dear on some boards (QEMU's micro:bit starts a process): the search for contexts
+      // takes at most a share of the campaign's time, and an entry found past it gets none.
+      const affordable = this.contextMs <= CONTEXT_SHARE * seconds * 1000;
+      const started = Date.now();
+      const context = before.length > 0 && affordable ? await this.contextOf(index, bytes, fresh, before) : [];
+      this.contextMs += Date.now() - started;
       // Blocks the trimming reached first are this entry's too: they were reached by its own lines.
       corpus.push({ addedAt: index, bytes, found: fresh.length + this.feedback.takeNew().length, context });
     }

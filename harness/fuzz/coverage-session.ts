@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { Board } from '../board.ts';
 import { GdbRemote } from '../probes/gdb-remote.ts';
 import { withDeadline } from '../util/deadline.ts';
-import { elfBasicBlocks } from './basic-blocks.ts';
+import { elfBasicBlocks, imageBasicBlocks } from './basic-blocks.ts';
 import { BreakpointCoverage } from './breakpoint-coverage.ts';
 import type { CorpusEntry } from './cases.ts';
 import type { CoveragePoint } from './campaign.ts';
@@ -17,7 +17,10 @@ import type { CoveragePoint } from './campaign.ts';
 /** Reading the ELF and arming every breakpoint: thousands of packets on a large build. */
 const ATTACH_DEADLINE_MS = 60_000;
 
-export type CoverageStart = { coverage: BreakpointCoverage; elf: string; compared: number[] } | { unavailable: string };
+/** `build`: the ELF or image the blocks were read from. */
+export type CoverageStart =
+  | { coverage: BreakpointCoverage; build: string; compared: number[] }
+  | { unavailable: string };
 
 export async function startCoverage(board: Board, rigFile: string): Promise<CoverageStart | undefined> {
   const wanted = board.connections.config.fuzz?.coverage;
@@ -25,9 +28,10 @@ export async function startCoverage(board: Board, rigFile: string): Promise<Cove
   const port = board.debugPort;
   if (!port || !('gdb' in port))
     return { unavailable: 'the board has no GDB debug port in the rig (debug.gdb, or qemu.gdbstub)' };
-  const elf = resolve(dirname(resolve(rigFile)), wanted.elf);
+  const build = resolve(dirname(resolve(rigFile)), 'elf' in wanted ? wanted.elf : wanted.image);
   try {
-    const { blocks, compared } = await elfBasicBlocks(elf);
+    const { blocks, compared } =
+      'elf' in wanted ? await elfBasicBlocks(build) : await imageBasicBlocks(build, wanted.address);
     const { host, port: tcp } = port.gdb;
     const coverage = await withDeadline(
       BreakpointCoverage.attach(() => GdbRemote.connect(host, tcp), blocks, {
@@ -36,14 +40,14 @@ export async function startCoverage(board: Board, rigFile: string): Promise<Cove
       ATTACH_DEADLINE_MS,
       'attached',
     );
-    return { coverage, elf, compared };
+    return { coverage, build, compared };
   } catch (error) {
     return { unavailable: `the debug port gave no coverage: ${(error as Error).message.split('\n')[0]}` };
   }
 }
 
 export interface CoverageSummary {
-  elf: string;
+  build: string;
   blocks: number;
   reached: number;
   /** Relative to the run folder. */
@@ -70,7 +74,7 @@ function thinned(points: CoveragePoint[]): CoveragePoint[] {
 export function writeCoverage(
   board: Board,
   target: string,
-  started: { coverage: BreakpointCoverage; elf: string },
+  started: { coverage: BreakpointCoverage; build: string },
   seed: number,
   timeline: CoveragePoint[],
   corpus: CorpusEntry[],
@@ -79,13 +83,13 @@ export function writeCoverage(
   const dir = join(runBoardDir, 'fuzz');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `coverage-${target}.json`);
-  const { coverage, elf } = started;
+  const { coverage, build } = started;
   const reached = coverage.reached.sort((a, b) => a.address - b.address);
   writeFileSync(
     file,
     `${JSON.stringify(
       {
-        elf,
+        build,
         seed,
         blocks: coverage.total,
         reached: reached.map((h) => ({
@@ -107,7 +111,7 @@ export function writeCoverage(
     )}\n`,
   );
   return {
-    elf,
+    build,
     blocks: coverage.total,
     reached: reached.length,
     file: relative(dirname(runBoardDir), file),
