@@ -116,11 +116,19 @@ t.test('a campaign with coverage: a coverage file, the shallow bug, and the deep
   t.equal(run.status, 1, 'the shallow bug fails the check', { stderr: run.stderr.slice(-1500) });
   const check = run.check('hil-target', 'fuzz/console');
   const evidence = check.evidence as {
-    coverage: { blocks: number; reached: number; file: string; timeline: { blocks: number }[] };
+    coverage: {
+      blocks: number;
+      reached: number;
+      file: string;
+      timeline: { blocks: number }[];
+      halts: { count: number; longestMs: number; watchdog: string };
+    };
     failures: { signature: string; file: string }[];
   };
   t.ok(evidence.coverage.reached > 50 && evidence.coverage.reached < evidence.coverage.blocks, 'blocks reached');
   t.ok(evidence.coverage.timeline.length > 1, 'a timeline');
+  t.ok(evidence.coverage.halts.count >= evidence.coverage.reached - 1, 'a halt for each block reached, at least');
+  t.match(evidence.coverage.halts.watchdog, /^the core stood halted up to \d+ ms at a time/);
   const file = JSON.parse(readFileSync(join(out, evidence.coverage.file), 'utf8')) as {
     reached: { address: string; where: string }[];
     corpus: { addedAt: number; bytes: string }[];

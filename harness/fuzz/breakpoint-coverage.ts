@@ -62,6 +62,12 @@ export class BreakpointCoverage {
   private type: 1 | 0 = 1;
   /** Why the port could not be used, once it could not (the campaign then goes on black-box). */
   lost?: string;
+  /**
+   * How long the core stood halted for the coverage: a watchdog that runs on while the core is halted
+   * (an STM32's IWDG, unless DBGMCU freezes it) and is shorter than the longest would reset the board.
+   */
+  readonly halts = { count: 0, totalMs: 0, longestMs: 0 };
+  private haltedAt = 0;
 
   private constructor(
     private readonly connect: () => Promise<GdbRemote>,
@@ -226,6 +232,7 @@ export class BreakpointCoverage {
         const stop = await this.remote!.nextStop(WAIT_SLICE_MS);
         if (stop === undefined) continue;
         this.inStop = true;
+        this.haltedAt = Date.now();
         await this.stopped();
       } catch (error) {
         if (this.stopping) break;
@@ -275,6 +282,10 @@ export class BreakpointCoverage {
       await asked.work().then(() => asked.done(), asked.done);
     }
     this.inStop = false;
+    const halted = Date.now() - this.haltedAt;
+    this.halts.count++;
+    this.halts.totalMs += halted;
+    this.halts.longestMs = Math.max(this.halts.longestMs, halted);
     this.remote!.resume();
   }
 

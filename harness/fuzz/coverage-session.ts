@@ -55,6 +55,8 @@ export interface CoverageSummary {
   timeline: CoveragePoint[];
   /** The port was lost part way and not regained: the coverage stops there. */
   lost?: string;
+  /** The core's halts for the coverage, and what they mean for a watchdog. */
+  halts: { count: number; totalMs: number; longestMs: number; watchdog: string };
 }
 
 /** A timeline of thousands of points, thinned to at most this many (the first and last kept). */
@@ -117,5 +119,9 @@ export function writeCoverage(
     file: relative(dirname(runBoardDir), file),
     timeline: thinned(timeline),
     ...(coverage.lost ? { lost: coverage.lost } : {}),
+    halts: {
+      ...coverage.halts,
+      watchdog: `the core stood halted up to ${coverage.halts.longestMs} ms at a time: a watchdog that runs on while it is halted and is shorter resets the board (an STM32's IWDG and WWDG stop with DBG_IWDG_STOP and DBG_WWDG_STOP in DBGMCU_APB1_FZ)`,
+    },
   };
 }
