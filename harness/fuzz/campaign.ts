@@ -12,7 +12,7 @@
  */
 import type { Board } from '../board.ts';
 import { type CaseSource, caseBytes, casePlan } from './cases.ts';
-import { CorpusKeeper, type Feedback } from './corpus-keeper.ts';
+import { CorpusKeeper, type CoveragePoint, type Feedback } from './corpus-keeper.ts';
 import { ddmin } from './minimize.ts';
 import type { Finding, Monitor } from './monitors.ts';
 import type { Target } from './targets.ts';
@@ -36,13 +36,6 @@ export interface Failure {
   minimized: Buffer;
   /** Seconds into the campaign it was seen. */
   seconds?: number;
-}
-
-/** Blocks reached over the campaign: a point each time a case found more. */
-export interface CoveragePoint {
-  case: number;
-  seconds: number;
-  blocks: number;
 }
 
 export interface CampaignResult {

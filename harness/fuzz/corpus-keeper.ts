@@ -12,9 +12,15 @@
  * on that entry; the failure itself is the campaign's to find from its own cases.
  */
 import type { CasePlan, CaseSource } from './cases.ts';
-import type { CoveragePoint } from './campaign.ts';
 import { ddmin } from './minimize.ts';
 import type { Finding } from './monitors.ts';
+
+/** Blocks reached over the campaign: a point each time a case found more. */
+export interface CoveragePoint {
+  case: number;
+  seconds: number;
+  blocks: number;
+}
 
 /** Coverage as the campaign uses it (fuzz/breakpoint-coverage.ts): which case runs, what it reached. */
 export interface Feedback {

@@ -12,7 +12,7 @@ import { withDeadline } from '../util/deadline.ts';
 import { elfBasicBlocks, imageBasicBlocks } from './basic-blocks.ts';
 import { BreakpointCoverage } from './breakpoint-coverage.ts';
 import type { CorpusEntry } from './cases.ts';
-import type { CoveragePoint } from './campaign.ts';
+import type { CoveragePoint } from './corpus-keeper.ts';
 
 /** Reading the ELF and arming every breakpoint: thousands of packets on a large build. */
 const ATTACH_DEADLINE_MS = 60_000;
