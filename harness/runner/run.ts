@@ -57,6 +57,20 @@ export interface RunOptions {
 
 export const EXIT = { passed: 0, failed: 1, cannotRun: 2 } as const;
 
+/**
+ * A fuzz campaign's own budget comes on top of the suite's deadline: an hour's campaign is not stopped
+ * at fifteen minutes. As the campaign reads it: HIL_FUZZ_SECONDS, the rig, the profile.
+ */
+function fuzzBudgetMs(rig: LoadedRig, board: string): number {
+  const entry = rig.config.boards[board];
+  const seconds =
+    Number(process.env.HIL_FUZZ_SECONDS) ||
+    entry?.fuzz?.seconds ||
+    (entry ? rig.profiles.get(entry.profile)?.fuzz.seconds : undefined) ||
+    0;
+  return seconds * 1000;
+}
+
 function runId(rig: string, now = new Date()): string {
   return `${now
     .toISOString()
@@ -210,7 +224,9 @@ async function runWatched(options: RunOptions, signals: ReturnType<typeof watchS
       file: files.get(suites[index]!)!,
       outDir,
       seed,
-      deadlineMs: options.suiteDeadlineMs ?? DEFAULT_SUITE_DEADLINE_MS,
+      deadlineMs:
+        options.suiteDeadlineMs ??
+        DEFAULT_SUITE_DEADLINE_MS + (suites[index] === 'fuzz' ? fuzzBudgetMs(rig, board) : 0),
       progress,
       children,
       lock: locks.get(board)!,
