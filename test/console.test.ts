@@ -214,3 +214,40 @@ t.test("an SMP reply on the prompt's line leaves the board at its prompt, until 
   await console.expect(/boot: something/, { timeout: 2000, step: 'a log line' });
   t.notOk(smp.atPrompt(prompt), 'nor after a line that is not a frame');
 });
+
+t.test(
+  'a deadline counts the board running: the time a debugger held the core halted is added, up to ten times the deadline',
+  async (t) => {
+    const { device, console } = await openConsole(t);
+    let halted = 0;
+    const undo = console.excludeHalts(() => halted);
+    // The core halted 2 s in all (a coverage pass) soon after the wait began: a 200 ms deadline is then 2.2 s.
+    setTimeout(() => (halted = 2000), 50);
+    setTimeout(() => device.socket().write('ready\r\n'), 600);
+    const ready = await console.expect(/^ready$/m, { timeout: 200, step: 'ready while halted' });
+    t.equal(ready.line, 'ready', 'the line that came after the deadline, but within the halts, is the match');
+
+    const unhalted = await console
+      .expect(/never/, { timeout: 100, step: 'never' })
+      .catch((e: unknown) => e as HilError);
+    t.equal(
+      (unhalted as HilError).detail.expected,
+      'a line matching /never/ within 100 ms',
+      'no halts in the wait: none added',
+    );
+    undo();
+    t.equal(console.haltedMs, 0, 'the undo takes the clock away');
+
+    // A core that never runs: the wait ends after its deadline and ten times its deadline more.
+    const started = Date.now();
+    const always = console.excludeHalts(() => Date.now() - started);
+    const error = await console.expect(/never/, { timeout: 100, step: 'never' }).catch((e: unknown) => e as HilError);
+    always();
+    t.match(
+      (error as HilError).detail.expected,
+      /within 100 ms \(plus 1000 ms the core stood halted by the debugger\)/,
+      'stretched by the grace and no more',
+    );
+    t.ok(Date.now() - started >= 1090, 'waited the deadline and the grace');
+  },
+);

@@ -65,3 +65,36 @@ t.test('UDP: one datagram a case, whole', async (t) => {
   t.same(await got, Buffer.from('datagram\x00\xff'));
   socket.close();
 });
+
+/** A shell whose core a debugger keeps halting for a while after each line: its answer is late, and silence comes first. */
+class HaltedShell extends PromptingShell {
+  halted = 0;
+  readonly written: Buffer[] = [];
+  override async write(data: Buffer) {
+    this.written.push(data);
+    if (!data.includes(0x0a)) return;
+    // 20 ms halts back to back for 700 ms, then the answer.
+    const halts = setInterval(() => (this.halted += 20), 20);
+    setTimeout(() => {
+      clearInterval(halts);
+      this.emit('data', Buffer.from('\r\nerror: no such command\r\nesp32> '));
+    }, 700);
+  }
+}
+
+t.test('a console case on a core the debugger keeps halting: neither a hang nor a Ctrl-C', async (t) => {
+  const shell = new HaltedShell();
+  const console = consoleOver(shell, t.testdir({}));
+  const undo = console.excludeHalts(() => shell.halted);
+  await console.open();
+  const profile = loadRig('rigs/virtual.yaml', Rig).profiles.get('virtual')!;
+  // A 300 ms case deadline, and silence longer than the 250 ms that would call for the recovery.
+  const target = consoleTarget({ console, profile }, 300);
+  t.equal(await target.send(Buffer.from('case')), undefined, 'answered: the halts are not the board going quiet');
+  t.notOk(
+    shell.written.some((w) => w.includes(0x03)),
+    'no Ctrl-C went to the board: it was not the board that stopped',
+  );
+  undo();
+  await console.close();
+});

@@ -121,6 +121,22 @@ export class Console extends EventEmitter<{
     this.log.event(text);
   }
 
+  /**
+   * While `clock` (milliseconds the core has stood halted by a debugger) is set, expect()'s deadlines
+   * count the board's running time: what the firmware could not answer in is added. Returns the undo.
+   */
+  excludeHalts(clock: () => number): () => void {
+    this.waits.haltClock = clock;
+    return () => {
+      this.waits.haltClock = () => 0;
+    };
+  }
+
+  /** Milliseconds the core has stood halted by a debugger, while a clock is set (excludeHalts). */
+  get haltedMs(): number {
+    return this.waits.haltClock();
+  }
+
   /** A position in the stream: expect() only looks at what arrives after the newest mark or match. */
   mark(): number {
     return this.history.mark();

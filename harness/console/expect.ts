@@ -2,6 +2,11 @@
  * expect() on a console's lines: a pattern waited for with a deadline, looked for in the history
  * from the cursor (or from a mark of the reader's own), in each line as it ends, and in the
  * unfinished line as bytes arrive. A crash signature fails the wait the moment it appears.
+ *
+ * A deadline counts the board's own running time: while a debugger holds the core halted (coverage
+ * breakpoints, each a halt of a few milliseconds, thousands on a first pass through a large build),
+ * the firmware cannot answer, and those milliseconds are added to the wait as they are spent
+ * (`haltClock`), up to HALT_GRACE times the deadline itself.
  */
 import { type Deadline, deadlineTimer } from '../util/deadline.ts';
 import type { HilError } from '../util/errors.ts';
@@ -30,6 +35,9 @@ export interface LineMatch {
   index: number;
 }
 
+/** A wait is stretched by the core's halts at most this many times its own deadline. */
+const HALT_GRACE = 10;
+
 interface Waiter {
   pattern: RegExp;
   options: ExpectOptions;
@@ -41,6 +49,8 @@ interface Waiter {
 
 export class LineWaits {
   private waiters = new Set<Waiter>();
+  /** Milliseconds the core has stood halted by the harness so far (see the file's comment). */
+  haltClock: () => number = () => 0;
 
   constructor(
     private readonly history: LineHistory,
@@ -71,10 +81,15 @@ export class LineWaits {
         options,
         resolve,
         reject,
-        timer: deadlineTimer(options.timeout, () => {
+        timer: this.haltAwareDeadline(options.timeout, (halted) => {
+          const plus = halted > 0 ? ` (plus ${halted} ms the core stood halted by the debugger)` : '';
           this.settle(
             waiter,
-            this.failure(options.step, `a line matching ${pattern} within ${options.timeout} ms`, this.seenSummary()),
+            this.failure(
+              options.step,
+              `a line matching ${pattern} within ${options.timeout} ms${plus}`,
+              this.seenSummary(),
+            ),
           );
         }),
       };
@@ -83,6 +98,24 @@ export class LineWaits {
       waiter.unlisten = () => options.signal?.removeEventListener('abort', onAbort);
       this.waiters.add(waiter);
     });
+  }
+
+  /**
+   * A deadline of `ms` of the board's running time: when it falls due, the halts since it was set
+   * that it has not yet been given are added, until none are owed (or the grace is spent).
+   */
+  private haltAwareDeadline(ms: number, onDeadline: (halted: number) => void): Deadline {
+    const from = this.haltClock();
+    let given = 0;
+    let timer: Deadline;
+    const due = () => {
+      const owed = Math.min(this.haltClock() - from, ms * HALT_GRACE) - given;
+      if (owed <= 0) return onDeadline(given);
+      given += owed;
+      timer = deadlineTimer(owed, due);
+    };
+    timer = deadlineTimer(ms, due);
+    return { clear: () => timer.clear() };
   }
 
   /** Bytes arrived: the unfinished line may now match a wait. */

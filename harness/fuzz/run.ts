@@ -102,9 +102,12 @@ export async function runFuzzCampaign(
       coverage?.coverage,
     );
     let result: CampaignResult;
+    // The case deadlines, liveness probes and restarts wait for the firmware's own time, not the halts.
+    const counted = coverage ? board.console.excludeHalts(() => coverage.coverage.halts.totalMs) : undefined;
     try {
       result = await campaign.run();
     } finally {
+      counted?.();
       await coverage?.coverage.stop();
     }
     const reproducers = result.failures.map((f) =>

@@ -68,10 +68,15 @@ export function consoleTarget(board: ConsoleBoard, deadlineMs: number, smpShared
       // The quiet wait that loses the race is called off: left, it listened on until its deadline,
       // one more listener on the port for each case.
       const quietWait = new AbortController();
-      const first = await Promise.race([
-        prompted.then((ok) => (ok ? 'prompt' : 'none')),
-        board.console.waitQuiet(QUIET_MS, deadlineMs, quietWait.signal).then(() => 'quiet'),
-      ]);
+      const quiet = async () => {
+        for (;;) {
+          const halted = board.console.haltedMs;
+          await board.console.waitQuiet(QUIET_MS, deadlineMs, quietWait.signal);
+          // Silence while a debugger held the core halted (coverage) is not the board's own.
+          if (board.console.haltedMs === halted || quietWait.signal.aborted) return 'quiet';
+        }
+      };
+      const first = await Promise.race([prompted.then((ok) => (ok ? 'prompt' : 'none')), quiet()]);
       quietWait.abort();
       if (first === 'prompt' || (first === 'quiet' && (await Promise.race([prompted, sleep(20, false)]))))
         return undefined;
