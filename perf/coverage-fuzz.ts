@@ -9,6 +9,10 @@
  *
  *   HIL_PERF_SECONDS=900 HIL_PERF_SEEDS=1,2,3 npm run perf -- coverage-fuzz
  *   HIL_PERF_MODES='black-box, recorded' HIL_PERF_CASES=100000 HIL_PERF_SECONDS=1800 npm run perf -- coverage-fuzz
+ *   HIL_PERF_FIRMWARE=microbit HIL_PERF_SECONDS=300 npm run perf -- coverage-fuzz
+ *
+ * HIL_PERF_FIRMWARE=microbit fuzzes MicroPython for the micro:bit (Debian's hex: no symbols, blocks by
+ * address; it has no deep bug of ours); HIL_PERF_BREAKPOINTS=N rotates N breakpoints as a probe would.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,10 +23,26 @@ const seconds = Number(process.env.HIL_PERF_SECONDS ?? 60);
 const seeds = (process.env.HIL_PERF_SEEDS ?? '1,2').split(',').map(Number);
 /** The campaign's case budget (its default otherwise). */
 const cases = process.env.HIL_PERF_CASES;
-const ELF = resolve('build/firmware/hil-target.elf');
+/** hil-target (our ELF, with symbols), or MicroPython for the micro:bit (Debian's hex, no symbols). */
+const FIRMWARE = {
+  'hil-target': {
+    profile: 'hil-target',
+    qemu: `{ machine: netduino2, kernel: ${resolve('build/firmware/hil-target.elf')}, gdbstub: true, off-time: 100ms }`,
+    build: `elf: ${resolve('build/firmware/hil-target.elf')}`,
+  },
+  microbit: {
+    profile: 'microbit-micropython',
+    qemu: '{ machine: microbit, loader: /usr/share/firmware-microbit-micropython/firmware.hex, gdbstub: true, off-time: 100ms }',
+    build: 'image: /usr/share/firmware-microbit-micropython/firmware.hex',
+  },
+} as const;
+const firmware = FIRMWARE[(process.env.HIL_PERF_FIRMWARE ?? 'hil-target') as keyof typeof FIRMWARE];
+if (!firmware) throw new Error(`HIL_PERF_FIRMWARE: one of ${Object.keys(FIRMWARE).join(', ')}`);
+/** A probe's few hardware breakpoints rotated, rather than as many as wanted (HIL_PERF_BREAKPOINTS). */
+const limit = process.env.HIL_PERF_BREAKPOINTS ? `, breakpoints: ${Number(process.env.HIL_PERF_BREAKPOINTS)}` : '';
 const MODES = {
-  guided: `{ coverage: { elf: ${ELF} } }`,
-  'black-box, recorded': `{ coverage: { elf: ${ELF}, guide: false } }`,
+  guided: `{ coverage: { ${firmware.build}${limit} } }`,
+  'black-box, recorded': `{ coverage: { ${firmware.build}${limit}, guide: false } }`,
   'black-box, no debugger': '{}',
 } as const;
 
@@ -45,9 +65,9 @@ for (const [mode, fuzz] of Object.entries(MODES).filter(([m]) => modes.includes(
       [
         'name: coverage-perf',
         'boards:',
-        '  hil-target:',
-        '    profile: hil-target',
-        `    qemu: { machine: netduino2, kernel: ${ELF}, gdbstub: true, off-time: 100ms }`,
+        '  board:',
+        `    profile: ${firmware.profile}`,
+        `    qemu: ${firmware.qemu}`,
         `    fuzz: ${fuzz}`,
         '',
       ].join('\n'),
@@ -84,7 +104,7 @@ for (const [mode, fuzz] of Object.entries(MODES).filter(([m]) => modes.includes(
           .join(' ')
       : 'not recorded';
     console.log(
-      `${mode}, seed ${seed}: ${e.cases} cases, ${e.casesPerSecond}/s; blocks ${blocks} of ${e.coverage?.blocks ?? '?'}; deep bug ${deep ? `found at case ${deep.caseIndex} (${deep.seconds} s)` : `not found in ${e.cases} cases, ${e.seconds} s`}`,
+      `${mode}, seed ${seed}: ${e.cases} cases, ${e.casesPerSecond}/s; blocks ${blocks} of ${e.coverage?.blocks ?? '?'}; ${firmware.profile === 'hil-target' ? `deep bug ${deep ? `found at case ${deep.caseIndex} (${deep.seconds} s)` : `not found in ${e.cases} cases, ${e.seconds} s`}` : `failures: ${e.failures.map((f) => f.signature).join(', ') || 'none'}`}`,
     );
   }
 }
