@@ -4,6 +4,7 @@ import type { BoardWiringConfig, RigConfig } from './schema.ts';
 /** What is wrong with one board's entry, as messages that name the file and the key. */
 export function wiringProblems(file: string, rig: RigConfig, name: string, board: BoardWiringConfig): string[] {
   const at = `${file}: boards.${name}`;
+  const coverage = coverageProblems(`${at}.fuzz.coverage`, board.fuzz?.coverage);
   if (board.qemu) {
     const problems = (
       [
@@ -29,9 +30,9 @@ export function wiringProblems(file: string, rig: RigConfig, name: string, board
         `${at}.qemu: expected exactly one of loader, kernel or bios, found ${firmware.length ? firmware.join(' and ') : 'none'}`,
       );
     }
-    return problems;
+    return [...problems, ...coverage];
   }
-  const problems: string[] = [];
+  const problems: string[] = [...coverage];
   const where = CONSOLE_KINDS.filter((key) => board.console?.[key] !== undefined);
   if (where.length !== 1) {
     problems.push(
@@ -54,6 +55,19 @@ export function wiringProblems(file: string, rig: RigConfig, name: string, board
 }
 
 const CONSOLE_KINDS = ['port', 'usb', 'tcp', 'rfc2217'] as const;
+
+/** Coverage reads the blocks of one build: its ELF, or an image with no symbols (which alone takes an address). */
+function coverageProblems(at: string, coverage: NonNullable<BoardWiringConfig['fuzz']>['coverage']): string[] {
+  if (!coverage) return [];
+  const builds = (['elf', 'image'] as const).filter((key) => coverage[key] !== undefined);
+  if (builds.length !== 1)
+    return [
+      `${at}: expected one of "elf" (the build's ELF, with symbols) or "image" (the build with no symbols), found ${builds.length ? builds.join(' and ') : 'none'}`,
+    ];
+  if (coverage.address !== undefined && coverage.elf !== undefined)
+    return [`${at}.address: an ELF says where it is loaded; address is for a raw image`];
+  return [];
+}
 
 /** Every key path in a board's wiring whose value is "auto" (filled in by the rig host). */
 function autoKeys(value: unknown, path = ''): string[] {

@@ -97,42 +97,37 @@ export const RigFuzz = Type.Object(
       }),
     ),
     coverage: Type.Optional(
-      Type.Union(
-        [
-          Type.Object(
-            {
-              elf: Type.String({
-                minLength: 1,
-                maxLength: 1000,
-                description: "the running build's ELF, with symbols, relative to the rig file: its basic blocks",
-              }),
-              ...CoverageOptions,
-            },
-            { ...Strict, description: 'blocks from an ELF with symbols (function+offset names)' },
-          ),
-          Type.Object(
-            {
-              image: Type.String({
-                minLength: 1,
-                maxLength: 1000,
-                description:
-                  'the running build as an image with no symbols, relative to the rig file: Intel HEX, or raw bytes with their address',
-              }),
-              address: Type.Optional(
-                Type.Integer({
-                  minimum: 0,
-                  maximum: 0xffffffff,
-                  description: 'where a raw image is loaded (e.g. 0x08000000); Intel HEX carries its own',
-                }),
-              ),
-              ...CoverageOptions,
-            },
-            { ...Strict, description: 'blocks from an image with no symbols (addresses only)' },
-          ),
-        ],
+      Type.Object(
         {
+          elf: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 1000,
+              description:
+                "the running build's ELF, with symbols, relative to the rig file: its basic blocks, named function+offset",
+            }),
+          ),
+          image: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 1000,
+              description:
+                'or the running build as an image with no symbols, relative to the rig file: Intel HEX, or raw bytes with their address (blocks named by address)',
+            }),
+          ),
+          address: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 0xffffffff,
+              description: 'where a raw image is loaded (e.g. 0x08000000); Intel HEX carries its own',
+            }),
+          ),
+          ...CoverageOptions,
+        },
+        {
+          ...Strict,
           description:
-            "coverage-guided console fuzzing through the board's debug port (debug.gdb or qemu.gdbstub): a breakpoint per basic block",
+            "coverage-guided console fuzzing through the board's debug port (debug.gdb or qemu.gdbstub): a breakpoint per basic block of one build, elf or image",
         },
       ),
     ),

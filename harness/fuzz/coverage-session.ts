@@ -28,10 +28,11 @@ export async function startCoverage(board: Board, rigFile: string): Promise<Cove
   const port = board.debugPort;
   if (!port || !('gdb' in port))
     return { unavailable: 'the board has no GDB debug port in the rig (debug.gdb, or qemu.gdbstub)' };
-  const build = resolve(dirname(resolve(rigFile)), 'elf' in wanted ? wanted.elf : wanted.image);
+  // The rig's checks let through exactly one of elf and image.
+  const build = resolve(dirname(resolve(rigFile)), wanted.elf ?? wanted.image ?? '');
   try {
     const { blocks, compared } =
-      'elf' in wanted ? await elfBasicBlocks(build) : await imageBasicBlocks(build, wanted.address);
+      wanted.elf !== undefined ? await elfBasicBlocks(build) : await imageBasicBlocks(build, wanted.address);
     const { host, port: tcp } = port.gdb;
     const coverage = await withDeadline(
       BreakpointCoverage.attach(() => GdbRemote.connect(host, tcp), blocks, {
