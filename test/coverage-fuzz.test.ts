@@ -3,7 +3,8 @@
 // input is exact on its functions; a probe held to 4 hardware breakpoints, rotated, still reaches
 // every block of a small function; a campaign with coverage keeps a coverage file and finds the shallow
 // bug, plotted in the report; the deep bug's reproducer (its unlock as the preamble) replays; a board with no debug port
-// runs black-box, the reason in the evidence.
+// runs black-box, the reason in the evidence; MicroPython's hex, with no symbols, armed a thousand
+// blocks at a time, answers its cases.
 import t from 'tap';
 import './helpers/children.ts';
 import { spawnSync } from 'node:child_process';
@@ -204,4 +205,27 @@ t.test('a locked debug port (the hardened virtual board): unavailable, black-box
   );
   t.ok(evidence.cases > 0, 'the campaign ran');
   t.equal(check.verdict, 'pass', 'and the hardened board survived it: coverage missing is no error');
+});
+
+t.test("MicroPython's hex, 23265 blocks: armed a thousand at a time, its REPL answers every case", async (t) => {
+  const dir = t.testdir({});
+  const rig = join(dir, 'qemu.yaml');
+  const hex = '/usr/share/firmware-microbit-micropython/firmware.hex';
+  // All of them armed at once, QEMU translated so slowly that the REPL did not echo case 0: a false hang.
+  writeFileSync(
+    rig,
+    `${readFileSync('rigs/qemu.yaml', 'utf8')}    fuzz: { seconds: 8, coverage: { image: ${hex} } }\n`,
+  );
+  const run = hilRun(['--rig', rig, '--suite', 'fuzz', '--seed', '1'], join(dir, 'out'));
+  const check = run.check('microbit', 'fuzz/console');
+  const evidence = check.evidence as {
+    cases: number;
+    coverage: { blocks: number; reached: number };
+    unconfirmed?: unknown;
+  };
+  t.equal(check.verdict, 'pass', 'no hang, no reboot', { reason: check.reason });
+  t.ok(evidence.cases >= 3, `${evidence.cases} cases answered`);
+  t.equal(evidence.coverage.blocks, 23265);
+  t.ok(evidence.coverage.reached > 0, `${evidence.coverage.reached} blocks reached`);
+  t.notOk(evidence.unconfirmed, 'nothing inferred either');
 });

@@ -77,7 +77,7 @@ const CoverageOptions = {
       minimum: 1,
       maximum: 64,
       description:
-        "the probe's hardware breakpoints (Cortex-M3/M4: 6, M0: 4), rotated over the blocks; none: as many as the debug port takes (QEMU)",
+        "the probe's hardware breakpoints (Cortex-M3/M4: 6, M0: 4), rotated over the blocks; none: as many as the debug port takes, at most 1024 at a time (QEMU)",
     }),
   ),
 };

@@ -4,7 +4,7 @@
  * removes its breakpoint, so a block costs one halt, once. A probe with few hardware breakpoints
  * (`limit`) has them rotated over the blocks not yet reached: each one hit is replaced by the next in
  * line, and `rotate()` moves them all on when they have been quiet. QEMU's gdbstub takes as many as
- * there are blocks. The target halts only for the moment a hit is recorded: the console keeps its
+ * there are blocks, up to MAX_ARMED. The target halts only for the moment a hit is recorded: the console keeps its
  * pacing (the UART's bytes wait in QEMU, or in the chip's FIFO, for that moment).
  *
  * One loop owns the connection: it waits for each stop, records, re-arms and resumes. A lost
@@ -36,6 +36,13 @@ const RECONNECT_EVERY_MS = 250;
 const WAIT_SLICE_MS = 500;
 /** An interrupt is answered within milliseconds; a port that does not answer in this is lost. */
 const HALT_DEADLINE_MS = 3000;
+/**
+ * With no probe limit, at most this many armed at once (rotated as a probe's are). QEMU's TCG looks
+ * through its breakpoint list for each guest instruction it translates, and translates again after
+ * each one removed: MicroPython's 23265 blocks armed at once slowed the micro:bit to a few hundred
+ * blocks in four seconds, so that its REPL did not echo a case (a false hang).
+ */
+const MAX_ARMED = 1024;
 
 export class BreakpointCoverage {
   private readonly covered = new Map<number, BlockHit>();
@@ -84,7 +91,8 @@ export class BreakpointCoverage {
     blocks: BasicBlock[],
     options: CoverageOptions = {},
   ): Promise<BreakpointCoverage> {
-    const coverage = new BreakpointCoverage(connect, blocks, options.limit);
+    const limit = options.limit ?? (blocks.length > MAX_ARMED ? MAX_ARMED : undefined);
+    const coverage = new BreakpointCoverage(connect, blocks, limit);
     // A port that refuses is let go: left open, its socket would keep the suite's process alive.
     await coverage.session().catch((error: Error) => {
       coverage.remote?.close();
