@@ -166,7 +166,10 @@ export async function followBoot(
     crashes: [],
     deadlineMs: boot.deadlineMs,
   };
-  const remaining = () => Math.max(1, boot.deadlineMs - (Date.now() - started));
+  // The deadline is of the board's running time: a debugger's halts (fuzz coverage) are not counted.
+  // Each wait adds the halts during it, but the ready line's is what the banner's wait left.
+  const haltedBefore = console.haltedMs;
+  const remaining = () => Math.max(1, boot.deadlineMs - (Date.now() - started - (console.haltedMs - haltedBefore)));
   const crashesBefore = console.crashes.length;
   try {
     // From the mark on: another exchange may have read past the boot's lines meanwhile.

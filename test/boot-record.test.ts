@@ -94,6 +94,24 @@ t.test('the port going away mid-boot is recorded, with what the transport said',
   t.match(r.portLost, /gone|closed|disappeared|lost/i, `portLost: ${r.portLost}`);
 });
 
+t.test(
+  "a boot's deadline is of the board's running time: a debugger's halts before the banner leave the ready line its share",
+  async (t) => {
+    const { board, device } = await boardOn(t, '^ready$', '1s');
+    const started = Date.now();
+    // Coverage held the core halted from 100 ms to 2100 ms: the banner at 2.3 s and ready at 2.5 s came
+    // 0.3 s and 0.5 s into a 1 s boot. Each wait added its own halts; the ready line's wait once had only
+    // what the wall clock left of the boot's deadline (none), and the boot was recorded as not ready.
+    const undo = board.console.excludeHalts(() => Math.min(Math.max(0, Date.now() - started - 100), 2000));
+    t.teardown(undo);
+    const recording = board.recordBoot('boot');
+    setTimeout(() => device.socket().write('rst:0x1 (POWERON_RESET),boot:0x13\r\nHit any key\r\n'), 2300);
+    setTimeout(() => device.socket().write('ready\r\n'), 2500);
+    const r = await recording;
+    t.ok(r.ready, 'reached ready', { failure: r.failure?.message });
+  },
+);
+
 /** The Zephyr shell's prompt, and how it clears it before a log line (ESC[8D ESC[J) and draws it after. */
 const PROMPT = 'uart:~$ ';
 const logLine = (text: string) => `\x1b[8D\x1b[J${text}\r\n${PROMPT}`;
