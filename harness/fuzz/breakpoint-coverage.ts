@@ -194,9 +194,10 @@ export class BreakpointCoverage {
       remote.interrupt();
       if (!(await remote.nextStop(3000))) throw new Error(`${remote.address}: the target did not halt`);
     }
+    this.haltedAt = Date.now();
     this.armed.clear();
     await this.arm();
-    remote.resume();
+    this.resume();
   }
 
   /** Arm the next blocks in line, up to the limit; a stub out of breakpoints sets the limit. */
@@ -290,6 +291,11 @@ export class BreakpointCoverage {
       await asked.work().then(() => asked.done(), asked.done);
     }
     this.inStop = false;
+    this.resume();
+  }
+
+  /** The target runs again; the halt since `haltedAt` is counted (a reconnection's arming too). */
+  private resume(): void {
     const halted = Date.now() - this.haltedAt;
     this.halts.count++;
     this.halts.totalMs += halted;
