@@ -103,8 +103,9 @@ export class CorpusKeeper {
     if (corpus) {
       const before = this.recent().filter((i) => i < index);
       const bytes = await this.trim(plan.bytes, fresh);
-      // Restarts are dear on some boards (QEMU's micro:bit starts a process): the search for contexts
-      // takes at most a share of the campaign's time, and an entry found past it gets none.
+      // Restarts are dear on some boards (a power cycle's off-time; a boot through breakpoints halts at
+      // each block it reaches first): the search for contexts takes at most a share of the campaign's
+      // time, and an entry found past it gets none.
       const affordable = this.contextMs <= CONTEXT_SHARE * seconds * 1000;
       const started = Date.now();
       const context = before.length > 0 && affordable ? await this.contextOf(index, bytes, fresh, before) : [];
