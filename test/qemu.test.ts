@@ -45,6 +45,11 @@ t.test('boot, power off and on, reset, a hang found by the liveness probe, one c
 
   const reset = await board.reset('QMP system_reset');
   t.ok(reset.bannerSeen && reset.ready, 'a QMP reset gives a fresh boot');
+  // Reset as the REPL answers an unfinished statement (a fuzz case cut short): its `... ` prompt comes
+  // after the reset was asked for, and the banner runs on after it on the same line.
+  await board.console.send('x = (');
+  const midStatement = await board.reset('QMP system_reset at the continuation prompt');
+  t.ok(midStatement.bannerSeen && midStatement.ready, 'a reset at `... ` gives a fresh boot too');
 
   await board.qemu!.halt();
   const hung = await board.checkAlive('probe while halted');
@@ -60,7 +65,7 @@ t.test('boot, power off and on, reset, a hang found by the liveness probe, one c
   const log = readFileSync(join(dir, 'console.log'), 'utf8');
   t.equal(
     (log.match(/\\x00MicroPython v1\.9\.2-34-gd64154c73 on 2017-09-01; micro:bit v1\.0\.1/g) ?? []).length,
-    3,
+    4,
     'every boot banner is in the log, NUL byte and all',
   );
   t.match(log, /> print\(6\*7\)\\r/);
