@@ -45,11 +45,13 @@ t.test('boot, power off and on, reset, a hang found by the liveness probe, one c
 
   const reset = await board.reset('QMP system_reset');
   t.ok(reset.bannerSeen && reset.ready, 'a QMP reset gives a fresh boot');
-  // Reset as the REPL answers an unfinished statement (a fuzz case cut short): its `... ` prompt comes
-  // after the reset was asked for, and the banner runs on after it on the same line.
-  await board.console.send('x = (');
-  const midStatement = await board.reset('QMP system_reset at the continuation prompt');
-  t.ok(midStatement.bannerSeen && midStatement.ready, 'a reset at `... ` gives a fresh boot too');
+  // Reset as the REPL answers (a fuzz case cut short, one that raised): a reset that cut its `... `
+  // prompt or its traceback short left the banner running on after them, and no boot was found.
+  for (const line of ['x = (', 'undefined_name[1]']) {
+    await board.console.send(line);
+    const answering = await board.reset(`QMP system_reset as the REPL answers ${line}`);
+    t.ok(answering.bannerSeen && answering.ready, `a reset as the REPL answers ${line} gives a fresh boot too`);
+  }
 
   await board.qemu!.halt();
   const hung = await board.checkAlive('probe while halted');
@@ -65,7 +67,7 @@ t.test('boot, power off and on, reset, a hang found by the liveness probe, one c
   const log = readFileSync(join(dir, 'console.log'), 'utf8');
   t.equal(
     (log.match(/\\x00MicroPython v1\.9\.2-34-gd64154c73 on 2017-09-01; micro:bit v1\.0\.1/g) ?? []).length,
-    4,
+    5,
     'every boot banner is in the log, NUL byte and all',
   );
   t.match(log, /> print\(6\*7\)\\r/);

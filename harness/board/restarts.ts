@@ -11,6 +11,16 @@ import type { BoardParts } from './connect.ts';
 import type { Knowledge } from './knowledge.ts';
 import type { Shell } from './shell.ts';
 
+/**
+ * Before a reset, the board is let finish what it is printing: a reset cuts the line it is on, and the
+ * new boot's banner then runs on after the cut text (`  File "<stdin>", line 1\x00MicroPython v1.9.2`),
+ * where an anchored banner pattern does not see it. MicroPython under QEMU answers a line within a few
+ * ms and ends a traceback with its prompt about 100 ms later; a board that never goes quiet is reset
+ * after the deadline all the same.
+ */
+const QUIET_BEFORE_RESET_MS = 150;
+const QUIET_BEFORE_RESET_DEADLINE_MS = 1000;
+
 export class Restarts {
   /** Set once the board was put at rest for good (the run is gone): nothing powers it on again. */
   private atRest = false;
@@ -27,6 +37,7 @@ export class Restarts {
         'this board has none wired; power-cycle it instead',
       );
     }
+    await console.waitQuiet(QUIET_BEFORE_RESET_MS, QUIET_BEFORE_RESET_DEADLINE_MS);
     const from = { mark: console.mark(), started: Date.now() };
     knowledge.lost();
     shell.interrupt(`the harness reset the board (${step})`);
