@@ -6,7 +6,8 @@ import type { Redactor } from './config/redact.ts';
 import { escapeBytes } from './console/escape.ts';
 
 const MAX_STRING = 2000;
-const MAX_ITEMS = 60;
+/** A list keeps its last this many items (a timeline meant for a report is thinned to fit). */
+export const MAX_ITEMS = 60;
 const MAX_DEPTH = 6;
 
 export type Evidence = { [key: string]: unknown };

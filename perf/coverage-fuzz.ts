@@ -93,10 +93,11 @@ for (const [mode, fuzz] of Object.entries(MODES).filter(([m]) => modes.includes(
       seconds: number;
       casesPerSecond: number;
       failures: { signature: string; caseIndex: number; seconds?: number }[];
-      coverage?: { blocks: number; reached: number; timeline: Point[] };
+      coverage?: { blocks: number; reached: number; file: string };
     };
     const deep = e.failures.find((f) => f.signature.includes('undefined-instruction'));
-    const timeline = e.coverage?.timeline ?? [];
+    // The coverage file's whole timeline (the evidence's is thinned for the report).
+    const timeline: Point[] = e.coverage ? JSON.parse(readFileSync(join(out, e.coverage.file), 'utf8')).timeline : [];
     const blocks = e.coverage
       ? [60, 300, 900]
           .filter((s) => s <= seconds)

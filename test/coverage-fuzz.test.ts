@@ -12,6 +12,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { basicBlocks, comparedBytes, elfBasicBlocks, imageBasicBlocks } from '../harness/fuzz/basic-blocks.ts';
 import { BreakpointCoverage } from '../harness/fuzz/breakpoint-coverage.ts';
+import { thinned } from '../harness/fuzz/coverage-session.ts';
+import { cleanEvidence } from '../harness/evidence.ts';
 import { GdbRemote } from '../harness/probes/gdb-remote.ts';
 import { bootTarget, ELF, lineAnswered } from './helpers/hil-target.ts';
 import { hilRun } from './helpers/run.ts';
@@ -60,6 +62,16 @@ t.test('an image with no symbols: Intel HEX as it is, raw bytes at their address
   );
   await t.rejects(imageBasicBlocks(bin, undefined), /a raw image needs the address it is loaded at/);
 });
+
+t.test(
+  "a long campaign's timeline is thinned to what evidence keeps: the report's plot starts at its start",
+  async (t) => {
+    const timeline = Array.from({ length: 1000 }, (_, i) => ({ case: i, seconds: i / 2, blocks: i }));
+    const kept = cleanEvidence(thinned(timeline)) as { case: number }[];
+    t.same(kept[0], timeline[0], 'the first point survives the evidence bound');
+    t.same(kept.at(-1), timeline.at(-1), 'and the last');
+  },
+);
 
 t.test('the coverage of a known input is exact on the functions it runs', async (t) => {
   const { blocks } = await elfBasicBlocks(ELF);

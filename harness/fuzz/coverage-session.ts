@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Board } from '../board.ts';
 import { GdbRemote } from '../probes/gdb-remote.ts';
+import { MAX_ITEMS } from '../evidence.ts';
 import { withDeadline } from '../util/deadline.ts';
 import { elfBasicBlocks, imageBasicBlocks } from './basic-blocks.ts';
 import { BreakpointCoverage } from './breakpoint-coverage.ts';
@@ -60,13 +61,14 @@ export interface CoverageSummary {
   halts: { count: number; totalMs: number; longestMs: number; watchdog: string };
 }
 
-/** A timeline of thousands of points, thinned to at most this many (the first and last kept). */
-const MAX_POINTS = 200;
-
-function thinned(points: CoveragePoint[]): CoveragePoint[] {
-  if (points.length <= MAX_POINTS) return points;
-  const step = (points.length - 1) / (MAX_POINTS - 1);
-  return Array.from({ length: MAX_POINTS }, (_, i) => points[Math.round(i * step)]!);
+/**
+ * A timeline of thousands of points, thinned (the first and last kept) to what evidence keeps of a
+ * list: cut to its last items instead, the report's plot began half way through the campaign.
+ */
+export function thinned(points: CoveragePoint[]): CoveragePoint[] {
+  if (points.length <= MAX_ITEMS) return points;
+  const step = (points.length - 1) / (MAX_ITEMS - 1);
+  return Array.from({ length: MAX_ITEMS }, (_, i) => points[Math.round(i * step)]!);
 }
 
 /**
