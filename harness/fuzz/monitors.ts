@@ -169,6 +169,7 @@ export function livenessMonitor(
 ): Monitor {
   let asked = 0;
   let dead = 0;
+  const recover = Buffer.from(`${board.profile.fuzz.recover}${board.profile.console.lineEnding}`, 'latin1');
   const ask = async (): Promise<string | undefined> => {
     if (way === 'liveness probe') {
       const liveness = await board.checkAlive('fuzz liveness');
@@ -203,7 +204,14 @@ export function livenessMonitor(
     async alive() {
       if (way === undefined) return undefined;
       asked++;
-      const signature = await ask();
+      let signature = await ask();
+      if (signature !== undefined && way !== 'SMP echo') {
+        // As a hang is called only when the recovery brings no prompt either, death is: a console left
+        // in a state the question does not get through (MicroPython raises KeyboardInterrupt in the
+        // statement after a line of NUL; a line of tabs completes names) is asked again after it.
+        await board.console.write(recover);
+        signature = await ask();
+      }
       if (signature === undefined) return undefined;
       dead++;
       return { kind: 'dead', signature };
