@@ -21,6 +21,7 @@ import { matchableText } from '../console/escape.ts';
 import { HilError } from '../util/errors.ts';
 import { SmpDeviceError } from '../update/smp-client.ts';
 import type { TargetKind } from './cases.ts';
+import { recoveryLine } from './targets.ts';
 
 export interface Finding {
   kind: 'crash' | 'reboot' | 'hang' | 'dead' | 'port-gone';
@@ -169,7 +170,7 @@ export function livenessMonitor(
 ): Monitor {
   let asked = 0;
   let dead = 0;
-  const recover = Buffer.from(`${board.profile.fuzz.recover}${board.profile.console.lineEnding}`, 'latin1');
+  const recover = recoveryLine(board);
   const ask = async (): Promise<string | undefined> => {
     if (way === 'liveness probe') {
       const liveness = await board.checkAlive('fuzz liveness');

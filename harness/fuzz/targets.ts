@@ -30,6 +30,11 @@ export interface Target {
  * spaces too (a line the shell hands to SMP is the SMP target's work), and so do the bytes the
  * profile reserves (a REPL's mode switches).
  */
+/** The profile's recovery (Ctrl-C by default) as a line: what brings the console back to its prompt. */
+export function recoveryLine(board: Pick<Board, 'profile'>): Buffer {
+  return Buffer.from(`${board.profile.fuzz.recover}${board.profile.console.lineEnding}`, 'latin1');
+}
+
 export function consoleTarget(board: ConsoleBoard, deadlineMs: number, smpShared = false): Target {
   const reserved = new Set([
     0x0a,
@@ -37,7 +42,7 @@ export function consoleTarget(board: ConsoleBoard, deadlineMs: number, smpShared
     ...(smpShared ? [0x04, 0x06] : []),
     ...Buffer.from(board.profile.fuzz.reserved, 'latin1'),
   ]);
-  const recover = Buffer.from(`${board.profile.fuzz.recover}${board.profile.console.lineEnding}`, 'latin1');
+  const recover = recoveryLine(board);
   return {
     kind: 'console',
     async send(bytes) {
