@@ -21,7 +21,6 @@ import { matchableText } from '../console/escape.ts';
 import { HilError } from '../util/errors.ts';
 import { SmpDeviceError } from '../update/smp-client.ts';
 import type { TargetKind } from './cases.ts';
-import { recoveryLine } from './targets.ts';
 
 export interface Finding {
   kind: 'crash' | 'reboot' | 'hang' | 'dead' | 'port-gone';
@@ -159,6 +158,11 @@ export function askingWay(board: Board, target: TargetKind): AskingWay | undefin
 export function cannotAsk(target: TargetKind): string {
   const smp = target === 'smp' ? ', and no SMP echo answers' : '';
   return `no way to ask the board whether it lives: the profile names no prompt and no liveness probe${smp}, so a board that went silent would pass`;
+}
+
+/** The profile's recovery (Ctrl-C by default) as a line: what brings the console back to its prompt. */
+export function recoveryLine(board: Pick<Board, 'profile'>): Buffer {
+  return Buffer.from(`${board.profile.fuzz.recover}${board.profile.console.lineEnding}`, 'latin1');
 }
 
 /** Every few cases, the board asked whether it lives (askingWay); the answer is the harness's own traffic. */

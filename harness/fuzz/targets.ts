@@ -10,7 +10,7 @@ import type { Board } from '../board.ts';
 import { bootMarker } from '../config/load.ts';
 import { matchableText } from '../console/escape.ts';
 import type { TargetKind } from './cases.ts';
-import type { Finding } from './monitors.ts';
+import { type Finding, recoveryLine } from './monitors.ts';
 
 /** Silence this long with no prompt: the line is not coming back by itself. */
 const QUIET_MS = 250;
@@ -30,11 +30,6 @@ export interface Target {
  * spaces too (a line the shell hands to SMP is the SMP target's work), and so do the bytes the
  * profile reserves (a REPL's mode switches).
  */
-/** The profile's recovery (Ctrl-C by default) as a line: what brings the console back to its prompt. */
-export function recoveryLine(board: Pick<Board, 'profile'>): Buffer {
-  return Buffer.from(`${board.profile.fuzz.recover}${board.profile.console.lineEnding}`, 'latin1');
-}
-
 export function consoleTarget(board: ConsoleBoard, deadlineMs: number, smpShared = false): Target {
   const reserved = new Set([
     0x0a,
